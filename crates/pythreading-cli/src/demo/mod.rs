@@ -1,0 +1,87 @@
+//! `pythreading demo`: the seeds' scenarios, runnable.
+//!
+//! Each scenario is also an example of the core crate (`crates/pythreading/examples/NAME.rs`,
+//! `cargo run --release -p pythreading --example NAME`); the demo includes the same files, so
+//! there is one source for each.
+
+use std::time::Instant;
+
+macro_rules! scenarios {
+    ($( $name:literal => $module:ident ($file:literal) : $about:literal ),* $(,)?) => {
+        $(
+            #[path = $file]
+            mod $module;
+        )*
+
+        /// Every scenario: (name, what it shows, entry point).
+        const SCENARIOS: &[(&str, &str, fn())] = &[
+            $( ($name, $about, $module::run), )*
+        ];
+    };
+}
+
+scenarios! {
+    "loop-thread" => loop_thread ("../../../pythreading/examples/loop_thread.rs"): "a named thread runs a loop; the main thread waits for it",
+    "download" => download ("../../../pythreading/examples/download.rs"): "two sleeping downloads finish in about the longer time, not the sum",
+    "bank" => bank ("../../../pythreading/examples/bank.rs"): "100 deposits: unprotected read-sleep-write loses updates; the locked one gives exactly 100",
+    "counter" => counter ("../../../pythreading/examples/counter.rs"): "20 threads add and subtract under a Lock",
+    "deadlock" => deadlock ("../../../pythreading/examples/deadlock.rs"): "opposite lock orders deadlock; acquire_timeout detects it; RLock and ordering fix it",
+    "local" => local ("../../../pythreading/examples/local.rs"): "per-thread student names with Local<T>",
+    "daemon" => daemon ("../../../pythreading/examples/daemon.rs"): "daemon threads are not waited for at exit; non-daemon threads are",
+    "event" => event ("../../../pythreading/examples/event.rs"): "two connection attempts retry until a checker sets the event",
+    "semaphore" => semaphore ("../../../pythreading/examples/semaphore.rs"): "20 threads, at most 5 inside at once",
+    "barrier" => barrier ("../../../pythreading/examples/barrier.rs"): "threads meet at a barrier; the last arrival runs the action",
+    "timer" => timer ("../../../pythreading/examples/timer.rs"): "one-shot, cancelled and repeating timers",
+    "enumerate" => enumerate ("../../../pythreading/examples/enumerate.rs"): "live threads and active_count over time",
+    "excepthook" => excepthook ("../../../pythreading/examples/excepthook.rs"): "a failing thread is reported, not silent",
+    "gil" => gil ("../../../pythreading/examples/gil.rs"): "the countdown on 1 thread vs 2: a real speed-up, where CPython shows none",
+    "producer-consumer" => producer_consumer ("../../../pythreading/examples/producer_consumer.rs"): "one producer, one consumer, a bounded(48) queue",
+    "producer-consumer-8" => producer_consumer_8 ("../../../pythreading/examples/producer_consumer_8.rs"): "4 producers and 4 consumers vs the 2-thread version",
+    "worker-pool" => worker_pool ("../../../pythreading/examples/worker_pool.rs"): "fixed worker threads drain a task queue with task_done/join",
+    "priority" => priority ("../../../pythreading/examples/priority.rs"): "PriorityQueue pops the smallest first",
+    "lifo" => lifo ("../../../pythreading/examples/lifo.rs"): "LifoQueue pops the newest first",
+    "pool-map" => pool_map ("../../../pythreading/examples/pool_map.rs"): "fetch-like tasks through a pool of 5: time is the batches, results in order",
+    "as-completed" => as_completed ("../../../pythreading/examples/as_completed.rs"): "results printed as they finish",
+    "limit-threads" => limit_threads ("../../../pythreading/examples/limit_threads.rs"): "the seeds' 'at most N threads' examples, done with a pool",
+}
+
+/// Runs one scenario by name, or all of them; `list` prints the names instead.
+pub(crate) fn main(name: Option<&str>, list: bool) -> Result<(), String> {
+    if list {
+        for (name, about, _) in SCENARIOS {
+            println!("{name:<22} {about}");
+        }
+        return Ok(());
+    }
+    match name {
+        Some(name) => {
+            let (_, about, run) =
+                SCENARIOS
+                    .iter()
+                    .find(|(n, _, _)| *n == name)
+                    .ok_or_else(|| {
+                        format!("no scenario named {name:?}; `pythreading demo --list` names them")
+                    })?;
+            run_one(name, about, *run);
+        }
+        None => {
+            let start = Instant::now();
+            for (name, about, run) in SCENARIOS {
+                run_one(name, about, *run);
+            }
+            println!(
+                "\nall {} scenarios in {:.2?}",
+                SCENARIOS.len(),
+                start.elapsed()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn run_one(name: &str, about: &str, run: fn()) {
+    println!("\n=== {name}: {about}");
+    let start = Instant::now();
+    run();
+    println!("--- {name} took {:.2?}", start.elapsed());
+}

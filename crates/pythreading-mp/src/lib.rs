@@ -1,0 +1,12 @@
+//! # pythreading-mp
+//!
+//! Python's `multiprocessing` for pythreading. Layers, each using only the ones before it:
+//!
+//! 1. [`pickle`]: bytes ↔ a [`pickle::Value`] model. Never executes or imports anything.
+//! 2. [`wire`]: framing and the HMAC handshake of `multiprocessing.connection`.
+//! 3. [`managers`]: a `multiprocessing.managers`-compatible server and client.
+#![forbid(unsafe_code)]
+
+pub mod managers;
+pub mod pickle;
+pub mod wire;

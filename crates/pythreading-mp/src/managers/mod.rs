@@ -1,0 +1,1 @@
+//! The `managers` layer. (Being built: see the issue for this area.)

@@ -1,0 +1,1 @@
+//! The `pickle` layer. (Being built: see the issue for this area.)

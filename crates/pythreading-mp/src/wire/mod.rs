@@ -1,0 +1,1 @@
+//! The `wire` layer. (Being built: see the issue for this area.)

@@ -1,0 +1,1 @@
+//! Python's `futures` module. (Being built: see the issue for this area.)

@@ -1,0 +1,28 @@
+//! # pythreading
+//!
+//! Python's concurrency toolkit — `_thread`, `threading`, `queue` and `concurrent.futures` —
+//! rebuilt in Rust, without a GIL. The nouns and verbs are Python's; the guarantees are Rust's.
+//!
+//! | Python | pythreading |
+//! |---|---|
+//! | `threading`, `_thread` | [`threading`] |
+//! | `queue` | [`queue`] |
+//! | `concurrent.futures` | [`futures`] |
+//!
+//! Conventions that hold across the crate:
+//!
+//! - A blocking verb `op()`, a non-blocking `try_op()`, and a timed `op_timeout(Duration)`.
+//!   `Duration::ZERO` is a poll; `Duration::MAX` waits forever and never panics.
+//! - Errors are typed per operation and hand back whatever was refused.
+//! - No poisoning: a panic in a thread or a task reaches whoever joins it, and never hangs them.
+//! - Primitives, queues and executors are plain values shared with [`std::sync::Arc`];
+//!   handles naming something that runs (threads, futures) are cheap clones.
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod futures;
+pub mod queue;
+pub mod threading;
+
+mod deadline;
+mod sync;

@@ -1,0 +1,1 @@
+//! Python's `queue` module. (Being built: see the issue for this area.)
