@@ -346,7 +346,7 @@ pub(crate) fn report(thread: Option<&Thread>, payload: &(dyn Any + Send)) {
     };
     let hook = excepthook();
     if let Err(hook_panic) = panic::catch_unwind(AssertUnwindSafe(|| hook.call(&args))) {
-        eprint!("Exception in threading.excepthook:\n");
+        eprintln!("Exception in threading.excepthook:");
         let recorded = LAST_PANIC
             .try_with(|slot| slot.try_borrow_mut().ok().and_then(|mut s| s.take()))
             .ok()
