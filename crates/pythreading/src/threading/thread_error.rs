@@ -176,12 +176,15 @@ impl Error for JoinError {}
 /// assert!(err.is_none()); // accepted: shutdown has not run in this process
 /// ```
 pub struct AtexitError {
-    callback: Box<dyn FnOnce() + Send + 'static>,
+    // In a Mutex only so that the error is `Sync` (`Box<dyn Error + Send + Sync>` works).
+    callback: std::sync::Mutex<Box<dyn FnOnce() + Send + 'static>>,
 }
 
 impl AtexitError {
     pub(crate) fn new(callback: Box<dyn FnOnce() + Send + 'static>) -> Self {
-        AtexitError { callback }
+        AtexitError {
+            callback: std::sync::Mutex::new(callback),
+        }
     }
 
     /// The callback that was refused.
@@ -195,7 +198,7 @@ impl AtexitError {
     /// }
     /// ```
     pub fn into_inner(self) -> Box<dyn FnOnce() + Send + 'static> {
-        self.callback
+        self.callback.into_inner().unwrap_or_else(|p| p.into_inner())
     }
 }
 
