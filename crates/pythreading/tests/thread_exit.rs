@@ -1,0 +1,253 @@
+//! Exit semantics in a real process (spec group N, S-07, S-08): each case re-executes this test
+//! binary with `PYTHREADING_CHILD=<case>`, running only that case's `child_*` test, and checks
+//! its output and exit status.
+
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use pythreading::threading::{self, Builder};
+
+const CHILD: &str = "PYTHREADING_CHILD";
+
+fn is_child(case: &str) -> bool {
+    std::env::var(CHILD).as_deref() == Ok(case)
+}
+
+fn run_child(case: &str) -> Output {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([case, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, case)
+        .output()
+        .unwrap();
+    eprintln!(
+        "child {case}: {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The child's own lines (what follows a `>`), without the test harness's.
+fn lines(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('>').map(|(_, rest)| rest.to_owned()))
+        .collect()
+}
+
+fn sleep_ms(ms: u64) {
+    std::thread::sleep(Duration::from_millis(ms));
+}
+
+// N-01, N-04, S-07: exit(code) waits for the non-daemon thread, not for the daemon one, and
+// exits with the code.
+#[test]
+fn child_nondaemon_waited_daemon_not() {
+    if !is_child("child_nondaemon_waited_daemon_not") {
+        return;
+    }
+    Builder::new()
+        .daemon(false)
+        .spawn(|| {
+            sleep_ms(300);
+            println!(">non-daemon done");
+        })
+        .unwrap();
+    Builder::new()
+        .daemon(true)
+        .spawn(|| {
+            sleep_ms(3000);
+            println!(">daemon done");
+        })
+        .unwrap();
+    println!(">main done");
+    threading::exit(7);
+}
+
+#[test]
+fn nondaemon_waited_daemon_not() {
+    let out = run_child("child_nondaemon_waited_daemon_not");
+    assert_eq!(out.status.code(), Some(7));
+    assert_eq!(lines(&out), ["main done", "non-daemon done"]);
+}
+
+// N-03: a non-daemon thread started by another non-daemon thread after main finished is
+// waited for too.
+#[test]
+fn child_thread_from_thread() {
+    if !is_child("child_thread_from_thread") {
+        return;
+    }
+    Builder::new()
+        .daemon(false)
+        .spawn(|| {
+            sleep_ms(100);
+            // Inherits non-daemon from its creator.
+            threading::spawn(|| {
+                sleep_ms(200);
+                println!(">OK");
+            });
+        })
+        .unwrap();
+    println!(">main returns");
+    threading::shutdown();
+    println!(">after shutdown");
+    std::process::exit(0);
+}
+
+#[test]
+fn thread_from_thread() {
+    let out = run_child("child_thread_from_thread");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(lines(&out), ["main returns", "OK", "after shutdown"]);
+}
+
+// N-05, R-09, S-08: shutdown hooks run first (newest first), then non-daemon threads are waited
+// for, then atexit callbacks (newest first); registering too late is an error. N-06: a second
+// shutdown() runs nothing again.
+#[test]
+fn child_callback_order() {
+    if !is_child("child_callback_order") {
+        return;
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let worker_stop = stop.clone();
+    Builder::new()
+        .daemon(false)
+        .spawn(move || {
+            while !worker_stop.load(Ordering::SeqCst) {
+                sleep_ms(5);
+            }
+            sleep_ms(50);
+            println!(">worker ends");
+        })
+        .unwrap();
+    threading::atexit_register(|| println!(">atexit 1")).unwrap();
+    threading::atexit_register(|| {
+        println!(">atexit 2");
+        let late = threading::atexit_register(|| println!(">never"));
+        println!(">late atexit refused: {}", late.is_err());
+    })
+    .unwrap();
+    threading::atexit_register(|| panic!("atexit callback fails")).unwrap();
+    threading::register_shutdown_hook(|| println!(">hook 1")).unwrap();
+    threading::register_shutdown_hook(move || {
+        println!(">hook 2 stops the worker");
+        stop.store(true, Ordering::SeqCst);
+        let late = threading::register_shutdown_hook(|| println!(">never"));
+        println!(">late hook refused: {}", late.is_err());
+    })
+    .unwrap();
+    threading::shutdown();
+    println!(">again");
+    threading::shutdown();
+    threading::exit(0);
+}
+
+#[test]
+fn callback_order() {
+    let out = run_child("child_callback_order");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        lines(&out),
+        [
+            "hook 2 stops the worker",
+            "late hook refused: true",
+            "hook 1",
+            "worker ends",
+            "atexit 2",
+            "late atexit refused: true",
+            "atexit 1",
+            "again",
+        ]
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Error in atexit._run_exitfuncs:\natexit callback fails"));
+}
+
+// N-02: a thread joining the main thread is released when main calls shutdown(); output is
+// "end of main" then "end of thread". Runs in the child's real main thread when libtest runs
+// the single test there; otherwise it checks the dummy path still shuts down cleanly.
+#[test]
+fn child_join_main_released() {
+    if !is_child("child_join_main_released") {
+        return;
+    }
+    let on_main = threading::current_thread() == threading::main_thread();
+    println!(">on main: {on_main}");
+    let main = threading::main_thread();
+    Builder::new()
+        .daemon(false)
+        .spawn(move || {
+            if on_main {
+                main.join().unwrap();
+            }
+            println!(">end of thread");
+        })
+        .unwrap();
+    sleep_ms(100);
+    println!(">end of main");
+    threading::exit(0);
+}
+
+#[test]
+fn join_main_released() {
+    let out = run_child("child_join_main_released");
+    assert_eq!(out.status.code(), Some(0));
+    let got = lines(&out);
+    if got[0] == "on main: true" {
+        assert_eq!(got[1..], ["end of main", "end of thread"]);
+    } else {
+        assert_eq!(got.len(), 3);
+    }
+}
+
+// std::process::exit is os._exit: nothing is waited for and no callback runs.
+#[test]
+fn child_process_exit_skips_everything() {
+    if !is_child("child_process_exit_skips_everything") {
+        return;
+    }
+    threading::atexit_register(|| println!(">atexit ran")).unwrap();
+    Builder::new()
+        .daemon(false)
+        .spawn(|| {
+            sleep_ms(2000);
+            println!(">thread ran");
+        })
+        .unwrap();
+    println!(">exiting");
+    std::process::exit(3);
+}
+
+#[test]
+fn process_exit_skips_everything() {
+    let out = run_child("child_process_exit_skips_everything");
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(lines(&out), ["exiting"]);
+}
+
+// N-01 with a pending non-daemon Timer: shutdown waits for it to fire, not for a daemon one.
+#[test]
+fn child_pending_timer_is_waited_for() {
+    if !is_child("child_pending_timer_is_waited_for") {
+        return;
+    }
+    let _t = threading::Timer::new(Duration::from_millis(200), || println!(">timer fired"))
+        .daemon(false)
+        .start();
+    let _d = threading::Timer::new(Duration::from_secs(5), || println!(">daemon timer fired"))
+        .daemon(true)
+        .start();
+    threading::exit(0);
+}
+
+#[test]
+fn pending_timer_is_waited_for() {
+    let out = run_child("child_pending_timer_is_waited_for");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(lines(&out), ["timer fired"]);
+}
