@@ -101,10 +101,7 @@ fn enumerate_and_active_count_follow_threads() {
 fn idents_and_native_ids() {
     assert!(threading::get_ident() > 0);
     assert_eq!(threading::get_ident(), threading::get_ident());
-    assert_eq!(
-        threading::current_thread().ident(),
-        threading::get_ident()
-    );
+    assert_eq!(threading::current_thread().ident(), threading::get_ident());
     let (tx, rx) = mpsc::channel::<()>();
     let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
     let hs: Vec<_> = (0..5)

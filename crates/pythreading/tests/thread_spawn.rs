@@ -95,7 +95,10 @@ impl Run for Counter {
 #[test]
 fn closure_callable_and_run_type() {
     let closure = threading::spawn(|| 1 + 1);
-    let object = Builder::new().name("runner").spawn(Counter { to: 5 }).unwrap();
+    let object = Builder::new()
+        .name("runner")
+        .spawn(Counter { to: 5 })
+        .unwrap();
     fn free_function() -> &'static str {
         "fn item"
     }
@@ -255,7 +258,10 @@ fn workloads_that_must_work() {
             .stack_size(size)
             .spawn(|| {
                 let buf = [1u8; 64 * 1024];
-                std::hint::black_box(buf).iter().map(|&b| b as u32).sum::<u32>()
+                std::hint::black_box(buf)
+                    .iter()
+                    .map(|&b| b as u32)
+                    .sum::<u32>()
             })
             .unwrap();
         assert_eq!(h.join().unwrap(), 64 * 1024);

@@ -159,7 +159,7 @@ impl<T: Send + 'static> Local<T> {
                 None => None,
             }
         };
-        let mut value = match taken {
+        let value = match taken {
             Some(v) => v,
             None => {
                 // Run the initializer without the lock, then mark the slot as lent out.
@@ -188,10 +188,7 @@ impl<T: Send + 'static> Local<T> {
             ident,
             value: None,
         };
-        let result = f(&mut value);
-        back.value = Some(value);
-        drop(back);
-        result
+        f(back.value.insert(value))
     }
 
     /// Remembers, in this thread, to drop its value when the thread ends.

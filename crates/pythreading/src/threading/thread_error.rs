@@ -198,7 +198,9 @@ impl AtexitError {
     /// }
     /// ```
     pub fn into_inner(self) -> Box<dyn FnOnce() + Send + 'static> {
-        self.callback.into_inner().unwrap_or_else(|p| p.into_inner())
+        self.callback
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
     }
 }
 
