@@ -7,7 +7,6 @@
 //! Idents come from a process-wide counter (never reused, never zero); the main thread's is 1.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -25,11 +24,21 @@ static NEXT_IDENT: AtomicU64 = AtomicU64::new(2);
 static NAME_COUNTER: AtomicUsize = AtomicUsize::new(1);
 
 const SHARDS: usize = 16;
-static REGISTRY: [Mutex<BTreeMap<u64, Thread>>; SHARDS] =
-    [const { Mutex::new(BTreeMap::new()) }; SHARDS];
+// A Vec per shard rather than a map: it keeps its capacity, so registering allocates nothing
+// once warm, and shards stay short (live threads / SHARDS).
+static REGISTRY: [Mutex<Vec<Thread>>; SHARDS] = [const { Mutex::new(Vec::new()) }; SHARDS];
 
 /// Live non-daemon threads (and pending non-daemon timers) that `shutdown()` waits for.
-static NON_DAEMON: Mutex<usize> = Mutex::new(0);
+static NON_DAEMON: Mutex<NonDaemon> = Mutex::new(NonDaemon {
+    live: 0,
+    waiters: 0,
+});
+
+struct NonDaemon {
+    live: usize,
+    /// Threads blocked in `wait_non_daemon`.
+    waiters: usize,
+}
 static NON_DAEMON_DONE: Condvar = Condvar::new();
 
 static MAIN: OnceLock<Thread> = OnceLock::new();
@@ -600,16 +609,23 @@ pub fn main_thread() -> Thread {
     .clone()
 }
 
-fn shard(ident: u64) -> &'static Mutex<BTreeMap<u64, Thread>> {
+fn shard(ident: u64) -> &'static Mutex<Vec<Thread>> {
     &REGISTRY[(ident as usize) % SHARDS]
 }
 
 pub(crate) fn register(thread: &Thread) {
-    lock(shard(thread.ident())).insert(thread.ident(), thread.clone());
+    lock(shard(thread.ident())).push(thread.clone());
 }
 
 pub(crate) fn unregister(thread: &Thread) {
-    lock(shard(thread.ident())).remove(&thread.ident());
+    let removed = {
+        let mut shard = lock(shard(thread.ident()));
+        shard
+            .iter()
+            .position(|t| t.ident() == thread.ident())
+            .map(|i| shard.swap_remove(i))
+    };
+    drop(removed); // outside the lock
 }
 
 /// Every live thread: the main thread, threads spawned by this library (from the moment `spawn`
@@ -627,7 +643,7 @@ pub fn enumerate() -> Vec<Thread> {
     main_thread();
     let mut all = Vec::new();
     for shard in &REGISTRY {
-        all.extend(lock(shard).values().cloned());
+        all.extend(lock(shard).iter().cloned());
     }
     all.sort_by_key(Thread::ident);
     all
@@ -650,15 +666,16 @@ pub fn active_count() -> usize {
 
 /// One more live non-daemon thread (or pending non-daemon timer) for `shutdown()` to wait for.
 pub(crate) fn non_daemon_enter() {
-    *lock(&NON_DAEMON) += 1;
+    lock(&NON_DAEMON).live += 1;
 }
 
-/// One fewer; wakes `shutdown()` when none is left.
+/// One fewer; wakes `shutdown()` if it waits.
 pub(crate) fn non_daemon_exit() {
     let mut n = lock(&NON_DAEMON);
-    *n = n.saturating_sub(1);
-    if *n <= 1 {
-        // `shutdown()` called from a non-daemon thread waits for 1, otherwise for 0.
+    n.live = n.live.saturating_sub(1);
+    // Only a waiting `shutdown()` needs the wake-up; skipping it keeps a futex syscall off every
+    // thread exit.
+    if n.waiters != 0 {
         NON_DAEMON_DONE.notify_all();
     }
 }
@@ -666,7 +683,9 @@ pub(crate) fn non_daemon_exit() {
 /// Blocks until at most `allowed` non-daemon threads are alive.
 pub(crate) fn wait_non_daemon(allowed: usize) {
     let mut n = lock(&NON_DAEMON);
-    while *n > allowed {
+    n.waiters += 1;
+    while n.live > allowed {
         n = NON_DAEMON_DONE.wait(n).unwrap_or_else(|p| p.into_inner());
     }
+    n.waiters -= 1;
 }
