@@ -63,7 +63,11 @@ pub(crate) fn run() {
     let out = cmd.env(CHILD, "1").output().expect("run child process");
     let took = start.elapsed();
     println!("child process output:");
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    // Skip the CLI's scenario banner, which the child prints again.
+    for line in String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("==="))
+    {
         println!("  | {line}");
     }
     println!(

@@ -369,3 +369,20 @@ fn stop_flag_ends_workers_promptly() {
     assert_eq!(rounds.lock().unwrap().len(), 4);
     assert!(stop.wait_timeout(Duration::ZERO));
 }
+
+// J-10, B-16: when the OS refuses the thread, spawn returns the error and nothing stays
+// registered (no "limbo" entry, no non-daemon count that would hang shutdown).
+#[test]
+fn refused_spawn_leaves_nothing_behind() {
+    let before: Vec<u64> = threading::enumerate().iter().map(Thread::ident).collect();
+    let result = Builder::new()
+        .name("too-big")
+        .stack_size(1 << 50)
+        .spawn(|| ());
+    assert!(result.is_err());
+    assert!(
+        !threading::enumerate()
+            .iter()
+            .any(|t| t.name() == "too-big" && !before.contains(&t.ident()))
+    );
+}

@@ -272,10 +272,13 @@ pub fn default_excepthook(args: &ExceptHookArgs<'_>) {
     if let Some(bt) = args.backtrace() {
         text.push_str(&format!("stack backtrace:\n{bt}\n"));
     }
-    // One write, so reports from several threads do not interleave line by line. `eprint!`
-    // respects the test harness's output capture; a closed stderr is ignored (L-07).
-    let _ = std::io::stderr().lock().flush();
-    eprint!("{text}");
+    write_stderr(&text);
+}
+
+/// One write, so reports from several threads do not interleave line by line. Errors are
+/// ignored: a closed stderr must not turn a report into a second panic (L-07).
+fn write_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 struct Recorded {
@@ -346,7 +349,7 @@ pub(crate) fn report(thread: Option<&Thread>, payload: &(dyn Any + Send)) {
     };
     let hook = excepthook();
     if let Err(hook_panic) = panic::catch_unwind(AssertUnwindSafe(|| hook.call(&args))) {
-        eprintln!("Exception in threading.excepthook:");
+        write_stderr("Exception in threading.excepthook:\n");
         let recorded = LAST_PANIC
             .try_with(|slot| slot.try_borrow_mut().ok().and_then(|mut s| s.take()))
             .ok()

@@ -21,6 +21,7 @@
 //! callback runs — Python's `os._exit`. [`exit(code)`](exit) is Python's `sys.exit(code)` from the
 //! main thread: [`shutdown()`] and then `std::process::exit(code)`.
 
+use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
@@ -178,10 +179,12 @@ pub fn shutdown() {
 fn run_callbacks(mut callbacks: Vec<Callback>) {
     while let Some(f) = callbacks.pop() {
         if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f)) {
-            eprintln!(
-                "Error in atexit._run_exitfuncs:\n{}",
+            let text = format!(
+                "Error in atexit._run_exitfuncs:\n{}\n",
                 payload_message(&*payload)
             );
+            // Ignore a closed stderr: the remaining callbacks must still run.
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
         }
     }
 }
