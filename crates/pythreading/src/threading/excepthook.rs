@@ -10,8 +10,9 @@
 //! excepthook runs, reporting every panic twice. So the first `spawn` installs a panic hook that
 //! *chains* to the one installed before it:
 //!
-//! - in threads spawned by this library, it records the panic's location (and a backtrace when
-//!   `RUST_BACKTRACE` asks for one) for the excepthook to report, and prints nothing itself;
+//! - while a thread spawned by this library runs its body (or the excepthook), and in the timer
+//!   pool's threads, it records the panic's location (and a backtrace when `RUST_BACKTRACE` asks
+//!   for one) for the excepthook to report, and prints nothing itself;
 //! - in every other thread (main, `std::thread` threads, test harness threads) it calls the
 //!   previous hook unchanged.
 //!
@@ -288,14 +289,14 @@ struct Recorded {
 
 thread_local! {
     static LAST_PANIC: RefCell<Option<Recorded>> = const { RefCell::new(None) };
-    /// Set in the crate's own worker threads (timer pool) whose panics `report` handles.
+    /// True while a panic in this thread will be caught and passed to [`report`]: during a
+    /// spawned thread's body and its excepthook call, and always in the timer pool's threads.
     static REPORTING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Makes the panic hook leave this thread's panics to [`report`], as in spawned threads.
-pub(crate) fn mark_reporting_thread() {
-    install_panic_hook();
-    let _ = REPORTING.try_with(|r| r.set(true));
+/// Marks the start or end of a stretch where this thread's panics go to [`report`].
+pub(crate) fn set_reporting(on: bool) {
+    let _ = REPORTING.try_with(|r| r.set(on));
 }
 
 /// Installs the chaining panic hook described in the module docs, once.
@@ -308,7 +309,9 @@ pub(crate) fn install_panic_hook() {
     INSTALL.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info: &PanicHookInfo<'_>| {
-            if registry::in_spawned_thread() || REPORTING.try_with(Cell::get).unwrap_or(false) {
+            // Outside those stretches (e.g. a destructor panicking during thread-local
+            // teardown) nobody else would report the panic, so the previous hook does.
+            if REPORTING.try_with(Cell::get).unwrap_or(false) {
                 record(info);
             } else {
                 previous(info);

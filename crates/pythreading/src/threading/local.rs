@@ -86,6 +86,7 @@ thread_local! {
 /// assert_eq!(names, ["Alice", "Bob"]);
 /// assert_eq!(student.get(), ""); // this thread never set one
 /// ```
+#[doc(alias = "threading.local")]
 pub struct Local<T: Send + 'static> {
     slots: Arc<Slots<T>>,
     init: Init<T>,

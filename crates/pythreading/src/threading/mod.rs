@@ -28,6 +28,7 @@
 
 mod excepthook;
 mod local;
+#[doc(alias = "_thread")]
 pub mod low_level;
 mod registry;
 mod shutdown;

@@ -98,6 +98,7 @@ pub(crate) struct Inner {
 /// assert_eq!(handle.join().unwrap(), 7);
 /// ```
 #[derive(Clone)]
+#[doc(alias = "threading.Thread")]
 pub struct Thread {
     inner: Arc<Inner>,
 }
@@ -454,19 +455,6 @@ pub(crate) fn enter(thread: &Thread) {
 /// Called by a raw `low_level` thread to take its pre-assigned ident.
 pub(crate) fn set_raw_ident(ident: u64) {
     let _ = CURRENT.try_with(|c| c.ident.set(ident));
-}
-
-/// Whether the calling thread was spawned through [`Builder`](crate::threading::Builder).
-pub(crate) fn in_spawned_thread() -> bool {
-    CURRENT
-        .try_with(|c| {
-            c.thread
-                .try_borrow()
-                .ok()
-                .and_then(|t| t.as_ref().map(|t| t.kind() == Kind::Spawned))
-                .unwrap_or(false)
-        })
-        .unwrap_or(false)
 }
 
 /// The calling thread's identifier: a non-zero integer, unique among every thread the process

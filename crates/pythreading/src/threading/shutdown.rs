@@ -200,6 +200,7 @@ fn run_callbacks(mut callbacks: Vec<Callback>) {
 /// threading::spawn(|| println!("work"));
 /// threading::exit(0); // waits for the thread, runs atexit callbacks, exits
 /// ```
+#[doc(alias = "sys.exit")]
 pub fn exit(code: i32) -> ! {
     shutdown();
     std::process::exit(code)

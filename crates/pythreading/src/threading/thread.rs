@@ -206,12 +206,14 @@ impl Builder {
 /// The new thread's whole life: register itself, run the body, report a panic, unregister.
 fn bootstrap<R: Run>(thread: Thread, body: R) -> Result<R::Output, Box<dyn std::any::Any + Send>> {
     registry::enter(&thread);
+    excepthook::set_reporting(true);
     let result = panic::catch_unwind(AssertUnwindSafe(move || body.run()));
     if let Err(payload) = &result
         && !payload.is::<ExitThread>()
     {
         excepthook::report(Some(&thread), &**payload);
     }
+    excepthook::set_reporting(false);
     leave(&thread);
     result
 }

@@ -104,6 +104,7 @@ impl Due for Shared {
 /// let cancelled = Timer::new(Duration::from_secs(60), || unreachable!()).start();
 /// assert!(cancelled.cancel()); // never runs
 /// ```
+#[doc(alias = "threading.Timer")]
 pub struct Timer {
     shared: Arc<Shared>,
     interval: Duration,

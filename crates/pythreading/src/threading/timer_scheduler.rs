@@ -156,7 +156,8 @@ fn submit(jobs: impl Iterator<Item = Arc<dyn Due>>) {
 }
 
 fn pool_loop() {
-    excepthook::mark_reporting_thread();
+    excepthook::install_panic_hook();
+    excepthook::set_reporting(true);
     let mut p = lock(&POOL);
     loop {
         if let Some(job) = p.queue.pop_front() {
