@@ -200,6 +200,23 @@ static HOOK: RwLock<Option<ExceptHook>> = RwLock::new(None);
 
 /// Installs `hook` as the excepthook and returns the previous one.
 ///
+/// A thread spawned by this library runs its body under `catch_unwind`; a panic is handed to the
+/// excepthook (by default [`default_excepthook`]: `Exception in thread NAME:` and the message on
+/// stderr), then the thread ends normally and [`JoinHandle::join`] returns the panic.
+///
+/// # The global panic hook
+///
+/// Rust's default panic hook would print its own `thread 'NAME' panicked at ...` before the
+/// excepthook runs, reporting every panic twice. So the first `spawn` installs a panic hook that
+/// *chains* to the one installed before it: while a library thread runs its body (or the
+/// excepthook), and in the timer pool's threads, it records the panic's location (and a
+/// backtrace when `RUST_BACKTRACE` asks for one) for the excepthook and prints nothing; in every
+/// other case (main, `std::thread` threads, test harness threads, thread-local destructors) it
+/// calls the previous hook unchanged. A panic hook you install *after* the first spawn replaces
+/// this one: nothing is lost, but panics in library threads are then reported twice.
+///
+/// [`JoinHandle::join`]: crate::threading::JoinHandle::join
+///
 /// # Examples
 ///
 /// ```

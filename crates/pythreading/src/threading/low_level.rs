@@ -4,7 +4,7 @@
 //! [`current_thread`](crate::threading::current_thread), which registers it as a dummy thread
 //! (K-03); [`shutdown`](crate::threading::shutdown()) does not wait for it. A panic in a raw
 //! thread is reported by Rust's panic hook (Python's "unraisable" report, B-03), not by the
-//! excepthook. `allocate_lock()` is [`Lock::new`](crate::threading) in this crate.
+//! excepthook. `allocate_lock()` is the `Lock` of the primitives section.
 
 use std::io;
 use std::panic::{self, AssertUnwindSafe};

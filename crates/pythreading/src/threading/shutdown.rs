@@ -121,9 +121,27 @@ where
     Ok(())
 }
 
-/// Python's end of program: runs the shutdown hooks, waits for every non-daemon thread, then runs
-/// the `atexit` callbacks (see the [module docs](self) for the exact order). Call it at the end of
-/// `main`.
+/// Python's end of program. Call it at the end of `main`.
+///
+/// A Rust process ends when `main` returns, whatever its other threads are doing; Python instead
+/// waits for every non-daemon thread and then runs the `atexit` callbacks. `shutdown()` does it
+/// in CPython's order:
+///
+/// 1. the main thread is marked finished, so threads joining it are released (N-02);
+/// 2. the hooks of [`register_shutdown_hook`] run, newest first (CPython's
+///    `threading._register_atexit`: executors use it to stop accepting work and wind down);
+/// 3. it waits for every non-daemon thread, including threads started by other threads after
+///    `main` finished its own work (N-01, N-03), and pending non-daemon [`Timer`]s. Daemon
+///    threads are not waited for (N-04);
+/// 4. the callbacks of [`atexit_register`] run, newest first (Python's `atexit.register`, which
+///    CPython runs after `threading._shutdown`).
+///
+/// Each callback runs once, even if `shutdown()` is called again (N-06).
+///
+/// `std::process::exit(code)` skips all of this — it is Python's `os._exit`; [`exit`] is
+/// `shutdown()` followed by `std::process::exit`.
+///
+/// [`Timer`]: crate::threading::Timer
 ///
 /// Called from a non-daemon thread other than main, it waits for every *other* non-daemon
 /// thread. A panicking callback is reported to stderr and the others still run.
