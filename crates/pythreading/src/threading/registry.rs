@@ -409,6 +409,7 @@ thread_local! {
 #[cfg(target_os = "linux")]
 fn os_tid() -> u64 {
     // No libc and no unsafe in this crate: /proc/thread-self links to /proc/<pid>/task/<tid>.
+    // 0 when /proc is not mounted; callers fall back to the ident.
     std::fs::read_link("/proc/thread-self")
         .ok()
         .and_then(|p| p.file_name()?.to_str()?.parse().ok())
@@ -444,7 +445,10 @@ pub(crate) fn enter(thread: &Thread) {
         c.ident.set(thread.ident());
         *c.thread.borrow_mut() = Some(thread.clone());
         #[cfg(target_os = "linux")]
-        let native = os_tid();
+        let native = match os_tid() {
+            0 => thread.ident(),
+            tid => tid,
+        };
         #[cfg(not(target_os = "linux"))]
         let native = thread.ident();
         c.native_id.set(native);
@@ -507,7 +511,10 @@ pub fn get_native_id() -> u64 {
                 return id;
             }
             #[cfg(target_os = "linux")]
-            let id = os_tid();
+            let id = match os_tid() {
+                0 => get_ident(),
+                tid => tid,
+            };
             #[cfg(not(target_os = "linux"))]
             let id = get_ident();
             c.native_id.set(id);

@@ -261,10 +261,17 @@ pub fn spawn<R: Run>(body: R) -> JoinHandle<R::Output> {
 /// let handle = pythreading::threading::spawn(|| vec![1, 2, 3]);
 /// assert_eq!(handle.join().unwrap().len(), 3);
 /// ```
-#[derive(Debug)]
 pub struct JoinHandle<T> {
     native: std::thread::JoinHandle<Result<T, Box<dyn std::any::Any + Send>>>,
     thread: Thread,
+}
+
+impl<T> std::fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("thread", &self.thread)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<T> JoinHandle<T> {
