@@ -69,6 +69,12 @@ fn custom_hooks() {
     timer.join();
     let last = seen.lock().unwrap().last().cloned().unwrap();
     assert_eq!((last.0, last.1.as_str()), (None, "timer failed"));
+    let names = Arc::new(Mutex::new(Vec::new()));
+    let n = names.clone();
+    threading::set_excepthook(move |args| n.lock().unwrap().push(args.thread_name()));
+    let timer = threading::Timer::new(std::time::Duration::ZERO, || panic!("again")).start();
+    timer.join();
+    assert_eq!(*names.lock().unwrap(), [timer.name().to_owned()]);
 
     threading::set_excepthook(threading::default_excepthook);
 }

@@ -90,6 +90,8 @@ impl fmt::Debug for ExceptHook {
 /// ```
 pub struct ExceptHookArgs<'a> {
     thread: Option<&'a Thread>,
+    /// A name to report when there is no thread (a timer's `Thread-N`).
+    name: Option<&'a str>,
     payload: &'a (dyn Any + Send),
     location: Option<&'a str>,
     backtrace: Option<&'a Backtrace>,
@@ -110,8 +112,9 @@ impl<'a> ExceptHookArgs<'a> {
         self.thread
     }
 
-    /// The thread's name, or its ident in decimal when the thread is unknown (Python's
-    /// `Exception in thread {get_ident()}` header).
+    /// The thread's name; for a [`Timer`](crate::threading::Timer) callback the timer's name;
+    /// otherwise the reporting thread's ident in decimal (Python's
+    /// `Exception in thread {get_ident()}` header for `thread=None`).
     ///
     /// # Examples
     ///
@@ -122,9 +125,10 @@ impl<'a> ExceptHookArgs<'a> {
     /// # threading::set_excepthook(threading::default_excepthook);
     /// ```
     pub fn thread_name(&self) -> String {
-        match self.thread {
-            Some(t) => t.name().to_owned(),
-            None => registry::get_ident().to_string(),
+        match (self.thread, self.name) {
+            (Some(t), _) => t.name().to_owned(),
+            (None, Some(name)) => name.to_owned(),
+            (None, None) => registry::get_ident().to_string(),
         }
     }
 
@@ -189,6 +193,7 @@ impl fmt::Debug for ExceptHookArgs<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ExceptHookArgs")
             .field("thread", &self.thread)
+            .field("name", &self.name)
             .field("message", &self.message())
             .field("location", &self.location)
             .finish_non_exhaustive()
@@ -352,7 +357,7 @@ fn record(info: &PanicHookInfo<'_>) {
 
 /// Hands a panic that escaped `thread`'s body to the excepthook. A panicking hook is reported
 /// as Python does: `Exception in threading.excepthook:` and then the default hook (L-05).
-pub(crate) fn report(thread: Option<&Thread>, payload: &(dyn Any + Send)) {
+pub(crate) fn report(thread: Option<&Thread>, name: Option<&str>, payload: &(dyn Any + Send)) {
     let recorded = LAST_PANIC
         .try_with(|slot| slot.try_borrow_mut().ok().and_then(|mut s| s.take()))
         .ok()
@@ -363,6 +368,7 @@ pub(crate) fn report(thread: Option<&Thread>, payload: &(dyn Any + Send)) {
     };
     let args = ExceptHookArgs {
         thread,
+        name,
         payload,
         location,
         backtrace,
@@ -376,6 +382,7 @@ pub(crate) fn report(thread: Option<&Thread>, payload: &(dyn Any + Send)) {
             .flatten();
         default_excepthook(&ExceptHookArgs {
             thread,
+            name,
             payload: &*hook_panic,
             location: recorded.as_ref().and_then(|r| r.location.as_deref()),
             backtrace: None,

@@ -211,7 +211,7 @@ fn bootstrap<R: Run>(thread: Thread, body: R) -> Result<R::Output, Box<dyn std::
     if let Err(payload) = &result
         && !payload.is::<ExitThread>()
     {
-        excepthook::report(Some(&thread), &**payload);
+        excepthook::report(Some(&thread), None, &**payload);
     }
     excepthook::set_reporting(false);
     leave(&thread);

@@ -79,7 +79,7 @@ impl Due for Shared {
             }
         };
         if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(callback)) {
-            excepthook::report(None, &*payload);
+            excepthook::report(None, Some(&self.name), &*payload);
         }
         let mut state = lock(&self.state);
         self.end(&mut state, State::Fired);
@@ -403,7 +403,7 @@ impl Due for Repeat {
             // A panic ends the series, as an exception ends Python's re-arming loop.
             state.0 = true;
             drop(state);
-            excepthook::report(None, &*payload);
+            excepthook::report(None, None, &*payload);
             self.idle.notify_all();
             return;
         }
