@@ -418,9 +418,13 @@ fn os_tid() -> u64 {
 
 /// Whether the calling thread is the process's main thread.
 fn is_os_main_thread() -> bool {
+    // std names the main thread "main"; the OS id is the sure test where /proc is available.
     #[cfg(target_os = "linux")]
     {
-        os_tid() == u64::from(std::process::id())
+        match os_tid() {
+            0 => std::thread::current().name() == Some("main"),
+            tid => tid == u64::from(std::process::id()),
+        }
     }
     #[cfg(not(target_os = "linux"))]
     {

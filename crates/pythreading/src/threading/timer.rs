@@ -96,6 +96,9 @@ impl Due for Shared {
 /// other timers. A panicking callback is reported by the
 /// [excepthook](crate::threading::set_excepthook) (with no thread).
 ///
+/// Dropping the handle does not cancel the timer: it still fires, as a Python `Timer` whose
+/// object is gone still runs.
+///
 /// Differences from Python: a `Timer` is not a [`Thread`](crate::threading::Thread) and is not
 /// listed by `enumerate()`. It keeps Python's `Thread-N` name (same counter) and the daemon rule:
 /// a pending non-daemon timer keeps [`shutdown`](crate::threading::shutdown()) waiting until it
@@ -428,7 +431,8 @@ impl Due for Repeat {
 ///
 /// Runs never overlap: the next one is scheduled when the previous returned, at the previous
 /// deadline plus `interval` (or at once when that has passed). A panic in the callback is
-/// reported by the excepthook and ends the series. A repeating timer never keeps
+/// reported by the excepthook and ends the series. Dropping the handle does not stop the series:
+/// call [`cancel`](Self::cancel). A repeating timer never keeps
 /// [`shutdown`](crate::threading::shutdown()) waiting (it is a daemon).
 ///
 /// # Examples
