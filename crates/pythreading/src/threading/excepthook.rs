@@ -25,7 +25,6 @@ use std::any::Any;
 use std::backtrace::{Backtrace, BacktraceStatus};
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::io::Write;
 use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
 use std::sync::{Arc, Once, RwLock};
 
@@ -298,10 +297,13 @@ pub fn default_excepthook(args: &ExceptHookArgs<'_>) {
     write_stderr(&text);
 }
 
-/// One write, so reports from several threads do not interleave line by line. Errors are
-/// ignored: a closed stderr must not turn a report into a second panic (L-07).
-fn write_stderr(text: &str) {
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+/// Writes a report to stderr in one piece, so reports from several threads do not interleave.
+///
+/// `eprint!` rather than a raw `io::stderr()` write, so that the test harness captures reports
+/// as it captures panic messages. `eprint!` panics when stderr fails (e.g. a closed pipe); that
+/// must not turn a report into a second panic (L-07), so the failure is caught and dropped.
+pub(crate) fn write_stderr(text: &str) {
+    let _ = panic::catch_unwind(|| eprint!("{text}"));
 }
 
 struct Recorded {

@@ -21,7 +21,6 @@
 //! callback runs — Python's `os._exit`. [`exit(code)`](exit) is Python's `sys.exit(code)` from the
 //! main thread: [`shutdown()`] and then `std::process::exit(code)`.
 
-use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
@@ -201,8 +200,8 @@ fn run_callbacks(mut callbacks: Vec<Callback>) {
                 "Error in atexit._run_exitfuncs:\n{}\n",
                 payload_message(&*payload)
             );
-            // Ignore a closed stderr: the remaining callbacks must still run.
-            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            // A failing stderr must not stop the remaining callbacks.
+            super::excepthook::write_stderr(&text);
         }
     }
 }
