@@ -176,7 +176,6 @@ impl fmt::Debug for BarrierBuilder {
 /// # Ok::<(), pythreading::threading::BarrierBuildError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[must_use]
 pub struct BarrierWaitResult {
     index: usize,
     parties: usize,

@@ -122,7 +122,6 @@ impl Error for BoundedReleaseError {}
 /// # Ok::<(), pythreading::threading::BarrierBuildError>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub struct BrokenBarrierError;
 
 impl BrokenBarrierError {
@@ -158,7 +157,6 @@ impl Error for BrokenBarrierError {}
 /// assert_eq!(err.to_string(), "parties must be >= 1");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub struct BarrierBuildError;
 
 impl fmt::Display for BarrierBuildError {

@@ -227,7 +227,7 @@ impl Semaphore {
     /// assert!(sem.try_permit().is_none());
     /// ```
     pub fn try_permit(&self) -> Option<SemaphorePermit<'_>> {
-        self.try_acquire().then_some(SemaphorePermit { sem: self })
+        self.try_acquire().then(|| SemaphorePermit { sem: self })
     }
 
     /// A permit if one can be had within `timeout`.
@@ -242,7 +242,7 @@ impl Semaphore {
     /// ```
     pub fn permit_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
         self.acquire_timeout(timeout)
-            .then_some(SemaphorePermit { sem: self })
+            .then(|| SemaphorePermit { sem: self })
     }
 }
 
@@ -461,7 +461,7 @@ impl BoundedSemaphore {
     /// ```
     pub fn try_permit(&self) -> Option<BoundedSemaphorePermit<'_>> {
         self.try_acquire()
-            .then_some(BoundedSemaphorePermit { sem: self })
+            .then(|| BoundedSemaphorePermit { sem: self })
     }
 
     /// A permit if one can be had within `timeout`.
@@ -476,7 +476,7 @@ impl BoundedSemaphore {
     /// ```
     pub fn permit_timeout(&self, timeout: Duration) -> Option<BoundedSemaphorePermit<'_>> {
         self.acquire_timeout(timeout)
-            .then_some(BoundedSemaphorePermit { sem: self })
+            .then(|| BoundedSemaphorePermit { sem: self })
     }
 }
 
