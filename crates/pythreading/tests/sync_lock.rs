@@ -48,9 +48,10 @@ fn acquire_release_and_destroy_while_held() {
     assert!(lock.locked());
     lock.release().unwrap();
     assert!(!lock.locked());
-    let held = Lock::new();
-    held.acquire();
-    drop(held); // dropping a held lock is fine
+    {
+        let held = Lock::new();
+        held.acquire();
+    } // dropping a held lock is fine
 }
 
 // C-03

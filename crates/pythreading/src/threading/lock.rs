@@ -19,8 +19,6 @@ const CONTENDED: u8 = 2;
 // so a long spin would only burn the time slice the holder needs. Models explore no spinning.
 #[cfg(not(loom))]
 const SPINS: u32 = 64;
-#[cfg(loom)]
-const SPINS: u32 = 0;
 
 /// A primitive lock: Python's `threading.Lock` (and `_thread.allocate_lock()`).
 ///
@@ -130,6 +128,7 @@ impl Lock {
 
     #[cold]
     fn acquire_slow(&self, deadline: Deadline) -> bool {
+        #[cfg(not(loom))]
         for _ in 0..SPINS {
             if self.state.load(Ordering::Relaxed) != LOCKED {
                 // Unlocked (grab it) or contended (others are parked: join them).
