@@ -1,11 +1,229 @@
-//! The `lock` group. (Being built: see the issue for this area.)
+//! The `lock` and `event` groups.
+//!
+//! `lock`: an uncontended `acquire()`+`release()` pair and a `lock()` guard, against
+//! `parking_lot::Mutex<()>` and `std::sync::Mutex<()>` (goal: within 1.2× parking_lot), and the
+//! throughput of 2 threads hammering one lock around a short critical section (goal: at least
+//! std's). `event`: a ping-pong round trip between two threads through two Events, against the
+//! same built from a std `Mutex<bool>` + `Condvar`. CPython runs the same workloads from
+//! `bench/python/lock.py` and `bench/python/event.py`.
 
-use crate::report::{Measurement, Opts};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::Duration;
 
-pub(crate) fn run(_opts: &Opts) -> Vec<Measurement> {
-    Vec::new()
+use pythreading::threading::{Event, Lock};
+
+use crate::python;
+use crate::report::{Measurement, Opts, median_time, rate};
+
+const GROUP: &str = "lock";
+const EVENT_GROUP: &str = "event";
+
+/// Nanoseconds per iteration of `f`, the median of `reps` runs of `n` iterations.
+fn ns_per_op(reps: usize, n: u64, mut f: impl FnMut()) -> f64 {
+    let elapsed = median_time(reps, || {
+        for _ in 0..n {
+            f();
+        }
+    });
+    elapsed.as_nanos() as f64 / n as f64
 }
 
-pub(crate) fn run_event(_opts: &Opts) -> Vec<Measurement> {
-    Vec::new()
+fn uncontended(opts: &Opts, rows: &mut Vec<Measurement>) {
+    let n = opts.size(20_000_000, 200_000);
+    let reps = opts.reps();
+
+    let case = "uncontended_acquire_release";
+    let lock = Lock::new();
+    let ours = ns_per_op(reps, n, || {
+        let l = black_box(&lock);
+        l.acquire();
+        // The result is always Ok here; black_box keeps the call.
+        black_box(l.release().is_ok());
+    });
+    rows.push(Measurement::new(GROUP, case, "pythreading", ours, "ns"));
+    uncontended_anchors(reps, n, case, rows);
+
+    let case = "uncontended_guard";
+    let ours = ns_per_op(reps, n, || {
+        let guard = black_box(&lock).lock();
+        drop(black_box(guard));
+    });
+    rows.push(Measurement::new(GROUP, case, "pythreading", ours, "ns"));
+    uncontended_anchors(reps, n, case, rows);
+}
+
+fn uncontended_anchors(reps: usize, n: u64, case: &str, rows: &mut Vec<Measurement>) {
+    let pl = parking_lot::Mutex::new(());
+    let v = ns_per_op(reps, n, || {
+        let guard = black_box(&pl).lock();
+        drop(black_box(guard));
+    });
+    rows.push(Measurement::new(GROUP, case, "parking_lot", v, "ns"));
+    let std_mutex = Mutex::new(());
+    let v = ns_per_op(reps, n, || {
+        let guard = black_box(&std_mutex).lock();
+        drop(black_box(guard));
+    });
+    rows.push(Measurement::new(GROUP, case, "std", v, "ns"));
+}
+
+/// Two threads each take the lock `n` times around an increment; returns ops/s.
+fn contended_rate(reps: usize, n: u64, lock_once: impl Fn(&AtomicU64) + Sync) -> f64 {
+    let counter = AtomicU64::new(0);
+    let elapsed = median_time(reps, || {
+        thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    for _ in 0..n {
+                        lock_once(&counter);
+                    }
+                });
+            }
+        });
+    });
+    black_box(counter.load(Ordering::Relaxed));
+    rate(2 * n, elapsed)
+}
+
+/// The short critical section: a read-then-write increment the lock keeps whole.
+#[inline]
+fn bump(counter: &AtomicU64) {
+    let v = counter.load(Ordering::Relaxed);
+    counter.store(black_box(v + 1), Ordering::Relaxed);
+}
+
+fn contended(opts: &Opts, rows: &mut Vec<Measurement>) {
+    let n = opts.size(2_000_000, 50_000);
+    let reps = opts.reps();
+    let case = "contended_2t";
+    let lock = Lock::new();
+    let v = contended_rate(reps, n, |c| {
+        let _g = lock.lock();
+        bump(c);
+    });
+    rows.push(Measurement::new(GROUP, case, "pythreading", v, "ops/s"));
+    let std_mutex = Mutex::new(());
+    let v = contended_rate(reps, n, |c| {
+        let _g = std_mutex.lock();
+        bump(c);
+    });
+    rows.push(Measurement::new(GROUP, case, "std", v, "ops/s"));
+    let pl = parking_lot::Mutex::new(());
+    let v = contended_rate(reps, n, |c| {
+        let _g = pl.lock();
+        bump(c);
+    });
+    rows.push(Measurement::new(GROUP, case, "parking_lot", v, "ops/s"));
+}
+
+pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
+    let mut rows = Vec::new();
+    uncontended(opts, &mut rows);
+    contended(opts, &mut rows);
+    let n = opts.size(5_000_000, 100_000);
+    rows.extend(python::run(
+        GROUP,
+        "lock.py",
+        &[n.to_string(), opts.size(200_000, 10_000).to_string()],
+        &[
+            ("uncontended_acquire_release", "ns"),
+            ("uncontended_guard", "ns"),
+            ("contended_2t", "ops/s"),
+        ],
+    ));
+    rows
+}
+
+/// The anchor: the event every Rust programmer writes by hand.
+struct StdEvent {
+    flag: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl StdEvent {
+    fn new() -> Self {
+        StdEvent {
+            flag: Mutex::new(false),
+            cv: Condvar::new(),
+        }
+    }
+    fn set(&self) {
+        *self.flag.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.cv.notify_all();
+    }
+    fn clear(&self) {
+        *self.flag.lock().unwrap_or_else(|p| p.into_inner()) = false;
+    }
+    fn wait(&self) {
+        let mut flag = self.flag.lock().unwrap_or_else(|p| p.into_inner());
+        while !*flag {
+            flag = self.cv.wait(flag).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// Round trips per run of `n`, via `set`/`wait`/`clear` of two events; returns ns per round trip.
+fn pingpong<E: Send + Sync>(
+    reps: usize,
+    n: u64,
+    make: impl Fn() -> E,
+    set: impl Fn(&E) + Sync,
+    wait: impl Fn(&E) + Sync,
+    clear: impl Fn(&E) + Sync,
+) -> f64 {
+    let elapsed = median_time(reps, || {
+        let ping = Arc::new(make());
+        let pong = Arc::new(make());
+        thread::scope(|s| {
+            s.spawn(|| {
+                for _ in 0..n {
+                    wait(&ping);
+                    clear(&ping);
+                    set(&pong);
+                }
+            });
+            for _ in 0..n {
+                set(&ping);
+                wait(&pong);
+                clear(&pong);
+            }
+        });
+    });
+    elapsed.as_nanos() as f64 / n as f64
+}
+
+pub(crate) fn run_event(opts: &Opts) -> Vec<Measurement> {
+    let n = opts.size(100_000, 2_000);
+    let reps = opts.reps();
+    let case = "pingpong_round_trip";
+    let mut rows = Vec::new();
+    let ours = pingpong(reps, n, Event::new, Event::set, Event::wait, Event::clear);
+    rows.push(Measurement::new(
+        EVENT_GROUP,
+        case,
+        "pythreading",
+        ours,
+        "ns",
+    ));
+    let anchor = pingpong(
+        reps,
+        n,
+        StdEvent::new,
+        StdEvent::set,
+        StdEvent::wait,
+        StdEvent::clear,
+    );
+    rows.push(Measurement::new(EVENT_GROUP, case, "std", anchor, "ns"));
+    // Give the machine a moment between our figures and CPython's start-up.
+    thread::sleep(Duration::from_millis(10));
+    rows.extend(python::run(
+        EVENT_GROUP,
+        "event.py",
+        &[opts.size(20_000, 1_000).to_string()],
+        &[(case, "ns")],
+    ));
+    rows
 }
