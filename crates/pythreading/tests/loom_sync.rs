@@ -12,9 +12,19 @@ use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 use pythreading::threading::{Barrier, Condition, Event, Lock, RLock, Semaphore};
 
+/// The small models explore up to 3 preemptions.
 fn model(f: impl Fn() + Sync + Send + 'static) {
+    model_bounded(3, f);
+}
+
+/// The larger ones (three threads, or many lock round trips) stop at 2 to stay within seconds.
+fn model_large(f: impl Fn() + Sync + Send + 'static) {
+    model_bounded(2, f);
+}
+
+fn model_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(2);
+    builder.preemption_bound = Some(preemptions);
     builder.check(f);
 }
 
@@ -27,7 +37,7 @@ fn unprotected_increment(n: &AtomicUsize) {
 // C-06, C-14: mutual exclusion, the contended (parking) path, release by another thread.
 #[test]
 fn lock_mutual_exclusion() {
-    model(|| {
+    model_large(|| {
         let lock = Arc::new(Lock::new());
         let n = Arc::new(AtomicUsize::new(0));
         let handles: Vec<_> = (0..2)
@@ -98,7 +108,7 @@ fn rlock_reentrant_exclusion() {
 // E-05, E-10, R-01: each notify(1) wakes one waiter; wait_for re-checks; nobody is lost.
 #[test]
 fn condition_notify_one_per_token_and_wait_for() {
-    model(|| {
+    model_large(|| {
         let cond = Arc::new(Condition::new());
         let tokens = Arc::new(AtomicUsize::new(0));
         let handles: Vec<_> = (0..2)
@@ -126,7 +136,7 @@ fn condition_notify_one_per_token_and_wait_for() {
 // E-05, E-07: notify(2) with a plain Lock underneath wakes both waiters.
 #[test]
 fn condition_notify_n_over_a_lock() {
-    model(|| {
+    model_large(|| {
         let cond = Arc::new(Condition::with_lock(Lock::new()));
         let go = Arc::new(AtomicUsize::new(0));
         let handles: Vec<_> = (0..2)
