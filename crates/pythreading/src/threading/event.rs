@@ -88,7 +88,13 @@ impl Event {
         if !self.flag.load(Ordering::Relaxed) {
             self.flag.store(true, Ordering::Release);
             state.generation = state.generation.wrapping_add(1);
-            self.changed.notify_all();
+            let waiting = state.waiting;
+            // Notify after unlocking, so the woken threads do not wake into a held mutex. A
+            // waiter checks the generation under the mutex before it sleeps, so none is missed.
+            drop(state);
+            if waiting > 0 {
+                self.changed.notify_all();
+            }
         }
     }
 
