@@ -317,3 +317,15 @@ fn broken_barrier_error_is_a_runtime_error() {
     b.abort();
     assert_eq!(b.n_waiting(), 0);
 }
+
+// The timeout convention: Duration::MAX never panics and waits for the other parties.
+#[test]
+fn duration_max_waits_for_the_others() {
+    let barrier = Arc::new(Barrier::builder(2).timeout(Duration::MAX).build().unwrap());
+    let b = Arc::clone(&barrier);
+    let h = thread::spawn(move || b.wait_timeout(Duration::MAX).map(|r| r.index()));
+    thread::sleep(Duration::from_millis(20));
+    let mine = barrier.wait().unwrap().index();
+    let theirs = h.join().unwrap().unwrap();
+    assert_eq!(mine + theirs, 1);
+}
