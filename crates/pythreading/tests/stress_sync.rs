@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use pythreading::threading::{Condition, Lock, RLock};
+use pythreading::threading::{Barrier, Condition, Event, Lock, RLock, Semaphore};
 
 /// A read-then-write increment: only the lock keeps it from losing updates.
 fn unprotected_increment(n: &AtomicUsize) {
@@ -157,4 +157,76 @@ fn condition_handoff_of_a_million_items() {
     assert_eq!(total, ITEMS, "nothing lost or duplicated in count");
     assert!(seen.iter().all(|&s| s == 1), "every item exactly once");
     assert!(!lock.locked());
+}
+
+// F-16, R-04: 8 threads × 10,000 permits of a Semaphore(3): never more than 3 inside, none lost.
+#[test]
+fn semaphore_never_over_admits() {
+    let sem = Arc::new(Semaphore::new(3));
+    let inside = Arc::new(AtomicUsize::new(0));
+    let max = Arc::new(AtomicUsize::new(0));
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let (s, i, m) = (Arc::clone(&sem), Arc::clone(&inside), Arc::clone(&max));
+            thread::spawn(move || {
+                for _ in 0..10_000 {
+                    let _p = s.permit();
+                    let now = i.fetch_add(1, Ordering::SeqCst) + 1;
+                    m.fetch_max(now, Ordering::SeqCst);
+                    i.fetch_sub(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert!(max.load(Ordering::SeqCst) <= 3);
+    assert_eq!(sem.value(), 3);
+}
+
+// H-02, H-05: 20,000 Event ping-pong round trips: no wake-up is ever lost.
+#[test]
+fn event_ping_pong_loses_no_wakeup() {
+    let ping = Arc::new(Event::new());
+    let pong = Arc::new(Event::new());
+    let (pi, po) = (Arc::clone(&ping), Arc::clone(&pong));
+    let other = thread::spawn(move || {
+        for _ in 0..20_000 {
+            pi.wait();
+            pi.clear();
+            po.set();
+        }
+    });
+    for _ in 0..20_000 {
+        ping.set();
+        pong.wait();
+        pong.clear();
+    }
+    other.join().unwrap();
+}
+
+// I-03: 4 threads × 2,000 barrier cycles, with distinct indices every cycle.
+#[test]
+fn barrier_many_cycles() {
+    const PARTIES: usize = 4;
+    const CYCLES: usize = 2_000;
+    let barrier = Arc::new(Barrier::new(PARTIES).unwrap());
+    let sums = Arc::new(Mutex::new(vec![0usize; CYCLES]));
+    let handles: Vec<_> = (0..PARTIES)
+        .map(|_| {
+            let (b, s) = (Arc::clone(&barrier), Arc::clone(&sums));
+            thread::spawn(move || {
+                for c in 0..CYCLES {
+                    let i = b.wait().unwrap().index();
+                    s.lock().unwrap()[c] += 1 << (8 * i);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    // Each cycle saw each index 0..4 exactly once.
+    assert!(sums.lock().unwrap().iter().all(|&s| s == 0x0101_0101));
 }
