@@ -258,3 +258,21 @@ fn guard_variants() {
     drop(g);
     assert!(lock.lock_timeout(Duration::from_millis(5)).is_some());
 }
+
+// Module-level locks, as in the seeds (`lock = threading.Lock()` at the top of a module).
+#[test]
+#[cfg(not(loom))] // loom's types are not `const`
+fn primitives_can_be_statics() {
+    use pythreading::threading::{BoundedSemaphore, Event, RLock, Semaphore};
+    static LOCK: Lock = Lock::new();
+    static RLOCK: RLock = RLock::new();
+    static EVENT: Event = Event::new();
+    static SEM: Semaphore = Semaphore::new(1);
+    static BSEM: BoundedSemaphore = BoundedSemaphore::new(1);
+    let _a = LOCK.lock();
+    let _b = RLOCK.lock();
+    EVENT.set();
+    assert!(SEM.try_acquire());
+    assert!(BSEM.try_acquire());
+    assert!(LOCK.locked() && RLOCK.locked() && EVENT.is_set());
+}

@@ -41,7 +41,7 @@ pub struct Event {
 }
 
 impl Event {
-    /// A new, unset event.
+    /// A new, unset event (`const`: it can be a `static`).
     ///
     /// # Examples
     ///
@@ -49,10 +49,27 @@ impl Event {
     /// # use pythreading::threading::Event;
     /// assert!(!Event::new().is_set());
     /// ```
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        Event {
+            flag: AtomicBool::new(false),
+            state: Mutex::new(State {
+                generation: 0,
+                waiting: 0,
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// As the `const` constructor of normal builds (loom's types are not `const`).
+    #[cfg(loom)]
     pub fn new() -> Self {
         Event {
             flag: AtomicBool::new(false),
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                generation: 0,
+                waiting: 0,
+            }),
             changed: Condvar::new(),
         }
     }

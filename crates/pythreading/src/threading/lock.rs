@@ -57,15 +57,30 @@ pub struct Lock {
 }
 
 impl Lock {
-    /// A new, unlocked lock.
+    /// A new, unlocked lock. It is `const`, so a lock can be a `static`, like a module-level
+    /// `lock = threading.Lock()` in Python.
     ///
     /// # Examples
     ///
     /// ```
     /// # use pythreading::threading::Lock;
-    /// assert!(!Lock::new().locked());
+    /// static LOCK: Lock = Lock::new();
+    ///
+    /// let _guard = LOCK.lock();
+    /// assert!(LOCK.locked());
     /// ```
     #[doc(alias = "allocate_lock")]
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        Lock {
+            state: AtomicU8::new(UNLOCKED),
+            park: Mutex::new(0),
+            unparked: Condvar::new(),
+        }
+    }
+
+    /// As the `const` constructor of normal builds (loom's types are not `const`).
+    #[cfg(loom)]
     pub fn new() -> Self {
         Lock {
             state: AtomicU8::new(UNLOCKED),

@@ -63,6 +63,13 @@ pub(crate) struct WaitList {
 }
 
 impl WaitList {
+    /// An empty list.
+    pub(crate) const fn new() -> Self {
+        WaitList {
+            queue: VecDeque::new(),
+        }
+    }
+
     /// Appends a new waiter and returns its slot.
     pub(crate) fn push(&mut self) -> Arc<Slot> {
         let slot = Slot::new();
