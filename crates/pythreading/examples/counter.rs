@@ -3,20 +3,22 @@
 //! The seed's `if lock.acquire(): ... lock.release()` form and its `with lock:` form are both
 //! shown: `acquire()`/`release()` and the `lock()` guard.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::thread;
 
 use pythreading::threading::Lock;
 
+// Module-level, as in the seed: `counter = 0` and `lock = threading.Lock()`.
+static LOCK: Lock = Lock::new();
+// Read and written separately: the lock makes each update whole.
+static COUNTER: AtomicI64 = AtomicI64::new(0);
+
 /// Runs the scenario.
 pub(crate) fn run() {
-    let lock = Arc::new(Lock::new());
-    // Read and written separately: the lock makes each update whole.
-    let counter = Arc::new(AtomicI64::new(0));
+    let (lock, counter) = (&LOCK, &COUNTER);
+    counter.store(0, Ordering::Relaxed); // the demo may run more than once in a process
     let threads: Vec<_> = (0..20)
         .map(|i| {
-            let (lock, counter) = (Arc::clone(&lock), Arc::clone(&counter));
             thread::spawn(move || {
                 if i % 2 == 1 {
                     lock.acquire(); // `if lock.acquire():`
