@@ -11,12 +11,12 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pythreading::threading::{Event, Lock};
 
 use crate::python;
-use crate::report::{Measurement, Opts, median_time, rate};
+use crate::report::{Measurement, Opts, median_of, median_time, rate};
 
 const GROUP: &str = "lock";
 const EVENT_GROUP: &str = "event";
@@ -70,10 +70,11 @@ fn uncontended_anchors(reps: usize, n: u64, case: &str, rows: &mut Vec<Measureme
     rows.push(Measurement::new(GROUP, case, "std", v, "ns"));
 }
 
-/// Two threads each take the lock `n` times around an increment; returns ops/s.
+/// Two threads each take the lock `n` times around an increment; returns the median ops/s.
 fn contended_rate(reps: usize, n: u64, lock_once: impl Fn(&AtomicU64) + Sync) -> f64 {
     let counter = AtomicU64::new(0);
-    let elapsed = median_time(reps, || {
+    let ops = median_of(reps, || {
+        let start = Instant::now();
         thread::scope(|s| {
             for _ in 0..2 {
                 s.spawn(|| {
@@ -83,9 +84,10 @@ fn contended_rate(reps: usize, n: u64, lock_once: impl Fn(&AtomicU64) + Sync) ->
                 });
             }
         });
+        rate(2 * n, start.elapsed())
     });
     black_box(counter.load(Ordering::Relaxed));
-    rate(2 * n, elapsed)
+    ops
 }
 
 /// The short critical section: a read-then-write increment the lock keeps whole.
