@@ -21,8 +21,23 @@ use crate::report::{Measurement, Opts, median_of, median_time, rate};
 const GROUP: &str = "lock";
 const EVENT_GROUP: &str = "event";
 
-/// Nanoseconds per iteration of `f`, the median of `reps` runs of `n` iterations.
-fn ns_per_op(reps: usize, n: u64, mut f: impl FnMut()) -> f64 {
+/// Takes `reps` samples of every implementation round-robin, so that a load spike on this
+/// shared machine hits them all alike, and returns each one's median.
+fn interleaved<const K: usize>(reps: usize, samplers: [&dyn Fn() -> f64; K]) -> [f64; K] {
+    let mut samples: [Vec<f64>; K] = std::array::from_fn(|_| Vec::with_capacity(reps));
+    for _ in 0..reps.max(1) {
+        for (sampler, out) in samplers.iter().zip(samples.iter_mut()) {
+            out.push(sampler());
+        }
+    }
+    samples.map(|mut s| {
+        s.sort_by(f64::total_cmp);
+        s[s.len() / 2]
+    })
+}
+
+/// Nanoseconds per call of `f`: the median of `reps` runs of `n` calls.
+fn ns_per_op(reps: usize, n: u64, f: impl Fn()) -> f64 {
     let elapsed = median_time(reps, || {
         for _ in 0..n {
             f();
@@ -32,19 +47,33 @@ fn ns_per_op(reps: usize, n: u64, mut f: impl FnMut()) -> f64 {
 }
 
 fn uncontended(opts: &Opts, rows: &mut Vec<Measurement>) {
-    let n = opts.size(20_000_000, 200_000);
+    let n = opts.size(10_000_000, 200_000);
     let reps = opts.reps();
+    let lock = Lock::new();
+    let pl = parking_lot::Mutex::new(());
+    let std_mutex = Mutex::new(());
+    let anchors = |case: &str, rows: &mut Vec<Measurement>| {
+        let v = ns_per_op(reps, n, || {
+            let guard = black_box(&pl).lock();
+            drop(black_box(guard));
+        });
+        rows.push(Measurement::new(GROUP, case, "parking_lot", v, "ns"));
+        let v = ns_per_op(reps, n, || {
+            let guard = black_box(&std_mutex).lock();
+            drop(black_box(guard));
+        });
+        rows.push(Measurement::new(GROUP, case, "std", v, "ns"));
+    };
 
     let case = "uncontended_acquire_release";
-    let lock = Lock::new();
     let ours = ns_per_op(reps, n, || {
         let l = black_box(&lock);
         l.acquire();
-        // The result is always Ok here; black_box keeps the call.
+        // Always Ok here; black_box keeps the call and its result.
         black_box(l.release().is_ok());
     });
     rows.push(Measurement::new(GROUP, case, "pythreading", ours, "ns"));
-    uncontended_anchors(reps, n, case, rows);
+    anchors(case, rows);
 
     let case = "uncontended_guard";
     let ours = ns_per_op(reps, n, || {
@@ -52,41 +81,28 @@ fn uncontended(opts: &Opts, rows: &mut Vec<Measurement>) {
         drop(black_box(guard));
     });
     rows.push(Measurement::new(GROUP, case, "pythreading", ours, "ns"));
-    uncontended_anchors(reps, n, case, rows);
+    anchors(case, rows);
 }
 
-fn uncontended_anchors(reps: usize, n: u64, case: &str, rows: &mut Vec<Measurement>) {
-    let pl = parking_lot::Mutex::new(());
-    let v = ns_per_op(reps, n, || {
-        let guard = black_box(&pl).lock();
-        drop(black_box(guard));
-    });
-    rows.push(Measurement::new(GROUP, case, "parking_lot", v, "ns"));
-    let std_mutex = Mutex::new(());
-    let v = ns_per_op(reps, n, || {
-        let guard = black_box(&std_mutex).lock();
-        drop(black_box(guard));
-    });
-    rows.push(Measurement::new(GROUP, case, "std", v, "ns"));
-}
-
-/// Two threads each take the lock `n` times around an increment; returns the median ops/s.
-fn contended_rate(reps: usize, n: u64, lock_once: impl Fn(&AtomicU64) + Sync) -> f64 {
+/// One sample: two threads each take the lock `n` times around an increment; ops/s.
+fn contended_rate(n: u64, lock_once: impl Fn(&AtomicU64) + Sync) -> f64 {
     let counter = AtomicU64::new(0);
-    let ops = median_of(reps, || {
-        let start = Instant::now();
-        thread::scope(|s| {
-            for _ in 0..2 {
-                s.spawn(|| {
-                    for _ in 0..n {
-                        lock_once(&counter);
-                    }
-                });
-            }
-        });
-        rate(2 * n, start.elapsed())
+    let start = Instant::now();
+    thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                for _ in 0..n {
+                    lock_once(&counter);
+                }
+            });
+        }
     });
-    black_box(counter.load(Ordering::Relaxed));
+    let ops = rate(2 * n, start.elapsed());
+    assert_eq!(
+        counter.load(Ordering::Relaxed),
+        2 * n,
+        "the lock lost an update"
+    );
     ops
 }
 
@@ -98,27 +114,40 @@ fn bump(counter: &AtomicU64) {
 }
 
 fn contended(opts: &Opts, rows: &mut Vec<Measurement>) {
-    let n = opts.size(2_000_000, 50_000);
+    let n = opts.size(1_000_000, 50_000);
     let reps = opts.reps();
     let case = "contended_2t";
     let lock = Lock::new();
-    let v = contended_rate(reps, n, |c| {
-        let _g = lock.lock();
-        bump(c);
-    });
-    rows.push(Measurement::new(GROUP, case, "pythreading", v, "ops/s"));
     let std_mutex = Mutex::new(());
-    let v = contended_rate(reps, n, |c| {
-        let _g = std_mutex.lock();
-        bump(c);
-    });
-    rows.push(Measurement::new(GROUP, case, "std", v, "ops/s"));
     let pl = parking_lot::Mutex::new(());
-    let v = contended_rate(reps, n, |c| {
-        let _g = pl.lock();
-        bump(c);
-    });
-    rows.push(Measurement::new(GROUP, case, "parking_lot", v, "ops/s"));
+    let ours = || {
+        contended_rate(n, |c| {
+            let _g = lock.lock();
+            bump(c);
+        })
+    };
+    let std = || {
+        contended_rate(n, |c| {
+            let _g = std_mutex.lock();
+            bump(c);
+        })
+    };
+    let parking_lot = || {
+        contended_rate(n, |c| {
+            let _g = pl.lock();
+            bump(c);
+        })
+    };
+    let [ours, std, parking_lot] = interleaved(reps.max(7), [&ours, &std, &parking_lot]);
+    rows.push(Measurement::new(GROUP, case, "pythreading", ours, "ops/s"));
+    rows.push(Measurement::new(GROUP, case, "std", std, "ops/s"));
+    rows.push(Measurement::new(
+        GROUP,
+        case,
+        "parking_lot",
+        parking_lot,
+        "ops/s",
+    ));
 }
 
 pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
@@ -167,7 +196,7 @@ impl StdEvent {
     }
 }
 
-/// Round trips per run of `n`, via `set`/`wait`/`clear` of two events; returns ns per round trip.
+/// The median over `reps` runs of `n` round trips via `set`/`wait`/`clear` of two events; returns ns per round trip.
 fn pingpong<E: Send + Sync>(
     reps: usize,
     n: u64,
@@ -176,9 +205,10 @@ fn pingpong<E: Send + Sync>(
     wait: impl Fn(&E) + Sync,
     clear: impl Fn(&E) + Sync,
 ) -> f64 {
-    let elapsed = median_time(reps, || {
+    median_of(reps, || {
         let ping = Arc::new(make());
         let pong = Arc::new(make());
+        let start = Instant::now();
         thread::scope(|s| {
             s.spawn(|| {
                 for _ in 0..n {
@@ -193,8 +223,8 @@ fn pingpong<E: Send + Sync>(
                 clear(&pong);
             }
         });
-    });
-    elapsed.as_nanos() as f64 / n as f64
+        start.elapsed().as_nanos() as f64 / n as f64
+    })
 }
 
 pub(crate) fn run_event(opts: &Opts) -> Vec<Measurement> {
