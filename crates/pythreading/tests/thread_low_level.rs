@@ -91,3 +91,56 @@ fn ten_raw_threads_complete() {
     got.sort_unstable();
     assert_eq!(got, (0..10).collect::<Vec<_>>());
 }
+
+// B-07: `allocate_lock()` is a `threading.Lock`: released by a thread other than its acquirer,
+// and a second `release()` is an error.
+// B-08: the two-lock hand-off barrier built from raw threads and allocated locks.
+#[test]
+fn allocate_lock_is_a_lock_releasable_by_another_raw_thread() {
+    use std::sync::Arc;
+
+    let lock = Arc::new(low_level::allocate_lock());
+    lock.acquire();
+    assert!(lock.locked());
+    let (tx, rx) = mpsc::channel();
+    let releaser = Arc::clone(&lock);
+    low_level::start_new_thread(move || {
+        tx.send(releaser.release().is_ok()).unwrap();
+    })
+    .unwrap();
+    assert!(rx.recv_timeout(Duration::from_secs(30)).unwrap());
+    assert!(!lock.locked());
+    assert!(lock.release().is_err());
+
+    // Ten raw threads pass a turnstile made of two allocated locks, three trips each.
+    let gate = Arc::new(low_level::allocate_lock());
+    let mutex = Arc::new(low_level::allocate_lock());
+    let passed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    gate.acquire();
+    let (done_tx, done_rx) = mpsc::channel();
+    for _ in 0..10 {
+        let (gate, mutex, passed, done_tx) = (
+            Arc::clone(&gate),
+            Arc::clone(&mutex),
+            Arc::clone(&passed),
+            done_tx.clone(),
+        );
+        low_level::start_new_thread(move || {
+            for _ in 0..3 {
+                gate.acquire(); // wait for the turnstile to open
+                gate.release().unwrap(); // let the next one through
+                mutex.acquire();
+                passed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                mutex.release().unwrap();
+            }
+            done_tx.send(()).unwrap();
+        })
+        .unwrap();
+    }
+    drop(done_tx);
+    gate.release().unwrap(); // open the turnstile, acquired above by this thread
+    for _ in 0..10 {
+        done_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    }
+    assert_eq!(passed.load(std::sync::atomic::Ordering::SeqCst), 30);
+}

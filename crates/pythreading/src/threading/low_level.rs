@@ -4,12 +4,13 @@
 //! [`current_thread`](crate::threading::current_thread), which registers it as a dummy thread
 //! (K-03); [`shutdown`](crate::threading::shutdown()) does not wait for it. A panic in a raw
 //! thread is reported by Rust's panic hook (Python's "unraisable" report, B-03), not by the
-//! excepthook. `allocate_lock()` is the `Lock` of the primitives section.
+//! excepthook. [`allocate_lock`] is the primitives section's [`Lock`].
 
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use super::Lock;
 use super::registry;
 use super::thread::DEFAULT_STACK_SIZE;
 use super::thread_error::{ExitThread, StackSizeError};
@@ -101,6 +102,28 @@ where
 #[doc(alias = "exit_thread")]
 pub fn exit() -> ! {
     panic::resume_unwind(Box::new(ExitThread))
+}
+
+/// A new unlocked [`Lock`] (`_thread.allocate_lock()`, also spelled `_thread.LockType()`).
+///
+/// The same type as `threading.Lock` in Python 3, so it is simply [`Lock::new`].
+///
+/// # Examples
+///
+/// ```
+/// use pythreading::threading::low_level;
+///
+/// let lock = low_level::allocate_lock();
+/// assert!(lock.try_acquire());
+/// assert!(lock.locked());
+/// lock.release().unwrap();
+/// // B-01 / C-02: releasing an unlocked lock is an error, not a crash.
+/// assert!(lock.release().is_err());
+/// ```
+#[doc(alias = "allocate")]
+#[doc(alias = "LockType")]
+pub fn allocate_lock() -> Lock {
+    Lock::new()
 }
 
 /// How many raw threads started by [`start_new_thread`] are running (`_thread._count()`).

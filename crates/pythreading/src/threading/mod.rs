@@ -1,12 +1,26 @@
 //! Python's `threading` and `_thread`: threads, and every synchronization primitive.
 //!
-//! (Being built: see the foundation issue.)
-
-// ---------------------------------------------------------------------------------------------
-// Threads: spawning, the registry, excepthook, exit semantics, Local, Timer, `_thread`.
-// ---------------------------------------------------------------------------------------------
-
-// (threads section)
+//! ```
+//! use std::sync::Arc;
+//! use pythreading::threading::{self, Lock};
+//!
+//! let balance = Arc::new(Lock::new());
+//! let handles: Vec<_> = (0..4)
+//!     .map(|i| {
+//!         let lock = Arc::clone(&balance);
+//!         threading::Builder::new()
+//!             .name(format!("depositor-{i}"))
+//!             .spawn(move || {
+//!                 let _guard = lock.lock(); // `with lock:`
+//!                 i
+//!             })
+//!             .unwrap()
+//!     })
+//!     .collect();
+//! let total: i32 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+//! assert_eq!(total, 6);
+//! threading::shutdown(); // Python's exit: wait for non-daemon threads, run atexit callbacks
+//! ```
 //!
 //! ## Threads
 //!
@@ -25,7 +39,20 @@
 //!
 //! Run `shutdown()` at the end of `main` to get Python's exit: non-daemon threads are waited
 //! for, `atexit` callbacks run.
+//!
+//! ## Synchronization primitives
+//!
+//! | Python | pythreading |
+//! |---|---|
+//! | `Lock()`, `_thread.allocate_lock()` | [`Lock`]: `acquire`, `try_acquire`, `acquire_timeout`, `release`, `locked`, `lock()` guard |
+//! | `RLock()` | [`RLock`]: the same verbs, owner + count; `lock()` gives a `!Send` [`RLockGuard`] |
+//! | `Condition(lock=None)` | [`Condition`]: `new`/`with_lock`, `lock()`, `wait`, `wait_timeout`, `wait_for`, `wait_for_timeout`, `notify(n)`, `notify_all` |
+//! | `Semaphore(n)`, `BoundedSemaphore(n)` | [`Semaphore`], [`BoundedSemaphore`]: `acquire`, `try_acquire`, `acquire_timeout`, `release(n)`, `permit()` |
+//! | `Event()` | [`Event`]: `set`, `clear`, `is_set`, `wait`, `wait_timeout` |
+//! | `Barrier(n, action, timeout)` | [`Barrier`]: `new`/`builder`, `wait`, `wait_timeout`, `abort`, `reset`, `n_waiting`, `parties`, `is_broken` |
+//! | `BrokenBarrierError`, `RuntimeError`, `ValueError` | [`BrokenBarrierError`], [`ReleaseError`], [`BoundedReleaseError`], [`BarrierBuildError`] |
 
+// Threads: spawning, the registry, excepthook, exit semantics, Local, Timer, `_thread`.
 mod excepthook;
 mod local;
 #[doc(alias = "_thread")]
@@ -51,8 +78,20 @@ pub use thread::{Builder, JoinHandle, Run, spawn};
 pub use thread_error::{AtexitError, JoinError, Panicked, StackSizeError};
 pub use timer::{RepeatingTimer, Timer};
 
-// ---------------------------------------------------------------------------------------------
 // Synchronization primitives: Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier.
-// ---------------------------------------------------------------------------------------------
+mod barrier;
+mod condition;
+mod error;
+mod event;
+mod lock;
+mod rlock;
+mod semaphore;
+mod wait_queue;
 
-// (primitives section)
+pub use barrier::{Barrier, BarrierBuilder, BarrierWaitResult};
+pub use condition::{Condition, ConditionGuard, ConditionLock};
+pub use error::{BarrierBuildError, BoundedReleaseError, BrokenBarrierError, ReleaseError};
+pub use event::Event;
+pub use lock::{Lock, LockGuard};
+pub use rlock::{RLock, RLockGuard};
+pub use semaphore::{BoundedSemaphore, BoundedSemaphorePermit, Semaphore, SemaphorePermit};
