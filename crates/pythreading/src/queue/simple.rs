@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::iter::{Source, TryIter};
 use crate::deadline::Deadline;
+use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Condvar, Mutex, MutexGuard, lock, thread};
 
 /// An unbounded first-in, first-out queue with nothing but `put` and `get`:
@@ -38,6 +39,9 @@ use crate::sync::{Condvar, Mutex, MutexGuard, lock, thread};
 pub struct SimpleQueue<T> {
     state: Mutex<State<T>>,
     not_empty: Condvar,
+    /// The number of items, stored under the lock after every change: `len` and the pre-park
+    /// yield loop read it without locking.
+    len_hint: AtomicUsize,
 }
 
 struct State<T> {
@@ -46,7 +50,7 @@ struct State<T> {
 }
 
 /// See `core.rs`: the same yield-then-park policy.
-const YIELDS_BEFORE_PARKING: u32 = if cfg!(loom) { 1 } else { 3 };
+const YIELDS_BEFORE_PARKING: u32 = if cfg!(loom) { 1 } else { 16 };
 /// Bytes of spare storage a drained queue may keep.
 const SPARE_BYTES: usize = 16 * 1024;
 
@@ -68,6 +72,7 @@ impl<T> SimpleQueue<T> {
                 getters: 0,
             }),
             not_empty: Condvar::new(),
+            len_hint: AtomicUsize::new(0),
         }
     }
 
@@ -86,6 +91,7 @@ impl<T> SimpleQueue<T> {
     pub fn put(&self, item: T) {
         let mut st = lock(&self.state);
         st.items.push_back(item);
+        self.len_hint.store(st.items.len(), Ordering::Release);
         let wake = st.getters > 0;
         drop(st);
         if wake {
@@ -164,7 +170,7 @@ impl<T> SimpleQueue<T> {
     /// ```
     #[doc(alias = "qsize")]
     pub fn len(&self) -> usize {
-        lock(&self.state).items.len()
+        self.len_hint.load(Ordering::Acquire)
     }
 
     /// Whether the queue holds nothing now.
@@ -203,6 +209,7 @@ impl<T> SimpleQueue<T> {
 
     fn pop(&self, st: &mut MutexGuard<'_, State<T>>) -> Option<T> {
         let item = st.items.pop_front()?;
+        self.len_hint.store(st.items.len(), Ordering::Release);
         if st.items.is_empty() {
             let keep = (SPARE_BYTES / std::mem::size_of::<T>().max(1)).max(16);
             if st.items.capacity() > keep {
@@ -218,12 +225,12 @@ impl<T> SimpleQueue<T> {
             return Some(item);
         }
         // Give a running producer a short chance before paying for a park and a wake-up.
+        // The hint is only a hint: the state is re-checked under the lock before parking.
         drop(st);
         for _ in 0..YIELDS_BEFORE_PARKING {
             thread::yield_now();
-            let mut st = lock(&self.state);
-            if let Some(item) = self.pop(&mut st) {
-                return Some(item);
+            if self.len_hint.load(Ordering::Acquire) > 0 {
+                break;
             }
         }
         st = lock(&self.state);
