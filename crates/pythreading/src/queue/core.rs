@@ -421,3 +421,41 @@ fn relock<G>(result: Result<G, std::sync::PoisonError<G>>) -> G {
         Err(poisoned) => poisoned.into_inner(),
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::super::fifo::Fifo;
+    use super::*;
+
+    // Memory: a drained unbounded queue gives back what a burst made it allocate, keeping at most
+    // `keep` slots; a bounded queue never allocates beyond its capacity's storage.
+    #[test]
+    fn a_drained_queue_gives_memory_back() {
+        let core: Core<u64, Fifo<u64>> = Core::new(None);
+        for i in 0..100_000 {
+            core.put(i).unwrap();
+        }
+        assert!(lock(&core.state).items.allocated() >= 100_000);
+        while core.try_get().is_ok() {}
+        let allocated = lock(&core.state).items.allocated();
+        assert!(allocated <= core.keep, "{allocated} slots kept");
+        assert!(core.keep * mem::size_of::<u64>() <= SPARE_BYTES);
+
+        let bounded: Core<u64, Fifo<u64>> = Core::new(Some(64));
+        for round in 0..100 {
+            for i in 0..64 {
+                bounded.try_put(round * 64 + i).unwrap();
+            }
+            assert!(bounded.try_put(0).is_err());
+            while bounded.try_get().is_ok() {}
+        }
+        assert!(lock(&bounded.state).items.allocated() <= 128);
+    }
+
+    // An idle queue owns no item storage.
+    #[test]
+    fn an_idle_queue_allocates_nothing() {
+        let core: Core<u64, Fifo<u64>> = Core::new(Some(1024));
+        assert_eq!(lock(&core.state).items.allocated(), 0);
+    }
+}
