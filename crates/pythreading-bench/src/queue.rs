@@ -19,7 +19,7 @@ use std::time::Instant;
 use pythreading::queue::{Queue, SimpleQueue};
 
 use crate::python;
-use crate::report::{Measurement, Opts, median_of, rate};
+use crate::report::{Measurement, Opts, rate};
 
 const GROUP: &str = "queue";
 const UNIT: &str = "items/s";
@@ -247,16 +247,33 @@ fn once<C: Chan>(producers: usize, consumers: usize, n: u64, capacity: Option<us
     rate(total, elapsed)
 }
 
-fn measure<C: Chan>(
+/// One implementation's run of a case: `(producers, consumers, n, capacity) -> items/s`.
+type Runner = fn(usize, usize, u64, Option<usize>) -> f64;
+
+/// Measures every implementation on one case. Repetitions are interleaved (A, B, C, A, B, C,
+/// ...) so that load from elsewhere on the machine hits every implementation alike; each figure
+/// is the median of its repetitions.
+fn case(
     opts: &Opts,
     case: &str,
-    imp: &str,
     (producers, consumers): (usize, usize),
     n: u64,
     capacity: Option<usize>,
-) -> Measurement {
-    let value = median_of(opts.reps(), || once::<C>(producers, consumers, n, capacity));
-    Measurement::new(GROUP, case, imp, value, UNIT)
+    imps: &[(&str, Runner)],
+) -> Vec<Measurement> {
+    let mut samples = vec![Vec::new(); imps.len()];
+    for _ in 0..opts.reps() {
+        for (i, (_, run)) in imps.iter().enumerate() {
+            samples[i].push(run(producers, consumers, n, capacity));
+        }
+    }
+    imps.iter()
+        .zip(samples)
+        .map(|((imp, _), mut s)| {
+            s.sort_by(f64::total_cmp);
+            Measurement::new(GROUP, case, imp, s[s.len() / 2], UNIT)
+        })
+        .collect()
 }
 
 pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
@@ -264,105 +281,73 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
     let cap = Some(1024);
     let mut rows = Vec::new();
 
-    let case = "spsc_bounded_1024";
-    rows.push(measure::<PyQueue>(
+    let spsc = (1, 1);
+    let mpmc = (4, 4);
+    rows.extend(case(
         opts,
-        case,
-        "pythreading",
-        (1, 1),
+        "spsc_bounded_1024",
+        spsc,
         n,
         cap,
+        &[
+            ("pythreading", once::<PyQueue>),
+            ("crossbeam", once::<Crossbeam>),
+            ("flume", once::<Flume>),
+            ("std", once::<StdMpsc>),
+        ],
     ));
-    rows.push(measure::<Crossbeam>(
+    rows.extend(case(
         opts,
-        case,
-        "crossbeam",
-        (1, 1),
+        "mpmc_bounded_1024_4p4c",
+        mpmc,
         n,
         cap,
+        &[
+            ("pythreading", once::<PyQueue>),
+            ("crossbeam", once::<Crossbeam>),
+            ("flume", once::<Flume>),
+        ],
     ));
-    rows.push(measure::<Flume>(opts, case, "flume", (1, 1), n, cap));
-    rows.push(measure::<StdMpsc>(opts, case, "std", (1, 1), n, cap));
-
-    let case = "mpmc_bounded_1024_4p4c";
-    rows.push(measure::<PyQueue>(
+    rows.push(single_receiver("mpmc_bounded_1024_4p4c"));
+    rows.extend(case(
         opts,
-        case,
-        "pythreading",
-        (4, 4),
-        n,
-        cap,
-    ));
-    rows.push(measure::<Crossbeam>(
-        opts,
-        case,
-        "crossbeam",
-        (4, 4),
-        n,
-        cap,
-    ));
-    rows.push(measure::<Flume>(opts, case, "flume", (4, 4), n, cap));
-    rows.push(single_receiver(case));
-
-    let case = "spsc_unbounded";
-    rows.push(measure::<PyQueue>(
-        opts,
-        case,
-        "pythreading",
-        (1, 1),
+        "spsc_unbounded",
+        spsc,
         n,
         None,
+        &[
+            ("pythreading", once::<PyQueue>),
+            ("crossbeam", once::<Crossbeam>),
+            ("flume", once::<Flume>),
+            ("std", once::<StdMpsc>),
+        ],
     ));
-    rows.push(measure::<Crossbeam>(
+    rows.extend(case(
         opts,
-        case,
-        "crossbeam",
-        (1, 1),
+        "simple_spsc_unbounded",
+        spsc,
         n,
         None,
+        &[
+            ("pythreading", once::<PySimple>),
+            ("crossbeam", once::<Crossbeam>),
+            ("flume", once::<Flume>),
+            ("std", once::<StdMpsc>),
+        ],
     ));
-    rows.push(measure::<Flume>(opts, case, "flume", (1, 1), n, None));
-    rows.push(measure::<StdMpsc>(opts, case, "std", (1, 1), n, None));
-
-    let case = "simple_spsc_unbounded";
-    rows.push(measure::<PySimple>(
+    rows.extend(case(
         opts,
-        case,
-        "pythreading",
-        (1, 1),
+        "simple_mpmc_unbounded_4p4c",
+        mpmc,
         n,
         None,
+        &[
+            ("pythreading", once::<PySimple>),
+            ("crossbeam", once::<Crossbeam>),
+            ("flume", once::<Flume>),
+        ],
     ));
-    rows.push(measure::<Crossbeam>(
-        opts,
-        case,
-        "crossbeam",
-        (1, 1),
-        n,
-        None,
-    ));
-    rows.push(measure::<Flume>(opts, case, "flume", (1, 1), n, None));
-    rows.push(measure::<StdMpsc>(opts, case, "std", (1, 1), n, None));
-
-    let case = "simple_mpmc_unbounded_4p4c";
-    rows.push(measure::<PySimple>(
-        opts,
-        case,
-        "pythreading",
-        (4, 4),
-        n,
-        None,
-    ));
-    rows.push(measure::<Crossbeam>(
-        opts,
-        case,
-        "crossbeam",
-        (4, 4),
-        n,
-        None,
-    ));
-    rows.push(measure::<Flume>(opts, case, "flume", (4, 4), n, None));
-    rows.push(single_receiver(case));
+    rows.push(single_receiver("simple_mpmc_unbounded_4p4c"));
 
     // CPython's queue.Queue moves ~0.3M items/s here: a smaller N keeps the run short.
     let py_queue_n = opts.size(200_000, 20_000);

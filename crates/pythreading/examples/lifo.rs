@@ -19,8 +19,14 @@ pub(crate) fn run() {
         lifo.put(x).expect("the queue is not shut down");
     }
     println!("put 34, 56, 12");
-    println!("  Queue     gives {:?}", fifo.try_iter().collect::<Vec<_>>());
-    println!("  LifoQueue gives {:?}", lifo.try_iter().collect::<Vec<_>>());
+    println!(
+        "  Queue     gives {:?}",
+        fifo.try_iter().collect::<Vec<_>>()
+    );
+    println!(
+        "  LifoQueue gives {:?}",
+        lifo.try_iter().collect::<Vec<_>>()
+    );
 
     let stack = Arc::new(LifoQueue::bounded(10));
     let producer = {

@@ -141,3 +141,28 @@ fn two_blocked_putters_are_each_woken() {
         }
     });
 }
+
+// P-36: SimpleQueue's two locks: two getters (one may park on the tail, one may refill the head
+// from it) and a producer; each item is delivered exactly once.
+#[test]
+fn simple_queue_two_getters() {
+    model(|| {
+        let q = Arc::new(SimpleQueue::new());
+        let getter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.get())
+        };
+        let producer = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || {
+                q.put(1);
+                q.put(2);
+            })
+        };
+        let mine = q.get();
+        let theirs = getter.join().unwrap();
+        producer.join().unwrap();
+        assert_eq!(mine + theirs, 3);
+        assert!(q.is_empty());
+    });
+}
