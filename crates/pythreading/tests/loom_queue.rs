@@ -3,11 +3,14 @@
 //!
 //! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release -p pythreading --test loom_queue`.
 //! Only untimed operations appear here: loom's timed waits never time out.
+//!
+//! `Queue` runs on the two-lock FIFO core (`two_lock.rs`), `LifoQueue` and `PriorityQueue` on
+//! the single-lock core (`core.rs`), `SimpleQueue` on its own two locks: each has models.
 #![cfg(loom)]
 
 use loom::sync::Arc;
 use loom::thread;
-use pythreading::queue::{GetError, PutError, Queue, SimpleQueue};
+use pythreading::queue::{GetError, LifoQueue, PriorityQueue, PutError, Queue, SimpleQueue};
 
 fn model(f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
@@ -162,6 +165,80 @@ fn simple_queue_two_getters() {
         let mine = q.get();
         let theirs = getter.join().unwrap();
         producer.join().unwrap();
+        assert_eq!(mine + theirs, 3);
+        assert!(q.is_empty());
+    });
+}
+
+// The single-lock core (LifoQueue): a bounded(1) hand-off, newest first, where the second put
+// parks until the get.
+#[test]
+fn lifo_bounded_hand_off() {
+    model(|| {
+        let q = Arc::new(LifoQueue::bounded(1));
+        let producer = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || {
+                q.put(1).unwrap();
+                q.put(2).unwrap();
+            })
+        };
+        assert_eq!(q.get(), Ok(1));
+        assert_eq!(q.get(), Ok(2));
+        producer.join().unwrap();
+    });
+}
+
+// The single-lock core (PriorityQueue), P-27: shutdown releases a putter parked on a full queue;
+// the queued item still drains, then gets fail.
+#[test]
+fn priority_shutdown_releases_a_blocked_putter() {
+    model(|| {
+        let q = Arc::new(PriorityQueue::bounded(1));
+        q.put(5).unwrap();
+        let putter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put(1))
+        };
+        q.shutdown();
+        assert_eq!(putter.join().unwrap(), Err(PutError::ShutDown(1)));
+        assert_eq!(q.get(), Ok(5));
+        assert_eq!(q.get(), Err(GetError::ShutDown));
+    });
+}
+
+// The single-lock core: a getter parked on an empty LifoQueue is woken by a put.
+#[test]
+fn lifo_getter_woken_by_put() {
+    model(|| {
+        let q = Arc::new(LifoQueue::unbounded());
+        let getter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.get())
+        };
+        q.put(3).unwrap();
+        assert_eq!(getter.join().unwrap(), Ok(3));
+    });
+}
+
+// The two-lock FIFO with two getters and a putter parked on a full bounded(1) queue: the
+// parked-putter bit is seen by whichever getter frees the slot, and every item arrives once.
+#[test]
+fn queue_two_getters_and_a_parked_putter() {
+    model(|| {
+        let q = Arc::new(Queue::bounded(1));
+        q.put(1).unwrap();
+        let putter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put(2).unwrap())
+        };
+        let getter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.get().unwrap())
+        };
+        let mine = q.get().unwrap();
+        let theirs = getter.join().unwrap();
+        putter.join().unwrap();
         assert_eq!(mine + theirs, 3);
         assert!(q.is_empty());
     });

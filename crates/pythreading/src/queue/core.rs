@@ -1,4 +1,5 @@
-//! The blocking machinery shared by `Queue`, `LifoQueue` and `PriorityQueue`.
+//! The blocking machinery of `LifoQueue` and `PriorityQueue` (the FIFO `Queue` splits its lock
+//! in two: `two_lock.rs`).
 //!
 //! One mutex guards the items (a [`Store`], the only thing that differs between the three), the
 //! count of unfinished tasks, the shutdown flag and the number of threads parked on each of the
@@ -424,14 +425,14 @@ fn relock<G>(result: Result<G, std::sync::PoisonError<G>>) -> G {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::super::fifo::Fifo;
+    use super::super::lifo::Lifo;
     use super::*;
 
     // Memory: a drained unbounded queue gives back what a burst made it allocate, keeping at most
     // `keep` slots; a bounded queue never allocates beyond its capacity's storage.
     #[test]
     fn a_drained_queue_gives_memory_back() {
-        let core: Core<u64, Fifo<u64>> = Core::new(None);
+        let core: Core<u64, Lifo<u64>> = Core::new(None);
         for i in 0..100_000 {
             core.put(i).unwrap();
         }
@@ -441,7 +442,7 @@ mod tests {
         assert!(allocated <= core.keep, "{allocated} slots kept");
         assert!(core.keep * mem::size_of::<u64>() <= SPARE_BYTES);
 
-        let bounded: Core<u64, Fifo<u64>> = Core::new(Some(64));
+        let bounded: Core<u64, Lifo<u64>> = Core::new(Some(64));
         for round in 0..100 {
             for i in 0..64 {
                 bounded.try_put(round * 64 + i).unwrap();
@@ -455,7 +456,7 @@ mod tests {
     // An idle queue owns no item storage.
     #[test]
     fn an_idle_queue_allocates_nothing() {
-        let core: Core<u64, Fifo<u64>> = Core::new(Some(1024));
+        let core: Core<u64, Lifo<u64>> = Core::new(Some(1024));
         assert_eq!(lock(&core.state).items.allocated(), 0);
     }
 }

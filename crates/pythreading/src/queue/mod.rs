@@ -111,6 +111,7 @@ mod iter;
 mod lifo;
 mod priority;
 mod simple;
+mod two_lock;
 
 pub use error::{
     GetError, GetTimeoutError, PutError, PutTimeoutError, TaskDoneError, TryGetError, TryPutError,
