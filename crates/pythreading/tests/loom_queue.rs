@@ -4,8 +4,8 @@
 //! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release -p pythreading --test loom_queue`.
 //! Only untimed operations appear here: loom's timed waits never time out.
 //!
-//! `Queue` runs on the two-lock FIFO core (`two_lock.rs`), `LifoQueue` and `PriorityQueue` on
-//! the single-lock core (`core.rs`), `SimpleQueue` on its own two locks: each has models.
+//! `Queue`, `LifoQueue` and `PriorityQueue` share one core (`core.rs`) with different stores;
+//! `SimpleQueue` has its own two locks: each has models.
 #![cfg(loom)]
 
 use loom::sync::Arc;
@@ -170,7 +170,7 @@ fn simple_queue_two_getters() {
     });
 }
 
-// The single-lock core (LifoQueue): a bounded(1) hand-off, newest first, where the second put
+// The LIFO store: a bounded(1) hand-off, newest first, where the second put
 // parks until the get.
 #[test]
 fn lifo_bounded_hand_off() {
@@ -189,7 +189,7 @@ fn lifo_bounded_hand_off() {
     });
 }
 
-// The single-lock core (PriorityQueue), P-27: shutdown releases a putter parked on a full queue;
+// The priority store, P-27: shutdown releases a putter parked on a full queue;
 // the queued item still drains, then gets fail.
 #[test]
 fn priority_shutdown_releases_a_blocked_putter() {
@@ -207,7 +207,7 @@ fn priority_shutdown_releases_a_blocked_putter() {
     });
 }
 
-// The single-lock core: a getter parked on an empty LifoQueue is woken by a put.
+// A getter parked on an empty LifoQueue is woken by a put.
 #[test]
 fn lifo_getter_woken_by_put() {
     model(|| {
@@ -221,8 +221,8 @@ fn lifo_getter_woken_by_put() {
     });
 }
 
-// The two-lock FIFO with two getters and a putter parked on a full bounded(1) queue: the
-// parked-putter bit is seen by whichever getter frees the slot, and every item arrives once.
+// Two getters and a putter parked on a full bounded(1) queue: whichever getter frees the slot
+// wakes the putter, and every item arrives once.
 #[test]
 fn queue_two_getters_and_a_parked_putter() {
     model(|| {

@@ -1,8 +1,7 @@
 //! The public methods shared by `Queue`, `LifoQueue` and `PriorityQueue`.
 //!
-//! The three types differ only in their core (the FIFO's two-lock `two_lock::FifoCore`, or
-//! `core::Core` with a LIFO or priority store), so their methods are written once here, as a
-//! macro, and each policy file invokes it. Each type stays a distinct, nominal type with its own
+//! The three types differ only in their store (`core::Core` with a FIFO, LIFO or priority
+//! store), so their methods are written once here, as a macro, and each policy file invokes it. Each type stays a distinct, nominal type with its own
 //! documentation page; the examples below name the type they are generated for.
 
 /// Generates the inherent API, `Debug`, the iterator impls and the trait impls of a

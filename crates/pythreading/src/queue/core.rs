@@ -1,5 +1,4 @@
-//! The blocking machinery of `LifoQueue` and `PriorityQueue` (the FIFO `Queue` splits its lock
-//! in two: `two_lock.rs`).
+//! The blocking machinery shared by `Queue`, `LifoQueue` and `PriorityQueue`.
 //!
 //! One mutex guards the items (a [`Store`], the only thing that differs between the three), the
 //! count of unfinished tasks, the shutdown flag and the number of threads parked on each of the

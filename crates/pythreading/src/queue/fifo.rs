@@ -1,7 +1,9 @@
 //! `Queue`: first in, first out.
 
+use std::collections::VecDeque;
+
 use super::api::queue_api;
-use super::two_lock::FifoCore;
+use super::core::{Core, Store};
 
 /// A first-in, first-out queue for sharing work between threads: Python's `queue.Queue`.
 ///
@@ -35,7 +37,34 @@ use super::two_lock::FifoCore;
 /// assert_eq!(consumer.join().unwrap(), 5050);
 /// ```
 pub struct Queue<T> {
-    core: FifoCore<T>,
+    core: Core<T, Fifo<T>>,
 }
 
-queue_api!(Queue, FifoCore<T>, [T], "111", "333", "222");
+/// FIFO storage.
+pub(crate) struct Fifo<T>(VecDeque<T>);
+
+impl<T> Default for Fifo<T> {
+    fn default() -> Self {
+        Fifo(VecDeque::new())
+    }
+}
+
+impl<T> Store<T> for Fifo<T> {
+    fn push(&mut self, item: T) {
+        self.0.push_back(item);
+    }
+    fn pop(&mut self) -> Option<T> {
+        self.0.pop_front()
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn allocated(&self) -> usize {
+        self.0.capacity()
+    }
+    fn shrink_to(&mut self, keep: usize) {
+        self.0.shrink_to(keep);
+    }
+}
+
+queue_api!(Queue, Core<T, Fifo<T>>, [T], "111", "333", "222");

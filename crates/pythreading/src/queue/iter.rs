@@ -4,7 +4,6 @@ use std::fmt;
 use std::iter::FusedIterator;
 
 use super::core::{Core, Store};
-use super::two_lock::FifoCore;
 
 /// What the iterators need from a queue, whatever its policy.
 pub(crate) trait Source<T> {
@@ -15,15 +14,6 @@ pub(crate) trait Source<T> {
 }
 
 impl<T, S: Store<T>> Source<T> for Core<T, S> {
-    fn next_blocking(&self) -> Option<T> {
-        self.get()
-    }
-    fn next_now(&self) -> Option<T> {
-        self.try_get().ok()
-    }
-}
-
-impl<T> Source<T> for FifoCore<T> {
     fn next_blocking(&self) -> Option<T> {
         self.get()
     }

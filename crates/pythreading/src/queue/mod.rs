@@ -111,7 +111,6 @@ mod iter;
 mod lifo;
 mod priority;
 mod simple;
-mod two_lock;
 
 pub use error::{
     GetError, GetTimeoutError, PutError, PutTimeoutError, TaskDoneError, TryGetError, TryPutError,
