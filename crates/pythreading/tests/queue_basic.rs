@@ -413,10 +413,10 @@ fn public_types_are_send_sync_and_errors_are_errors() {
 #[test]
 fn an_idle_queue_is_small() {
     use pythreading::queue::*;
-    assert!(std::mem::size_of::<Queue<u64>>() <= 256);
-    assert!(std::mem::size_of::<LifoQueue<u64>>() <= 256);
-    assert!(std::mem::size_of::<PriorityQueue<u64>>() <= 256);
-    assert!(std::mem::size_of::<SimpleQueue<u64>>() <= 256);
+    assert!(std::mem::size_of::<Queue<u64>>() <= 192);
+    assert!(std::mem::size_of::<LifoQueue<u64>>() <= 192);
+    assert!(std::mem::size_of::<PriorityQueue<u64>>() <= 192);
+    assert!(std::mem::size_of::<SimpleQueue<u64>>() <= 192);
     // Debug does not need `T: Debug`.
     struct NoDebug;
     let q = Queue::bounded(2);
