@@ -17,7 +17,7 @@
 //! Queues are plain values: share one between threads with [`Arc`](std::sync::Arc), as with
 //! std's `Mutex`. An idle queue costs no thread and no heap memory (the value itself is about
 //! 128 bytes); a drained queue gives back what a burst made it allocate beyond 16 KiB of spare
-//! slots, and a bounded queue never holds more slots than its capacity needs.
+//! slots, and a bounded queue never allocates room for twice its capacity.
 //!
 //! Constructors say what they mean: [`Queue::bounded`]`(n)` holds at most `n` items and
 //! [`Queue::unbounded`]`()` has no limit. There is no magic 0: `bounded(0)` is a queue that can
