@@ -19,7 +19,7 @@ use std::time::Instant;
 use pythreading::queue::{Queue, SimpleQueue};
 
 use crate::python;
-use crate::report::{Measurement, Opts, rate};
+use crate::report::{Measurement, Opts, median_of, rate};
 
 const GROUP: &str = "queue";
 const UNIT: &str = "items/s";
@@ -270,8 +270,8 @@ fn case(
     imps.iter()
         .zip(samples)
         .map(|((imp, _), mut s)| {
-            s.sort_by(f64::total_cmp);
-            Measurement::new(GROUP, case, imp, s[s.len() / 2], UNIT)
+            let value = median_of(s.len(), || s.pop().unwrap_or(f64::NAN));
+            Measurement::new(GROUP, case, imp, value, UNIT)
         })
         .collect()
 }

@@ -121,10 +121,11 @@ impl<T> SimpleQueue<T> {
     /// assert_eq!(q.get(), 7);
     /// ```
     pub fn get(&self) -> T {
-        match self.get_until(None) {
-            Some(item) => item,
-            // Without a deadline the loop only returns with an item.
-            None => self.get(),
+        // Without a deadline `get_until` only returns with an item; the loop just says so.
+        loop {
+            if let Some(item) = self.get_until(None) {
+                return item;
+            }
         }
     }
 
