@@ -270,6 +270,23 @@ macro_rules! common_tests {
                 assert_eq!(q.get_timeout(Duration::from_nanos(10)), Ok(6));
             }
 
+            // a timed wait never returns before its deadline (no 0.6 slack needed).
+            #[test]
+            fn timed_waits_never_return_early() {
+                let t = Duration::from_millis(30);
+                let q = Q::<i32>::bounded(1);
+                let start = Instant::now();
+                assert!(q.get_timeout(t).unwrap_err().is_timeout());
+                assert!(start.elapsed() >= t);
+                q.put(1).unwrap();
+                let start = Instant::now();
+                assert!(q.put_timeout(2, t).unwrap_err().is_timeout());
+                assert!(start.elapsed() >= t);
+                let start = Instant::now();
+                assert!(!q.join_timeout(t));
+                assert!(start.elapsed() >= t);
+            }
+
             // bounded(0) is literal: it can never hold an item.
             #[test]
             fn capacity_zero_is_always_full() {

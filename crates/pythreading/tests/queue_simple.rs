@@ -27,7 +27,7 @@ fn basic_use() {
     assert_eq!(q.try_get(), None);
     let start = Instant::now();
     assert_eq!(q.get_timeout(Duration::from_millis(1)), None);
-    assert!(start.elapsed() >= Duration::from_micros(600));
+    assert!(start.elapsed() >= Duration::from_millis(1)); // never early
 }
 
 // P-05 for SimpleQueue: a blocking get waits for a put from another thread.
