@@ -1,0 +1,316 @@
+//! `SimpleQueue`: unbounded FIFO, no task tracking, no shutdown — the fastest queue.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::Duration;
+
+use super::iter::{Source, TryIter};
+use crate::deadline::Deadline;
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::{Condvar, Mutex, lock, thread};
+
+/// An unbounded first-in, first-out queue with nothing but `put` and `get`:
+/// Python's `queue.SimpleQueue`.
+///
+/// It has no capacity, no `task_done`/`join` and no shutdown (P-38), so `put` can never fail and
+/// never waits, and `get` can only wait. That leaves less to track than in
+/// [`Queue`](super::Queue), which makes it the fastest queue here. With one producer and one
+/// consumer, items arrive in the order they were put; with many, each item arrives exactly once.
+///
+/// Python's `queue.Empty` from `get_nowait()` / `get(timeout=t)` is `None` here: with no
+/// shutdown, "nothing there" is the only way a get can fail.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use pythreading::queue::SimpleQueue;
+///
+/// let q = Arc::new(SimpleQueue::new());
+/// let producer = {
+///     let q = Arc::clone(&q);
+///     std::thread::spawn(move || (1..=4).for_each(|i| q.put(i)))
+/// };
+/// let got: Vec<i32> = (0..4).map(|_| q.get()).collect();
+/// producer.join().unwrap();
+/// assert_eq!(got, [1, 2, 3, 4]);
+/// assert_eq!(q.try_get(), None);
+/// ```
+pub struct SimpleQueue<T> {
+    // Two locks, so that producers and consumers do not contend with each other (the two-lock
+    // queue of Michael & Scott, with whole buffers instead of nodes): producers append to
+    // `tail`; consumers take from `head`, and when it runs dry they swap the whole tail buffer in
+    // at once. Everything in `head` is older than everything in `tail`, so the order is FIFO.
+    // Lock order: `head`, then `tail`.
+    /// Consumers take from here.
+    head: Mutex<VecDeque<T>>,
+    /// Producers append here; parked getters register here, where puts can see them.
+    tail: Mutex<Tail<T>>,
+    /// Paired with `tail`.
+    not_empty: Condvar,
+    /// Items in both buffers. Raised under the `tail` lock, lowered after a pop: never below
+    /// the true count by more than the pops in flight, and never negative.
+    len: AtomicUsize,
+}
+
+struct Tail<T> {
+    items: VecDeque<T>,
+    getters: usize,
+}
+
+/// See `core.rs`: the same yield-then-park policy.
+const YIELDS_BEFORE_PARKING: u32 = if cfg!(loom) { 1 } else { 16 };
+/// Bytes of spare storage a drained buffer may keep.
+const SPARE_BYTES: usize = 16 * 1024;
+
+impl<T> SimpleQueue<T> {
+    /// An empty queue. Allocates no item storage and starts no thread.
+    ///
+    /// Python: `queue.SimpleQueue()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = pythreading::queue::SimpleQueue::<u8>::new();
+    /// assert!(q.is_empty());
+    /// ```
+    pub fn new() -> Self {
+        SimpleQueue {
+            head: Mutex::new(VecDeque::new()),
+            tail: Mutex::new(Tail {
+                items: VecDeque::new(),
+                getters: 0,
+            }),
+            not_empty: Condvar::new(),
+            len: AtomicUsize::new(0),
+        }
+    }
+
+    /// Adds `item`. Never waits and never fails.
+    ///
+    /// Python: `q.put(item)`, `q.put_nowait(item)` (the same thing for a `SimpleQueue`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = pythreading::queue::SimpleQueue::new();
+    /// q.put("job");
+    /// assert_eq!(q.len(), 1);
+    /// ```
+    #[doc(alias = "put_nowait")]
+    pub fn put(&self, item: T) {
+        let mut tail = lock(&self.tail);
+        tail.items.push_back(item);
+        self.len.fetch_add(1, Ordering::Release);
+        let wake = tail.getters > 0;
+        drop(tail);
+        if wake {
+            self.not_empty.notify_one();
+        }
+    }
+
+    /// Removes and returns the oldest item, waiting for one if the queue is empty.
+    ///
+    /// Python: `q.get()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = pythreading::queue::SimpleQueue::new();
+    /// q.put(7);
+    /// assert_eq!(q.get(), 7);
+    /// ```
+    pub fn get(&self) -> T {
+        // Without a deadline `get_until` only returns with an item; the loop just says so.
+        loop {
+            if let Some(item) = self.get_until(None) {
+                return item;
+            }
+        }
+    }
+
+    /// Removes and returns the oldest item if there is one now; `None` (Python's `queue.Empty`)
+    /// otherwise. Never waits.
+    ///
+    /// Python: `q.get_nowait()`, `q.get(block=False)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = pythreading::queue::SimpleQueue::new();
+    /// assert_eq!(q.try_get(), None);
+    /// q.put(1);
+    /// assert_eq!(q.try_get(), Some(1));
+    /// ```
+    #[doc(alias = "get_nowait")]
+    pub fn try_get(&self) -> Option<T> {
+        if self.len.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        self.pop(&mut lock(&self.head))
+    }
+
+    /// Removes and returns the oldest item, waiting at most `timeout`; `None` (Python's
+    /// `queue.Empty`) if nothing arrived. `Duration::ZERO` is a poll, `Duration::MAX` waits
+    /// forever.
+    ///
+    /// Python: `q.get(timeout=t)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let q = pythreading::queue::SimpleQueue::<u8>::new();
+    /// assert_eq!(q.get_timeout(Duration::from_millis(1)), None);
+    /// ```
+    pub fn get_timeout(&self, timeout: Duration) -> Option<T> {
+        if timeout == Duration::ZERO {
+            return self.try_get();
+        }
+        self.get_until(Some(Deadline::after(timeout)))
+    }
+
+    /// How many items the queue holds now.
+    ///
+    /// Python: `q.qsize()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = pythreading::queue::SimpleQueue::new();
+    /// q.put(());
+    /// assert_eq!(q.len(), 1);
+    /// ```
+    #[doc(alias = "qsize")]
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Acquire)
+    }
+
+    /// Whether the queue holds nothing now.
+    ///
+    /// Python: `q.empty()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = pythreading::queue::SimpleQueue::<u8>::new();
+    /// assert!(q.is_empty());
+    /// ```
+    #[doc(alias = "empty")]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A non-blocking iterator over the items there are now (each `next` is a
+    /// [`try_get`](Self::try_get)). A `SimpleQueue` is never shut down, so it has no blocking
+    /// iterator that could end; loop on [`get`](Self::get) with a sentinel for that.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = pythreading::queue::SimpleQueue::new();
+    /// q.put(1);
+    /// q.put(2);
+    /// assert_eq!(q.try_iter().sum::<i32>(), 3);
+    /// ```
+    pub fn try_iter(&self) -> TryIter<'_, T>
+    where
+        T: Send,
+    {
+        TryIter::new(self)
+    }
+
+    /// Takes the oldest item; `head` is the locked head buffer. Refills it from the tail when
+    /// it is empty.
+    fn pop(&self, head: &mut VecDeque<T>) -> Option<T> {
+        let item = match head.pop_front() {
+            Some(item) => item,
+            None => {
+                // Give back what a past burst left allocated before this buffer becomes the
+                // producers' next one.
+                let keep = (SPARE_BYTES / std::mem::size_of::<T>().max(1)).max(16);
+                if head.capacity() > keep {
+                    head.shrink_to(keep);
+                }
+                let mut tail = lock(&self.tail);
+                if tail.items.is_empty() {
+                    return None;
+                }
+                std::mem::swap(head, &mut tail.items);
+                drop(tail);
+                head.pop_front()?
+            }
+        };
+        self.len.fetch_sub(1, Ordering::Release);
+        Some(item)
+    }
+
+    fn get_until(&self, deadline: Option<Deadline>) -> Option<T> {
+        if let Some(item) = self.pop(&mut lock(&self.head)) {
+            return Some(item);
+        }
+        // Give a running producer a short chance before paying for a park and a wake-up.
+        // `len` is only a hint here: the buffers are re-checked under their locks before parking.
+        for _ in 0..YIELDS_BEFORE_PARKING {
+            thread::yield_now();
+            if self.len.load(Ordering::Acquire) > 0 {
+                break;
+            }
+        }
+        loop {
+            let mut head = lock(&self.head);
+            if let Some(item) = self.pop(&mut head) {
+                return Some(item);
+            }
+            // Both buffers were empty. Park on the tail, where a put will see us; release the
+            // head first so other getters (and their deadlines) are not held up meanwhile.
+            let mut tail = lock(&self.tail);
+            drop(head);
+            if !tail.items.is_empty() {
+                continue;
+            }
+            let left = match deadline {
+                None => None,
+                Some(d) => match d.remaining() {
+                    Some(Duration::ZERO) => return None,
+                    left => left,
+                },
+            };
+            tail.getters += 1;
+            tail = match left {
+                None => match self.not_empty.wait(tail) {
+                    Ok(g) => g,
+                    Err(p) => p.into_inner(),
+                },
+                Some(left) => match self.not_empty.wait_timeout(tail, left) {
+                    Ok((g, _)) => g,
+                    Err(p) => p.into_inner().0,
+                },
+            };
+            tail.getters -= 1;
+        }
+    }
+}
+
+impl<T> Source<T> for SimpleQueue<T> {
+    fn next_blocking(&self) -> Option<T> {
+        Some(self.get())
+    }
+    fn next_now(&self) -> Option<T> {
+        self.try_get()
+    }
+}
+
+impl<T> Default for SimpleQueue<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> fmt::Debug for SimpleQueue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimpleQueue")
+            .field("len", &self.len())
+            .finish()
+    }
+}
