@@ -192,3 +192,27 @@ fn repeating_timer_cancels_itself() {
     assert_eq!(runs.load(Ordering::SeqCst), 3);
     slot.lock().unwrap().take();
 }
+
+// The timeout convention for timers: a ZERO interval fires promptly (no panic, no wait); a
+// repeating timer with a `Duration::MAX` interval never runs, never panics, and cancels.
+#[test]
+fn zero_interval_fires_and_max_repeating_never_runs() {
+    let (tx, rx) = mpsc::channel();
+    let t = Timer::new(Duration::ZERO, move || tx.send(()).unwrap())
+        .daemon(true)
+        .start();
+    rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert!(t.join_timeout(Duration::MAX));
+    assert!(t.has_fired());
+
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = runs.clone();
+    let rep = RepeatingTimer::new(Duration::MAX, move || {
+        r.fetch_add(1, Ordering::SeqCst);
+    })
+    .start();
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(rep.cancel());
+    assert_eq!(rep.runs(), 0);
+    assert_eq!(runs.load(Ordering::SeqCst), 0);
+}
