@@ -31,7 +31,7 @@ fn default_names_count_up() {
     b.join().unwrap();
 }
 
-// J-22: the OS-level name follows the thread's name (what std reports inside the thread).
+// J-22, S-23: the OS-level name follows the thread's name (what std reports inside the thread).
 #[test]
 fn os_thread_name_is_set() {
     let h = Builder::new()

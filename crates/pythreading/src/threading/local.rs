@@ -87,6 +87,8 @@ thread_local! {
 /// assert_eq!(student.get(), ""); // this thread never set one
 /// ```
 #[doc(alias = "threading.local")]
+#[doc(alias = "local")]
+#[doc(alias = "_threading_local")]
 pub struct Local<T: Send + 'static> {
     slots: Arc<Slots<T>>,
     init: Init<T>,

@@ -215,6 +215,7 @@ impl Semaphore {
     /// # use pythreading::threading::Semaphore;
     /// assert_eq!(Semaphore::new(1).value(), 1);
     /// ```
+    #[doc(alias = "_value")]
     pub fn value(&self) -> usize {
         self.core.value()
     }
@@ -458,6 +459,7 @@ impl BoundedSemaphore {
     /// # use pythreading::threading::BoundedSemaphore;
     /// assert_eq!(BoundedSemaphore::new(4).initial_value(), 4);
     /// ```
+    #[doc(alias = "_initial_value")]
     pub fn initial_value(&self) -> usize {
         self.initial
     }

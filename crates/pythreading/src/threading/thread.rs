@@ -344,6 +344,8 @@ impl<T> JoinHandle<T> {
     /// handle.thread().join().unwrap();
     /// assert!(handle.is_finished());
     /// ```
+    #[doc(alias = "is_alive")]
+    #[doc(alias = "isAlive")]
     pub fn is_finished(&self) -> bool {
         !self.thread.is_alive()
     }

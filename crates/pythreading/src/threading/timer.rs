@@ -248,6 +248,7 @@ impl Timer {
     /// t.join();
     /// assert!(t.is_finished());
     /// ```
+    #[doc(alias = "finished")]
     pub fn is_finished(&self) -> bool {
         matches!(*lock(&self.shared.state), State::Fired | State::Cancelled)
     }
