@@ -62,6 +62,36 @@ thread_local! {
     static TOUCHED: RefCell<Touched> = const { RefCell::new(Touched { ident: 0, locals: Vec::new() }) };
 }
 
+/// Drops the calling thread's values in every live `Local` now.
+///
+/// A spawned thread calls this at the end of its body, before it is marked finished: thread-local
+/// destructors run only after that, so without it `Thread::join` (Python's `t.join()`) could
+/// return while the finished thread's values were still alive (O-07). Anything the thread
+/// touches afterwards is still dropped by the thread-local destructor.
+pub(crate) fn forget_current_thread() {
+    // One at a time, so a value whose Drop touches a `Local` again is caught by the same loop.
+    loop {
+        let next = TOUCHED.try_with(|t| {
+            let mut t = t.borrow_mut();
+            let ident = t.ident;
+            t.locals.pop().map(|weak| (ident, weak))
+        });
+        let Ok(Some((ident, weak))) = next else {
+            break;
+        };
+        if let Some(local) = weak.upgrade() {
+            // A panicking Drop must neither stop the other values from being dropped nor the
+            // thread from finishing (its joiners would hang); the panic hook has reported it,
+            // as Python reports an exception raised in `__del__`. `local` may be the last
+            // reference, so its own drop happens inside too.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                local.forget_thread(ident);
+                drop(local);
+            }));
+        }
+    }
+}
+
 /// A value per thread, per instance: Python's `threading.local()`.
 ///
 /// # Examples
