@@ -160,3 +160,25 @@ fn set_then_clear_releases_untimed_and_max_waiters() {
     // After the clear, a new poll and a short wait see the flag down.
     assert!(!ev.wait_timeout(Duration::ZERO));
 }
+
+// H-04, A-04: timeouts that fit in an `Instant` but are absurdly long (not `Duration::MAX`
+// itself) behave as "forever" too: no panic, released by `set()`.
+#[test]
+fn huge_finite_timeouts_do_not_panic() {
+    for timeout in [
+        Duration::from_secs(1 << 62),
+        Duration::MAX - Duration::from_nanos(1),
+        Duration::from_secs(u64::MAX / 2),
+    ] {
+        let ev = Arc::new(Event::new());
+        let e = Arc::clone(&ev);
+        let h = thread::spawn(move || e.wait_timeout(timeout));
+        let start = Instant::now();
+        while ev.n_waiting() < 1 {
+            assert!(start.elapsed() < Duration::from_secs(10), "never parked");
+            thread::sleep(Duration::from_millis(1));
+        }
+        ev.set();
+        assert!(h.join().unwrap());
+    }
+}
