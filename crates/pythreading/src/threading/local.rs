@@ -119,6 +119,7 @@ pub(crate) fn forget_current_thread() {
 #[doc(alias = "threading.local")]
 #[doc(alias = "local")]
 #[doc(alias = "_threading_local")]
+#[doc(alias = "_thread._local")]
 pub struct Local<T: Send + 'static> {
     slots: Arc<Slots<T>>,
     init: Init<T>,
