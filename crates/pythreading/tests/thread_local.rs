@@ -161,7 +161,7 @@ fn nested_access_panics_instead_of_deadlocking() {
 #[test]
 fn values_dropped_before_thread_join_returns() {
     let local = Arc::new(Local::new(|| None::<Arc<()>>));
-    for _ in 0..200 {
+    for _ in 0..100 {
         let tracked = Arc::new(());
         let (l, t) = (local.clone(), tracked.clone());
         let h = threading::spawn(move || l.set(Some(t)));

@@ -216,3 +216,47 @@ fn zero_interval_fires_and_max_repeating_never_runs() {
     assert_eq!(rep.runs(), 0);
     assert_eq!(runs.load(Ordering::SeqCst), 0);
 }
+
+// O-07 for timers: a Python `Timer` runs its function in a thread of its own, so a
+// `threading.local` seen by the callback starts empty and its values go when the timer is done.
+// The shared pool must not let one callback see (or keep alive) another callback's values.
+#[test]
+fn timer_callbacks_do_not_share_local_values() {
+    let local = Arc::new(pythreading::threading::Local::new(|| None::<Arc<()>>));
+    let tracked = Arc::new(());
+    for round in 0..5 {
+        let (l, t) = (local.clone(), tracked.clone());
+        let (tx, rx) = mpsc::channel();
+        let timer = Timer::new(Duration::ZERO, move || {
+            tx.send(l.with(Option::is_some)).unwrap();
+            l.set(Some(t));
+        })
+        .daemon(true)
+        .start();
+        assert!(
+            !rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+            "round {round}: stale value"
+        );
+        assert!(timer.join_timeout(Duration::from_secs(5)));
+        assert_eq!(
+            Arc::strong_count(&tracked),
+            1,
+            "round {round}: value outlived the timer"
+        );
+    }
+    let (l, t) = (local.clone(), tracked.clone());
+    let (tx, rx) = mpsc::channel();
+    let rep = RepeatingTimer::new(Duration::from_millis(1), move || {
+        let _ = tx.send(l.with(Option::is_some));
+        l.set(Some(t.clone()));
+    })
+    .start();
+    for _ in 0..3 {
+        assert!(
+            !rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+            "each run starts fresh"
+        );
+    }
+    rep.cancel();
+    assert_eq!(local.thread_count(), 0);
+}

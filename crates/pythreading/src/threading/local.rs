@@ -6,7 +6,9 @@
 //! `__init__` in each new thread, O-04).
 //!
 //! Values are dropped when their thread ends (O-07) or when the `Local` is dropped (O-08),
-//! whichever comes first. Works in every thread, including ones this library did not start.
+//! whichever comes first. Works in every thread, including ones this library did not start. A
+//! spawned thread drops its values before `join` returns; a `Timer` callback's values are
+//! dropped when it returns (it runs on a shared pool thread, where Python gives it a thread).
 //!
 //! Implementation: the values live in the `Local` itself (a map from thread ident to value);
 //! each thread keeps a list of the `Local`s it touched, and its thread-local destructor removes
