@@ -215,6 +215,26 @@ fn zero_interval_fires_and_max_repeating_never_runs() {
     assert!(rep.cancel());
     assert_eq!(rep.runs(), 0);
     assert_eq!(runs.load(Ordering::SeqCst), 0);
+
+    // A ZERO repeating interval runs back to back without panicking, and cancel() stops it.
+    let r = runs.clone();
+    let rep = RepeatingTimer::new(Duration::ZERO, move || {
+        r.fetch_add(1, Ordering::SeqCst);
+    })
+    .start();
+    let start = Instant::now();
+    while rep.runs() < 10 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "ZERO interval never ran"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(rep.cancel());
+    let after = rep.runs();
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(rep.runs(), after, "no run after cancel() returned");
+    assert_eq!(runs.load(Ordering::SeqCst) as u64, after);
 }
 
 // O-07 for timers: a Python `Timer` runs its function in a thread of its own, so a
