@@ -264,6 +264,8 @@ impl Lock {
     /// assert!(lock.try_acquire());
     /// ```
     #[inline]
+    #[doc(alias = "__enter__")]
+    #[doc(alias = "with")]
     pub fn lock(&self) -> LockGuard<'_> {
         self.acquire();
         LockGuard { lock: self }

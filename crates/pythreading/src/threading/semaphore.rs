@@ -233,6 +233,8 @@ impl Semaphore {
     /// }
     /// assert_eq!(sem.value(), 1);
     /// ```
+    #[doc(alias = "__enter__")]
+    #[doc(alias = "with")]
     pub fn permit(&self) -> SemaphorePermit<'_> {
         self.acquire();
         SemaphorePermit { sem: self }
@@ -477,6 +479,8 @@ impl BoundedSemaphore {
     /// }
     /// assert_eq!(sem.value(), 1);
     /// ```
+    #[doc(alias = "__enter__")]
+    #[doc(alias = "with")]
     pub fn permit(&self) -> BoundedSemaphorePermit<'_> {
         self.acquire();
         BoundedSemaphorePermit { sem: self }
