@@ -329,3 +329,76 @@ fn duration_max_waits_for_the_others() {
     let theirs = h.join().unwrap().unwrap();
     assert_eq!(mine + theirs, 1);
 }
+
+// I-10, I-11 with the timeout convention: `wait_timeout(ZERO)` is a poll — a lone arrival of
+// two parties breaks the barrier at once instead of waiting — and so is a ZERO default
+// timeout; `reset()` then makes it usable again.
+#[test]
+fn zero_timeout_breaks_at_once_and_reset_restores() {
+    let barrier = Arc::new(Barrier::new(2).unwrap());
+    let start = Instant::now();
+    assert_eq!(
+        barrier.wait_timeout(Duration::ZERO).unwrap_err(),
+        BrokenBarrierError
+    );
+    assert!(start.elapsed() < Duration::from_millis(500));
+    assert!(barrier.is_broken());
+    assert!(barrier.wait().is_err(), "broken for later arrivals too");
+    barrier.reset();
+    let b = Arc::clone(&barrier);
+    let h = thread::spawn(move || b.wait().map(|r| r.index()));
+    let mine = barrier.wait_timeout(Duration::MAX).unwrap().index();
+    assert_eq!(mine + h.join().unwrap().unwrap(), 1);
+
+    let zero = Barrier::builder(2).timeout(Duration::ZERO).build().unwrap();
+    let start = Instant::now();
+    assert!(zero.wait().is_err());
+    assert!(start.elapsed() < Duration::from_millis(500));
+    assert!(zero.is_broken());
+}
+
+// I-14: the panic of a barrier action is not lost and breaks the barrier for everyone, also
+// for the waiters already parked with `Duration::MAX` and for later arrivals; after `reset()`
+// the next cycle works.
+#[test]
+fn panicking_action_releases_max_waiters_and_reset_recovers() {
+    let fail = Arc::new(AtomicUsize::new(1));
+    let f = Arc::clone(&fail);
+    let barrier = Arc::new(
+        Barrier::builder(3)
+            .action(move || {
+                if f.load(Ordering::SeqCst) == 1 {
+                    panic!("{}", String::from("action failed: owned message"));
+                }
+            })
+            .build()
+            .unwrap(),
+    );
+    let waiters: Vec<_> = (0..2)
+        .map(|_| {
+            let b = Arc::clone(&barrier);
+            thread::spawn(move || b.wait_timeout(Duration::MAX).is_err())
+        })
+        .collect();
+    wait_for(|| barrier.n_waiting() == 2);
+    let payload = catch_unwind(AssertUnwindSafe(|| barrier.wait())).unwrap_err();
+    assert_eq!(
+        payload.downcast_ref::<String>().map(String::as_str),
+        Some("action failed: owned message")
+    );
+    for h in waiters {
+        assert!(
+            h.join().unwrap(),
+            "every parked waiter sees the barrier broken"
+        );
+    }
+    assert!(barrier.wait().is_err());
+    barrier.reset();
+    fail.store(0, Ordering::SeqCst);
+    let mut indices = bunch(3, {
+        let b = Arc::clone(&barrier);
+        move |_| b.wait().unwrap().index()
+    });
+    indices.sort();
+    assert_eq!(indices, [0, 1, 2]);
+}

@@ -323,3 +323,89 @@ fn duration_max_waits_until_notified() {
     let mut g = cond.lock();
     assert!(cond.wait_for_timeout(&mut g, Duration::MAX, || true));
 }
+
+// E-05, E-15, R-01: `notify(n)` wakes at most n, and the oldest n: with four waiters queued in
+// a known order, `notify(2)` releases exactly the first two; the last two stay parked.
+#[test]
+fn notify_n_wakes_the_oldest_n() {
+    let cond = Arc::new(Condition::new());
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let mut handles = Vec::new();
+    for i in 0..4 {
+        let (c, o) = (Arc::clone(&cond), Arc::clone(&order));
+        handles.push(thread::spawn(move || {
+            let mut g = c.lock();
+            assert!(c.wait_timeout(&mut g, Duration::from_secs(30)));
+            o.lock().unwrap().push(i);
+        }));
+        wait_for(|| cond.n_waiting() == i + 1);
+    }
+    assert_eq!(cond.notify(2), 2);
+    wait_for(|| order.lock().unwrap().len() == 2);
+    thread::sleep(Duration::from_millis(30));
+    assert_eq!(cond.n_waiting(), 2, "at most n are woken");
+    let mut first = order.lock().unwrap().clone();
+    first.sort();
+    assert_eq!(first, [0, 1]);
+    assert_eq!(
+        cond.notify(usize::MAX),
+        2,
+        "notify(n) with n > waiters wakes them all"
+    );
+    for h in handles {
+        h.join().unwrap();
+    }
+    let mut all = order.lock().unwrap().clone();
+    all[..2].sort();
+    all[2..].sort();
+    assert_eq!(all, [0, 1, 2, 3], "the first two woken were the oldest two");
+}
+
+// The timeout convention on the Condition's own lock and on `wait_for_timeout`: ZERO polls,
+// MAX waits (never panicking) until the lock is free or the predicate holds., E-13.
+#[test]
+fn acquire_and_wait_for_with_zero_and_max() {
+    let cond = Arc::new(Condition::new());
+    let g = cond.lock();
+    let c = Arc::clone(&cond);
+    let (polled, elapsed) = thread::spawn(move || {
+        let start = Instant::now();
+        (c.acquire_timeout(Duration::ZERO), start.elapsed())
+    })
+    .join()
+    .unwrap();
+    assert!(!polled);
+    assert!(elapsed < Duration::from_millis(500));
+    let c = Arc::clone(&cond);
+    let h = thread::spawn(move || {
+        let got = c.acquire_timeout(Duration::MAX);
+        c.release().unwrap();
+        got
+    });
+    thread::sleep(Duration::from_millis(20));
+    drop(g);
+    assert!(h.join().unwrap());
+
+    // wait_for_timeout(ZERO) with a false predicate: false at once, lock still held.
+    let mut g = cond.lock();
+    let start = Instant::now();
+    assert!(!cond.wait_for_timeout(&mut g, Duration::ZERO, || false));
+    assert!(start.elapsed() < Duration::from_millis(500));
+    assert!(cond.locked());
+    drop(g);
+
+    // wait_for_timeout(MAX) returns true once another thread makes the predicate true.
+    let flag = Arc::new(AtomicUsize::new(0));
+    let (c, f) = (Arc::clone(&cond), Arc::clone(&flag));
+    let h = thread::spawn(move || {
+        let mut g = c.lock();
+        c.wait_for_timeout(&mut g, Duration::MAX, || f.load(Ordering::SeqCst) == 1)
+    });
+    wait_for(|| cond.n_waiting() == 1);
+    {
+        let _g = cond.lock();
+        flag.store(1, Ordering::SeqCst);
+        cond.notify_all();
+    }
+    assert!(h.join().unwrap());
+}

@@ -122,3 +122,63 @@ fn debug_shows_set_or_unset() {
     ev.set();
     assert!(format!("{ev:?}").ends_with(": set>"));
 }
+
+// H-05, R-03: set-then-clear releases every kind of waiter — untimed `wait()`, a
+// `Duration::MAX` wait and a finite one — and none of them waits its timeout out.
+#[test]
+fn set_then_clear_releases_untimed_and_max_waiters() {
+    let ev = Arc::new(Event::new());
+    let handles: Vec<_> = (0..6)
+        .map(|i| {
+            let e = Arc::clone(&ev);
+            thread::spawn(move || match i % 3 {
+                0 => {
+                    e.wait();
+                    true
+                }
+                1 => e.wait_timeout(Duration::MAX),
+                _ => e.wait_timeout(Duration::from_secs(30)),
+            })
+        })
+        .collect();
+    let start = Instant::now();
+    while ev.n_waiting() < 6 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "waiters never parked"
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
+    ev.set();
+    ev.clear();
+    for h in handles {
+        assert!(h.join().unwrap());
+    }
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert!(!ev.is_set());
+    assert_eq!(ev.n_waiting(), 0);
+    // After the clear, a new poll and a short wait see the flag down.
+    assert!(!ev.wait_timeout(Duration::ZERO));
+}
+
+// H-04, A-04: timeouts that fit in an `Instant` but are absurdly long (not `Duration::MAX`
+// itself) behave as "forever" too: no panic, released by `set()`.
+#[test]
+fn huge_finite_timeouts_do_not_panic() {
+    for timeout in [
+        Duration::from_secs(1 << 62),
+        Duration::MAX - Duration::from_nanos(1),
+        Duration::from_secs(u64::MAX / 2),
+    ] {
+        let ev = Arc::new(Event::new());
+        let e = Arc::clone(&ev);
+        let h = thread::spawn(move || e.wait_timeout(timeout));
+        let start = Instant::now();
+        while ev.n_waiting() < 1 {
+            assert!(start.elapsed() < Duration::from_secs(10), "never parked");
+            thread::sleep(Duration::from_millis(1));
+        }
+        ev.set();
+        assert!(h.join().unwrap());
+    }
+}

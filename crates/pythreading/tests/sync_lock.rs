@@ -104,7 +104,7 @@ fn five_blocked_acquirers_all_finish_after_one_release() {
     assert!(!lock.locked());
 }
 
-// C-07
+// C-07, S-03 (the guard is the `with` block; unwinding releases it)
 #[test]
 fn guard_releases_and_panic_propagates() {
     let lock = Lock::new();
@@ -275,4 +275,73 @@ fn primitives_can_be_statics() {
     assert!(SEM.try_acquire());
     assert!(BSEM.try_acquire());
     assert!(LOCK.locked() && RLOCK.locked() && EVENT.is_set());
+}
+
+// C-10, C-11, C-12 for the guard form: `lock_timeout(ZERO)` polls, `lock_timeout(MAX)` waits
+// (without panicking) until the holder releases, then holds the lock.
+#[test]
+fn lock_timeout_zero_polls_and_max_waits() {
+    let lock = Arc::new(Lock::new());
+    let held = lock.lock();
+    let l = Arc::clone(&lock);
+    let (polled, elapsed) = thread::spawn(move || {
+        let start = Instant::now();
+        (l.lock_timeout(Duration::ZERO).is_some(), start.elapsed())
+    })
+    .join()
+    .unwrap();
+    assert!(!polled);
+    assert!(elapsed < Duration::from_millis(500));
+    let released = Arc::new(AtomicUsize::new(0));
+    let (l, r) = (Arc::clone(&lock), Arc::clone(&released));
+    let h = thread::spawn(move || {
+        let g = l.lock_timeout(Duration::MAX).expect("MAX never times out");
+        assert!(g.lock_ref().locked());
+        r.load(Ordering::SeqCst)
+    });
+    thread::sleep(Duration::from_millis(30));
+    released.store(1, Ordering::SeqCst);
+    drop(held);
+    assert_eq!(h.join().unwrap(), 1, "returned only after the release");
+    assert!(!lock.locked());
+    assert!(lock.lock_timeout(Duration::ZERO).is_some());
+}
+
+// S-01: the primitives' failures are typed values with Python's messages (lowercase
+// `Display`), `std::error::Error + Send + Sync`, and distinguishable variants.
+#[test]
+fn primitive_errors_are_typed() {
+    use pythreading::threading::{
+        Barrier, BarrierBuildError, BoundedSemaphore, BrokenBarrierError, RLock,
+    };
+    fn is_error<E: std::error::Error + Send + Sync + 'static>(e: &E) -> String {
+        let s = e.to_string();
+        assert!(s.chars().next().unwrap().is_lowercase(), "{s}");
+        s
+    }
+    let unlocked = Lock::new().release().unwrap_err();
+    assert_eq!(unlocked, ReleaseError::Unlocked);
+    assert_eq!(is_error(&unlocked), "release unlocked lock");
+    let rlock = Arc::new(RLock::new());
+    assert_eq!(rlock.release(), Err(ReleaseError::Unlocked));
+    rlock.acquire();
+    let r = Arc::clone(&rlock);
+    let not_owner = thread::spawn(move || r.release())
+        .join()
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(not_owner, ReleaseError::NotOwner);
+    assert_eq!(rlock.recursion_count(), 1);
+    assert_ne!(unlocked, not_owner);
+    assert_eq!(is_error(&not_owner), "cannot release un-acquired lock");
+    assert!(unlocked.is_runtime_error() && not_owner.is_runtime_error());
+    let over = BoundedSemaphore::new(1).release(2).unwrap_err();
+    assert_eq!(is_error(&over), "semaphore released too many times");
+    assert_eq!(over.count(), 2);
+    let build = Barrier::new(0).unwrap_err();
+    assert_eq!(build, BarrierBuildError);
+    is_error(&build);
+    let broken = BrokenBarrierError;
+    assert!(broken.is_runtime_error());
+    is_error(&broken);
 }

@@ -190,3 +190,51 @@ fn guards_nest() {
     }
     assert!(!r.locked());
 }
+
+// D-05, D-10 (C-05, C-12 from a non-owner): while the owner holds the lock twice, another
+// thread's poll fails at once, its `Duration::MAX` wait lasts until the *last* release, and its
+// release attempt is refused without changing the owner's count.
+#[test]
+fn non_owner_polls_waits_forever_and_cannot_release() {
+    let r = Arc::new(RLock::new());
+    r.acquire();
+    r.acquire();
+    let r2 = Arc::clone(&r);
+    let (polled, elapsed, released) = thread::spawn(move || {
+        let start = Instant::now();
+        (
+            r2.acquire_timeout(Duration::ZERO),
+            start.elapsed(),
+            r2.release(),
+        )
+    })
+    .join()
+    .unwrap();
+    assert!(!polled);
+    assert!(elapsed < Duration::from_millis(500));
+    assert_eq!(released, Err(ReleaseError::NotOwner));
+    assert_eq!(
+        r.recursion_count(),
+        2,
+        "the refused release changed nothing"
+    );
+
+    let stage = Arc::new(AtomicUsize::new(0));
+    let (r2, s) = (Arc::clone(&r), Arc::clone(&stage));
+    let h = thread::spawn(move || {
+        assert!(r2.acquire_timeout(Duration::MAX));
+        let seen = s.load(Ordering::SeqCst);
+        assert!(r2.is_owned());
+        r2.release().unwrap();
+        seen
+    });
+    thread::sleep(Duration::from_millis(30));
+    stage.store(1, Ordering::SeqCst);
+    r.release().unwrap();
+    thread::sleep(Duration::from_millis(30));
+    assert!(!h.is_finished(), "one release of two leaves it held");
+    stage.store(2, Ordering::SeqCst);
+    r.release().unwrap();
+    assert_eq!(h.join().unwrap(), 2);
+    assert!(!r.locked());
+}

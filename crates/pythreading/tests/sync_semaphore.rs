@@ -382,3 +382,74 @@ fn refused_permits_release_nothing() {
     assert!(bounded.permit_timeout(Duration::ZERO).is_none());
     assert_eq!(bounded.value(), 0);
 }
+
+// F-09, F-14, G-05: ZERO polls and MAX waits (without panicking) for every timed acquire of
+// both semaphores, guard form included.
+#[test]
+fn zero_polls_and_max_waits_for_both_semaphores() {
+    let sem = Arc::new(Semaphore::new(0));
+    let start = Instant::now();
+    assert!(sem.permit_timeout(Duration::ZERO).is_none());
+    assert!(!sem.acquire_timeout(Duration::ZERO));
+    assert!(start.elapsed() < Duration::from_millis(500));
+    let s = Arc::clone(&sem);
+    let h = thread::spawn(move || {
+        let p = s.permit_timeout(Duration::MAX).is_some();
+        p && s.acquire_timeout(Duration::MAX)
+    });
+    thread::sleep(Duration::from_millis(20));
+    sem.release(2);
+    assert!(h.join().unwrap());
+    assert_eq!(
+        sem.value(),
+        1,
+        "the permit gave its unit back; the acquire kept one"
+    );
+
+    let bounded = Arc::new(BoundedSemaphore::new(1));
+    bounded.acquire();
+    let start = Instant::now();
+    assert!(!bounded.acquire_timeout(Duration::ZERO));
+    assert!(start.elapsed() < Duration::from_millis(500));
+    let b = Arc::clone(&bounded);
+    let h = thread::spawn(move || {
+        let ok = b.acquire_timeout(Duration::MAX);
+        b.release(1).unwrap();
+        ok && b.permit_timeout(Duration::MAX).is_some()
+    });
+    thread::sleep(Duration::from_millis(20));
+    bounded.release(1).unwrap();
+    assert!(h.join().unwrap());
+    assert_eq!(bounded.value(), 1);
+}
+
+// G-01, G-02: an over-release of a BoundedSemaphore is an error that changes nothing — not the
+// value, and no blocked acquirer is let through by it.
+#[test]
+fn bounded_over_release_wakes_nobody() {
+    let sem = Arc::new(BoundedSemaphore::new(2));
+    sem.acquire();
+    sem.acquire();
+    let got = Arc::new(AtomicUsize::new(0));
+    let (s, g) = (Arc::clone(&sem), Arc::clone(&got));
+    let h = thread::spawn(move || {
+        s.acquire();
+        g.store(1, Ordering::SeqCst);
+    });
+    thread::sleep(Duration::from_millis(20));
+    let err = sem.release(3).unwrap_err();
+    assert_eq!(err.count(), 3);
+    thread::sleep(Duration::from_millis(30));
+    assert_eq!(
+        got.load(Ordering::SeqCst),
+        0,
+        "the refused release let nobody in"
+    );
+    assert_eq!(sem.value(), 0);
+    sem.release(1).unwrap();
+    h.join().unwrap();
+    assert_eq!(got.load(Ordering::SeqCst), 1);
+    sem.release(2).unwrap();
+    assert_eq!(sem.release(1).unwrap_err().count(), 1);
+    assert_eq!(sem.value(), 2);
+}

@@ -155,3 +155,54 @@ fn nested_access_panics_instead_of_deadlocking() {
     // The value was put back despite the panic.
     assert_eq!(local.get(), 1);
 }
+
+// O-07 through Python's `t.join()` (`Thread::join`, not the std-level handle): once it returns,
+// the thread has ended, so its values are already dropped — and `thread_count()` agrees.
+#[test]
+fn values_dropped_before_thread_join_returns() {
+    let local = Arc::new(Local::new(|| None::<Arc<()>>));
+    for _ in 0..100 {
+        let tracked = Arc::new(());
+        let (l, t) = (local.clone(), tracked.clone());
+        let h = threading::spawn(move || l.set(Some(t)));
+        h.thread().join().unwrap();
+        assert_eq!(
+            Arc::strong_count(&tracked),
+            1,
+            "value outlived Thread::join"
+        );
+        assert_eq!(local.thread_count(), 0);
+        h.join().unwrap();
+    }
+}
+
+// O-07: a value whose Drop panics at the thread's end does not keep the thread from finishing
+// (joiners return; Python reports an exception in `__del__` and goes on).
+#[test]
+fn panicking_value_drop_does_not_hang_joiners() {
+    struct Loud;
+    impl Drop for Loud {
+        fn drop(&mut self) {
+            if !std::thread::panicking() {
+                panic!("drop failed");
+            }
+        }
+    }
+    threading::set_excepthook(|_| {});
+    let tracked = Arc::new(());
+    let quiet = Arc::new(Local::new(|| None::<Arc<()>>));
+    let local = Arc::new(Local::new(|| None::<Loud>));
+    let (q, l, t) = (quiet.clone(), local.clone(), tracked.clone());
+    let h = threading::spawn(move || {
+        q.set(Some(t));
+        l.set(Some(Loud)); // touched last, so dropped first
+    });
+    assert_eq!(
+        h.thread().join_timeout(std::time::Duration::from_secs(10)),
+        Ok(true)
+    );
+    assert_eq!(local.thread_count(), 0);
+    assert_eq!(quiet.thread_count(), 0, "the other values are dropped too");
+    assert_eq!(Arc::strong_count(&tracked), 1);
+    h.join().expect("the body itself returned normally");
+}

@@ -31,7 +31,7 @@ fn default_names_count_up() {
     b.join().unwrap();
 }
 
-// J-22: the OS-level name follows the thread's name (what std reports inside the thread).
+// J-22, S-23: the OS-level name follows the thread's name (what std reports inside the thread).
 #[test]
 fn os_thread_name_is_set() {
     let h = Builder::new()
@@ -385,4 +385,78 @@ fn refused_spawn_leaves_nothing_behind() {
             .iter()
             .any(|t| t.name() == "too-big" && !before.contains(&t.ident()))
     );
+}
+
+// J-15, B-12 through the handle: a thread holding its own JoinHandle cannot wait for itself —
+// `join_timeout(Duration::MAX)` returns false at once instead of hanging, and `join()` panics
+// (documented) instead of deadlocking; the owner of a `Thread` clone can still join it.
+#[test]
+fn own_handle_cannot_wait_for_itself() {
+    quiet_hook();
+    let (tx, rx) = mpsc::channel::<JoinHandle<()>>();
+    let (res_tx, res_rx) = mpsc::channel();
+    let h = threading::spawn(move || {
+        let own = rx.recv().unwrap();
+        let start = Instant::now();
+        let waited = own.join_timeout(Duration::MAX);
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| own.join()));
+        res_tx
+            .send((waited, start.elapsed(), panicked.is_err()))
+            .unwrap();
+    });
+    let t = h.thread().clone();
+    tx.send(h).unwrap();
+    let (waited, elapsed, panicked) = res_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(!waited);
+    assert!(elapsed < Duration::from_secs(5));
+    assert!(panicked, "joining one's own handle is refused loudly");
+    assert_eq!(t.join_timeout(Duration::MAX), Ok(true));
+}
+
+// The timeout convention for StopFlag: ZERO polls, MAX waits (never panicking) until stop().
+#[test]
+fn stop_flag_zero_polls_and_max_waits() {
+    let stop = threading::StopFlag::new();
+    let start = Instant::now();
+    assert!(!stop.wait_timeout(Duration::ZERO));
+    assert!(start.elapsed() < Duration::from_millis(500));
+    let s = stop.clone();
+    let h = threading::spawn(move || s.wait_timeout(Duration::MAX));
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(!h.is_finished());
+    stop.stop();
+    assert!(h.join().unwrap());
+}
+
+// S-01: failures are typed values, not strings: one error type per operation shape, with
+// lowercase `Display` (Python's messages), `std::error::Error`, and the variants of one enum
+// distinguishable; a panic payload comes back inside `Panicked`.
+#[test]
+fn thread_errors_are_typed() {
+    fn is_error<E: std::error::Error + Send + Sync + 'static>(_: &E) {}
+    // (In a test-harness thread current_thread() is a dummy, whose join is DummyThread.)
+    let err = threading::spawn(|| threading::current_thread().join())
+        .join()
+        .unwrap()
+        .unwrap_err();
+    is_error(&err);
+    assert_eq!(err, JoinError::CurrentThread);
+    assert_ne!(err, JoinError::DummyThread);
+    assert_eq!(err.to_string(), "cannot join current thread");
+    assert_eq!(
+        JoinError::DummyThread.to_string(),
+        "cannot join a dummy thread"
+    );
+    quiet_hook();
+    let p: Panicked = threading::spawn(|| -> u8 { panic!("boom") })
+        .join()
+        .unwrap_err();
+    assert!(p.to_string().starts_with("the thread panicked"));
+    assert_eq!(p.message(), "boom");
+    assert!(!p.is_exit());
+    assert_eq!(p.into_payload().downcast_ref::<&str>(), Some(&"boom"));
+    let size = threading::low_level::set_stack_size(1).unwrap_err();
+    is_error(&size);
+    assert_eq!(size.size(), 1);
+    assert!(size.to_string().chars().next().unwrap().is_lowercase());
 }

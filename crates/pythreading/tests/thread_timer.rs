@@ -192,3 +192,91 @@ fn repeating_timer_cancels_itself() {
     assert_eq!(runs.load(Ordering::SeqCst), 3);
     slot.lock().unwrap().take();
 }
+
+// The timeout convention for timers: a ZERO interval fires promptly (no panic, no wait); a
+// repeating timer with a `Duration::MAX` interval never runs, never panics, and cancels.
+#[test]
+fn zero_interval_fires_and_max_repeating_never_runs() {
+    let (tx, rx) = mpsc::channel();
+    let t = Timer::new(Duration::ZERO, move || tx.send(()).unwrap())
+        .daemon(true)
+        .start();
+    rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert!(t.join_timeout(Duration::MAX));
+    assert!(t.has_fired());
+
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = runs.clone();
+    let rep = RepeatingTimer::new(Duration::MAX, move || {
+        r.fetch_add(1, Ordering::SeqCst);
+    })
+    .start();
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(rep.cancel());
+    assert_eq!(rep.runs(), 0);
+    assert_eq!(runs.load(Ordering::SeqCst), 0);
+
+    // A ZERO repeating interval runs back to back without panicking, and cancel() stops it.
+    let r = runs.clone();
+    let rep = RepeatingTimer::new(Duration::ZERO, move || {
+        r.fetch_add(1, Ordering::SeqCst);
+    })
+    .start();
+    let start = Instant::now();
+    while rep.runs() < 10 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "ZERO interval never ran"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(rep.cancel());
+    let after = rep.runs();
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(rep.runs(), after, "no run after cancel() returned");
+    assert_eq!(runs.load(Ordering::SeqCst) as u64, after);
+}
+
+// O-07 for timers: a Python `Timer` runs its function in a thread of its own, so a
+// `threading.local` seen by the callback starts empty and its values go when the timer is done.
+// The shared pool must not let one callback see (or keep alive) another callback's values.
+#[test]
+fn timer_callbacks_do_not_share_local_values() {
+    let local = Arc::new(pythreading::threading::Local::new(|| None::<Arc<()>>));
+    let tracked = Arc::new(());
+    for round in 0..5 {
+        let (l, t) = (local.clone(), tracked.clone());
+        let (tx, rx) = mpsc::channel();
+        let timer = Timer::new(Duration::ZERO, move || {
+            tx.send(l.with(Option::is_some)).unwrap();
+            l.set(Some(t));
+        })
+        .daemon(true)
+        .start();
+        assert!(
+            !rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+            "round {round}: stale value"
+        );
+        assert!(timer.join_timeout(Duration::from_secs(5)));
+        assert_eq!(
+            Arc::strong_count(&tracked),
+            1,
+            "round {round}: value outlived the timer"
+        );
+    }
+    let (l, t) = (local.clone(), tracked.clone());
+    let (tx, rx) = mpsc::channel();
+    let rep = RepeatingTimer::new(Duration::from_millis(1), move || {
+        let _ = tx.send(l.with(Option::is_some));
+        l.set(Some(t.clone()));
+    })
+    .start();
+    for _ in 0..3 {
+        assert!(
+            !rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+            "each run starts fresh"
+        );
+    }
+    rep.cancel();
+    assert_eq!(local.thread_count(), 0);
+}

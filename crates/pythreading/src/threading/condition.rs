@@ -197,6 +197,8 @@ impl Condition {
     /// drop(guard);
     /// assert!(!cond.locked());
     /// ```
+    #[doc(alias = "__enter__")]
+    #[doc(alias = "with")]
     pub fn lock(&self) -> ConditionGuard<'_> {
         self.lock.acquire();
         ConditionGuard {

@@ -31,6 +31,9 @@ use std::fmt;
 /// let lock = Lock::new();
 /// assert_eq!(lock.release(), Err(ReleaseError::Unlocked));
 /// ```
+#[doc(alias = "ThreadError")]
+#[doc(alias = "RuntimeError")]
+#[doc(alias = "_thread.error")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ReleaseError {
@@ -78,6 +81,7 @@ impl Error for ReleaseError {}
 /// assert_eq!(err.to_string(), "semaphore released too many times");
 /// assert_eq!(err.count(), 1);
 /// ```
+#[doc(alias = "ValueError")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct BoundedReleaseError {
     pub(crate) count: usize,
@@ -156,6 +160,7 @@ impl Error for BrokenBarrierError {}
 /// let err = Barrier::new(0).unwrap_err();
 /// assert_eq!(err.to_string(), "parties must be >= 1");
 /// ```
+#[doc(alias = "ValueError")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct BarrierBuildError;
 

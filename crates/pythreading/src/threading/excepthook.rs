@@ -141,6 +141,8 @@ impl<'a> ExceptHookArgs<'a> {
     /// # let _ = threading::spawn(|| std::panic::panic_any(7_u8)).join();
     /// # threading::set_excepthook(threading::default_excepthook);
     /// ```
+    #[doc(alias = "exc_value")]
+    #[doc(alias = "exc_type")]
     pub fn payload(&self) -> &'a (dyn Any + Send) {
         self.payload
     }
@@ -183,6 +185,7 @@ impl<'a> ExceptHookArgs<'a> {
     /// # let _ = threading::spawn(|| panic!()).join();
     /// # threading::set_excepthook(threading::default_excepthook);
     /// ```
+    #[doc(alias = "exc_traceback")]
     pub fn backtrace(&self) -> Option<&'a Backtrace> {
         self.backtrace
     }

@@ -6,7 +6,9 @@
 //! `__init__` in each new thread, O-04).
 //!
 //! Values are dropped when their thread ends (O-07) or when the `Local` is dropped (O-08),
-//! whichever comes first. Works in every thread, including ones this library did not start.
+//! whichever comes first. Works in every thread, including ones this library did not start. A
+//! spawned thread drops its values before `join` returns; a `Timer` callback's values are
+//! dropped when it returns (it runs on a shared pool thread, where Python gives it a thread).
 //!
 //! Implementation: the values live in the `Local` itself (a map from thread ident to value);
 //! each thread keeps a list of the `Local`s it touched, and its thread-local destructor removes
@@ -62,6 +64,36 @@ thread_local! {
     static TOUCHED: RefCell<Touched> = const { RefCell::new(Touched { ident: 0, locals: Vec::new() }) };
 }
 
+/// Drops the calling thread's values in every live `Local` now.
+///
+/// A spawned thread calls this at the end of its body, before it is marked finished: thread-local
+/// destructors run only after that, so without it `Thread::join` (Python's `t.join()`) could
+/// return while the finished thread's values were still alive (O-07). Anything the thread
+/// touches afterwards is still dropped by the thread-local destructor.
+pub(crate) fn forget_current_thread() {
+    // One at a time, so a value whose Drop touches a `Local` again is caught by the same loop.
+    loop {
+        let next = TOUCHED.try_with(|t| {
+            let mut t = t.borrow_mut();
+            let ident = t.ident;
+            t.locals.pop().map(|weak| (ident, weak))
+        });
+        let Ok(Some((ident, weak))) = next else {
+            break;
+        };
+        if let Some(local) = weak.upgrade() {
+            // A panicking Drop must neither stop the other values from being dropped nor the
+            // thread from finishing (its joiners would hang); the panic hook has reported it,
+            // as Python reports an exception raised in `__del__`. `local` may be the last
+            // reference, so its own drop happens inside too.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                local.forget_thread(ident);
+                drop(local);
+            }));
+        }
+    }
+}
+
 /// A value per thread, per instance: Python's `threading.local()`.
 ///
 /// # Examples
@@ -87,6 +119,9 @@ thread_local! {
 /// assert_eq!(student.get(), ""); // this thread never set one
 /// ```
 #[doc(alias = "threading.local")]
+#[doc(alias = "local")]
+#[doc(alias = "_threading_local")]
+#[doc(alias = "_thread._local")]
 pub struct Local<T: Send + 'static> {
     slots: Arc<Slots<T>>,
     init: Init<T>,

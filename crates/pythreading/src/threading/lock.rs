@@ -137,6 +137,7 @@ impl Lock {
     /// assert!(lock.acquire_timeout(Duration::from_secs(5)));
     /// assert!(!lock.acquire_timeout(Duration::from_millis(10)));
     /// ```
+    #[doc(alias = "TIMEOUT_MAX")]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.try_acquire()
             || (timeout > Duration::ZERO && self.acquire_slow(Deadline::after(timeout)))
@@ -263,6 +264,8 @@ impl Lock {
     /// assert!(lock.try_acquire());
     /// ```
     #[inline]
+    #[doc(alias = "__enter__")]
+    #[doc(alias = "with")]
     pub fn lock(&self) -> LockGuard<'_> {
         self.acquire();
         LockGuard { lock: self }

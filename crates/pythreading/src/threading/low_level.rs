@@ -5,6 +5,24 @@
 //! (K-03); [`shutdown`](crate::threading::shutdown()) does not wait for it. A panic in a raw
 //! thread is reported by Rust's panic hook (Python's "unraisable" report, B-03), not by the
 //! excepthook. [`allocate_lock`] is the primitives section's [`Lock`].
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//! use pythreading::threading::low_level;
+//!
+//! let done = Arc::new(low_level::allocate_lock());
+//! done.acquire();
+//! let d = Arc::clone(&done);
+//! let ident = low_level::start_new_thread(move || {
+//!     // a lock may be released by a thread other than its acquirer (C-14)
+//!     d.release().unwrap();
+//! })?;
+//! assert_ne!(ident, low_level::get_ident());
+//! done.acquire(); // waits for the raw thread's release
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
@@ -18,6 +36,14 @@ use super::thread_error::{ExitThread, StackSizeError};
 pub use super::registry::get_ident;
 
 /// The smallest stack [`set_stack_size`] accepts (Python's `ValueError` below it).
+///
+/// # Examples
+///
+/// ```
+/// use pythreading::threading::low_level::{self, MIN_STACK_SIZE};
+///
+/// assert!(low_level::set_stack_size(MIN_STACK_SIZE - 1).is_err());
+/// ```
 pub const MIN_STACK_SIZE: usize = 32 * 1024;
 
 static RAW_COUNT: AtomicUsize = AtomicUsize::new(0);

@@ -299,6 +299,8 @@ impl RLock {
     /// }
     /// assert!(!rlock.locked());
     /// ```
+    #[doc(alias = "__enter__")]
+    #[doc(alias = "with")]
     pub fn lock(&self) -> RLockGuard<'_> {
         self.acquire();
         RLockGuard {

@@ -215,6 +215,7 @@ impl Semaphore {
     /// # use pythreading::threading::Semaphore;
     /// assert_eq!(Semaphore::new(1).value(), 1);
     /// ```
+    #[doc(alias = "_value")]
     pub fn value(&self) -> usize {
         self.core.value()
     }
@@ -232,6 +233,8 @@ impl Semaphore {
     /// }
     /// assert_eq!(sem.value(), 1);
     /// ```
+    #[doc(alias = "__enter__")]
+    #[doc(alias = "with")]
     pub fn permit(&self) -> SemaphorePermit<'_> {
         self.acquire();
         SemaphorePermit { sem: self }
@@ -458,6 +461,7 @@ impl BoundedSemaphore {
     /// # use pythreading::threading::BoundedSemaphore;
     /// assert_eq!(BoundedSemaphore::new(4).initial_value(), 4);
     /// ```
+    #[doc(alias = "_initial_value")]
     pub fn initial_value(&self) -> usize {
         self.initial
     }
@@ -475,6 +479,8 @@ impl BoundedSemaphore {
     /// }
     /// assert_eq!(sem.value(), 1);
     /// ```
+    #[doc(alias = "__enter__")]
+    #[doc(alias = "with")]
     pub fn permit(&self) -> BoundedSemaphorePermit<'_> {
         self.acquire();
         BoundedSemaphorePermit { sem: self }

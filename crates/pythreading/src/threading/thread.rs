@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::excepthook;
+use super::local;
 use super::registry::{self, Kind, Thread};
 use super::thread_error::{ExitThread, Panicked};
 use crate::deadline::Deadline;
@@ -214,6 +215,9 @@ fn bootstrap<R: Run>(thread: Thread, body: R) -> Result<R::Output, Box<dyn std::
         excepthook::report(Some(&thread), None, &**payload);
     }
     excepthook::set_reporting(false);
+    // Drop this thread's `Local` values before `finish()` wakes the joiners (O-07): the
+    // thread-local destructors that would otherwise do it run only after this function returns.
+    local::forget_current_thread();
     leave(&thread);
     result
 }
@@ -344,6 +348,8 @@ impl<T> JoinHandle<T> {
     /// handle.thread().join().unwrap();
     /// assert!(handle.is_finished());
     /// ```
+    #[doc(alias = "is_alive")]
+    #[doc(alias = "isAlive")]
     pub fn is_finished(&self) -> bool {
         !self.thread.is_alive()
     }

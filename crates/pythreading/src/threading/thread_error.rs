@@ -143,6 +143,7 @@ impl Error for Panicked {}
 ///
 /// assert_eq!(threading::current_thread().join(), Err(JoinError::CurrentThread));
 /// ```
+#[doc(alias = "RuntimeError")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum JoinError {
@@ -228,6 +229,7 @@ impl Error for AtexitError {}
 /// let err = low_level::set_stack_size(4096).unwrap_err();
 /// assert_eq!(err.size(), 4096);
 /// ```
+#[doc(alias = "ValueError")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StackSizeError {
     pub(crate) size: usize,

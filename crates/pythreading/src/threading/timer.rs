@@ -25,6 +25,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::excepthook;
+use super::local;
 use super::registry;
 use super::timer_scheduler::{self, Due};
 use crate::deadline::Deadline;
@@ -81,6 +82,10 @@ impl Due for Shared {
         if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(callback)) {
             excepthook::report(None, Some(&self.name), &*payload);
         }
+        // A Python Timer runs in a thread of its own, whose `local` values go when it ends. The
+        // pool thread lives on to run other timers: drop what this callback stored in `Local`s
+        // now, before `join()` can return, so no later callback sees or keeps it (O-07).
+        local::forget_current_thread();
         let mut state = lock(&self.state);
         self.end(&mut state, State::Fired);
     }
@@ -102,7 +107,9 @@ impl Due for Shared {
 /// Differences from Python: a `Timer` is not a [`Thread`](crate::threading::Thread) and is not
 /// listed by `enumerate()`. It keeps Python's `Thread-N` name (same counter) and the daemon rule:
 /// a pending non-daemon timer keeps [`shutdown`](crate::threading::shutdown()) waiting until it
-/// fires or is cancelled, as Python waits for a Timer's thread.
+/// fires or is cancelled, as Python waits for a Timer's thread. As with Python's thread per
+/// timer, the callback starts with no [`Local`](crate::threading::Local) values of its own, and
+/// those it sets are dropped when it returns.
 ///
 /// # Examples
 ///
@@ -248,6 +255,7 @@ impl Timer {
     /// t.join();
     /// assert!(t.is_finished());
     /// ```
+    #[doc(alias = "finished")]
     pub fn is_finished(&self) -> bool {
         matches!(*lock(&self.shared.state), State::Fired | State::Cancelled)
     }
@@ -399,6 +407,9 @@ impl Due for Repeat {
             let _ = IN_REPEAT.try_with(|f| f.set(false));
             outcome
         };
+        // Each run is a re-armed Timer, a fresh thread in Python: its `Local` values go when it
+        // returns (see `Shared::fire`), before `cancel()` can return.
+        local::forget_current_thread();
         self.runs.fetch_add(1, Ordering::SeqCst);
         let mut state = lock(&self.state);
         state.1 = false;
