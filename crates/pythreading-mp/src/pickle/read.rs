@@ -1,0 +1,881 @@
+//! The unpickler: protocols 0 to 5, without executing anything.
+//!
+//! The pickle machine runs over an arena of nodes rather than over `Value`s directly, because a
+//! pickle may memoize a list or dict *before* filling it (`EMPTY_LIST MEMOIZE MARK ... APPENDS`)
+//! and refer to it later (`BINGET`): the memo must name the object, not a snapshot. When `STOP`
+//! is reached, the node on top of the stack is copied out into a `Value` tree; that step
+//! enforces the depth limit, refuses cycles and charges every copy of a shared node against the
+//! expansion budget.
+
+use std::collections::HashMap;
+
+use super::bigint::BigInt;
+use super::error::{ErrorKind, Limit, PickleError};
+use super::limits::Limits;
+use super::opcodes::*;
+use super::value::{Object, Reduce, Value};
+
+type Id = usize;
+
+/// A node of the object graph the pickle builds.
+#[derive(Debug)]
+enum Node {
+    /// A value with no children: scalars, strings, bytes, bytearray, globals.
+    Leaf(Value),
+    Tuple(Vec<Id>),
+    List(Vec<Id>),
+    Dict(Vec<(Id, Id)>),
+    Set(Vec<Id>),
+    FrozenSet(Vec<Id>),
+    Reduce {
+        callable: Id,
+        args: Id,
+        state: Option<Id>,
+        list: Vec<Id>,
+        dict: Vec<(Id, Id)>,
+    },
+    Object {
+        class: Id,
+        args: Id,
+        kwargs: Option<Id>,
+        state: Option<Id>,
+        list: Vec<Id>,
+        dict: Vec<(Id, Id)>,
+    },
+}
+
+/// Estimated bytes per decoded value, for the expansion budget.
+const VALUE_COST: usize = std::mem::size_of::<Value>();
+
+pub(crate) fn loads_with(input: &[u8], limits: &Limits) -> Result<Value, PickleError> {
+    if input.len() > limits.max_input_len() {
+        return Err(PickleError::new(
+            0,
+            ErrorKind::LimitExceeded(Limit::InputLen),
+        ));
+    }
+    let mut m = Machine {
+        input,
+        pos: 0,
+        op_start: 0,
+        proto: 0,
+        nodes: Vec::new(),
+        stack: Vec::new(),
+        marks: Vec::new(),
+        memo: HashMap::new(),
+    };
+    let root = m.run()?;
+    let mut ex = Expander {
+        nodes: &m.nodes,
+        visiting: vec![false; m.nodes.len()],
+        expanded: vec![false; m.nodes.len()],
+        budget: limits.max_expansion(),
+        max_depth: limits.max_depth(),
+        position: m.op_start,
+    };
+    ex.expand(root, 0)
+}
+
+struct Machine<'a> {
+    input: &'a [u8],
+    pos: usize,
+    op_start: usize,
+    proto: u8,
+    nodes: Vec<Node>,
+    stack: Vec<Id>,
+    /// Stack lengths at each `MARK`.
+    marks: Vec<usize>,
+    memo: HashMap<u64, Id>,
+}
+
+impl<'a> Machine<'a> {
+    fn err(&self, kind: ErrorKind) -> PickleError {
+        PickleError::new(self.op_start, kind)
+    }
+
+    fn invalid(&self, why: &'static str) -> PickleError {
+        self.err(ErrorKind::Invalid(why))
+    }
+
+    /// Takes `n` bytes, refusing (without allocating) lengths beyond the input.
+    fn take(&mut self, n: u64) -> Result<&'a [u8], PickleError> {
+        let remaining = self.input.len() - self.pos;
+        match usize::try_from(n) {
+            Ok(n) if n <= remaining => {
+                let s = &self.input[self.pos..self.pos + n];
+                self.pos += n;
+                Ok(s)
+            }
+            _ => Err(PickleError::new(self.input.len(), ErrorKind::Truncated)),
+        }
+    }
+
+    fn take_array<const N: usize>(&mut self) -> Result<[u8; N], PickleError> {
+        let s = self.take(N as u64)?;
+        let mut a = [0u8; N];
+        a.copy_from_slice(s);
+        Ok(a)
+    }
+
+    fn u8(&mut self) -> Result<u8, PickleError> {
+        Ok(self.take_array::<1>()?[0])
+    }
+
+    fn u16(&mut self) -> Result<u16, PickleError> {
+        Ok(u16::from_le_bytes(self.take_array()?))
+    }
+
+    fn u32(&mut self) -> Result<u32, PickleError> {
+        Ok(u32::from_le_bytes(self.take_array()?))
+    }
+
+    fn i32(&mut self) -> Result<i32, PickleError> {
+        Ok(i32::from_le_bytes(self.take_array()?))
+    }
+
+    fn u64(&mut self) -> Result<u64, PickleError> {
+        Ok(u64::from_le_bytes(self.take_array()?))
+    }
+
+    /// A signed 32-bit length (`BINSTRING`, `LONG4`): negative is an error.
+    fn i32_len(&mut self) -> Result<u64, PickleError> {
+        let n = self.i32()?;
+        u64::try_from(n).map_err(|_| self.err(ErrorKind::BadLength))
+    }
+
+    /// A protocol-0 text argument, without its `\n`.
+    fn line(&mut self) -> Result<&'a [u8], PickleError> {
+        let rest = &self.input[self.pos..];
+        match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                self.pos += i + 1;
+                Ok(&rest[..i])
+            }
+            None => Err(PickleError::new(self.input.len(), ErrorKind::Truncated)),
+        }
+    }
+
+    fn text_line(&mut self) -> Result<&'a str, PickleError> {
+        let line = self.line()?;
+        std::str::from_utf8(line).map_err(|_| self.err(ErrorKind::InvalidText))
+    }
+
+    fn node(&mut self, node: Node) -> Id {
+        self.nodes.push(node);
+        self.nodes.len() - 1
+    }
+
+    fn push(&mut self, node: Node) {
+        let id = self.node(node);
+        self.stack.push(id);
+    }
+
+    fn push_leaf(&mut self, v: Value) {
+        self.push(Node::Leaf(v));
+    }
+
+    /// The lowest stack index the current opcode may touch (above the innermost mark).
+    fn floor(&self) -> usize {
+        self.marks.last().copied().unwrap_or(0)
+    }
+
+    fn pop(&mut self) -> Result<Id, PickleError> {
+        if self.stack.len() > self.floor() {
+            Ok(self.stack.pop().unwrap_or_default())
+        } else {
+            Err(self.err(ErrorKind::StackUnderflow))
+        }
+    }
+
+    fn top(&self) -> Result<Id, PickleError> {
+        if self.stack.len() > self.floor() {
+            Ok(self.stack[self.stack.len() - 1])
+        } else {
+            Err(self.err(ErrorKind::StackUnderflow))
+        }
+    }
+
+    /// Pops everything above the innermost mark, and the mark.
+    fn pop_mark(&mut self) -> Result<Vec<Id>, PickleError> {
+        let mark = self
+            .marks
+            .pop()
+            .ok_or_else(|| self.err(ErrorKind::MissingMark))?;
+        Ok(self.stack.split_off(mark))
+    }
+
+    fn leaf_str(&self, id: Id) -> Option<&str> {
+        match &self.nodes[id] {
+            Node::Leaf(Value::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn unicode(&mut self, bytes: &[u8]) -> Result<(), PickleError> {
+        let v = Value::from_surrogatepass_utf8(bytes.to_vec())
+            .ok_or_else(|| self.err(ErrorKind::InvalidString))?;
+        self.push_leaf(v);
+        Ok(())
+    }
+
+    /// Python 2 `str`: decoded as ASCII, like `pickle.loads`' default `encoding="ASCII"`.
+    fn py2_string(&mut self, bytes: &[u8]) -> Result<(), PickleError> {
+        if !bytes.is_ascii() {
+            return Err(self.err(ErrorKind::InvalidString));
+        }
+        self.push_leaf(Value::Str(String::from_utf8_lossy(bytes).into_owned()));
+        Ok(())
+    }
+
+    fn global(&mut self, module: &str, name: &str) {
+        let module = if self.proto < 3 {
+            fix_import(module)
+        } else {
+            module
+        };
+        self.push_leaf(Value::global(module, name));
+    }
+
+    fn memo_get(&mut self, index: u64) -> Result<(), PickleError> {
+        let id = *self
+            .memo
+            .get(&index)
+            .ok_or_else(|| self.err(ErrorKind::MemoMissing(index)))?;
+        self.stack.push(id);
+        Ok(())
+    }
+
+    fn memo_put(&mut self, index: u64) -> Result<(), PickleError> {
+        let top = self.top()?;
+        self.memo.insert(index, top);
+        Ok(())
+    }
+
+    fn append(&mut self, target: Id, items: Vec<Id>) -> Result<(), PickleError> {
+        match &mut self.nodes[target] {
+            Node::List(l) | Node::Reduce { list: l, .. } | Node::Object { list: l, .. } => {
+                l.extend(items);
+                Ok(())
+            }
+            _ => Err(self.invalid("APPEND on a value that is not a list")),
+        }
+    }
+
+    fn set_items(&mut self, target: Id, items: Vec<Id>) -> Result<(), PickleError> {
+        if !items.len().is_multiple_of(2) {
+            return Err(self.invalid("odd number of items for SETITEMS"));
+        }
+        let pairs = items.chunks_exact(2).map(|p| (p[0], p[1]));
+        match &mut self.nodes[target] {
+            Node::Dict(d) | Node::Reduce { dict: d, .. } | Node::Object { dict: d, .. } => {
+                d.extend(pairs);
+                Ok(())
+            }
+            _ => Err(self.invalid("SETITEM on a value that is not a dict")),
+        }
+    }
+
+    fn is_tuple(&self, id: Id) -> bool {
+        matches!(self.nodes[id], Node::Tuple(_))
+    }
+
+    fn run(&mut self) -> Result<Id, PickleError> {
+        loop {
+            self.op_start = self.pos;
+            let op = self.u8()?;
+            match op {
+                PROTO => {
+                    let v = self.u8()?;
+                    if v > HIGHEST_PROTOCOL {
+                        return Err(self.err(ErrorKind::UnsupportedProtocol(v)));
+                    }
+                    self.proto = v;
+                }
+                FRAME => {
+                    // Frames only help buffering; the length must still fit in the input.
+                    let n = self.u64()?;
+                    if usize::try_from(n).map_or(true, |n| n > self.input.len() - self.pos) {
+                        return Err(PickleError::new(self.input.len(), ErrorKind::Truncated));
+                    }
+                }
+                STOP => {
+                    return self
+                        .stack
+                        .pop()
+                        .ok_or_else(|| self.err(ErrorKind::EmptyStack));
+                }
+                MARK => self.marks.push(self.stack.len()),
+                POP => {
+                    if self.stack.len() > self.floor() {
+                        self.stack.pop();
+                    } else {
+                        self.pop_mark()?;
+                    }
+                }
+                POP_MARK => {
+                    self.pop_mark()?;
+                }
+                DUP => {
+                    let top = self.top()?;
+                    self.stack.push(top);
+                }
+                NONE => self.push_leaf(Value::None),
+                NEWTRUE => self.push_leaf(Value::Bool(true)),
+                NEWFALSE => self.push_leaf(Value::Bool(false)),
+                BININT => {
+                    let v = self.i32()?;
+                    self.push_leaf(Value::Int(v.into()));
+                }
+                BININT1 => {
+                    let v = self.u8()?;
+                    self.push_leaf(Value::Int(v.into()));
+                }
+                BININT2 => {
+                    let v = self.u16()?;
+                    self.push_leaf(Value::Int(v.into()));
+                }
+                LONG1 => {
+                    let n = self.u8()?;
+                    let b = self.take(n.into())?;
+                    self.push_leaf(BigInt::value_from_signed_le_bytes(b));
+                }
+                LONG4 => {
+                    let n = self.i32_len()?;
+                    let b = self.take(n)?;
+                    self.push_leaf(BigInt::value_from_signed_le_bytes(b));
+                }
+                INT => {
+                    let t = self.text_line()?;
+                    let v = match t {
+                        "00" => Value::Bool(false),
+                        "01" => Value::Bool(true),
+                        _ => BigInt::value_from_decimal(t.trim())
+                            .ok_or_else(|| self.err(ErrorKind::InvalidText))?,
+                    };
+                    self.push_leaf(v);
+                }
+                LONG => {
+                    let t = self.text_line()?;
+                    let t = t.trim();
+                    let t = t.strip_suffix('L').unwrap_or(t);
+                    let v = BigInt::value_from_decimal(t)
+                        .ok_or_else(|| self.err(ErrorKind::InvalidText))?;
+                    self.push_leaf(v);
+                }
+                FLOAT => {
+                    let t = self.text_line()?;
+                    let v: f64 = t
+                        .trim()
+                        .parse()
+                        .map_err(|_| self.err(ErrorKind::InvalidText))?;
+                    self.push_leaf(Value::Float(v));
+                }
+                BINFLOAT => {
+                    let v = f64::from_be_bytes(self.take_array()?);
+                    self.push_leaf(Value::Float(v));
+                }
+                SHORT_BINUNICODE => {
+                    let n = self.u8()?;
+                    let b = self.take(n.into())?;
+                    self.unicode(b)?;
+                }
+                BINUNICODE => {
+                    let n = self.u32()?;
+                    let b = self.take(n.into())?;
+                    self.unicode(b)?;
+                }
+                BINUNICODE8 => {
+                    let n = self.u64()?;
+                    let b = self.take(n)?;
+                    self.unicode(b)?;
+                }
+                UNICODE => {
+                    let line = self.line()?;
+                    let v = raw_unicode_escape(line)
+                        .ok_or_else(|| self.err(ErrorKind::InvalidString))?;
+                    self.push_leaf(v);
+                }
+                SHORT_BINSTRING => {
+                    let n = self.u8()?;
+                    let b = self.take(n.into())?;
+                    self.py2_string(b)?;
+                }
+                BINSTRING => {
+                    let n = self.i32_len()?;
+                    let b = self.take(n)?;
+                    self.py2_string(b)?;
+                }
+                STRING => {
+                    let line = self.line()?;
+                    let b = string_escape(line).ok_or_else(|| self.err(ErrorKind::InvalidText))?;
+                    self.py2_string(&b)?;
+                }
+                SHORT_BINBYTES => {
+                    let n = self.u8()?;
+                    let b = self.take(n.into())?;
+                    self.push_leaf(Value::Bytes(b.to_vec()));
+                }
+                BINBYTES => {
+                    let n = self.u32()?;
+                    let b = self.take(n.into())?;
+                    self.push_leaf(Value::Bytes(b.to_vec()));
+                }
+                BINBYTES8 => {
+                    let n = self.u64()?;
+                    let b = self.take(n)?;
+                    self.push_leaf(Value::Bytes(b.to_vec()));
+                }
+                BYTEARRAY8 => {
+                    let n = self.u64()?;
+                    let b = self.take(n)?;
+                    self.push_leaf(Value::ByteArray(b.to_vec()));
+                }
+                NEXT_BUFFER | READONLY_BUFFER => return Err(self.err(ErrorKind::OutOfBandBuffer)),
+                PERSID | BINPERSID => return Err(self.err(ErrorKind::PersistentId)),
+                EXT1 => {
+                    let c = self.u8()?;
+                    return Err(self.err(ErrorKind::Extension(c.into())));
+                }
+                EXT2 => {
+                    let c = self.u16()?;
+                    return Err(self.err(ErrorKind::Extension(c.into())));
+                }
+                EXT4 => {
+                    let c = self.u32()?;
+                    return Err(self.err(ErrorKind::Extension(c)));
+                }
+                EMPTY_TUPLE => self.push(Node::Tuple(Vec::new())),
+                TUPLE1 | TUPLE2 | TUPLE3 => {
+                    let n = usize::from(op - TUPLE1 + 1);
+                    if self.stack.len() < self.floor() + n {
+                        return Err(self.err(ErrorKind::StackUnderflow));
+                    }
+                    let items = self.stack.split_off(self.stack.len() - n);
+                    self.push(Node::Tuple(items));
+                }
+                TUPLE => {
+                    let items = self.pop_mark()?;
+                    self.push(Node::Tuple(items));
+                }
+                EMPTY_LIST => self.push(Node::List(Vec::new())),
+                LIST => {
+                    let items = self.pop_mark()?;
+                    self.push(Node::List(items));
+                }
+                EMPTY_DICT => self.push(Node::Dict(Vec::new())),
+                DICT => {
+                    let items = self.pop_mark()?;
+                    let id = self.node(Node::Dict(Vec::new()));
+                    self.set_items(id, items)?;
+                    self.stack.push(id);
+                }
+                EMPTY_SET => self.push(Node::Set(Vec::new())),
+                FROZENSET => {
+                    let items = self.pop_mark()?;
+                    self.push(Node::FrozenSet(items));
+                }
+                APPEND => {
+                    let v = self.pop()?;
+                    let target = self.top()?;
+                    self.append(target, vec![v])?;
+                }
+                APPENDS => {
+                    let items = self.pop_mark()?;
+                    let target = self.top()?;
+                    self.append(target, items)?;
+                }
+                SETITEM => {
+                    let v = self.pop()?;
+                    let k = self.pop()?;
+                    let target = self.top()?;
+                    self.set_items(target, vec![k, v])?;
+                }
+                SETITEMS => {
+                    let items = self.pop_mark()?;
+                    let target = self.top()?;
+                    self.set_items(target, items)?;
+                }
+                ADDITEMS => {
+                    let items = self.pop_mark()?;
+                    let target = self.top()?;
+                    match &mut self.nodes[target] {
+                        Node::Set(s) => s.extend(items),
+                        _ => return Err(self.invalid("ADDITEMS on a value that is not a set")),
+                    }
+                }
+                GLOBAL => {
+                    let module = self.text_line()?;
+                    let name = self.text_line()?;
+                    self.global(module, name);
+                }
+                STACK_GLOBAL => {
+                    let name = self.pop()?;
+                    let module = self.pop()?;
+                    match (self.leaf_str(module), self.leaf_str(name)) {
+                        (Some(m), Some(n)) => {
+                            let v = Value::global(m, n);
+                            self.push_leaf(v);
+                        }
+                        _ => return Err(self.invalid("STACK_GLOBAL requires str")),
+                    }
+                }
+                REDUCE => {
+                    let args = self.pop()?;
+                    let callable = self.pop()?;
+                    if !self.is_tuple(args) {
+                        return Err(self.invalid("REDUCE arguments must be a tuple"));
+                    }
+                    self.push(Node::Reduce {
+                        callable,
+                        args,
+                        state: None,
+                        list: Vec::new(),
+                        dict: Vec::new(),
+                    });
+                }
+                NEWOBJ => {
+                    let args = self.pop()?;
+                    let class = self.pop()?;
+                    if !self.is_tuple(args) {
+                        return Err(self.invalid("NEWOBJ expected an argument tuple"));
+                    }
+                    self.push(Node::Object {
+                        class,
+                        args,
+                        kwargs: None,
+                        state: None,
+                        list: Vec::new(),
+                        dict: Vec::new(),
+                    });
+                }
+                NEWOBJ_EX => {
+                    let kwargs = self.pop()?;
+                    let args = self.pop()?;
+                    let class = self.pop()?;
+                    if !self.is_tuple(args) || !matches!(self.nodes[kwargs], Node::Dict(_)) {
+                        return Err(self.invalid("NEWOBJ_EX expected an argument tuple and a dict"));
+                    }
+                    self.push(Node::Object {
+                        class,
+                        args,
+                        kwargs: Some(kwargs),
+                        state: None,
+                        list: Vec::new(),
+                        dict: Vec::new(),
+                    });
+                }
+                INST => {
+                    let items = self.pop_mark()?;
+                    let module = self.text_line()?;
+                    let name = self.text_line()?;
+                    self.global(module, name);
+                    let callable = self.pop()?;
+                    let args = self.node(Node::Tuple(items));
+                    self.push(Node::Reduce {
+                        callable,
+                        args,
+                        state: None,
+                        list: Vec::new(),
+                        dict: Vec::new(),
+                    });
+                }
+                OBJ => {
+                    let mut items = self.pop_mark()?;
+                    if items.is_empty() {
+                        return Err(self.err(ErrorKind::StackUnderflow));
+                    }
+                    let callable = items.remove(0);
+                    let args = self.node(Node::Tuple(items));
+                    self.push(Node::Reduce {
+                        callable,
+                        args,
+                        state: None,
+                        list: Vec::new(),
+                        dict: Vec::new(),
+                    });
+                }
+                BUILD => {
+                    let state = self.pop()?;
+                    let target = self.top()?;
+                    match &mut self.nodes[target] {
+                        Node::Reduce {
+                            state: s @ None, ..
+                        }
+                        | Node::Object {
+                            state: s @ None, ..
+                        } => {
+                            *s = Some(state);
+                        }
+                        _ => return Err(self.invalid("BUILD on a value that cannot take state")),
+                    }
+                }
+                GET => {
+                    let t = self.text_line()?;
+                    let i = t
+                        .trim()
+                        .parse()
+                        .map_err(|_| self.err(ErrorKind::InvalidText))?;
+                    self.memo_get(i)?;
+                }
+                BINGET => {
+                    let i = self.u8()?;
+                    self.memo_get(i.into())?;
+                }
+                LONG_BINGET => {
+                    let i = self.u32()?;
+                    self.memo_get(i.into())?;
+                }
+                PUT => {
+                    let t = self.text_line()?;
+                    let i = t
+                        .trim()
+                        .parse()
+                        .map_err(|_| self.err(ErrorKind::InvalidText))?;
+                    self.memo_put(i)?;
+                }
+                BINPUT => {
+                    let i = self.u8()?;
+                    self.memo_put(i.into())?;
+                }
+                LONG_BINPUT => {
+                    let i = self.u32()?;
+                    self.memo_put(i.into())?;
+                }
+                MEMOIZE => {
+                    let i = self.memo.len() as u64;
+                    self.memo_put(i)?;
+                }
+                other => return Err(self.err(ErrorKind::UnknownOpcode(other))),
+            }
+        }
+    }
+}
+
+/// Python 2 module names that `pickle.loads(fix_imports=True)` maps for protocols 0 to 2.
+fn fix_import(module: &str) -> &str {
+    match module {
+        "__builtin__" | "exceptions" => "builtins",
+        "copy_reg" => "copyreg",
+        "Queue" => "queue",
+        other => other,
+    }
+}
+
+/// Decodes protocol 0 `UNICODE` text (`raw-unicode-escape`: `\uXXXX`, `\UXXXXXXXX`, else Latin-1).
+fn raw_unicode_escape(line: &[u8]) -> Option<Value> {
+    let mut points = Vec::with_capacity(line.len());
+    let mut i = 0;
+    while i < line.len() {
+        let c = line[i];
+        let width = match (c, line.get(i + 1)) {
+            (b'\\', Some(b'u')) => 4,
+            (b'\\', Some(b'U')) => 8,
+            _ => 0,
+        };
+        if width == 0 {
+            points.push(u32::from(c));
+            i += 1;
+        } else {
+            let hex = line.get(i + 2..i + 2 + width)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            points.push(u32::from_str_radix(hex, 16).ok()?);
+            i += 2 + width;
+        }
+    }
+    Value::from_code_points(&points)
+}
+
+/// Decodes protocol 0 `STRING` text: a quoted Python 2 `repr` with backslash escapes.
+fn string_escape(line: &[u8]) -> Option<Vec<u8>> {
+    let line = line.trim_ascii_end();
+    let (&q, rest) = line.split_first()?;
+    if !(q == b'\'' || q == b'"') || rest.last() != Some(&q) {
+        return None;
+    }
+    let body = &rest[..rest.len() - 1];
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] != b'\\' {
+            out.push(body[i]);
+            i += 1;
+            continue;
+        }
+        let e = *body.get(i + 1)?;
+        i += 2;
+        match e {
+            b'n' => out.push(b'\n'),
+            b't' => out.push(b'\t'),
+            b'r' => out.push(b'\r'),
+            b'a' => out.push(7),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'v' => out.push(11),
+            b'\\' | b'\'' | b'"' => out.push(e),
+            b'\n' => {}
+            b'x' => {
+                let hex = std::str::from_utf8(body.get(i..i + 2)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b'0'..=b'7' => {
+                let mut v = u32::from(e - b'0');
+                for _ in 0..2 {
+                    match body.get(i) {
+                        Some(&d @ b'0'..=b'7') => {
+                            v = v * 8 + u32::from(d - b'0');
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                out.push((v & 0xff) as u8);
+            }
+            other => out.extend([b'\\', other]),
+        }
+    }
+    Some(out)
+}
+
+/// Copies the arena graph out into a `Value` tree.
+struct Expander<'n> {
+    nodes: &'n [Node],
+    visiting: Vec<bool>,
+    expanded: Vec<bool>,
+    /// What is left of the allowance for copies of shared nodes.
+    budget: usize,
+    max_depth: usize,
+    position: usize,
+}
+
+impl Expander<'_> {
+    fn err(&self, kind: ErrorKind) -> PickleError {
+        PickleError::new(self.position, kind)
+    }
+
+    fn all(&mut self, ids: &[Id], level: usize) -> Result<Vec<Value>, PickleError> {
+        ids.iter().map(|&id| self.expand(id, level)).collect()
+    }
+
+    fn pairs(
+        &mut self,
+        ids: &[(Id, Id)],
+        level: usize,
+    ) -> Result<Vec<(Value, Value)>, PickleError> {
+        ids.iter()
+            .map(|&(k, v)| Ok((self.expand(k, level)?, self.expand(v, level)?)))
+            .collect()
+    }
+
+    fn opt(&mut self, id: Option<Id>, level: usize) -> Result<Option<Value>, PickleError> {
+        id.map(|id| self.expand(id, level)).transpose()
+    }
+
+    /// `level` is the number of containers around this node.
+    fn expand(&mut self, id: Id, level: usize) -> Result<Value, PickleError> {
+        let node = &self.nodes[id];
+        if self.expanded[id] {
+            // A second copy of a shared node: charge it.
+            let cost = VALUE_COST
+                + match node {
+                    Node::Leaf(v) => leaf_payload(v),
+                    _ => 0,
+                };
+            self.budget = self
+                .budget
+                .checked_sub(cost)
+                .ok_or_else(|| self.err(ErrorKind::LimitExceeded(Limit::Expansion)))?;
+        }
+        self.expanded[id] = true;
+        if let Node::Leaf(v) = node {
+            return Ok(v.clone());
+        }
+        self.expand_container(id, level)
+    }
+
+    fn expand_container(&mut self, id: Id, level: usize) -> Result<Value, PickleError> {
+        let node = &self.nodes[id];
+        if level >= self.max_depth {
+            return Err(self.err(ErrorKind::DepthExceeded));
+        }
+        if self.visiting[id] {
+            return Err(self.err(ErrorKind::Recursive));
+        }
+        self.visiting[id] = true;
+        let inner = level + 1;
+        let v = match node {
+            Node::Leaf(v) => v.clone(),
+            Node::Tuple(ids) => Value::Tuple(self.all(ids, inner)?),
+            Node::List(ids) => Value::List(self.all(ids, inner)?),
+            Node::Set(ids) => Value::Set(self.all(ids, inner)?),
+            Node::FrozenSet(ids) => Value::FrozenSet(self.all(ids, inner)?),
+            Node::Dict(pairs) => Value::Dict(self.pairs(pairs, inner)?),
+            Node::Reduce {
+                callable,
+                args,
+                state,
+                list,
+                dict,
+            } => {
+                let r = Reduce {
+                    callable: self.expand(*callable, inner)?,
+                    args: self.expand(*args, inner)?,
+                    state: self.opt(*state, inner)?,
+                    list_items: self.all(list, inner)?,
+                    dict_items: self.pairs(dict, inner)?,
+                };
+                // `bytearray` written by protocol 2-4 picklers is `REDUCE(builtins.bytearray, (bytes,))`.
+                bytearray_from_reduce(&r).unwrap_or_else(|| Value::Reduce(Box::new(r)))
+            }
+            Node::Object {
+                class,
+                args,
+                kwargs,
+                state,
+                list,
+                dict,
+            } => Value::Object(Box::new(Object {
+                class: self.expand(*class, inner)?,
+                args: self.expand(*args, inner)?,
+                kwargs: self.opt(*kwargs, inner)?,
+                state: self.opt(*state, inner)?,
+                list_items: self.all(list, inner)?,
+                dict_items: self.pairs(dict, inner)?,
+            })),
+        };
+        self.visiting[id] = false;
+        Ok(v)
+    }
+}
+
+fn leaf_payload(v: &Value) -> usize {
+    match v {
+        Value::Str(s) => s.len(),
+        Value::SurrogateStr(s) => s.as_bytes().len(),
+        Value::Bytes(b) | Value::ByteArray(b) => b.len(),
+        Value::BigInt(b) => b.to_signed_le_bytes().len(),
+        Value::Global { module, name } => module.len() + name.len(),
+        _ => 0,
+    }
+}
+
+/// Recognizes `builtins.bytearray(b'...')` / `builtins.bytearray()` (how protocols 2 to 4 write
+/// a bytearray). Protocol 2 writes `bytearray(str, 'latin-1')`; that is recognized too.
+fn bytearray_from_reduce(r: &Reduce) -> Option<Value> {
+    if r.callable.as_global() != Some(("builtins", "bytearray"))
+        || r.state.is_some()
+        || !r.list_items.is_empty()
+        || !r.dict_items.is_empty()
+    {
+        return None;
+    }
+    match r.args.as_tuple()? {
+        [] => Some(Value::ByteArray(Vec::new())),
+        [Value::Bytes(b)] => Some(Value::ByteArray(b.clone())),
+        [Value::Str(s), Value::Str(enc)] if enc == "latin-1" => {
+            let b: Option<Vec<u8>> = s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect();
+            b.map(Value::ByteArray)
+        }
+        _ => None,
+    }
+}
