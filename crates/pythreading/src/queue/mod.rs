@@ -1,1 +1,122 @@
-//! Python's `queue` module. (Being built: see the issue for this area.)
+//! Python's `queue` module: thread-safe queues for handing work between threads.
+//!
+//! | Python | pythreading |
+//! |---|---|
+//! | `queue.Queue(maxsize)` | [`Queue::bounded`]`(n)`, [`Queue::unbounded`]`()` (`maxsize <= 0`), [`Queue::from_maxsize`] |
+//! | `queue.LifoQueue(maxsize)` | [`LifoQueue`] |
+//! | `queue.PriorityQueue(maxsize)` | [`PriorityQueue`] (smallest first, like `heapq`; the opposite of `BinaryHeap`) |
+//! | `queue.SimpleQueue()` | [`SimpleQueue::new`] |
+//! | `put(x)`, `put_nowait(x)`, `put(x, timeout=t)` | `put(x)`, `try_put(x)`, `put_timeout(x, d)` |
+//! | `get()`, `get_nowait()`, `get(timeout=t)` | `get()`, `try_get()`, `get_timeout(d)` |
+//! | `qsize()`, `empty()`, `full()`, `maxsize` | `len()`, `is_empty()`, `is_full()`, `capacity()` |
+//! | `task_done()`, `join()`, `unfinished_tasks` | `task_done() -> Result`, `join()`, `join_timeout(d) -> bool`, `unfinished_tasks()` |
+//! | `shutdown()`, `shutdown(immediate=True)`, `is_shutdown` (3.13) | `shutdown()`, `shutdown_immediate()`, `is_shut_down()` |
+//! | `while True: item = q.get()` | `for item in &q` (ends at shutdown), `q.try_iter()` |
+//! | `queue.Full`, `queue.Empty`, `queue.ShutDown`, `ValueError` | typed errors per operation: see [`error`](self#errors) below |
+//!
+//! Queues are plain values: share one between threads with [`Arc`](std::sync::Arc), as with
+//! std's `Mutex`. An idle queue costs no thread and a few words of memory.
+//!
+//! # A producer and a consumer
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::thread;
+//! use pythreading::queue::Queue;
+//!
+//! let q = Arc::new(Queue::bounded(48));
+//! let consumer = {
+//!     let q = Arc::clone(&q);
+//!     thread::spawn(move || {
+//!         let mut seen = 0;
+//!         for _item in &*q {
+//!             seen += 1;
+//!         }
+//!         seen
+//!     })
+//! };
+//! for i in 0..100 {
+//!     q.put(i).unwrap(); // waits while 48 items are queued
+//! }
+//! q.shutdown(); // the consumer drains what is left, then its loop ends
+//! assert_eq!(consumer.join().unwrap(), 100);
+//! ```
+//!
+//! # Workers, `task_done` and `join`
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//! use std::thread;
+//! use pythreading::queue::Queue;
+//!
+//! let q = Arc::new(Queue::unbounded());
+//! let total = Arc::new(AtomicU64::new(0));
+//! for _ in 0..2 {
+//!     let (q, total) = (Arc::clone(&q), Arc::clone(&total));
+//!     thread::spawn(move || {
+//!         for n in &*q {
+//!             total.fetch_add(n, Ordering::Relaxed);
+//!             q.task_done().unwrap();
+//!         }
+//!     });
+//! }
+//! for n in 0..100 {
+//!     q.put(n).unwrap();
+//! }
+//! q.join(); // every item has been processed
+//! assert_eq!(total.load(Ordering::Relaxed), 4950);
+//! q.shutdown(); // let the workers leave
+//! ```
+//!
+//! # Errors
+//!
+//! Each operation has its own error type, and put errors hand the item back:
+//!
+//! ```
+//! use std::time::Duration;
+//! use pythreading::queue::{GetTimeoutError, Queue, TryPutError};
+//!
+//! let q = Queue::bounded(1);
+//! q.put("first").unwrap();
+//! match q.try_put("second") {
+//!     Err(TryPutError::Full(item)) => assert_eq!(item, "second"), // Python: queue.Full
+//!     Err(TryPutError::ShutDown(_)) => unreachable!(),
+//!     Ok(()) => unreachable!(),
+//! }
+//! q.shutdown();
+//! assert_eq!(q.get_timeout(Duration::from_secs(1)), Ok("first")); // still drained
+//! assert_eq!(q.get_timeout(Duration::from_secs(1)), Err(GetTimeoutError::ShutDown));
+//! ```
+//!
+//! Every Python exception and its Rust error:
+//!
+//! | Python | Rust |
+//! |---|---|
+//! | `queue.Full` from `put_nowait(x)` / `put(x, block=False)` | [`TryPutError::Full`]`(x)` |
+//! | `queue.Full` from `put(x, timeout=t)` | [`PutTimeoutError::Timeout`]`(x)` |
+//! | `queue.ShutDown` from a `put` | [`PutError::ShutDown`]`(x)`, [`TryPutError::ShutDown`]`(x)`, [`PutTimeoutError::ShutDown`]`(x)` |
+//! | `queue.Empty` from `get_nowait()` / `get(block=False)` | [`TryGetError::Empty`] |
+//! | `queue.Empty` from `get(timeout=t)` | [`GetTimeoutError::Timeout`] |
+//! | `queue.ShutDown` from a `get` | [`GetError::ShutDown`], [`TryGetError::ShutDown`], [`GetTimeoutError::ShutDown`] |
+//! | `ValueError('task_done() called too many times')` | [`TaskDoneError`] |
+//! | `ValueError` for a negative timeout | none: a [`Duration`](std::time::Duration) is never negative |
+//! | `queue.Empty` from a `SimpleQueue` | `None` from [`SimpleQueue::try_get`] / [`SimpleQueue::get_timeout`] |
+
+mod api;
+mod core;
+mod error;
+mod fifo;
+mod iter;
+mod lifo;
+mod priority;
+mod simple;
+
+pub use error::{
+    GetError, GetTimeoutError, PutError, PutTimeoutError, TaskDoneError, TryGetError, TryPutError,
+};
+pub use fifo::Queue;
+pub use iter::{Iter, TryIter};
+pub use lifo::LifoQueue;
+pub use priority::PriorityQueue;
+pub use simple::SimpleQueue;

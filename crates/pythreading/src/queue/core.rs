@@ -1,0 +1,404 @@
+//! The blocking machinery shared by `Queue`, `LifoQueue` and `PriorityQueue`.
+//!
+//! One mutex guards the items (a [`Store`], the only thing that differs between the three), the
+//! count of unfinished tasks, the shutdown flag and the number of threads parked on each of the
+//! three condition variables (`not_empty`, `not_full`, `all_done`), exactly as CPython's
+//! `queue.Queue` keeps them under one lock with three conditions.
+//!
+//! Speed comes from never making a system call that nobody needs:
+//! - a thread that changes the state notifies a condition variable only when its waiter count
+//!   says someone is parked on it (the count is read under the same lock the waiter registered
+//!   under, so no wake-up is lost), and notifies after unlocking, so the woken thread does not
+//!   immediately block on the mutex;
+//! - a thread that would park first yields a few times, re-checking the state: on a busy queue
+//!   the item or the room usually arrives within that window, and two context switches are saved.
+//!
+//! User code never runs under the lock: items dropped by `shutdown_immediate` are dropped after
+//! unlocking.
+
+use std::marker::PhantomData;
+use std::mem;
+use std::time::Duration;
+
+use super::error::{GetTimeoutError, PutTimeoutError, TaskDoneError};
+use crate::deadline::Deadline;
+use crate::sync::{Condvar, Mutex, MutexGuard, lock, thread};
+
+/// Where a queue keeps its items: the policy (FIFO, LIFO, priority).
+pub(crate) trait Store<T>: Default {
+    /// Adds an item.
+    fn push(&mut self, item: T);
+    /// Takes the next item by the policy.
+    fn pop(&mut self) -> Option<T>;
+    /// Items held.
+    fn len(&self) -> usize;
+    /// Slots allocated (to decide when to give memory back).
+    fn allocated(&self) -> usize;
+    /// Gives back memory beyond `keep` slots.
+    fn shrink_to(&mut self, keep: usize);
+}
+
+/// How many times a would-be sleeper yields and re-checks before parking.
+///
+/// Short on purpose: the machine may have few cores, and a yield is cheap only while the other
+/// side is running.
+/// (One under loom: the models check the logic, not the timing, and each yield multiplies the
+/// interleavings.)
+const YIELDS_BEFORE_PARKING: u32 = if cfg!(loom) { 1 } else { 3 };
+
+/// Bytes of spare item storage a drained queue may keep for its next burst.
+const SPARE_BYTES: usize = 16 * 1024;
+
+struct State<S> {
+    items: S,
+    unfinished: usize,
+    shut_down: bool,
+    getters: usize,
+    putters: usize,
+    joiners: usize,
+}
+
+/// The shared core; `T` is the item type and `S` the store policy.
+pub(crate) struct Core<T, S> {
+    state: Mutex<State<S>>,
+    not_empty: Condvar,
+    not_full: Condvar,
+    all_done: Condvar,
+    /// `None`: unbounded.
+    capacity: Option<usize>,
+    /// Slots a drained store may keep.
+    keep: usize,
+    _items: PhantomData<fn(T) -> T>,
+}
+
+/// What a timed operation waits for.
+enum Wait {
+    Forever,
+    Until(Deadline),
+}
+
+impl<T, S: Store<T>> Core<T, S> {
+    pub(crate) fn new(capacity: Option<usize>) -> Self {
+        let per_slot = mem::size_of::<T>().max(1);
+        let keep = (SPARE_BYTES / per_slot).max(16);
+        Core {
+            state: Mutex::new(State {
+                items: S::default(),
+                unfinished: 0,
+                shut_down: false,
+                getters: 0,
+                putters: 0,
+                joiners: 0,
+            }),
+            not_empty: Condvar::new(),
+            not_full: Condvar::new(),
+            all_done: Condvar::new(),
+            capacity,
+            keep,
+            _items: PhantomData,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<S>> {
+        lock(&self.state)
+    }
+
+    fn has_room(&self, st: &State<S>) -> bool {
+        match self.capacity {
+            None => true,
+            Some(cap) => st.items.len() < cap,
+        }
+    }
+
+    /// Parks on `cv` until notified or `wait` expires; returns the guard and whether the deadline
+    /// has passed (the caller re-checks its condition first either way).
+    fn park<'a>(
+        &'a self,
+        cv: &Condvar,
+        st: MutexGuard<'a, State<S>>,
+        wait: &Wait,
+    ) -> (MutexGuard<'a, State<S>>, bool) {
+        match wait {
+            Wait::Forever => (relock(cv.wait(st)), false),
+            Wait::Until(deadline) => match deadline.remaining() {
+                None => (relock(cv.wait(st)), false),
+                Some(left) if left == Duration::ZERO => (st, true),
+                Some(left) => {
+                    let (st, _) = match cv.wait_timeout(st, left) {
+                        Ok(pair) => pair,
+                        Err(poisoned) => poisoned.into_inner(),
+                    };
+                    (st, false)
+                }
+            },
+        }
+    }
+
+    /// Gives the other side a short chance to act before parking. Returns the relocked guard.
+    fn yield_a_little<'a>(
+        &'a self,
+        st: MutexGuard<'a, State<S>>,
+        ready: impl Fn(&State<S>) -> bool,
+    ) -> MutexGuard<'a, State<S>> {
+        drop(st);
+        for _ in 0..YIELDS_BEFORE_PARKING {
+            thread::yield_now();
+            let st = self.lock();
+            if ready(&st) {
+                return st;
+            }
+            drop(st);
+        }
+        self.lock()
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // put
+    // ---------------------------------------------------------------------------------------
+
+    /// Adds `item` under the lock and wakes one getter if one is parked.
+    fn push_locked(&self, mut st: MutexGuard<'_, State<S>>, item: T) {
+        st.items.push(item);
+        st.unfinished += 1;
+        let wake = st.getters > 0;
+        drop(st);
+        if wake {
+            self.not_empty.notify_one();
+        }
+    }
+
+    pub(crate) fn try_put(&self, item: T) -> Result<(), (T, bool)> {
+        let st = self.lock();
+        if st.shut_down {
+            return Err((item, true));
+        }
+        if !self.has_room(&st) {
+            return Err((item, false));
+        }
+        self.push_locked(st, item);
+        Ok(())
+    }
+
+    fn put_wait(&self, item: T, wait: Wait) -> Result<(), PutTimeoutError<T>> {
+        let mut st = self.lock();
+        let mut yielded = false;
+        loop {
+            if st.shut_down {
+                return Err(PutTimeoutError::ShutDown(item));
+            }
+            if self.has_room(&st) {
+                self.push_locked(st, item);
+                return Ok(());
+            }
+            if !yielded {
+                yielded = true;
+                st = self.yield_a_little(st, |s| s.shut_down || self.has_room(s));
+                continue;
+            }
+            st.putters += 1;
+            let (next, expired) = self.park(&self.not_full, st, &wait);
+            st = next;
+            st.putters -= 1;
+            if expired {
+                return Err(PutTimeoutError::Timeout(item));
+            }
+        }
+    }
+
+    pub(crate) fn put(&self, item: T) -> Result<(), T> {
+        match self.put_wait(item, Wait::Forever) {
+            Ok(()) => Ok(()),
+            Err(err) => Err(err.into_inner()),
+        }
+    }
+
+    pub(crate) fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>> {
+        if timeout == Duration::ZERO {
+            // A poll: never park, never yield (P-14: `put(timeout=0)` raises Full at once).
+            return self.try_put(item).map_err(|(item, shut)| {
+                if shut {
+                    PutTimeoutError::ShutDown(item)
+                } else {
+                    PutTimeoutError::Timeout(item)
+                }
+            });
+        }
+        self.put_wait(item, Wait::Until(Deadline::after(timeout)))
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // get
+    // ---------------------------------------------------------------------------------------
+
+    /// Takes the next item under the lock, wakes one putter if one is parked, and gives spare
+    /// memory back when the store has drained.
+    fn pop_locked(&self, st: &mut MutexGuard<'_, State<S>>) -> Option<(T, bool)> {
+        let item = st.items.pop()?;
+        if st.items.len() == 0 && st.items.allocated() > self.keep {
+            st.items.shrink_to(self.keep);
+        }
+        Some((item, st.putters > 0))
+    }
+
+    fn took(&self, st: MutexGuard<'_, State<S>>, item: T, wake: bool) -> T {
+        drop(st);
+        if wake {
+            self.not_full.notify_one();
+        }
+        item
+    }
+
+    /// `Err(true)`: shut down and empty; `Err(false)`: empty.
+    pub(crate) fn try_get(&self) -> Result<T, bool> {
+        let mut st = self.lock();
+        match self.pop_locked(&mut st) {
+            Some((item, wake)) => Ok(self.took(st, item, wake)),
+            None => Err(st.shut_down),
+        }
+    }
+
+    fn get_wait(&self, wait: Wait) -> Result<T, GetTimeoutError> {
+        let mut st = self.lock();
+        let mut yielded = false;
+        loop {
+            if let Some((item, wake)) = self.pop_locked(&mut st) {
+                return Ok(self.took(st, item, wake));
+            }
+            if st.shut_down {
+                return Err(GetTimeoutError::ShutDown);
+            }
+            if !yielded {
+                yielded = true;
+                st = self.yield_a_little(st, |s| s.shut_down || s.items.len() > 0);
+                continue;
+            }
+            st.getters += 1;
+            let (next, expired) = self.park(&self.not_empty, st, &wait);
+            st = next;
+            st.getters -= 1;
+            if expired {
+                return Err(GetTimeoutError::Timeout);
+            }
+        }
+    }
+
+    pub(crate) fn get(&self) -> Option<T> {
+        self.get_wait(Wait::Forever).ok()
+    }
+
+    pub(crate) fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
+        if timeout == Duration::ZERO {
+            return self.try_get().map_err(|shut| {
+                if shut {
+                    GetTimeoutError::ShutDown
+                } else {
+                    GetTimeoutError::Timeout
+                }
+            });
+        }
+        self.get_wait(Wait::Until(Deadline::after(timeout)))
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // size
+    // ---------------------------------------------------------------------------------------
+
+    pub(crate) fn len(&self) -> usize {
+        self.lock().items.len()
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        match self.capacity {
+            None => false,
+            Some(cap) => self.lock().items.len() >= cap,
+        }
+    }
+
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        self.capacity
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // tasks
+    // ---------------------------------------------------------------------------------------
+
+    pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
+        let mut st = self.lock();
+        if st.unfinished == 0 {
+            return Err(TaskDoneError);
+        }
+        st.unfinished -= 1;
+        let wake = st.unfinished == 0 && st.joiners > 0;
+        drop(st);
+        if wake {
+            self.all_done.notify_all();
+        }
+        Ok(())
+    }
+
+    pub(crate) fn unfinished_tasks(&self) -> usize {
+        self.lock().unfinished
+    }
+
+    fn join_wait(&self, wait: Wait) -> bool {
+        let mut st = self.lock();
+        loop {
+            if st.unfinished == 0 {
+                return true;
+            }
+            st.joiners += 1;
+            let (next, expired) = self.park(&self.all_done, st, &wait);
+            st = next;
+            st.joiners -= 1;
+            if expired {
+                return st.unfinished == 0;
+            }
+        }
+    }
+
+    pub(crate) fn join(&self) {
+        self.join_wait(Wait::Forever);
+    }
+
+    pub(crate) fn join_timeout(&self, timeout: Duration) -> bool {
+        self.join_wait(Wait::Until(Deadline::after(timeout)))
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // shutdown
+    // ---------------------------------------------------------------------------------------
+
+    pub(crate) fn shutdown(&self) {
+        let mut st = self.lock();
+        st.shut_down = true;
+        drop(st);
+        // Every shutdown wakes every parked getter and putter (P-32); they re-check and leave.
+        self.not_empty.notify_all();
+        self.not_full.notify_all();
+    }
+
+    pub(crate) fn shutdown_immediate(&self) {
+        let mut st = self.lock();
+        st.shut_down = true;
+        // Drop the items after unlocking: their Drop is user code.
+        let drained = mem::take(&mut st.items);
+        let count = drained.len();
+        st.unfinished = st.unfinished.saturating_sub(count);
+        drop(st);
+        self.not_empty.notify_all();
+        self.not_full.notify_all();
+        self.all_done.notify_all();
+        drop(drained);
+    }
+
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.lock().shut_down
+    }
+}
+
+fn relock<G>(result: Result<G, std::sync::PoisonError<G>>) -> G {
+    match result {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
