@@ -1,0 +1,176 @@
+//! `Event`: Python's one-flag signal that many threads can wait for.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::deadline::Deadline;
+use crate::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::{Condvar, Mutex, lock};
+
+/// A flag threads can wait for: Python's `threading.Event`.
+///
+/// It starts unset; [`set`](Event::set) wakes every waiter, [`clear`](Event::clear) resets it.
+/// A waiter released by a `set()` returns `true` even if `clear()` follows at once (H-05): each
+/// `set()` starts a new generation, and waiters watch the generation, not the flag.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use pythreading::threading::Event;
+///
+/// let ready = Arc::new(Event::new());
+/// let r = Arc::clone(&ready);
+/// let t = std::thread::spawn(move || r.wait());
+/// ready.set();
+/// t.join().unwrap();
+/// assert!(ready.is_set());
+/// ```
+pub struct Event {
+    /// The flag, readable without the lock; written under it.
+    flag: AtomicBool,
+    /// How many times the flag went from unset to set.
+    generation: Mutex<u64>,
+    changed: Condvar,
+}
+
+impl Event {
+    /// A new, unset event.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Event;
+    /// assert!(!Event::new().is_set());
+    /// ```
+    pub fn new() -> Self {
+        Event {
+            flag: AtomicBool::new(false),
+            generation: Mutex::new(0),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Whether the flag is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Event;
+    /// let ev = Event::new();
+    /// ev.set();
+    /// assert!(ev.is_set());
+    /// ```
+    #[doc(alias = "isSet")]
+    pub fn is_set(&self) -> bool {
+        self.flag.load(Ordering::Acquire)
+    }
+
+    /// Sets the flag and wakes every waiter. Setting a set event changes nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Event;
+    /// let ev = Event::new();
+    /// ev.set();
+    /// ev.set();
+    /// assert!(ev.is_set());
+    /// ```
+    pub fn set(&self) {
+        let mut generation = lock(&self.generation);
+        if !self.flag.load(Ordering::Relaxed) {
+            self.flag.store(true, Ordering::Release);
+            *generation = generation.wrapping_add(1);
+            self.changed.notify_all();
+        }
+    }
+
+    /// Clears the flag; later waiters block until the next `set()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Event;
+    /// let ev = Event::new();
+    /// ev.set();
+    /// ev.clear();
+    /// assert!(!ev.is_set());
+    /// ```
+    pub fn clear(&self) {
+        let _generation = lock(&self.generation);
+        self.flag.store(false, Ordering::Release);
+    }
+
+    /// Blocks until the flag is set. Returns at once if it already is.
+    ///
+    /// Python's `wait()` returns `True` here; there is nothing to report.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Event;
+    /// let ev = Event::new();
+    /// ev.set();
+    /// ev.wait();
+    /// ```
+    pub fn wait(&self) {
+        self.wait_until(Deadline::Never);
+    }
+
+    /// Waits at most `timeout` for the flag; `true` if it was set (or a `set()` released this
+    /// waiter), `false` on timeout. `ZERO` polls, `MAX` waits forever.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Event;
+    /// # use std::time::Duration;
+    /// let ev = Event::new();
+    /// assert!(!ev.wait_timeout(Duration::ZERO));
+    /// ev.set();
+    /// assert!(ev.wait_timeout(Duration::ZERO));
+    /// ```
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        self.wait_until(Deadline::after(timeout))
+    }
+
+    fn wait_until(&self, deadline: Deadline) -> bool {
+        if self.is_set() {
+            return true;
+        }
+        let mut generation = lock(&self.generation);
+        if self.flag.load(Ordering::Relaxed) {
+            return true;
+        }
+        let start = *generation;
+        while *generation == start {
+            generation = match deadline.remaining() {
+                None => match self.changed.wait(generation) {
+                    Ok(g) => g,
+                    Err(p) => p.into_inner(),
+                },
+                Some(Duration::ZERO) => return false,
+                Some(left) => match self.changed.wait_timeout(generation, left) {
+                    Ok((g, _)) => g,
+                    Err(p) => p.into_inner().0,
+                },
+            };
+        }
+        true
+    }
+}
+
+impl Default for Event {
+    fn default() -> Self {
+        Event::new()
+    }
+}
+
+impl fmt::Debug for Event {
+    /// Python's repr shape: `<pythreading::threading::Event at 0x…: unset>` (H-06).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.is_set() { "set" } else { "unset" };
+        write!(f, "<pythreading::threading::Event at {:p}: {state}>", self)
+    }
+}

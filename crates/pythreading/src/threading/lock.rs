@@ -1,0 +1,335 @@
+//! `Lock`: Python's `threading.Lock`, a non-reentrant lock that any thread may release.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::error::ReleaseError;
+use crate::deadline::Deadline;
+use crate::sync::atomic::{AtomicU8, Ordering};
+use crate::sync::{Condvar, Mutex, lock};
+
+// The lock is a futex-style state word; the std mutex/condvar pair below only parks threads on
+// the slow path, so an uncontended acquire/release is one atomic read-modify-write each.
+const UNLOCKED: u8 = 0;
+const LOCKED: u8 = 1;
+/// Locked, and some thread may be parked waiting: `release` must wake one.
+const CONTENDED: u8 = 2;
+
+// A short spin before parking: the machines this runs on are small and often oversubscribed,
+// so a long spin would only burn the time slice the holder needs. Models explore no spinning.
+#[cfg(not(loom))]
+const SPINS: u32 = 64;
+#[cfg(loom)]
+const SPINS: u32 = 0;
+
+/// A primitive lock: Python's `threading.Lock` (and `_thread.allocate_lock()`).
+///
+/// Unlike [`std::sync::Mutex`], it protects no data, it is not owned by a thread (any thread may
+/// [`release`](Lock::release) it, C-14), and releasing it when it is not held is an error, not
+/// undefined behaviour. It is not reentrant: a second `acquire()` by the same thread waits for
+/// someone to release it (C-13). [`Lock::lock`] gives an RAII guard, Python's `with lock:`.
+///
+/// Share it between threads with [`Arc`](std::sync::Arc). There is no poisoning: a panic while
+/// the guard is alive releases the lock (C-07).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use pythreading::threading::Lock;
+///
+/// let lock = Arc::new(Lock::new());
+/// lock.acquire();
+/// let other = Arc::clone(&lock);
+/// // Another thread may release it, as in Python.
+/// std::thread::spawn(move || other.release().unwrap()).join().unwrap();
+/// assert!(!lock.locked());
+///
+/// {
+///     let _guard = lock.lock(); // `with lock:`
+///     assert!(lock.locked());
+/// }
+/// assert!(!lock.locked());
+/// ```
+pub struct Lock {
+    state: AtomicU8,
+    park: Mutex<()>,
+    unparked: Condvar,
+}
+
+impl Lock {
+    /// A new, unlocked lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Lock;
+    /// assert!(!Lock::new().locked());
+    /// ```
+    #[doc(alias = "allocate_lock")]
+    pub fn new() -> Self {
+        Lock {
+            state: AtomicU8::new(UNLOCKED),
+            park: Mutex::new(()),
+            unparked: Condvar::new(),
+        }
+    }
+
+    /// Blocks until the lock is acquired: Python's `acquire()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Lock;
+    /// let lock = Lock::new();
+    /// lock.acquire();
+    /// assert!(lock.locked());
+    /// ```
+    #[doc(alias = "acquire_lock")]
+    #[inline]
+    pub fn acquire(&self) {
+        if !self.try_acquire() {
+            self.acquire_slow(Deadline::Never);
+        }
+    }
+
+    /// Acquires the lock if it is free, without blocking: Python's `acquire(blocking=False)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Lock;
+    /// let lock = Lock::new();
+    /// assert!(lock.try_acquire());
+    /// assert!(!lock.try_acquire());
+    /// ```
+    #[inline]
+    pub fn try_acquire(&self) -> bool {
+        self.state
+            .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// Waits at most `timeout` for the lock: Python's `acquire(timeout=t)`. `true` if acquired.
+    ///
+    /// `Duration::ZERO` only polls; `Duration::MAX` waits forever.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Lock;
+    /// # use std::time::Duration;
+    /// let lock = Lock::new();
+    /// assert!(lock.acquire_timeout(Duration::from_secs(5)));
+    /// assert!(!lock.acquire_timeout(Duration::from_millis(10)));
+    /// ```
+    pub fn acquire_timeout(&self, timeout: Duration) -> bool {
+        self.try_acquire()
+            || (timeout > Duration::ZERO && self.acquire_slow(Deadline::after(timeout)))
+    }
+
+    #[cold]
+    fn acquire_slow(&self, deadline: Deadline) -> bool {
+        for _ in 0..SPINS {
+            if self.state.load(Ordering::Relaxed) != LOCKED {
+                // Unlocked (grab it) or contended (others are parked: join them).
+                break;
+            }
+            std::hint::spin_loop();
+        }
+        if self.try_acquire() {
+            return true;
+        }
+        loop {
+            // Mark the lock contended; if it was in fact free, it is now ours (in the contended
+            // state, which only costs a spare wake-up at release).
+            if self.state.swap(CONTENDED, Ordering::Acquire) == UNLOCKED {
+                return true;
+            }
+            let mut parked = lock(&self.park);
+            // `release` sets the state and then takes `park` to notify, so checking under `park`
+            // cannot miss its wake-up.
+            while self.state.load(Ordering::Relaxed) == CONTENDED {
+                parked = match deadline.remaining() {
+                    None => match self.unparked.wait(parked) {
+                        Ok(g) => g,
+                        Err(p) => p.into_inner(),
+                    },
+                    Some(Duration::ZERO) => return false,
+                    Some(left) => match self.unparked.wait_timeout(parked, left) {
+                        Ok((g, _)) => g,
+                        Err(p) => p.into_inner().0,
+                    },
+                };
+            }
+            // Once parked, a thread only ever takes the lock through the swap above, leaving it
+            // contended: a plain `try_acquire` here could leave other parked threads unwoken.
+        }
+    }
+
+    /// Releases the lock: Python's `release()`. Any thread may release it.
+    ///
+    /// # Errors
+    ///
+    /// [`ReleaseError::Unlocked`] if the lock is not held (Python's `RuntimeError`, C-16).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::{Lock, ReleaseError};
+    /// let lock = Lock::new();
+    /// lock.acquire();
+    /// assert_eq!(lock.release(), Ok(()));
+    /// assert_eq!(lock.release(), Err(ReleaseError::Unlocked));
+    /// ```
+    #[doc(alias = "release_lock")]
+    #[inline]
+    pub fn release(&self) -> Result<(), ReleaseError> {
+        match self.state.swap(UNLOCKED, Ordering::Release) {
+            LOCKED => Ok(()),
+            UNLOCKED => Err(ReleaseError::Unlocked),
+            _ => {
+                self.wake_one();
+                Ok(())
+            }
+        }
+    }
+
+    #[cold]
+    fn wake_one(&self) {
+        let _parked = lock(&self.park);
+        self.unparked.notify_one();
+    }
+
+    /// Whether the lock is held, by anyone: Python's `locked()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Lock;
+    /// let lock = Lock::new();
+    /// let guard = lock.lock();
+    /// assert!(lock.locked());
+    /// drop(guard);
+    /// assert!(!lock.locked());
+    /// ```
+    #[doc(alias = "locked_lock")]
+    pub fn locked(&self) -> bool {
+        self.state.load(Ordering::Relaxed) != UNLOCKED
+    }
+
+    /// Acquires the lock and returns a guard that releases it when dropped: Python's `with lock:`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Lock;
+    /// let lock = Lock::new();
+    /// {
+    ///     let _guard = lock.lock();
+    ///     assert!(!lock.try_acquire());
+    /// }
+    /// assert!(lock.try_acquire());
+    /// ```
+    #[inline]
+    pub fn lock(&self) -> LockGuard<'_> {
+        self.acquire();
+        LockGuard { lock: self }
+    }
+
+    /// A guard if the lock is free now, without blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Lock;
+    /// let lock = Lock::new();
+    /// let guard = lock.try_lock().expect("free");
+    /// assert!(lock.try_lock().is_none());
+    /// # drop(guard);
+    /// ```
+    pub fn try_lock(&self) -> Option<LockGuard<'_>> {
+        self.try_acquire().then(|| LockGuard { lock: self })
+    }
+
+    /// A guard if the lock can be taken within `timeout`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Lock;
+    /// # use std::time::Duration;
+    /// let lock = Lock::new();
+    /// assert!(lock.lock_timeout(Duration::from_millis(10)).is_some());
+    /// ```
+    pub fn lock_timeout(&self, timeout: Duration) -> Option<LockGuard<'_>> {
+        self.acquire_timeout(timeout)
+            .then(|| LockGuard { lock: self })
+    }
+}
+
+impl Default for Lock {
+    fn default() -> Self {
+        Lock::new()
+    }
+}
+
+impl fmt::Debug for Lock {
+    /// Python's repr shape: `<unlocked pythreading::threading::Lock object at 0x…>` (C-03).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.locked() { "locked" } else { "unlocked" };
+        write!(
+            f,
+            "<{state} pythreading::threading::Lock object at {:p}>",
+            self
+        )
+    }
+}
+
+/// Holds a [`Lock`] and releases it when dropped (also during a panic): Python's `with lock:`.
+///
+/// # Examples
+///
+/// ```
+/// # use pythreading::threading::Lock;
+/// let lock = Lock::new();
+/// let guard = lock.lock();
+/// drop(guard);
+/// assert!(!lock.locked());
+/// ```
+#[must_use = "if unused the lock will immediately unlock"]
+pub struct LockGuard<'a> {
+    lock: &'a Lock,
+}
+
+impl LockGuard<'_> {
+    /// The lock this guard holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Lock;
+    /// let lock = Lock::new();
+    /// let guard = lock.lock();
+    /// assert!(std::ptr::eq(guard.lock_ref(), &lock));
+    /// ```
+    pub fn lock_ref(&self) -> &Lock {
+        self.lock
+    }
+}
+
+impl Drop for LockGuard<'_> {
+    fn drop(&mut self) {
+        // Only fails if another thread released the lock under us (Python allows that); there
+        // is then nothing left to release.
+        let _ = self.lock.release();
+    }
+}
+
+impl fmt::Debug for LockGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockGuard")
+            .field("lock", self.lock)
+            .finish()
+    }
+}

@@ -1,0 +1,92 @@
+//! A FIFO of parked waiters, each with its own wake-up slot.
+//!
+//! `Condition` and the semaphores park every waiter on a slot of its own (as CPython's
+//! `Condition` gives each waiter its own lock), so `notify(n)` wakes exactly the `n` oldest and a
+//! waiter only ever wakes because it was signalled or its deadline passed: no spurious wake-ups.
+//! The list itself is not locked; its owner keeps it under its own mutex.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use crate::deadline::Deadline;
+use crate::sync::{Arc, Condvar, Mutex, lock};
+
+/// One parked waiter's wake-up flag.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    signalled: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl Slot {
+    fn new() -> Arc<Slot> {
+        Arc::new(Slot {
+            signalled: Mutex::new(false),
+            cv: Condvar::new(),
+        })
+    }
+
+    /// Marks the slot signalled and wakes its waiter.
+    pub(crate) fn signal(&self) {
+        let mut signalled = lock(&self.signalled);
+        *signalled = true;
+        self.cv.notify_one();
+    }
+
+    /// Blocks until signalled (`true`) or until `deadline` passes (`false`).
+    pub(crate) fn wait(&self, deadline: Deadline) -> bool {
+        let mut signalled = lock(&self.signalled);
+        loop {
+            if *signalled {
+                return true;
+            }
+            signalled = match deadline.remaining() {
+                None => match self.cv.wait(signalled) {
+                    Ok(g) => g,
+                    Err(p) => p.into_inner(),
+                },
+                Some(Duration::ZERO) => return false,
+                Some(left) => match self.cv.wait_timeout(signalled, left) {
+                    Ok((g, _)) => g,
+                    Err(p) => p.into_inner().0,
+                },
+            };
+        }
+    }
+}
+
+/// Waiters in arrival order.
+#[derive(Debug, Default)]
+pub(crate) struct WaitList {
+    queue: VecDeque<Arc<Slot>>,
+}
+
+impl WaitList {
+    /// Appends a new waiter and returns its slot.
+    pub(crate) fn push(&mut self) -> Arc<Slot> {
+        let slot = Slot::new();
+        self.queue.push_back(Arc::clone(&slot));
+        slot
+    }
+
+    /// Removes the oldest waiter, to signal it.
+    pub(crate) fn pop(&mut self) -> Option<Arc<Slot>> {
+        self.queue.pop_front()
+    }
+
+    /// Removes `slot` if it is still queued; `false` means someone already popped it.
+    pub(crate) fn remove(&mut self, slot: &Arc<Slot>) -> bool {
+        match self.queue.iter().position(|s| Arc::ptr_eq(s, slot)) {
+            Some(i) => {
+                self.queue.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// How many are waiting.
+    pub(crate) fn len(&self) -> usize {
+        self.queue.len()
+    }
+}
