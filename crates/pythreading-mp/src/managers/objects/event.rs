@@ -45,7 +45,10 @@ impl SharedObject for SharedEvent {
                     })
                 }),
             _ => {
-                return Outcome::Raise(super::super::pyvalue::builtin_exc("AttributeError", method));
+                return Outcome::Raise(super::super::pyvalue::builtin_exc(
+                    "AttributeError",
+                    method,
+                ));
             }
         };
         r.into()
