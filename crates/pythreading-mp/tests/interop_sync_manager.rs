@@ -7,7 +7,9 @@ mod common;
 use pythreading_mp::managers::{Manager, ServerBuilder};
 
 fn sync_client(version: &str) {
-    let Some(mut py) = common::python(version) else { return };
+    let Some(mut py) = common::python(version) else {
+        return;
+    };
     let server = ServerBuilder::new("hello world")
         .sync_manager()
         .bind("127.0.0.1:0")
@@ -22,7 +24,12 @@ fn sync_client(version: &str) {
     assert!(stdout.contains("sync client ok"), "{stdout}");
     // Every proxy the client made was released (iterators included).
     let m = Manager::connect(server.address(), "hello world").unwrap();
-    assert_eq!(m.number_of_objects().unwrap(), 0, "{}", m.debug_info().unwrap());
+    assert_eq!(
+        m.number_of_objects().unwrap(),
+        0,
+        "{}",
+        m.debug_info().unwrap()
+    );
 }
 
 #[test]

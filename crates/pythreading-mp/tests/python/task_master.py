@@ -38,6 +38,9 @@ QueueManager.register('get_result_queue', callable=return_result_queue)
 
 
 def main():
+    if os.environ.get('MP_LOG_LEVEL'):
+        import multiprocessing
+        multiprocessing.log_to_stderr(int(os.environ['MP_LOG_LEVEL']))
     manager = QueueManager(address=(HOST, PORT), authkey=AUTHKEY)
     manager.start()
     print('listening on %d' % manager.address[1], flush=True)
