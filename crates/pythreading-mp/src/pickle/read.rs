@@ -824,8 +824,7 @@ impl Expander<'_> {
                     list_items: self.all(list, inner)?,
                     dict_items: self.pairs(dict, inner)?,
                 };
-                // `bytearray` written by protocol 2-4 picklers is `REDUCE(builtins.bytearray, (bytes,))`.
-                bytearray_from_reduce(&r).unwrap_or_else(|| Value::Reduce(Box::new(r)))
+                fold_builtin(&r).unwrap_or_else(|| Value::Reduce(Box::new(r)))
             }
             Node::Object {
                 class,
@@ -859,23 +858,35 @@ fn leaf_payload(v: &Value) -> usize {
     }
 }
 
-/// Recognizes `builtins.bytearray(b'...')` / `builtins.bytearray()` (how protocols 2 to 4 write
-/// a bytearray). Protocol 2 writes `bytearray(str, 'latin-1')`; that is recognized too.
-fn bytearray_from_reduce(r: &Reduce) -> Option<Value> {
-    if r.callable.as_global() != Some(("builtins", "bytearray"))
-        || r.state.is_some()
-        || !r.list_items.is_empty()
-        || !r.dict_items.is_empty()
-    {
+/// Recognizes the `REDUCE` forms older protocols use for plain data, so a value reads the same
+/// whatever protocol wrote it. Nothing is called: these are fixed shapes.
+///
+/// * `bytes` (protocols 0-2): `_codecs.encode(str, 'latin1')`, or `builtins.bytes()` when empty;
+/// * `bytearray` (protocols 0-4): `builtins.bytearray(bytes)`, `builtins.bytearray(str, 'latin-1')`,
+///   `builtins.bytearray()`;
+/// * `set` / `frozenset` (protocols 0-3): `builtins.set(list)`, `builtins.frozenset(list)`.
+fn fold_builtin(r: &Reduce) -> Option<Value> {
+    if r.state.is_some() || !r.list_items.is_empty() || !r.dict_items.is_empty() {
         return None;
     }
-    match r.args.as_tuple()? {
-        [] => Some(Value::ByteArray(Vec::new())),
-        [Value::Bytes(b)] => Some(Value::ByteArray(b.clone())),
-        [Value::Str(s), Value::Str(enc)] if enc == "latin-1" => {
-            let b: Option<Vec<u8>> = s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect();
-            b.map(Value::ByteArray)
+    let latin1 = |s: &str| -> Option<Vec<u8>> {
+        s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+    };
+    let args = r.args.as_tuple()?;
+    match (r.callable.as_global()?, args) {
+        (("builtins", "bytes"), []) => Some(Value::Bytes(Vec::new())),
+        (("_codecs", "encode"), [Value::Str(s), Value::Str(enc)]) if enc == "latin1" => {
+            latin1(s).map(Value::Bytes)
         }
+        (("builtins", "bytearray"), []) => Some(Value::ByteArray(Vec::new())),
+        (("builtins", "bytearray"), [Value::Bytes(b)]) => Some(Value::ByteArray(b.clone())),
+        (("builtins", "bytearray"), [Value::Str(s), Value::Str(enc)]) if enc == "latin-1" => {
+            latin1(s).map(Value::ByteArray)
+        }
+        (("builtins", "set"), []) => Some(Value::Set(Vec::new())),
+        (("builtins", "set"), [Value::List(items)]) => Some(Value::Set(items.clone())),
+        (("builtins", "frozenset"), []) => Some(Value::FrozenSet(Vec::new())),
+        (("builtins", "frozenset"), [Value::List(items)]) => Some(Value::FrozenSet(items.clone())),
         _ => None,
     }
 }
