@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use pythreading_mp::pickle::Value;
 
 /// `crates/pythreading-mp/tests/fixtures/<rel>`.
-pub fn fixture(rel: &str) -> PathBuf {
+pub(crate) fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(rel)
 }
 
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes
         .iter()
         .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
@@ -22,7 +22,7 @@ pub fn hex(bytes: &[u8]) -> String {
         })
 }
 
-pub fn unhex(s: &str) -> Vec<u8> {
+pub(crate) fn unhex(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
@@ -31,7 +31,7 @@ pub fn unhex(s: &str) -> Vec<u8> {
 
 /// The canonical text of a value; `tests/python/pickle_interop.py` renders Python objects the
 /// same way (`canon()`), so the two sides compare as strings.
-pub fn canon(v: &Value) -> String {
+pub(crate) fn canon(v: &Value) -> String {
     let mut s = String::new();
     write_canon(&mut s, v);
     s
@@ -143,7 +143,7 @@ fn write_canon(out: &mut String, v: &Value) {
 }
 
 /// Lines of a tab-separated fixture.
-pub fn tsv(rel: &str) -> Vec<Vec<String>> {
+pub(crate) fn tsv(rel: &str) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(fixture(rel)).expect("fixture");
     text.lines()
         .filter(|l| !l.is_empty())
