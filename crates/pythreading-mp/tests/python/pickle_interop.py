@@ -1,18 +1,18 @@
 #!/usr/bin/env python3
 """CPython side of the pickle interop tests (crates/pythreading-mp/tests/pickle_interop.rs).
 
-    pickle_interop.py gen            JSON lines {"name","proto","hex","canon"}: CPython's pickles
+    pickle_interop.py gen            lines "name<TAB>proto<TAB>hex<TAB>canon": CPython's pickles
                                      of SAMPLES at protocols 0-5, with their canonical text
-    pickle_interop.py check          reads JSON lines {"name","hex"} (pickles written by Rust),
-                                     loads each, prints {"name","canon","same_bytes"}
-                                     (same_bytes: pickle.dumps(obj, 4) == the input)
+    pickle_interop.py check          reads lines "name<TAB>hex" (pickles written by Rust), loads
+                                     each with pickle.loads, prints "name<TAB>canon<TAB>same"
+                                     (same: pickle.dumps(obj, 4) == the input, 1 or 0), or
+                                     "name<TAB>ERROR<TAB>repr(exception)"
     pickle_interop.py canon FILE...  prints "FILE<TAB>canon" for pickle files (to make fixtures)
 
 The canonical text ("canon") is the same notation the Rust tests render from a Value, so both
 sides can be compared as strings. Sets are rendered sorted, since their order is not preserved.
 """
 import copyreg
-import json
 import math
 import pickle
 import queue
@@ -193,21 +193,21 @@ def gen():
                 # itself into FileNotFoundError, which no inert reader can know
                 continue
             data = pickle.dumps(v, protocol=proto)
-            print(json.dumps({'name': name, 'proto': proto, 'hex': data.hex(), 'canon': canon(v)}))
+            print('%s\t%d\t%s\t%s' % (name, proto, data.hex(), canon(v)))
 
 
 def check():
     for line in sys.stdin:
         if not line.strip():
             continue
-        req = json.loads(line)
-        data = bytes.fromhex(req['hex'])
+        name, hexdata = line.rstrip('\n').split('\t')
+        data = bytes.fromhex(hexdata)
         try:
             obj = pickle.loads(data)
-            out = {'name': req['name'], 'canon': canon(obj), 'same_bytes': pickle.dumps(obj, 4) == data}
+            out = '%s\t%s\t%d' % (name, canon(obj), pickle.dumps(obj, 4) == data)
         except Exception as e:  # reported to the Rust side, which fails the test
-            out = {'name': req['name'], 'error': repr(e)}
-        print(json.dumps(out), flush=True)
+            out = '%s\tERROR\t%r' % (name, e)
+        print(out, flush=True)
 
 
 def canon_files(paths):
