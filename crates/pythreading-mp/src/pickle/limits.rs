@@ -5,7 +5,7 @@
 ///
 /// * `max_input_len` (default 256 MiB): longer input is refused before any work.
 /// * `max_depth` (default 1000, CPython's default recursion limit): deeper nesting is refused.
-/// * `max_expansion` (default 64 MiB): the decoded [`Value`](super::Value) is a tree, so a memo
+/// * `max_expansion` (default 16 MiB): the decoded [`Value`](super::Value) is a tree, so a memo
 ///   reference (`BINGET`) copies what it names. The estimated size of the tree (bytes of payload
 ///   plus a fixed cost per value) may exceed four times the input length by at most this much.
 ///   This stops "billion laughs" inputs (a tuple of two references to a tuple of two references
@@ -44,7 +44,7 @@ impl Limits {
         Limits {
             max_input_len: 256 << 20,
             max_depth: 1000,
-            max_expansion: 64 << 20,
+            max_expansion: 16 << 20,
         }
     }
 
@@ -123,7 +123,7 @@ impl Limits {
     /// ```
     /// use pythreading_mp::pickle::Limits;
     ///
-    /// assert_eq!(Limits::default().max_expansion(), 64 << 20);
+    /// assert_eq!(Limits::default().max_expansion(), 16 << 20);
     /// ```
     pub const fn max_expansion(&self) -> usize {
         self.max_expansion

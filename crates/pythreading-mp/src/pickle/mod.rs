@@ -17,6 +17,9 @@
 //! | [`BigInt`], [`SurrogateStr`] | ints beyond `i64`; strs with lone surrogates |
 //! | [`PickleError`], [`ErrorKind`], [`Limit`] | why a pickle was refused, and where |
 //! | [`Limits`] | depth, input-length and expansion bounds for hostile input |
+//! | [`Token`], [`Address`] | typed view of `multiprocessing.managers.Token` (`NEWOBJ` + `BUILD`) |
+//! | [`PyException`] | typed view of a pickled exception (`_queue.Empty`, `KeyError`, `RemoteError`, ...) |
+//! | [`ShapeError`] | a `Value` did not have the shape a typed view expects |
 //!
 //! # Examples
 //!
@@ -47,17 +50,23 @@
 
 mod bigint;
 mod error;
+mod exception;
 mod limits;
 mod opcodes;
 mod pystr;
 mod read;
+mod shape;
+mod token;
 mod value;
 mod write;
 
 pub use bigint::BigInt;
 pub use error::{ErrorKind, Limit, PickleError};
+pub use exception::PyException;
 pub use limits::Limits;
 pub use pystr::SurrogateStr;
+pub use shape::ShapeError;
+pub use token::{Address, Token};
 pub use value::{Object, Reduce, Value};
 
 /// Reads one pickle (protocol 0 to 5) with the default [`Limits`].

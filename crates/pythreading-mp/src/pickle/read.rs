@@ -737,7 +737,8 @@ fn string_escape(line: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Copies the arena graph out into a `Value` tree.
+/// Copies the arena graph out into a `Value` tree, iteratively (hostile nesting cannot
+/// overflow the thread's stack; the depth limit bounds the tree for its later users).
 struct Expander<'n> {
     nodes: &'n [Node],
     visiting: Vec<bool>,
@@ -748,103 +749,156 @@ struct Expander<'n> {
     position: usize,
 }
 
+enum Task {
+    /// Expand node `.0`, which has `.1` containers around it.
+    Enter(Id, usize),
+    /// All children of node `.0` are on the output stack: build it.
+    Exit(Id),
+}
+
+/// The children of a node, in the order they are pushed to the output stack.
+fn children(node: &Node) -> Vec<Id> {
+    let pairs = |d: &[(Id, Id)]| d.iter().flat_map(|&(k, v)| [k, v]).collect::<Vec<_>>();
+    match node {
+        Node::Leaf(_) => Vec::new(),
+        Node::Tuple(ids) | Node::List(ids) | Node::Set(ids) | Node::FrozenSet(ids) => ids.clone(),
+        Node::Dict(d) => pairs(d),
+        Node::Reduce {
+            callable,
+            args,
+            state,
+            list,
+            dict,
+        } => {
+            let mut c = vec![*callable, *args];
+            c.extend(state);
+            c.extend(list);
+            c.extend(pairs(dict));
+            c
+        }
+        Node::Object {
+            class,
+            args,
+            kwargs,
+            state,
+            list,
+            dict,
+        } => {
+            let mut c = vec![*class, *args];
+            c.extend(kwargs);
+            c.extend(state);
+            c.extend(list);
+            c.extend(pairs(dict));
+            c
+        }
+    }
+}
+
+fn into_pairs(values: impl Iterator<Item = Value>) -> Vec<(Value, Value)> {
+    let mut out = Vec::new();
+    let mut it = values;
+    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+        out.push((k, v));
+    }
+    out
+}
+
 impl Expander<'_> {
     fn err(&self, kind: ErrorKind) -> PickleError {
         PickleError::new(self.position, kind)
     }
 
-    fn all(&mut self, ids: &[Id], level: usize) -> Result<Vec<Value>, PickleError> {
-        ids.iter().map(|&id| self.expand(id, level)).collect()
-    }
-
-    fn pairs(
-        &mut self,
-        ids: &[(Id, Id)],
-        level: usize,
-    ) -> Result<Vec<(Value, Value)>, PickleError> {
-        ids.iter()
-            .map(|&(k, v)| Ok((self.expand(k, level)?, self.expand(v, level)?)))
-            .collect()
-    }
-
-    fn opt(&mut self, id: Option<Id>, level: usize) -> Result<Option<Value>, PickleError> {
-        id.map(|id| self.expand(id, level)).transpose()
-    }
-
-    /// `level` is the number of containers around this node.
-    fn expand(&mut self, id: Id, level: usize) -> Result<Value, PickleError> {
-        let node = &self.nodes[id];
-        if self.expanded[id] {
-            // A second copy of a shared node: charge it.
-            let cost = VALUE_COST
-                + match node {
-                    Node::Leaf(v) => leaf_payload(v),
-                    _ => 0,
-                };
-            self.budget = self
-                .budget
-                .checked_sub(cost)
-                .ok_or_else(|| self.err(ErrorKind::LimitExceeded(Limit::Expansion)))?;
-        }
-        self.expanded[id] = true;
-        if let Node::Leaf(v) = node {
-            return Ok(v.clone());
-        }
-        self.expand_container(id, level)
-    }
-
-    fn expand_container(&mut self, id: Id, level: usize) -> Result<Value, PickleError> {
-        let node = &self.nodes[id];
-        if level >= self.max_depth {
-            return Err(self.err(ErrorKind::DepthExceeded));
-        }
-        if self.visiting[id] {
-            return Err(self.err(ErrorKind::Recursive));
-        }
-        self.visiting[id] = true;
-        let inner = level + 1;
-        let v = match node {
-            Node::Leaf(v) => v.clone(),
-            Node::Tuple(ids) => Value::Tuple(self.all(ids, inner)?),
-            Node::List(ids) => Value::List(self.all(ids, inner)?),
-            Node::Set(ids) => Value::Set(self.all(ids, inner)?),
-            Node::FrozenSet(ids) => Value::FrozenSet(self.all(ids, inner)?),
-            Node::Dict(pairs) => Value::Dict(self.pairs(pairs, inner)?),
-            Node::Reduce {
-                callable,
-                args,
-                state,
-                list,
-                dict,
-            } => {
-                let r = Reduce {
-                    callable: self.expand(*callable, inner)?,
-                    args: self.expand(*args, inner)?,
-                    state: self.opt(*state, inner)?,
-                    list_items: self.all(list, inner)?,
-                    dict_items: self.pairs(dict, inner)?,
-                };
-                // `bytearray` written by protocol 2-4 picklers is `REDUCE(builtins.bytearray, (bytes,))`.
-                bytearray_from_reduce(&r).unwrap_or_else(|| Value::Reduce(Box::new(r)))
+    fn expand(&mut self, root: Id, level: usize) -> Result<Value, PickleError> {
+        let mut tasks = vec![Task::Enter(root, level)];
+        let mut out: Vec<Value> = Vec::new();
+        while let Some(task) = tasks.pop() {
+            match task {
+                Task::Enter(id, level) => {
+                    let node = &self.nodes[id];
+                    if self.expanded[id] {
+                        // A second copy of a shared node: charge it.
+                        let cost = VALUE_COST
+                            + match node {
+                                Node::Leaf(v) => leaf_payload(v),
+                                _ => 0,
+                            };
+                        self.budget = self
+                            .budget
+                            .checked_sub(cost)
+                            .ok_or_else(|| self.err(ErrorKind::LimitExceeded(Limit::Expansion)))?;
+                    }
+                    self.expanded[id] = true;
+                    if let Node::Leaf(v) = node {
+                        out.push(v.clone());
+                        continue;
+                    }
+                    if level >= self.max_depth {
+                        return Err(self.err(ErrorKind::DepthExceeded));
+                    }
+                    if self.visiting[id] {
+                        return Err(self.err(ErrorKind::Recursive));
+                    }
+                    self.visiting[id] = true;
+                    tasks.push(Task::Exit(id));
+                    tasks.extend(
+                        children(node)
+                            .into_iter()
+                            .rev()
+                            .map(|c| Task::Enter(c, level + 1)),
+                    );
+                }
+                Task::Exit(id) => {
+                    self.visiting[id] = false;
+                    let node = &self.nodes[id];
+                    let n = children(node).len();
+                    let mut vals = out.split_off(out.len() - n).into_iter();
+                    let v = match node {
+                        Node::Leaf(v) => v.clone(),
+                        Node::Tuple(_) => Value::Tuple(vals.collect()),
+                        Node::List(_) => Value::List(vals.collect()),
+                        Node::Set(_) => Value::Set(vals.collect()),
+                        Node::FrozenSet(_) => Value::FrozenSet(vals.collect()),
+                        Node::Dict(_) => Value::Dict(into_pairs(vals)),
+                        Node::Reduce { state, list, .. } => {
+                            let callable = vals.next().unwrap_or(Value::None);
+                            let args = vals.next().unwrap_or(Value::None);
+                            let state = state.and_then(|_| vals.next());
+                            let list_items = vals.by_ref().take(list.len()).collect();
+                            let r = Reduce {
+                                callable,
+                                args,
+                                state,
+                                list_items,
+                                dict_items: into_pairs(vals),
+                            };
+                            fold_builtin(&r).unwrap_or_else(|| Value::Reduce(Box::new(r)))
+                        }
+                        Node::Object {
+                            kwargs,
+                            state,
+                            list,
+                            ..
+                        } => {
+                            let class = vals.next().unwrap_or(Value::None);
+                            let args = vals.next().unwrap_or(Value::None);
+                            let kwargs = kwargs.and_then(|_| vals.next());
+                            let state = state.and_then(|_| vals.next());
+                            let list_items = vals.by_ref().take(list.len()).collect();
+                            Value::Object(Box::new(Object {
+                                class,
+                                args,
+                                kwargs,
+                                state,
+                                list_items,
+                                dict_items: into_pairs(vals),
+                            }))
+                        }
+                    };
+                    out.push(v);
+                }
             }
-            Node::Object {
-                class,
-                args,
-                kwargs,
-                state,
-                list,
-                dict,
-            } => Value::Object(Box::new(Object {
-                class: self.expand(*class, inner)?,
-                args: self.expand(*args, inner)?,
-                kwargs: self.opt(*kwargs, inner)?,
-                state: self.opt(*state, inner)?,
-                list_items: self.all(list, inner)?,
-                dict_items: self.pairs(dict, inner)?,
-            })),
-        };
-        self.visiting[id] = false;
-        Ok(v)
+        }
+        out.pop().ok_or_else(|| self.err(ErrorKind::EmptyStack))
     }
 }
 
@@ -859,23 +913,35 @@ fn leaf_payload(v: &Value) -> usize {
     }
 }
 
-/// Recognizes `builtins.bytearray(b'...')` / `builtins.bytearray()` (how protocols 2 to 4 write
-/// a bytearray). Protocol 2 writes `bytearray(str, 'latin-1')`; that is recognized too.
-fn bytearray_from_reduce(r: &Reduce) -> Option<Value> {
-    if r.callable.as_global() != Some(("builtins", "bytearray"))
-        || r.state.is_some()
-        || !r.list_items.is_empty()
-        || !r.dict_items.is_empty()
-    {
+/// Recognizes the `REDUCE` forms older protocols use for plain data, so a value reads the same
+/// whatever protocol wrote it. Nothing is called: these are fixed shapes.
+///
+/// * `bytes` (protocols 0-2): `_codecs.encode(str, 'latin1')`, or `builtins.bytes()` when empty;
+/// * `bytearray` (protocols 0-4): `builtins.bytearray(bytes)`, `builtins.bytearray(str, 'latin-1')`,
+///   `builtins.bytearray()`;
+/// * `set` / `frozenset` (protocols 0-3): `builtins.set(list)`, `builtins.frozenset(list)`.
+fn fold_builtin(r: &Reduce) -> Option<Value> {
+    if r.state.is_some() || !r.list_items.is_empty() || !r.dict_items.is_empty() {
         return None;
     }
-    match r.args.as_tuple()? {
-        [] => Some(Value::ByteArray(Vec::new())),
-        [Value::Bytes(b)] => Some(Value::ByteArray(b.clone())),
-        [Value::Str(s), Value::Str(enc)] if enc == "latin-1" => {
-            let b: Option<Vec<u8>> = s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect();
-            b.map(Value::ByteArray)
+    let latin1 = |s: &str| -> Option<Vec<u8>> {
+        s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+    };
+    let args = r.args.as_tuple()?;
+    match (r.callable.as_global()?, args) {
+        (("builtins", "bytes"), []) => Some(Value::Bytes(Vec::new())),
+        (("_codecs", "encode"), [Value::Str(s), Value::Str(enc)]) if enc == "latin1" => {
+            latin1(s).map(Value::Bytes)
         }
+        (("builtins", "bytearray"), []) => Some(Value::ByteArray(Vec::new())),
+        (("builtins", "bytearray"), [Value::Bytes(b)]) => Some(Value::ByteArray(b.clone())),
+        (("builtins", "bytearray"), [Value::Str(s), Value::Str(enc)]) if enc == "latin-1" => {
+            latin1(s).map(Value::ByteArray)
+        }
+        (("builtins", "set"), []) => Some(Value::Set(Vec::new())),
+        (("builtins", "set"), [Value::List(items)]) => Some(Value::Set(items.clone())),
+        (("builtins", "frozenset"), []) => Some(Value::FrozenSet(Vec::new())),
+        (("builtins", "frozenset"), [Value::List(items)]) => Some(Value::FrozenSet(items.clone())),
         _ => None,
     }
 }

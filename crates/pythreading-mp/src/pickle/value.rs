@@ -477,6 +477,55 @@ impl Value {
         }
     }
 
+    /// The class `(module, name)` of an object built by `cls.__new__(cls, ...)`: a
+    /// [`Value::Object`] (`NEWOBJ`/`NEWOBJ_EX`) or the equivalent [`Value::Reduce`] forms
+    /// `copyreg.__newobj__(cls, ...)` and `copyreg._reconstructor(cls, base, state)` (protocols 0-1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading_mp::pickle::Value;
+    ///
+    /// let o = Value::object(Value::global("m", "C"), Value::tuple([]), None);
+    /// assert_eq!(o.instance_class(), Some(("m", "C")));
+    /// let r = Value::reduce(
+    ///     Value::global("copyreg", "__newobj__"),
+    ///     Value::tuple([Value::global("m", "C")]),
+    /// );
+    /// assert_eq!(r.instance_class(), Some(("m", "C")));
+    /// assert_eq!(Value::Int(1).instance_class(), None);
+    /// ```
+    pub fn instance_class(&self) -> Option<(&str, &str)> {
+        match self {
+            Value::Object(o) => o.class.as_global(),
+            Value::Reduce(r) => match r.callable.as_global()? {
+                ("copyreg", "__newobj__" | "_reconstructor" | "__newobj_ex__") => {
+                    r.args.as_tuple()?.first()?.as_global()
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The `BUILD` state of a [`Value::Object`] or [`Value::Reduce`], if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading_mp::pickle::Value;
+    ///
+    /// let o = Value::object(Value::global("m", "C"), Value::tuple([]), Some(Value::Int(1)));
+    /// assert_eq!(o.instance_state(), Some(&Value::Int(1)));
+    /// ```
+    pub fn instance_state(&self) -> Option<&Value> {
+        match self {
+            Value::Object(o) => o.state.as_ref(),
+            Value::Reduce(r) => r.state.as_ref(),
+            _ => None,
+        }
+    }
+
     /// The Python type name of this value (`type(v).__name__`), for error messages.
     /// For [`Value::Reduce`] and [`Value::Object`] it is the callable's or class's name.
     ///
