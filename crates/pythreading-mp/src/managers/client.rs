@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::error::{ManagerError, RemoteException};
@@ -23,6 +24,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) struct Endpoint {
     pub(crate) address: SocketAddr,
     pub(crate) authkey: Vec<u8>,
+    /// Proxies alive for this endpoint, in every thread.
+    live_proxies: AtomicUsize,
 }
 
 /// A connection to a manager server (CPython's `BaseManager(address, authkey).connect()`).
@@ -152,6 +155,7 @@ impl Manager {
             endpoint: Arc::new(Endpoint {
                 address,
                 authkey: authkey.into(),
+                live_proxies: AtomicUsize::new(0),
             }),
         };
         manager.dispatch("dummy", Vec::new(), Vec::new())?;
@@ -204,6 +208,23 @@ impl Manager {
     /// Drops one reference to a server object (best effort, as CPython's finalizers are).
     pub(crate) fn decref(&self, ident: &str) {
         let _ = self.dispatch("decref", vec![Value::from(ident)], Vec::new());
+    }
+
+    pub(crate) fn proxy_created(&self) {
+        self.endpoint.live_proxies.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// After the last proxy for this server is gone, close this thread's persistent connection
+    /// (CPython does the same when its id set for the address empties).
+    pub(crate) fn proxy_dropped(&self) {
+        if self.endpoint.live_proxies.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let key: ConnKey = (self.endpoint.address, self.endpoint.authkey.clone());
+            let _ = CONNECTIONS.try_with(|cell| {
+                if let Ok(mut map) = cell.try_borrow_mut() {
+                    map.remove(&key);
+                }
+            });
+        }
     }
 
     /// A method call on this thread's persistent connection, reconnecting once if it broke.

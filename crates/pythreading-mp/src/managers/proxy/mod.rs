@@ -42,6 +42,7 @@ impl ProxyCore {
         args: Vec<Value>,
     ) -> Result<Self, ManagerError> {
         let ident = manager.create(typeid, args)?;
+        manager.proxy_created();
         Ok(ProxyCore {
             manager: manager.clone(),
             ident,
@@ -78,6 +79,7 @@ impl ProxyCore {
 impl Drop for ProxyCore {
     fn drop(&mut self) {
         self.manager.decref(&self.ident);
+        self.manager.proxy_dropped();
     }
 }
 
