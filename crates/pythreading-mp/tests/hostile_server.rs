@@ -165,7 +165,11 @@ fn a_thousand_connections_opened_and_dropped() {
     let handle = server.handle();
     let deadline = Instant::now() + Duration::from_secs(10);
     while handle.active_connections() > 0 {
-        assert!(Instant::now() < deadline, "{} still active", handle.active_connections());
+        assert!(
+            Instant::now() < deadline,
+            "{} still active",
+            handle.active_connections()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }

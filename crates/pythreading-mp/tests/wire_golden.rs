@@ -4,6 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use pythreading_mp::pickle::{self, Value};
 use pythreading_mp::wire::{self, AuthErrorKind, FrameError};
 
 fn fixtures() -> PathBuf {
@@ -108,6 +109,9 @@ fn frames_of(path: &Path) -> Vec<Vec<u8>> {
 fn captured_streams_parse_and_authenticate() {
     let sessions = fixtures().join("sessions");
     let mut connections = 0;
+    let mut requests = 0;
+    let mut empties = 0;
+    let mut kinds = std::collections::BTreeSet::new();
     for session in fs::read_dir(&sessions).unwrap() {
         let session = session.unwrap().path();
         let name = session.file_name().unwrap().to_string_lossy().to_string();
@@ -143,9 +147,53 @@ fn captured_streams_parse_and_authenticate() {
                 assert_eq!(&f[..2], b"\x80\x04", "{name}/{c2s_name}");
                 assert_eq!(f.last(), Some(&b'.'));
             }
+            // Through the unpickler: requests are 4-tuples, replies 2-tuples with a '#' kind.
+            for f in &c2s[3..] {
+                let v = pickle::loads(f).unwrap();
+                let t = v.as_tuple().expect("request tuple");
+                assert_eq!(t.len(), 4);
+                assert!(t[1].as_str().is_some());
+                requests += 1;
+            }
+            for f in &s2c[3..] {
+                let v = pickle::loads(f).unwrap();
+                let t = v.as_tuple().expect("reply tuple");
+                assert_eq!(t.len(), 2);
+                let kind = t[0].as_str().unwrap();
+                assert!(kind.starts_with('#'), "{kind}");
+                kinds.insert(kind.to_owned());
+                if kind == "#ERROR" {
+                    if let Value::Reduce(r) = &t[1] {
+                        if let Some(("_queue", "Empty")) = r.callable.as_global() {
+                            empties += 1;
+                        }
+                    }
+                }
+                if kind == "#PROXY" {
+                    let Value::Object(o) = &t[1].as_tuple().unwrap()[1] else {
+                        panic!("#PROXY without a Token")
+                    };
+                    assert_eq!(
+                        o.class.as_global(),
+                        Some(("multiprocessing.managers", "Token"))
+                    );
+                }
+            }
         }
     }
     assert!(connections > 50, "only {connections} connections replayed");
+    assert!(requests > 200, "{requests}");
+    // empty_311 (2) and extras_311/313 (2 each): `_queue.Empty` inside #ERROR.
+    assert!(empties >= 6, "{empties}");
+    for kind in [
+        "#RETURN",
+        "#ERROR",
+        "#TRACEBACK",
+        "#PROXY",
+        "#UNSERIALIZABLE",
+    ] {
+        assert!(kinds.contains(kind), "{kind} not seen: {kinds:?}");
+    }
 }
 
 // The captured 70,055-byte frame (a 70,000-char string) parses with its 4-byte header.
