@@ -42,7 +42,11 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
             Value::Bool(b) => visitor.visit_bool(*b),
             Value::Int(i) => visitor.visit_i64(*i),
             Value::BigInt(b) => match (b.to_i128(), b.to_u128()) {
-                (_, Some(u)) => visitor.visit_u128(u),
+                // i64 < n <= u64::MAX: the u64 visitors (serde's own included) want visit_u64
+                (_, Some(u)) => match u64::try_from(u) {
+                    Ok(u) => visitor.visit_u64(u),
+                    Err(_) => visitor.visit_u128(u),
+                },
                 (Some(i), _) => visitor.visit_i128(i),
                 _ => Err(error(format!("int {b} does not fit in 128 bits"))),
             },
