@@ -6,10 +6,11 @@
 /// * `max_input_len` (default 256 MiB): longer input is refused before any work.
 /// * `max_depth` (default 1000, CPython's default recursion limit): deeper nesting is refused.
 /// * `max_expansion` (default 16 MiB): the decoded [`Value`](super::Value) is a tree, so a memo
-///   reference (`BINGET`) copies what it names. The estimated size of the tree (bytes of payload
-///   plus a fixed cost per value) may exceed four times the input length by at most this much.
-///   This stops "billion laughs" inputs (a tuple of two references to a tuple of two references
-///   to ...) while allowing any pickle without shared references.
+///   reference (`BINGET`, `DUP`) to an object already decoded copies it. Those extra copies may
+///   add at most this many estimated bytes (payload plus a fixed cost per value). This stops
+///   "billion laughs" inputs (a tuple of two references to a tuple of two references to ...)
+///   while costing nothing to pickles without shared references, whose size is bounded by
+///   the input.
 ///
 /// Declared lengths are always checked against the remaining input before anything is
 /// allocated, whatever the limits.

@@ -20,6 +20,7 @@
 //! | [`Token`], [`Address`] | typed view of `multiprocessing.managers.Token` (`NEWOBJ` + `BUILD`) |
 //! | [`PyException`] | typed view of a pickled exception (`_queue.Empty`, `KeyError`, `RemoteError`, ...) |
 //! | [`ShapeError`] | a `Value` did not have the shape a typed view expects |
+//! | [`to_value`], [`from_value`], [`ToValueError`], [`FromValueError`] | serde: any `Serialize` type to a `Value` and back (structs ↔ dicts, sequences ↔ lists, tuples ↔ tuples, unit ↔ None; the full table is on [`to_value`]) |
 //!
 //! # Examples
 //!
@@ -55,11 +56,13 @@ mod limits;
 mod opcodes;
 mod pystr;
 mod read;
+mod serde;
 mod shape;
 mod token;
 mod value;
 mod write;
 
+pub use self::serde::{FromValueError, ToValueError, from_value, to_value};
 pub use bigint::BigInt;
 pub use error::{ErrorKind, Limit, PickleError};
 pub use exception::PyException;

@@ -10,9 +10,11 @@ use std::fmt;
 
 /// A Python `str` holding lone surrogates, which a Rust [`String`] cannot hold.
 ///
-/// Stored as the `surrogatepass` UTF-8 bytes CPython's pickler writes. [`Value`](super::Value)
-/// uses [`Value::Str`](super::Value::Str) whenever the text is valid Unicode, so a
-/// `SurrogateStr` always contains at least one surrogate.
+/// Stored as the `surrogatepass` UTF-8 bytes CPython's pickler writes. [`loads`](super::loads),
+/// [`Value::from_code_points`](super::Value::from_code_points) and
+/// [`Value::from_surrogatepass_utf8`](super::Value::from_surrogatepass_utf8) use
+/// [`Value::Str`](super::Value::Str) whenever the text is valid Unicode, so a `SurrogateStr`
+/// they produce always contains a surrogate (`Str("a")` and `SurrogateStr("a")` compare unequal).
 ///
 /// # Examples
 ///

@@ -7,13 +7,18 @@
 //! enforces the depth limit, refuses cycles and charges every copy of a shared node against the
 //! expansion budget.
 
+mod expand;
+mod text;
+
 use std::collections::HashMap;
 
+use self::expand::Expander;
+use self::text::{fix_import, raw_unicode_escape, string_escape};
 use super::bigint::BigInt;
 use super::error::{ErrorKind, Limit, PickleError};
 use super::limits::Limits;
 use super::opcodes::*;
-use super::value::{Object, Reduce, Value};
+use super::value::Value;
 
 type Id = usize;
 
@@ -44,9 +49,6 @@ enum Node {
     },
 }
 
-/// Estimated bytes per decoded value, for the expansion budget.
-const VALUE_COST: usize = std::mem::size_of::<Value>();
-
 pub(crate) fn loads_with(input: &[u8], limits: &Limits) -> Result<Value, PickleError> {
     if input.len() > limits.max_input_len() {
         return Err(PickleError::new(
@@ -63,17 +65,17 @@ pub(crate) fn loads_with(input: &[u8], limits: &Limits) -> Result<Value, PickleE
         stack: Vec::new(),
         marks: Vec::new(),
         memo: HashMap::new(),
+        shared: false,
     };
     let root = m.run()?;
-    let mut ex = Expander {
-        nodes: &m.nodes,
-        visiting: vec![false; m.nodes.len()],
-        expanded: vec![false; m.nodes.len()],
-        budget: limits.max_expansion(),
-        max_depth: limits.max_depth(),
-        position: m.op_start,
-    };
-    ex.expand(root, 0)
+    Expander::new(
+        m.nodes,
+        !m.shared,
+        limits.max_expansion(),
+        limits.max_depth(),
+        m.op_start,
+    )
+    .expand(root)
 }
 
 struct Machine<'a> {
@@ -86,6 +88,8 @@ struct Machine<'a> {
     /// Stack lengths at each `MARK`.
     marks: Vec<usize>,
     memo: HashMap<u64, Id>,
+    /// Whether a node may be referenced twice (a memo read or `DUP` happened).
+    shared: bool,
 }
 
 impl<'a> Machine<'a> {
@@ -241,6 +245,7 @@ impl<'a> Machine<'a> {
             .memo
             .get(&index)
             .ok_or_else(|| self.err(ErrorKind::MemoMissing(index)))?;
+        self.shared = true;
         self.stack.push(id);
         Ok(())
     }
@@ -316,6 +321,7 @@ impl<'a> Machine<'a> {
                     self.pop_mark()?;
                 }
                 DUP => {
+                    self.shared = true;
                     let top = self.top()?;
                     self.stack.push(top);
                 }
@@ -648,300 +654,5 @@ impl<'a> Machine<'a> {
                 other => return Err(self.err(ErrorKind::UnknownOpcode(other))),
             }
         }
-    }
-}
-
-/// Python 2 module names that `pickle.loads(fix_imports=True)` maps for protocols 0 to 2.
-fn fix_import(module: &str) -> &str {
-    match module {
-        "__builtin__" | "exceptions" => "builtins",
-        "copy_reg" => "copyreg",
-        "Queue" => "queue",
-        other => other,
-    }
-}
-
-/// Decodes protocol 0 `UNICODE` text (`raw-unicode-escape`: `\uXXXX`, `\UXXXXXXXX`, else Latin-1).
-fn raw_unicode_escape(line: &[u8]) -> Option<Value> {
-    let mut points = Vec::with_capacity(line.len());
-    let mut i = 0;
-    while i < line.len() {
-        let c = line[i];
-        let width = match (c, line.get(i + 1)) {
-            (b'\\', Some(b'u')) => 4,
-            (b'\\', Some(b'U')) => 8,
-            _ => 0,
-        };
-        if width == 0 {
-            points.push(u32::from(c));
-            i += 1;
-        } else {
-            let hex = line.get(i + 2..i + 2 + width)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            points.push(u32::from_str_radix(hex, 16).ok()?);
-            i += 2 + width;
-        }
-    }
-    Value::from_code_points(&points)
-}
-
-/// Decodes protocol 0 `STRING` text: a quoted Python 2 `repr` with backslash escapes.
-fn string_escape(line: &[u8]) -> Option<Vec<u8>> {
-    let line = line.trim_ascii_end();
-    let (&q, rest) = line.split_first()?;
-    if !(q == b'\'' || q == b'"') || rest.last() != Some(&q) {
-        return None;
-    }
-    let body = &rest[..rest.len() - 1];
-    let mut out = Vec::with_capacity(body.len());
-    let mut i = 0;
-    while i < body.len() {
-        if body[i] != b'\\' {
-            out.push(body[i]);
-            i += 1;
-            continue;
-        }
-        let e = *body.get(i + 1)?;
-        i += 2;
-        match e {
-            b'n' => out.push(b'\n'),
-            b't' => out.push(b'\t'),
-            b'r' => out.push(b'\r'),
-            b'a' => out.push(7),
-            b'b' => out.push(8),
-            b'f' => out.push(12),
-            b'v' => out.push(11),
-            b'\\' | b'\'' | b'"' => out.push(e),
-            b'\n' => {}
-            b'x' => {
-                let hex = std::str::from_utf8(body.get(i..i + 2)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            b'0'..=b'7' => {
-                let mut v = u32::from(e - b'0');
-                for _ in 0..2 {
-                    match body.get(i) {
-                        Some(&d @ b'0'..=b'7') => {
-                            v = v * 8 + u32::from(d - b'0');
-                            i += 1;
-                        }
-                        _ => break,
-                    }
-                }
-                out.push((v & 0xff) as u8);
-            }
-            other => out.extend([b'\\', other]),
-        }
-    }
-    Some(out)
-}
-
-/// Copies the arena graph out into a `Value` tree, iteratively (hostile nesting cannot
-/// overflow the thread's stack; the depth limit bounds the tree for its later users).
-struct Expander<'n> {
-    nodes: &'n [Node],
-    visiting: Vec<bool>,
-    expanded: Vec<bool>,
-    /// What is left of the allowance for copies of shared nodes.
-    budget: usize,
-    max_depth: usize,
-    position: usize,
-}
-
-enum Task {
-    /// Expand node `.0`, which has `.1` containers around it.
-    Enter(Id, usize),
-    /// All children of node `.0` are on the output stack: build it.
-    Exit(Id),
-}
-
-/// The children of a node, in the order they are pushed to the output stack.
-fn children(node: &Node) -> Vec<Id> {
-    let pairs = |d: &[(Id, Id)]| d.iter().flat_map(|&(k, v)| [k, v]).collect::<Vec<_>>();
-    match node {
-        Node::Leaf(_) => Vec::new(),
-        Node::Tuple(ids) | Node::List(ids) | Node::Set(ids) | Node::FrozenSet(ids) => ids.clone(),
-        Node::Dict(d) => pairs(d),
-        Node::Reduce {
-            callable,
-            args,
-            state,
-            list,
-            dict,
-        } => {
-            let mut c = vec![*callable, *args];
-            c.extend(state);
-            c.extend(list);
-            c.extend(pairs(dict));
-            c
-        }
-        Node::Object {
-            class,
-            args,
-            kwargs,
-            state,
-            list,
-            dict,
-        } => {
-            let mut c = vec![*class, *args];
-            c.extend(kwargs);
-            c.extend(state);
-            c.extend(list);
-            c.extend(pairs(dict));
-            c
-        }
-    }
-}
-
-fn into_pairs(values: impl Iterator<Item = Value>) -> Vec<(Value, Value)> {
-    let mut out = Vec::new();
-    let mut it = values;
-    while let (Some(k), Some(v)) = (it.next(), it.next()) {
-        out.push((k, v));
-    }
-    out
-}
-
-impl Expander<'_> {
-    fn err(&self, kind: ErrorKind) -> PickleError {
-        PickleError::new(self.position, kind)
-    }
-
-    fn expand(&mut self, root: Id, level: usize) -> Result<Value, PickleError> {
-        let mut tasks = vec![Task::Enter(root, level)];
-        let mut out: Vec<Value> = Vec::new();
-        while let Some(task) = tasks.pop() {
-            match task {
-                Task::Enter(id, level) => {
-                    let node = &self.nodes[id];
-                    if self.expanded[id] {
-                        // A second copy of a shared node: charge it.
-                        let cost = VALUE_COST
-                            + match node {
-                                Node::Leaf(v) => leaf_payload(v),
-                                _ => 0,
-                            };
-                        self.budget = self
-                            .budget
-                            .checked_sub(cost)
-                            .ok_or_else(|| self.err(ErrorKind::LimitExceeded(Limit::Expansion)))?;
-                    }
-                    self.expanded[id] = true;
-                    if let Node::Leaf(v) = node {
-                        out.push(v.clone());
-                        continue;
-                    }
-                    if level >= self.max_depth {
-                        return Err(self.err(ErrorKind::DepthExceeded));
-                    }
-                    if self.visiting[id] {
-                        return Err(self.err(ErrorKind::Recursive));
-                    }
-                    self.visiting[id] = true;
-                    tasks.push(Task::Exit(id));
-                    tasks.extend(
-                        children(node)
-                            .into_iter()
-                            .rev()
-                            .map(|c| Task::Enter(c, level + 1)),
-                    );
-                }
-                Task::Exit(id) => {
-                    self.visiting[id] = false;
-                    let node = &self.nodes[id];
-                    let n = children(node).len();
-                    let mut vals = out.split_off(out.len() - n).into_iter();
-                    let v = match node {
-                        Node::Leaf(v) => v.clone(),
-                        Node::Tuple(_) => Value::Tuple(vals.collect()),
-                        Node::List(_) => Value::List(vals.collect()),
-                        Node::Set(_) => Value::Set(vals.collect()),
-                        Node::FrozenSet(_) => Value::FrozenSet(vals.collect()),
-                        Node::Dict(_) => Value::Dict(into_pairs(vals)),
-                        Node::Reduce { state, list, .. } => {
-                            let callable = vals.next().unwrap_or(Value::None);
-                            let args = vals.next().unwrap_or(Value::None);
-                            let state = state.and_then(|_| vals.next());
-                            let list_items = vals.by_ref().take(list.len()).collect();
-                            let r = Reduce {
-                                callable,
-                                args,
-                                state,
-                                list_items,
-                                dict_items: into_pairs(vals),
-                            };
-                            fold_builtin(&r).unwrap_or_else(|| Value::Reduce(Box::new(r)))
-                        }
-                        Node::Object {
-                            kwargs,
-                            state,
-                            list,
-                            ..
-                        } => {
-                            let class = vals.next().unwrap_or(Value::None);
-                            let args = vals.next().unwrap_or(Value::None);
-                            let kwargs = kwargs.and_then(|_| vals.next());
-                            let state = state.and_then(|_| vals.next());
-                            let list_items = vals.by_ref().take(list.len()).collect();
-                            Value::Object(Box::new(Object {
-                                class,
-                                args,
-                                kwargs,
-                                state,
-                                list_items,
-                                dict_items: into_pairs(vals),
-                            }))
-                        }
-                    };
-                    out.push(v);
-                }
-            }
-        }
-        out.pop().ok_or_else(|| self.err(ErrorKind::EmptyStack))
-    }
-}
-
-fn leaf_payload(v: &Value) -> usize {
-    match v {
-        Value::Str(s) => s.len(),
-        Value::SurrogateStr(s) => s.as_bytes().len(),
-        Value::Bytes(b) | Value::ByteArray(b) => b.len(),
-        Value::BigInt(b) => b.to_signed_le_bytes().len(),
-        Value::Global { module, name } => module.len() + name.len(),
-        _ => 0,
-    }
-}
-
-/// Recognizes the `REDUCE` forms older protocols use for plain data, so a value reads the same
-/// whatever protocol wrote it. Nothing is called: these are fixed shapes.
-///
-/// * `bytes` (protocols 0-2): `_codecs.encode(str, 'latin1')`, or `builtins.bytes()` when empty;
-/// * `bytearray` (protocols 0-4): `builtins.bytearray(bytes)`, `builtins.bytearray(str, 'latin-1')`,
-///   `builtins.bytearray()`;
-/// * `set` / `frozenset` (protocols 0-3): `builtins.set(list)`, `builtins.frozenset(list)`.
-fn fold_builtin(r: &Reduce) -> Option<Value> {
-    if r.state.is_some() || !r.list_items.is_empty() || !r.dict_items.is_empty() {
-        return None;
-    }
-    let latin1 = |s: &str| -> Option<Vec<u8>> {
-        s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
-    };
-    let args = r.args.as_tuple()?;
-    match (r.callable.as_global()?, args) {
-        (("builtins", "bytes"), []) => Some(Value::Bytes(Vec::new())),
-        (("_codecs", "encode"), [Value::Str(s), Value::Str(enc)]) if enc == "latin1" => {
-            latin1(s).map(Value::Bytes)
-        }
-        (("builtins", "bytearray"), []) => Some(Value::ByteArray(Vec::new())),
-        (("builtins", "bytearray"), [Value::Bytes(b)]) => Some(Value::ByteArray(b.clone())),
-        (("builtins", "bytearray"), [Value::Str(s), Value::Str(enc)]) if enc == "latin-1" => {
-            latin1(s).map(Value::ByteArray)
-        }
-        (("builtins", "set"), []) => Some(Value::Set(Vec::new())),
-        (("builtins", "set"), [Value::List(items)]) => Some(Value::Set(items.clone())),
-        (("builtins", "frozenset"), []) => Some(Value::FrozenSet(Vec::new())),
-        (("builtins", "frozenset"), [Value::List(items)]) => Some(Value::FrozenSet(items.clone())),
-        _ => None,
     }
 }
