@@ -1,68 +1,80 @@
 //! Rust values ↔ pickle `Value`s for the typed proxies.
-//!
-//! STOPGAP until the pickle layer's serde support lands: the common scalar types and `Value`
-//! itself map directly.
 
-use std::any::Any;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::error::ManagerError;
-use crate::pickle::Value;
+use crate::pickle::{self, Value};
 
-pub(crate) fn to_value<T: 'static>(v: &T) -> Result<Value, ManagerError> {
-    let any = v as &dyn Any;
-    if let Some(v) = any.downcast_ref::<Value>() {
-        return Ok(v.clone());
-    }
-    if let Some(v) = any.downcast_ref::<i64>() {
-        return Ok(Value::Int(*v));
-    }
-    if let Some(v) = any.downcast_ref::<i32>() {
-        return Ok(Value::Int(i64::from(*v)));
-    }
-    if let Some(v) = any.downcast_ref::<String>() {
-        return Ok(Value::Str(v.clone()));
-    }
-    if let Some(v) = any.downcast_ref::<&'static str>() {
-        return Ok(Value::Str((*v).to_owned()));
-    }
-    if let Some(v) = any.downcast_ref::<bool>() {
-        return Ok(Value::Bool(*v));
-    }
-    if let Some(v) = any.downcast_ref::<f64>() {
-        return Ok(Value::Float(*v));
-    }
-    Err(ManagerError::Convert("unsupported type".into()))
+/// A type a proxy can send to and receive from a manager server.
+///
+/// Every `Serialize + DeserializeOwned` type is one (mapped through
+/// [`pickle::to_value`]/[`pickle::from_value`], so a `#[derive(Serialize, Deserialize)]` struct
+/// travels as a Python `dict`), and so is [`Value`] itself, for any Python object at all.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::managers::RemoteValue;
+/// use pythreading_mp::pickle::Value;
+/// assert_eq!(7i64.to_remote().unwrap(), Value::Int(7));
+/// assert_eq!(String::from_remote(Value::from("x")).unwrap(), "x");
+/// ```
+pub trait RemoteValue: Sized {
+    /// Converts to a pickle value.
+    ///
+    /// # Errors
+    ///
+    /// [`ManagerError::Convert`] when the type's `Serialize` fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading_mp::managers::RemoteValue;
+    /// assert!(true.to_remote().is_ok());
+    /// ```
+    fn to_remote(&self) -> Result<Value, ManagerError>;
+
+    /// Converts from a pickle value.
+    ///
+    /// # Errors
+    ///
+    /// [`ManagerError::Convert`] when the value does not fit the type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading_mp::managers::RemoteValue;
+    /// use pythreading_mp::pickle::Value;
+    /// assert!(i64::from_remote(Value::from("not an int")).is_err());
+    /// ```
+    fn from_remote(value: Value) -> Result<Self, ManagerError>;
 }
 
-pub(crate) fn from_value<T: 'static>(v: Value) -> Result<T, ManagerError> {
-    let boxed: Box<dyn Any> = match std::any::TypeId::of::<T>() {
-        t if t == std::any::TypeId::of::<Value>() => Box::new(v),
-        t if t == std::any::TypeId::of::<i64>() => match v {
-            Value::Int(i) => Box::new(i),
-            _ => return Err(ManagerError::Convert("expected an int".into())),
-        },
-        t if t == std::any::TypeId::of::<i32>() => match v {
-            Value::Int(i) => Box::new(
-                i32::try_from(i).map_err(|_| ManagerError::Convert("int out of range".into()))?,
-            ),
-            _ => return Err(ManagerError::Convert("expected an int".into())),
-        },
-        t if t == std::any::TypeId::of::<String>() => match v {
-            Value::Str(s) => Box::new(s),
-            _ => return Err(ManagerError::Convert("expected a str".into())),
-        },
-        t if t == std::any::TypeId::of::<bool>() => match v {
-            Value::Bool(b) => Box::new(b),
-            _ => return Err(ManagerError::Convert("expected a bool".into())),
-        },
-        t if t == std::any::TypeId::of::<f64>() => match v {
-            Value::Float(f) => Box::new(f),
-            _ => return Err(ManagerError::Convert("expected a float".into())),
-        },
-        _ => return Err(ManagerError::Convert("unsupported type".into())),
-    };
-    boxed
-        .downcast::<T>()
-        .map(|b| *b)
-        .map_err(|_| ManagerError::Convert("type mismatch".into()))
+impl<T: Serialize + DeserializeOwned> RemoteValue for T {
+    fn to_remote(&self) -> Result<Value, ManagerError> {
+        pickle::to_value(self).map_err(|e| ManagerError::Convert(e.to_string()))
+    }
+
+    fn from_remote(value: Value) -> Result<Self, ManagerError> {
+        pickle::from_value(&value).map_err(|e| ManagerError::Convert(e.to_string()))
+    }
+}
+
+impl RemoteValue for Value {
+    fn to_remote(&self) -> Result<Value, ManagerError> {
+        Ok(self.clone())
+    }
+
+    fn from_remote(value: Value) -> Result<Self, ManagerError> {
+        Ok(value)
+    }
+}
+
+pub(crate) fn to_value<T: RemoteValue>(v: &T) -> Result<Value, ManagerError> {
+    v.to_remote()
+}
+
+pub(crate) fn from_value<T: RemoteValue>(v: Value) -> Result<T, ManagerError> {
+    T::from_remote(v)
 }

@@ -52,6 +52,7 @@ mod server;
 mod table;
 
 pub use client::Manager;
+pub use codec::RemoteValue;
 pub use config::ServerConfig;
 pub use error::{ManagerError, RemoteException, RemoteGetError, RemotePutError};
 pub use proxy::{RemoteDict, RemoteEvent, RemoteList, RemoteLock, RemoteQueue, RemoteRLock};

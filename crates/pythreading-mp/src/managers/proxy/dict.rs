@@ -4,7 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use super::super::client::{Manager, Reply};
-use super::super::codec::{from_value, to_value};
+use super::super::codec::{RemoteValue, from_value, to_value};
 use super::super::error::ManagerError;
 use super::{ProxyCore, expect_usize};
 use crate::pickle::Value;
@@ -48,7 +48,7 @@ impl Manager {
     /// let d = Manager::connect(server.address(), "k").unwrap().dict::<i64, i64>().unwrap();
     /// assert_eq!(d.len().unwrap(), 0);
     /// ```
-    pub fn dict<K: 'static, V: 'static>(&self) -> Result<RemoteDict<K, V>, ManagerError> {
+    pub fn dict<K: RemoteValue, V: RemoteValue>(&self) -> Result<RemoteDict<K, V>, ManagerError> {
         Ok(RemoteDict {
             core: ProxyCore::create(self, "dict", Vec::new())?,
             _types: PhantomData,
@@ -56,7 +56,7 @@ impl Manager {
     }
 }
 
-impl<K: 'static, V: 'static> RemoteDict<K, V> {
+impl<K: RemoteValue, V: RemoteValue> RemoteDict<K, V> {
     /// `d[key] = value`.
     ///
     /// # Errors

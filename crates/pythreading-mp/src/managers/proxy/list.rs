@@ -4,7 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use super::super::client::Manager;
-use super::super::codec::{from_value, to_value};
+use super::super::codec::{RemoteValue, from_value, to_value};
 use super::super::error::ManagerError;
 use super::{ProxyCore, expect_usize};
 use crate::pickle::Value;
@@ -49,7 +49,7 @@ impl Manager {
     /// let l = Manager::connect(server.address(), "k").unwrap().list::<String>().unwrap();
     /// assert_eq!(l.len().unwrap(), 0);
     /// ```
-    pub fn list<T: 'static>(&self) -> Result<RemoteList<T>, ManagerError> {
+    pub fn list<T: RemoteValue>(&self) -> Result<RemoteList<T>, ManagerError> {
         Ok(RemoteList {
             core: ProxyCore::create(self, "list", Vec::new())?,
             _items: PhantomData,
@@ -57,7 +57,7 @@ impl Manager {
     }
 }
 
-impl<T: 'static> RemoteList<T> {
+impl<T: RemoteValue> RemoteList<T> {
     /// `l.append(item)`.
     ///
     /// # Errors

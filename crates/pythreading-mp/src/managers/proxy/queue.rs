@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use super::super::client::Manager;
-use super::super::codec::{from_value, to_value};
+use super::super::codec::{RemoteValue, from_value, to_value};
 use super::super::error::{ManagerError, RemoteGetError, RemotePutError};
 use super::{ProxyCore, expect_bool, expect_usize, secs};
 use crate::pickle::Value;
@@ -55,7 +55,7 @@ impl Manager {
     /// assert!(m.queue::<i64>("no_such_typeid").is_err());
     /// # drop(q);
     /// ```
-    pub fn queue<T: 'static>(&self, typeid: &str) -> Result<RemoteQueue<T>, ManagerError> {
+    pub fn queue<T: RemoteValue>(&self, typeid: &str) -> Result<RemoteQueue<T>, ManagerError> {
         Ok(RemoteQueue {
             core: ProxyCore::create(self, typeid, Vec::new())?,
             _items: PhantomData,
@@ -79,7 +79,10 @@ impl Manager {
     /// assert!(q.try_put(2).unwrap_err().is_full());
     /// ```
     #[doc(alias = "Queue")]
-    pub fn new_queue<T: 'static>(&self, maxsize: usize) -> Result<RemoteQueue<T>, ManagerError> {
+    pub fn new_queue<T: RemoteValue>(
+        &self,
+        maxsize: usize,
+    ) -> Result<RemoteQueue<T>, ManagerError> {
         Ok(RemoteQueue {
             core: ProxyCore::create(self, "Queue", vec![Value::Int(maxsize as i64)])?,
             _items: PhantomData,
@@ -105,7 +108,7 @@ impl Manager {
     /// q.join().unwrap();
     /// ```
     #[doc(alias = "JoinableQueue")]
-    pub fn new_joinable_queue<T: 'static>(
+    pub fn new_joinable_queue<T: RemoteValue>(
         &self,
         maxsize: usize,
     ) -> Result<RemoteQueue<T>, ManagerError> {
@@ -116,7 +119,7 @@ impl Manager {
     }
 }
 
-impl<T: 'static> RemoteQueue<T> {
+impl<T: RemoteValue> RemoteQueue<T> {
     fn put_with(&self, item: T, kwargs: Vec<(&str, Value)>) -> Result<(), RemotePutError<T>> {
         let v = match to_value(&item) {
             Ok(v) => v,
