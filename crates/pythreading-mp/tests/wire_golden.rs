@@ -162,12 +162,11 @@ fn captured_streams_parse_and_authenticate() {
                 let kind = t[0].as_str().unwrap();
                 assert!(kind.starts_with('#'), "{kind}");
                 kinds.insert(kind.to_owned());
-                if kind == "#ERROR" {
-                    if let Value::Reduce(r) = &t[1] {
-                        if let Some(("_queue", "Empty")) = r.callable.as_global() {
-                            empties += 1;
-                        }
-                    }
+                if kind == "#ERROR"
+                    && let Value::Reduce(r) = &t[1]
+                    && r.callable.as_global() == Some(("_queue", "Empty"))
+                {
+                    empties += 1;
                 }
                 if kind == "#PROXY" {
                     let Value::Object(o) = &t[1].as_tuple().unwrap()[1] else {

@@ -254,45 +254,6 @@ fn bytes_repr(out: &mut String, b: &[u8]) {
     out.push(quote as char);
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reprs_match_python() {
-        let v = Value::list([
-            Value::from(4),
-            Value::from("it's"),
-            Value::from(2.0),
-            Value::tuple([Value::from(1)]),
-            Value::None,
-        ]);
-        assert_eq!(repr(&v), "[4, \"it's\", 2.0, (1,), None]");
-        assert_eq!(repr(&Value::Bytes(b"a\x00".to_vec())), "b'a\\x00'");
-        assert_eq!(
-            repr(&Value::dict([(Value::from("a"), Value::from(true))])),
-            "{'a': True}"
-        );
-    }
-
-    #[test]
-    fn timeouts_follow_python() {
-        assert_eq!(timeout_of(None).unwrap(), None);
-        assert_eq!(
-            timeout_of(Some(&Value::Float(0.5))).unwrap(),
-            Some(Duration::from_millis(500))
-        );
-        assert!(timeout_of(Some(&Value::Int(-1))).is_err());
-    }
-
-    #[test]
-    fn tokens_round_trip() {
-        let t = token("Iterator", address("127.0.0.1", 5000), "7f00");
-        let (typeid, _, id) = as_token(&t).unwrap();
-        assert_eq!((typeid, id), ("Iterator", "7f00"));
-    }
-}
-
 /// Python `==` for the values a shared dict or list holds (numbers compare across int/bool/float).
 pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
     match (number(a), number(b)) {
@@ -434,4 +395,43 @@ pub(crate) fn slice_positions(s: [Option<i64>; 3], len: usize) -> Result<Vec<usi
         i += step;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reprs_match_python() {
+        let v = Value::list([
+            Value::from(4),
+            Value::from("it's"),
+            Value::from(2.0),
+            Value::tuple([Value::from(1)]),
+            Value::None,
+        ]);
+        assert_eq!(repr(&v), "[4, \"it's\", 2.0, (1,), None]");
+        assert_eq!(repr(&Value::Bytes(b"a\x00".to_vec())), "b'a\\x00'");
+        assert_eq!(
+            repr(&Value::dict([(Value::from("a"), Value::from(true))])),
+            "{'a': True}"
+        );
+    }
+
+    #[test]
+    fn timeouts_follow_python() {
+        assert_eq!(timeout_of(None).unwrap(), None);
+        assert_eq!(
+            timeout_of(Some(&Value::Float(0.5))).unwrap(),
+            Some(Duration::from_millis(500))
+        );
+        assert!(timeout_of(Some(&Value::Int(-1))).is_err());
+    }
+
+    #[test]
+    fn tokens_round_trip() {
+        let t = token("Iterator", address("127.0.0.1", 5000), "7f00");
+        let (typeid, _, id) = as_token(&t).unwrap();
+        assert_eq!((typeid, id), ("Iterator", "7f00"));
+    }
 }

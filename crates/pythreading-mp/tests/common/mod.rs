@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 /// The project's own copies of the Python scripts.
-pub fn script(name: &str) -> PathBuf {
+pub(crate) fn script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/python")
         .join(name)
@@ -14,7 +14,7 @@ pub fn script(name: &str) -> PathBuf {
 /// A `python3` command for `version` ("3.11", "3.12.1", "3.13.0" via pyenv), or `None` with a
 /// printed notice when that interpreter is missing. With `CI` set, a missing 3.11 (the default
 /// `python3`) fails the test instead; the pyenv versions stay optional.
-pub fn python(version: &str) -> Option<Command> {
+pub(crate) fn python(version: &str) -> Option<Command> {
     let mut probe = Command::new("python3");
     if version != "3.11" {
         probe.env("PYENV_VERSION", version);
@@ -42,7 +42,7 @@ pub fn python(version: &str) -> Option<Command> {
 }
 
 /// Runs to completion, with a generous kill timeout.
-pub fn run(mut cmd: Command, timeout_secs: u64) -> Output {
+pub(crate) fn run(mut cmd: Command, timeout_secs: u64) -> Output {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = cmd.spawn().expect("spawn python3");
     let id = child.id();
@@ -59,7 +59,7 @@ pub fn run(mut cmd: Command, timeout_secs: u64) -> Output {
     }
 }
 
-pub fn text(out: &Output) -> (String, String) {
+pub(crate) fn text(out: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),

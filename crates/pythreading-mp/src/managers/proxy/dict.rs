@@ -9,6 +9,9 @@ use super::super::error::ManagerError;
 use super::{ProxyCore, expect_usize};
 use crate::pickle::Value;
 
+/// Keeps `RemoteDict` `Send + Sync` whatever `K` and `V` are: it holds none of them.
+type Types<K, V> = fn(K, V) -> (K, V);
+
 /// A `dict` in a manager server (`DictProxy`).
 ///
 /// # Examples
@@ -24,7 +27,7 @@ use crate::pickle::Value;
 /// ```
 pub struct RemoteDict<K, V> {
     core: ProxyCore,
-    _types: PhantomData<fn(K, V) -> (K, V)>,
+    _types: PhantomData<Types<K, V>>,
 }
 
 impl<K, V> fmt::Debug for RemoteDict<K, V> {
@@ -142,6 +145,24 @@ impl<K: RemoteValue, V: RemoteValue> RemoteDict<K, V> {
     #[doc(alias = "__len__")]
     pub fn len(&self) -> Result<usize, ManagerError> {
         expect_usize(self.core.call("__len__", Vec::new())?)
+    }
+
+    /// `len(d) == 0`.
+    ///
+    /// # Errors
+    ///
+    /// Any [`ManagerError`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading_mp::managers::{Manager, ServerBuilder};
+    /// # let server = ServerBuilder::new("k").sync_manager().bind("127.0.0.1:0").unwrap().spawn().unwrap();
+    /// # let d = Manager::connect(server.address(), "k").unwrap().dict::<i64, i64>().unwrap();
+    /// assert!(d.is_empty().unwrap());
+    /// ```
+    pub fn is_empty(&self) -> Result<bool, ManagerError> {
+        Ok(self.len()? == 0)
     }
 
     /// `key in d`.

@@ -166,6 +166,24 @@ impl<T: RemoteValue> RemoteList<T> {
         expect_usize(self.core.call("__len__", Vec::new())?)
     }
 
+    /// `len(l) == 0`.
+    ///
+    /// # Errors
+    ///
+    /// Any [`ManagerError`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading_mp::managers::{Manager, ServerBuilder};
+    /// # let server = ServerBuilder::new("k").sync_manager().bind("127.0.0.1:0").unwrap().spawn().unwrap();
+    /// # let l = Manager::connect(server.address(), "k").unwrap().list::<i64>().unwrap();
+    /// assert!(l.is_empty().unwrap());
+    /// ```
+    pub fn is_empty(&self) -> Result<bool, ManagerError> {
+        Ok(self.len()? == 0)
+    }
+
     /// `l.sort()`.
     ///
     /// # Errors
