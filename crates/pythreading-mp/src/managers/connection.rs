@@ -52,7 +52,7 @@ pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     if stream.set_read_timeout(None).is_err() || stream.set_write_timeout(None).is_err() {
         return;
     }
-    let reply = public(&shared, request, &mut conn);
+    let reply = public(&shared, request);
     match reply {
         Public::Reply(bytes) => {
             let _ = conn.send_bytes(&bytes);
@@ -93,11 +93,7 @@ fn ident_arg(args: &CallArgs) -> Option<&str> {
 }
 
 /// A server-level function (`ident = None`).
-fn public<S: std::io::Read + std::io::Write>(
-    shared: &Shared,
-    request: Request,
-    _conn: &mut Connection<S>,
-) -> Public {
+fn public(shared: &Shared, request: Request) -> Public {
     match request.method.as_str() {
         "dummy" => ok(Value::None),
         "accept_connection" => Public::Serve,
