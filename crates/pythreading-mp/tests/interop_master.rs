@@ -127,3 +127,8 @@ fn wrong_key_against_cpython_server() {
     Manager::connect(("127.0.0.1", port), "hello world").unwrap();
     let _ = child.wait();
 }
+
+#[test]
+fn rust_worker_cpython_312_master() {
+    rust_worker_against_cpython_master("3.12");
+}

@@ -27,7 +27,10 @@ fn an_rlock_is_owned_by_the_connection_that_acquired_it() {
     let other = thread::spawn(move || {
         let release = r2.release().unwrap_err();
         let try_acquire = r2.try_acquire().unwrap();
-        (release.as_exception().map(|e| e.name().to_owned()), try_acquire)
+        (
+            release.as_exception().map(|e| e.name().to_owned()),
+            try_acquire,
+        )
     })
     .join()
     .unwrap();
@@ -99,7 +102,13 @@ fn dict_and_list_follow_python() {
     assert_eq!(l.to_vec().unwrap(), vec!["a".to_string(), "b".to_string()]);
     l.set(-1, "c".into()).unwrap();
     assert_eq!(l.get(1).unwrap().as_deref(), Some("c"));
-    assert!(l.set(5, "x".into()).unwrap_err().as_exception().unwrap().is("IndexError"));
+    assert!(
+        l.set(5, "x".into())
+            .unwrap_err()
+            .as_exception()
+            .unwrap()
+            .is("IndexError")
+    );
     // Iterators made by keys() are released: only the dict and the list remain.
     assert_eq!(m.number_of_objects().unwrap(), 2);
 }
@@ -122,6 +131,10 @@ fn a_bounded_queue_blocks_puts_until_a_get() {
     assert_eq!(q.get().unwrap(), 2);
     let t0 = Instant::now();
     q.put(3).unwrap();
-    assert!(q.put_timeout(4, Duration::from_millis(80)).unwrap_err().is_full());
+    assert!(
+        q.put_timeout(4, Duration::from_millis(80))
+            .unwrap_err()
+            .is_full()
+    );
     assert!(t0.elapsed() >= Duration::from_millis(50));
 }
