@@ -33,7 +33,22 @@ fn python() -> Option<Command> {
     Some(Command::new("python3"))
 }
 
-/// Spawns with piped stdout and returns the port from the first line mentioning `marker`.
+/// The port from the first line starting with `marker` (`marker` then `HOST:PORT`).
+fn find_port(out: &mut BufReader<ChildStdout>, marker: &str) -> Option<u16> {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if out.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        if let Some(rest) = line.trim().strip_prefix(marker) {
+            let addr = rest.split_whitespace().next()?;
+            return addr.rsplit(':').next()?.parse().ok();
+        }
+    }
+}
+
+/// Spawns with piped stdout and stderr; returns the child and the port it announced.
 fn spawn_and_port(mut cmd: Command, marker: &str) -> (Child, BufReader<ChildStdout>, u16) {
     let mut child = cmd
         .stdout(Stdio::piped())
@@ -41,19 +56,13 @@ fn spawn_and_port(mut cmd: Command, marker: &str) -> (Child, BufReader<ChildStdo
         .spawn()
         .unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            out.read_line(&mut line).unwrap() > 0,
-            "exited before '{marker}'"
-        );
-        if let Some(rest) = line.trim().strip_prefix(marker) {
-            let addr = rest.split_whitespace().next().unwrap();
-            let port = addr.rsplit(':').next().unwrap().parse().unwrap();
-            return (child, out, port);
-        }
-    }
+    let port = find_port(&mut out, marker);
+    let Some(port) = port else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("exited before announcing '{marker}'");
+    };
+    (child, out, port)
 }
 
 fn rest(mut child: Child, mut out: BufReader<ChildStdout>) -> (bool, String, String) {
