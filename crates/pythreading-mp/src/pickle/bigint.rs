@@ -27,6 +27,9 @@ pub struct BigInt {
     bytes: Vec<u8>,
 }
 
+/// CPython's default limit on decimal digits in `int(str)` (3.11+).
+const MAX_STR_DIGITS: usize = 4300;
+
 /// Drops redundant sign-extension bytes (what CPython's `encode_long` does).
 pub(crate) fn minimize(bytes: &mut Vec<u8>) {
     while bytes.len() > 1 {
@@ -168,6 +171,11 @@ impl BigInt {
             _ => (false, text),
         };
         if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit() || c == b'_') {
+            return None;
+        }
+        // Decimal conversion is quadratic; CPython 3.11+ refuses more than 4300 digits
+        // (`sys.int_info.default_max_str_digits`) for the same reason.
+        if digits.len() > MAX_STR_DIGITS {
             return None;
         }
         // Magnitude in base 2^32 limbs, little-endian.
