@@ -233,8 +233,22 @@ impl BigInt {
 }
 
 impl fmt::Display for BigInt {
+    /// Decimal, like `str(n)`; above 4300 digits (where CPython's `str()` refuses, because the
+    /// conversion is quadratic) it switches to hexadecimal, `0x...` / `-0x...`, which is linear.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut limbs = self.magnitude_limbs();
+        // 4300 decimal digits need at most 14,285 bits.
+        if limbs.len() * 32 > 14_285 {
+            let mut s = String::from("0x");
+            let mut iter = limbs.iter().rev().skip_while(|&&l| l == 0);
+            if let Some(first) = iter.next() {
+                s.push_str(&format!("{first:x}"));
+            }
+            for l in iter {
+                s.push_str(&format!("{l:08x}"));
+            }
+            return f.pad_integral(!self.is_negative(), "", &s);
+        }
         // Repeated division by 10^9 gives base-10^9 digits, least significant first.
         let mut chunks = Vec::new();
         while limbs.iter().any(|&l| l != 0) {
