@@ -131,6 +131,10 @@ pub fn loads_with(data: &[u8], limits: &Limits) -> Result<Value, PickleError> {
 /// Writes `value` as a protocol-4 pickle, the protocol CPython 3.8–3.13 managers send and
 /// every CPython 3.4+ reads.
 ///
+/// Writing recurses once per nesting level, like dropping a `Value` does; values read by
+/// [`loads`] nest at most [`Limits::max_depth`] deep (1000 by default), which is fine on any
+/// thread stack.
+///
 /// # Examples
 ///
 /// ```
