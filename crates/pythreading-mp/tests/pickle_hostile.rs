@@ -233,6 +233,15 @@ fn malformed_structure_gets_typed_errors() {
         "py2 str must be ASCII"
     );
     assert_eq!(kind(b"Ix\n."), ErrorKind::InvalidText);
+    // More decimal digits than CPython's int() accepts (quadratic to convert)
+    let mut long = b"L".to_vec();
+    long.extend(std::iter::repeat_n(b'9', 100_000));
+    long.extend(b"L\n.");
+    assert_eq!(kind(&long), ErrorKind::InvalidText);
+    let mut ok = b"I".to_vec();
+    ok.extend(std::iter::repeat_n(b'9', 4300));
+    ok.extend(b"\n.");
+    assert!(matches!(pickle::loads(&ok), Ok(Value::BigInt(_))));
     assert_eq!(kind(b"Fnot-a-float\n."), ErrorKind::InvalidText);
     // error positions point at the opcode
     let err = pickle::loads(&p4(b"NN\x8c\x01\xff.")).expect_err("bad utf-8");

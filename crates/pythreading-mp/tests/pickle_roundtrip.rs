@@ -94,6 +94,20 @@ fn big_ints() {
         &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0]
     );
     assert_eq!(b.to_u128(), Some(u64::MAX.into()));
+    // Huge ints print in hex (decimal conversion is quadratic; CPython's str() refuses them)
+    let Value::BigInt(b) = BigInt::value_from_signed_le_bytes(&[0x11; 100_000]) else {
+        panic!()
+    };
+    let text = b.to_string();
+    assert!(
+        text.starts_with("0x1111") && text.len() == 2 + 200_000,
+        "{}",
+        &text[..10]
+    );
+    let Value::BigInt(b) = BigInt::value_from_signed_le_bytes(&[0xef; 3000]) else {
+        panic!()
+    };
+    assert!(b.to_string().starts_with("-0x"));
     // LONG4 for more than 255 bytes
     let bytes = round_trip(&BigInt::value_from_signed_le_bytes(&[0x5a; 300]));
     assert_eq!(bytes[11], 0x8b);

@@ -27,6 +27,9 @@ pub struct BigInt {
     bytes: Vec<u8>,
 }
 
+/// CPython's default limit on decimal digits in `int(str)` (3.11+).
+const MAX_STR_DIGITS: usize = 4300;
+
 /// Drops redundant sign-extension bytes (what CPython's `encode_long` does).
 pub(crate) fn minimize(bytes: &mut Vec<u8>) {
     while bytes.len() > 1 {
@@ -170,6 +173,11 @@ impl BigInt {
         if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit() || c == b'_') {
             return None;
         }
+        // Decimal conversion is quadratic; CPython 3.11+ refuses more than 4300 digits
+        // (`sys.int_info.default_max_str_digits`) for the same reason.
+        if digits.len() > MAX_STR_DIGITS {
+            return None;
+        }
         // Magnitude in base 2^32 limbs, little-endian.
         let mut limbs: Vec<u32> = Vec::new();
         for c in digits.bytes().filter(|&c| c != b'_') {
@@ -225,8 +233,22 @@ impl BigInt {
 }
 
 impl fmt::Display for BigInt {
+    /// Decimal, like `str(n)`; above 4300 digits (where CPython's `str()` refuses, because the
+    /// conversion is quadratic) it switches to hexadecimal, `0x...` / `-0x...`, which is linear.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut limbs = self.magnitude_limbs();
+        // 4300 decimal digits need at most 14,285 bits.
+        if limbs.len() * 32 > 14_285 {
+            let mut s = String::from("0x");
+            let mut iter = limbs.iter().rev().skip_while(|&&l| l == 0);
+            if let Some(first) = iter.next() {
+                s.push_str(&format!("{first:x}"));
+            }
+            for l in iter {
+                s.push_str(&format!("{l:08x}"));
+            }
+            return f.pad_integral(!self.is_negative(), "", &s);
+        }
         // Repeated division by 10^9 gives base-10^9 digits, least significant first.
         let mut chunks = Vec::new();
         while limbs.iter().any(|&l| l != 0) {

@@ -134,8 +134,8 @@ pub enum ErrorKind {
     MissingMark,
     /// An opcode needed more items on the stack than there were.
     StackUnderflow,
-    /// `STOP` with an empty stack, or with more than one item (CPython keeps the top; so do we,
-    /// but an empty stack is an error).
+    /// `STOP` with nothing on the stack. (Extra items below the top are ignored, as CPython
+    /// ignores them.)
     EmptyStack,
     /// A memo read (`GET`, `BINGET`, `LONG_BINGET`) named an index that was never stored.
     MemoMissing(u64),

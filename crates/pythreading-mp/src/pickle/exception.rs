@@ -37,6 +37,7 @@ const EXPECTED: &str = "an exception (REDUCE of a class with an argument tuple)"
 /// assert_eq!(exc.to_string(), "_queue.Empty()");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[doc(alias = "BaseException")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct PyException {
     /// The class's module, e.g. `"builtins"`, `"_queue"`.

@@ -22,6 +22,20 @@
 //! | [`ShapeError`] | a `Value` did not have the shape a typed view expects |
 //! | [`to_value`], [`from_value`], [`ToValueError`], [`FromValueError`] | serde: any `Serialize` type to a `Value` and back (structs ↔ dicts, sequences ↔ lists, tuples ↔ tuples, unit ↔ None; the full table is on [`to_value`]) |
 //!
+//! # How it reads and writes
+//!
+//! * Reading accepts protocols 0 to 5 and every opcode of `pickletools` except the ones that
+//!   need a hook (persistent ids, the extension registry, out-of-band buffers), which are
+//!   refused with a typed error. Unknown globals are kept, never resolved. The few
+//!   constructor calls older protocols use for plain data (`_codecs.encode` for bytes,
+//!   `builtins.bytearray`, `builtins.set`, `builtins.frozenset`) are recognized by shape and
+//!   read as the plain variants, so a value reads the same whatever protocol wrote it.
+//! * A [`Value`] is a tree: shared references (`BINGET`) are copied, within the expansion
+//!   budget of [`Limits`]; a value that contains itself is refused.
+//! * Writing produces protocol 4 the way CPython's C pickler does (frames, `MEMOIZE`, batches
+//!   of 1000), byte-identical to CPython 3.8–3.13 for the values in the golden vectors and
+//!   loadable by any CPython 3.4+.
+//!
 //! # Examples
 //!
 //! A manager request as CPython 3.11 sends it (`m.connect()` → `(None, 'dummy', (), {})`):
@@ -116,6 +130,10 @@ pub fn loads_with(data: &[u8], limits: &Limits) -> Result<Value, PickleError> {
 
 /// Writes `value` as a protocol-4 pickle, the protocol CPython 3.8–3.13 managers send and
 /// every CPython 3.4+ reads.
+///
+/// Writing recurses once per nesting level, like dropping a `Value` does; values read by
+/// [`loads`] nest at most [`Limits::max_depth`] deep (1000 by default), which is fine on any
+/// thread stack.
 ///
 /// # Examples
 ///

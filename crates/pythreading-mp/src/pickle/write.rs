@@ -40,18 +40,18 @@ pub(crate) fn dumps(value: &Value) -> Vec<u8> {
     w.out
 }
 
-struct Writer {
+struct Writer<'v> {
     out: Vec<u8>,
     /// Where the current frame's 9 reserved header bytes start, if a frame is open.
     frame_start: Option<usize>,
     memo_len: u32,
     /// Memo indexes of module/name strings written for globals.
-    names: HashMap<String, u32>,
+    names: HashMap<&'v str, u32>,
     /// Memo indexes of globals already written.
-    globals: HashMap<(String, String), u32>,
+    globals: HashMap<(&'v str, &'v str), u32>,
 }
 
-impl Writer {
+impl<'v> Writer<'v> {
     fn write(&mut self, bytes: &[u8]) {
         if self.frame_start.is_none() {
             self.frame_start = Some(self.out.len());
@@ -111,12 +111,12 @@ impl Writer {
         }
     }
 
-    fn save(&mut self, v: &Value) {
+    fn save(&mut self, v: &'v Value) {
         self.save_inner(v);
         self.boundary();
     }
 
-    fn save_inner(&mut self, v: &Value) {
+    fn save_inner(&mut self, v: &'v Value) {
         match v {
             Value::None => self.write(&[NONE]),
             Value::Bool(true) => self.write(&[NEWTRUE]),
@@ -136,10 +136,13 @@ impl Writer {
             Value::ByteArray(b) => {
                 // Protocol 4 has no BYTEARRAY8: CPython writes REDUCE(builtins.bytearray, (bytes,)).
                 self.save_global("builtins", "bytearray");
+                self.boundary();
                 if b.is_empty() {
                     self.write(&[EMPTY_TUPLE]);
                 } else {
-                    self.save(&Value::Bytes(b.clone()));
+                    self.save_bytes(b);
+                    self.memoize();
+                    self.boundary();
                     self.write(&[TUPLE1]);
                     self.memoize();
                 }
@@ -248,7 +251,7 @@ impl Writer {
         self.write_sized(&header, b);
     }
 
-    fn save_tuple(&mut self, items: &[Value]) {
+    fn save_tuple(&mut self, items: &'v [Value]) {
         match items.len() {
             0 => self.write(&[EMPTY_TUPLE]),
             n @ 1..=3 => {
@@ -270,7 +273,7 @@ impl Writer {
     }
 
     /// `batch_list_exact`: one `APPEND` for a single item, else `MARK ... APPENDS` batches.
-    fn save_list_items(&mut self, items: &[Value]) {
+    fn save_list_items(&mut self, items: &'v [Value]) {
         if let [item] = items {
             self.save(item);
             self.write(&[APPEND]);
@@ -286,7 +289,7 @@ impl Writer {
     }
 
     /// `batch_dict_exact`: one `SETITEM` for a single pair, else `MARK ... SETITEMS` batches.
-    fn save_dict_items(&mut self, pairs: &[(Value, Value)]) {
+    fn save_dict_items(&mut self, pairs: &'v [(Value, Value)]) {
         if let [(k, v)] = pairs {
             self.save(k);
             self.save(v);
@@ -304,18 +307,18 @@ impl Writer {
     }
 
     /// A module or qualified name inside a global: shared by memo like CPython's interned strings.
-    fn save_name(&mut self, s: &str) {
+    fn save_name(&mut self, s: &'v str) {
         if let Some(&i) = self.names.get(s) {
             self.memo_get(i);
         } else {
             self.save_str(s.as_bytes());
-            self.names.insert(s.to_owned(), self.memo_len - 1);
+            self.names.insert(s, self.memo_len - 1);
         }
         self.boundary();
     }
 
-    fn save_global(&mut self, module: &str, name: &str) {
-        let key = (module.to_owned(), name.to_owned());
+    fn save_global(&mut self, module: &'v str, name: &'v str) {
+        let key = (module, name);
         if let Some(&i) = self.globals.get(&key) {
             self.memo_get(i);
             return;
@@ -327,7 +330,12 @@ impl Writer {
         self.globals.insert(key, i);
     }
 
-    fn save_extras(&mut self, list: &[Value], dict: &[(Value, Value)], state: Option<&Value>) {
+    fn save_extras(
+        &mut self,
+        list: &'v [Value],
+        dict: &'v [(Value, Value)],
+        state: Option<&'v Value>,
+    ) {
         // `save_reduce` order: list items, dict items, then state.
         for batch in list.chunks(BATCH_SIZE) {
             if let [item] = batch {
@@ -361,7 +369,7 @@ impl Writer {
         }
     }
 
-    fn save_reduce(&mut self, r: &Reduce) {
+    fn save_reduce(&mut self, r: &'v Reduce) {
         self.save(&r.callable);
         self.save(&r.args);
         self.write(&[REDUCE]);
@@ -369,7 +377,7 @@ impl Writer {
         self.save_extras(&r.list_items, &r.dict_items, r.state.as_ref());
     }
 
-    fn save_object(&mut self, o: &Object) {
+    fn save_object(&mut self, o: &'v Object) {
         self.save(&o.class);
         self.save(&o.args);
         match &o.kwargs {

@@ -103,9 +103,12 @@ impl Expander {
         max_depth: usize,
         position: usize,
     ) -> Expander {
+        // Without sharing, no node is reached twice: no cycle and no copy is possible, so the
+        // bookkeeping vectors are not needed.
+        let flags = if unshared { 0 } else { nodes.len() };
         Expander {
-            visiting: vec![false; nodes.len()],
-            expanded: vec![false; nodes.len()],
+            visiting: vec![false; flags],
+            expanded: vec![false; flags],
             nodes,
             unshared,
             budget,
@@ -125,6 +128,20 @@ impl Expander {
         while let Some(task) = tasks.pop() {
             match task {
                 Task::Enter(id, level) => {
+                    if self.unshared {
+                        if let Node::Leaf(v) = &mut self.nodes[id] {
+                            out.push(std::mem::replace(v, Value::None));
+                            continue;
+                        }
+                        if level >= self.max_depth {
+                            return Err(self.err(ErrorKind::DepthExceeded));
+                        }
+                        tasks.push(Task::Exit(id));
+                        children.clear();
+                        for_children(&self.nodes[id], |c| children.push(c));
+                        tasks.extend(children.iter().rev().map(|&c| Task::Enter(c, level + 1)));
+                        continue;
+                    }
                     if self.expanded[id] {
                         // A second copy of a shared node: charge it.
                         let cost = VALUE_COST
@@ -159,7 +176,9 @@ impl Expander {
                     tasks.extend(children.iter().rev().map(|&c| Task::Enter(c, level + 1)));
                 }
                 Task::Exit(id) => {
-                    self.visiting[id] = false;
+                    if !self.unshared {
+                        self.visiting[id] = false;
+                    }
                     let value = self.build(id, &mut out);
                     out.push(value);
                 }

@@ -61,10 +61,11 @@ pub(crate) fn loads_with(input: &[u8], limits: &Limits) -> Result<Value, PickleE
         pos: 0,
         op_start: 0,
         proto: 0,
-        nodes: Vec::new(),
-        stack: Vec::new(),
+        // Most opcodes make one node; a guess from the input size saves regrowing.
+        nodes: Vec::with_capacity((input.len() / 4).min(1 << 16)),
+        stack: Vec::with_capacity(16),
         marks: Vec::new(),
-        memo: HashMap::new(),
+        memo: Memo::default(),
         shared: false,
     };
     let root = m.run()?;
@@ -87,9 +88,45 @@ struct Machine<'a> {
     stack: Vec<Id>,
     /// Stack lengths at each `MARK`.
     marks: Vec<usize>,
-    memo: HashMap<u64, Id>,
+    memo: Memo,
     /// Whether a node may be referenced twice (a memo read or `DUP` happened).
     shared: bool,
+}
+
+/// The unpickler's memo. `MEMOIZE` (protocol 4+) and CPython's `BINPUT`s use consecutive
+/// indexes, kept in a vector; any other index (a hostile `LONG_BINPUT 0xffffffff`) goes to a
+/// map, so nothing is ever allocated from an index value.
+#[derive(Debug, Default)]
+struct Memo {
+    dense: Vec<Id>,
+    sparse: HashMap<u64, Id>,
+}
+
+impl Memo {
+    /// The number of entries: the index `MEMOIZE` uses next (as CPython's `memo_len`).
+    fn len(&self) -> u64 {
+        (self.dense.len() + self.sparse.len()) as u64
+    }
+
+    fn get(&self, index: u64) -> Option<Id> {
+        match usize::try_from(index) {
+            Ok(i) if i < self.dense.len() => Some(self.dense[i]),
+            _ => self.sparse.get(&index).copied(),
+        }
+    }
+
+    fn put(&mut self, index: u64, id: Id) {
+        match usize::try_from(index) {
+            Ok(i) if i < self.dense.len() => self.dense[i] = id,
+            Ok(i) if i == self.dense.len() => {
+                self.sparse.remove(&index);
+                self.dense.push(id);
+            }
+            _ => {
+                self.sparse.insert(index, id);
+            }
+        }
+    }
 }
 
 impl<'a> Machine<'a> {
@@ -241,9 +278,9 @@ impl<'a> Machine<'a> {
     }
 
     fn memo_get(&mut self, index: u64) -> Result<(), PickleError> {
-        let id = *self
+        let id = self
             .memo
-            .get(&index)
+            .get(index)
             .ok_or_else(|| self.err(ErrorKind::MemoMissing(index)))?;
         self.shared = true;
         self.stack.push(id);
@@ -252,7 +289,7 @@ impl<'a> Machine<'a> {
 
     fn memo_put(&mut self, index: u64) -> Result<(), PickleError> {
         let top = self.top()?;
-        self.memo.insert(index, top);
+        self.memo.put(index, top);
         Ok(())
     }
 
@@ -648,7 +685,7 @@ impl<'a> Machine<'a> {
                     self.memo_put(i.into())?;
                 }
                 MEMOIZE => {
-                    let i = self.memo.len() as u64;
+                    let i = self.memo.len();
                     self.memo_put(i)?;
                 }
                 other => return Err(self.err(ErrorKind::UnknownOpcode(other))),
