@@ -1,7 +1,391 @@
-//! The `queue` group. (Being built: see the issue for this area.)
+//! The `queue` group: 1,000,000 `u64`s through a queue, pythreading against crossbeam-channel,
+//! flume, `std::sync::mpsc` and CPython, in the same run.
+//!
+//! Cases (each producer puts its share, then the queue is closed: `shutdown()` for a `Queue`,
+//! one sentinel per consumer for a `SimpleQueue`, dropping the senders for a channel; the time
+//! runs from spawning the threads until every consumer has finished, and every run checks the
+//! count and the sum):
+//! - `spsc_bounded_1024`: 1 producer, 1 consumer, capacity 1024 (`Queue`; std: `sync_channel`);
+//! - `mpmc_bounded_1024_4p4c`: 4 producers, 4 consumers, capacity 1024 (`Queue`);
+//! - `spsc_unbounded`: 1 producer, 1 consumer, no capacity (`Queue`);
+//! - `simple_spsc_unbounded` and `simple_mpmc_unbounded_4p4c`: the same with `SimpleQueue`.
+//!
+//! `std::sync::mpsc` has a single receiver, so it has no figure in the 4-consumer cases.
 
-use crate::report::{Measurement, Opts};
+use std::sync::Arc;
+use std::thread;
+use std::time::Instant;
 
-pub(crate) fn run(_opts: &Opts) -> Vec<Measurement> {
-    Vec::new()
+use pythreading::queue::{Queue, SimpleQueue};
+
+use crate::python;
+use crate::report::{Measurement, Opts, rate};
+
+const GROUP: &str = "queue";
+const UNIT: &str = "items/s";
+const SENTINEL: u64 = u64::MAX;
+
+/// One implementation, seen as a pair of endpoints a benchmark thread can own.
+trait Chan {
+    type Tx: Send + 'static;
+    type Rx: Send + 'static;
+    fn make(capacity: Option<usize>) -> (Self::Tx, Self::Rx);
+    fn clone_tx(tx: &Self::Tx) -> Self::Tx;
+    fn clone_rx(rx: &Self::Rx) -> Self::Rx;
+    fn send(tx: &Self::Tx, value: u64);
+    /// `None` once the producers are done and everything has been taken.
+    fn recv(rx: &Self::Rx) -> Option<u64>;
+    /// Called once every producer has finished, with the last sender.
+    fn close(tx: Self::Tx, consumers: usize);
+}
+
+struct PyQueue;
+impl Chan for PyQueue {
+    type Tx = Arc<Queue<u64>>;
+    type Rx = Arc<Queue<u64>>;
+    fn make(capacity: Option<usize>) -> (Self::Tx, Self::Rx) {
+        let q = Arc::new(match capacity {
+            Some(n) => Queue::bounded(n),
+            None => Queue::unbounded(),
+        });
+        (Arc::clone(&q), q)
+    }
+    fn clone_tx(tx: &Self::Tx) -> Self::Tx {
+        Arc::clone(tx)
+    }
+    fn clone_rx(rx: &Self::Rx) -> Self::Rx {
+        Arc::clone(rx)
+    }
+    fn send(tx: &Self::Tx, value: u64) {
+        tx.put(value).expect("not shut down while producing");
+    }
+    fn recv(rx: &Self::Rx) -> Option<u64> {
+        rx.get().ok()
+    }
+    fn close(tx: Self::Tx, _consumers: usize) {
+        tx.shutdown();
+    }
+}
+
+struct PySimple;
+impl Chan for PySimple {
+    type Tx = Arc<SimpleQueue<u64>>;
+    type Rx = Arc<SimpleQueue<u64>>;
+    fn make(_capacity: Option<usize>) -> (Self::Tx, Self::Rx) {
+        let q = Arc::new(SimpleQueue::new());
+        (Arc::clone(&q), q)
+    }
+    fn clone_tx(tx: &Self::Tx) -> Self::Tx {
+        Arc::clone(tx)
+    }
+    fn clone_rx(rx: &Self::Rx) -> Self::Rx {
+        Arc::clone(rx)
+    }
+    fn send(tx: &Self::Tx, value: u64) {
+        tx.put(value);
+    }
+    fn recv(rx: &Self::Rx) -> Option<u64> {
+        match rx.get() {
+            SENTINEL => None,
+            v => Some(v),
+        }
+    }
+    fn close(tx: Self::Tx, consumers: usize) {
+        for _ in 0..consumers {
+            tx.put(SENTINEL);
+        }
+    }
+}
+
+struct Crossbeam;
+impl Chan for Crossbeam {
+    type Tx = crossbeam_channel::Sender<u64>;
+    type Rx = crossbeam_channel::Receiver<u64>;
+    fn make(capacity: Option<usize>) -> (Self::Tx, Self::Rx) {
+        match capacity {
+            Some(n) => crossbeam_channel::bounded(n),
+            None => crossbeam_channel::unbounded(),
+        }
+    }
+    fn clone_tx(tx: &Self::Tx) -> Self::Tx {
+        tx.clone()
+    }
+    fn clone_rx(rx: &Self::Rx) -> Self::Rx {
+        rx.clone()
+    }
+    fn send(tx: &Self::Tx, value: u64) {
+        tx.send(value).expect("receivers alive");
+    }
+    fn recv(rx: &Self::Rx) -> Option<u64> {
+        rx.recv().ok()
+    }
+    fn close(tx: Self::Tx, _consumers: usize) {
+        drop(tx);
+    }
+}
+
+struct Flume;
+impl Chan for Flume {
+    type Tx = flume::Sender<u64>;
+    type Rx = flume::Receiver<u64>;
+    fn make(capacity: Option<usize>) -> (Self::Tx, Self::Rx) {
+        match capacity {
+            Some(n) => flume::bounded(n),
+            None => flume::unbounded(),
+        }
+    }
+    fn clone_tx(tx: &Self::Tx) -> Self::Tx {
+        tx.clone()
+    }
+    fn clone_rx(rx: &Self::Rx) -> Self::Rx {
+        rx.clone()
+    }
+    fn send(tx: &Self::Tx, value: u64) {
+        tx.send(value).expect("receivers alive");
+    }
+    fn recv(rx: &Self::Rx) -> Option<u64> {
+        rx.recv().ok()
+    }
+    fn close(tx: Self::Tx, _consumers: usize) {
+        drop(tx);
+    }
+}
+
+/// `std::sync::mpsc`: `sync_channel` when bounded, `channel` otherwise. One receiver only.
+struct StdMpsc;
+enum StdTx {
+    Bounded(std::sync::mpsc::SyncSender<u64>),
+    Unbounded(std::sync::mpsc::Sender<u64>),
+}
+impl Chan for StdMpsc {
+    type Tx = StdTx;
+    type Rx = std::sync::mpsc::Receiver<u64>;
+    fn make(capacity: Option<usize>) -> (Self::Tx, Self::Rx) {
+        match capacity {
+            Some(n) => {
+                let (tx, rx) = std::sync::mpsc::sync_channel(n);
+                (StdTx::Bounded(tx), rx)
+            }
+            None => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                (StdTx::Unbounded(tx), rx)
+            }
+        }
+    }
+    fn clone_tx(tx: &Self::Tx) -> Self::Tx {
+        match tx {
+            StdTx::Bounded(tx) => StdTx::Bounded(tx.clone()),
+            StdTx::Unbounded(tx) => StdTx::Unbounded(tx.clone()),
+        }
+    }
+    fn clone_rx(_rx: &Self::Rx) -> Self::Rx {
+        unreachable!("std::sync::mpsc is only measured with one consumer")
+    }
+    fn send(tx: &Self::Tx, value: u64) {
+        match tx {
+            StdTx::Bounded(tx) => tx.send(value).expect("receiver alive"),
+            StdTx::Unbounded(tx) => tx.send(value).expect("receiver alive"),
+        }
+    }
+    fn recv(rx: &Self::Rx) -> Option<u64> {
+        rx.recv().ok()
+    }
+    fn close(tx: Self::Tx, _consumers: usize) {
+        drop(tx);
+    }
+}
+
+/// Moves `n` items (values 1..=n split between producers) and returns items/s.
+fn once<C: Chan>(producers: usize, consumers: usize, n: u64, capacity: Option<usize>) -> f64 {
+    let (tx, rx) = C::make(capacity);
+    let per = n / producers as u64;
+    let start = Instant::now();
+    let mut receivers: Vec<C::Rx> = (1..consumers).map(|_| C::clone_rx(&rx)).collect();
+    receivers.push(rx);
+    let consumer_threads: Vec<_> = receivers
+        .into_iter()
+        .map(|rx| {
+            thread::spawn(move || {
+                let (mut count, mut sum) = (0u64, 0u64);
+                while let Some(v) = C::recv(&rx) {
+                    count += 1;
+                    sum = sum.wrapping_add(v);
+                }
+                (count, sum)
+            })
+        })
+        .collect();
+    let producer_threads: Vec<_> = (0..producers)
+        .map(|p| {
+            let tx = C::clone_tx(&tx);
+            let first = p as u64 * per + 1;
+            thread::spawn(move || {
+                for v in first..first + per {
+                    C::send(&tx, v);
+                }
+            })
+        })
+        .collect();
+    for t in producer_threads {
+        t.join().expect("producer");
+    }
+    C::close(tx, consumers);
+    let (mut count, mut sum) = (0u64, 0u64);
+    for t in consumer_threads {
+        let (c, s) = t.join().expect("consumer");
+        count += c;
+        sum = sum.wrapping_add(s);
+    }
+    let elapsed = start.elapsed();
+    let total = per * producers as u64;
+    assert_eq!(count, total, "every item exactly once (count)");
+    assert_eq!(
+        sum,
+        total.wrapping_mul(total + 1) / 2,
+        "every item exactly once (sum)"
+    );
+    rate(total, elapsed)
+}
+
+/// One implementation's run of a case: `(producers, consumers, n, capacity) -> items/s`.
+type Runner = fn(usize, usize, u64, Option<usize>) -> f64;
+
+/// Measures every implementation on one case. Repetitions are interleaved (A, B, C, A, B, C,
+/// ...) so that load from elsewhere on the machine hits every implementation alike; each figure
+/// is the median of its repetitions.
+fn case(
+    opts: &Opts,
+    case: &str,
+    (producers, consumers): (usize, usize),
+    n: u64,
+    capacity: Option<usize>,
+    imps: &[(&str, Runner)],
+) -> Vec<Measurement> {
+    let mut samples = vec![Vec::new(); imps.len()];
+    for _ in 0..opts.reps() {
+        for (i, (_, run)) in imps.iter().enumerate() {
+            samples[i].push(run(producers, consumers, n, capacity));
+        }
+    }
+    imps.iter()
+        .zip(samples)
+        .map(|((imp, _), mut s)| {
+            s.sort_by(f64::total_cmp);
+            Measurement::new(GROUP, case, imp, s[s.len() / 2], UNIT)
+        })
+        .collect()
+}
+
+pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
+    let n = opts.size(1_000_000, 100_000);
+    let cap = Some(1024);
+    let mut rows = Vec::new();
+
+    let spsc = (1, 1);
+    let mpmc = (4, 4);
+    rows.extend(case(
+        opts,
+        "spsc_bounded_1024",
+        spsc,
+        n,
+        cap,
+        &[
+            ("pythreading", once::<PyQueue>),
+            ("crossbeam", once::<Crossbeam>),
+            ("flume", once::<Flume>),
+            ("std", once::<StdMpsc>),
+        ],
+    ));
+    rows.extend(case(
+        opts,
+        "mpmc_bounded_1024_4p4c",
+        mpmc,
+        n,
+        cap,
+        &[
+            ("pythreading", once::<PyQueue>),
+            ("crossbeam", once::<Crossbeam>),
+            ("flume", once::<Flume>),
+        ],
+    ));
+    rows.push(single_receiver("mpmc_bounded_1024_4p4c"));
+    rows.extend(case(
+        opts,
+        "spsc_unbounded",
+        spsc,
+        n,
+        None,
+        &[
+            ("pythreading", once::<PyQueue>),
+            ("crossbeam", once::<Crossbeam>),
+            ("flume", once::<Flume>),
+            ("std", once::<StdMpsc>),
+        ],
+    ));
+    rows.extend(case(
+        opts,
+        "simple_spsc_unbounded",
+        spsc,
+        n,
+        None,
+        &[
+            ("pythreading", once::<PySimple>),
+            ("crossbeam", once::<Crossbeam>),
+            ("flume", once::<Flume>),
+            ("std", once::<StdMpsc>),
+        ],
+    ));
+    rows.extend(case(
+        opts,
+        "simple_mpmc_unbounded_4p4c",
+        mpmc,
+        n,
+        None,
+        &[
+            ("pythreading", once::<PySimple>),
+            ("crossbeam", once::<Crossbeam>),
+            ("flume", once::<Flume>),
+        ],
+    ));
+    rows.push(single_receiver("simple_mpmc_unbounded_4p4c"));
+
+    // CPython's queue.Queue moves ~0.3M items/s here: a smaller N keeps the run short.
+    let py_queue_n = opts.size(200_000, 20_000);
+    let py_simple_n = opts.size(1_000_000, 100_000);
+    let expected = [
+        ("spsc_bounded_1024", UNIT),
+        ("mpmc_bounded_1024_4p4c", UNIT),
+        ("spsc_unbounded", UNIT),
+        ("simple_spsc_unbounded", UNIT),
+        ("simple_mpmc_unbounded_4p4c", UNIT),
+    ];
+    let py_rows = python::run(
+        GROUP,
+        "queue.py",
+        &[
+            py_queue_n.to_string(),
+            py_simple_n.to_string(),
+            opts.reps().min(3).to_string(),
+        ],
+        &expected,
+    );
+    // Keep each CPython row with its case in the table.
+    for py in py_rows {
+        let at = rows
+            .iter()
+            .rposition(|r| r.case == py.case)
+            .map_or(rows.len(), |i| i + 1);
+        rows.insert(at, py);
+    }
+    rows
+}
+
+fn single_receiver(case: &str) -> Measurement {
+    Measurement::absent(
+        GROUP,
+        case,
+        "std",
+        UNIT,
+        "std::sync::mpsc has a single receiver",
+    )
 }

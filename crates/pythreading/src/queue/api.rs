@@ -1,14 +1,14 @@
 //! The public methods shared by `Queue`, `LifoQueue` and `PriorityQueue`.
 //!
-//! The three types differ only in their store, so their methods are written once here, as a
-//! macro, and each policy file invokes it. Each type stays a distinct, nominal type with its own
+//! The three types differ only in their store (`core::Core` with a FIFO, LIFO or priority
+//! store), so their methods are written once here, as a macro, and each policy file invokes it. Each type stays a distinct, nominal type with its own
 //! documentation page; the examples below name the type they are generated for.
 
 /// Generates the inherent API, `Debug`, the iterator impls and the trait impls of a
 /// `Core`-backed queue type. `$gen` is the generic parameter with its bounds, `$a`, `$b`, `$c`
 /// the three items `get` returns, in order, after putting 111, 333, 222 (P-02).
 macro_rules! queue_api {
-    ($name:ident, [$($gen:tt)*], $a:literal, $b:literal, $c:literal) => {
+    ($name:ident, $core:ty, [$($gen:tt)*], $a:literal, $b:literal, $c:literal) => {
         impl<$($gen)*> $name<T> {
             /// A queue holding at most `capacity` items: `put` waits for room beyond that.
             ///
@@ -34,7 +34,7 @@ macro_rules! queue_api {
             /// assert!(q.try_put(3).unwrap_err().is_full());
             /// ```
             pub fn bounded(capacity: usize) -> Self {
-                $name { core: $crate::queue::core::Core::new(Some(capacity)) }
+                $name { core: <$core>::new(Some(capacity)) }
             }
 
             /// A queue with no capacity limit: `put` never waits.
@@ -56,7 +56,7 @@ macro_rules! queue_api {
             /// assert_eq!(q.capacity(), None);
             /// ```
             pub fn unbounded() -> Self {
-                $name { core: $crate::queue::core::Core::new(None) }
+                $name { core: <$core>::new(None) }
             }
 
             /// Python's constructor rule: `maxsize <= 0` is unbounded, anything else bounded.

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use super::error::{GetTimeoutError, PutTimeoutError, TaskDoneError};
 use crate::deadline::Deadline;
+use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Condvar, Mutex, MutexGuard, lock, thread};
 
 /// Where a queue keeps its items: the policy (FIFO, LIFO, priority).
@@ -44,7 +45,7 @@ pub(crate) trait Store<T>: Default {
 /// side is running.
 /// (One under loom: the models check the logic, not the timing, and each yield multiplies the
 /// interleavings.)
-const YIELDS_BEFORE_PARKING: u32 = if cfg!(loom) { 1 } else { 3 };
+const YIELDS_BEFORE_PARKING: u32 = if cfg!(loom) { 1 } else { 16 };
 
 /// Bytes of spare item storage a drained queue may keep for its next burst.
 const SPARE_BYTES: usize = 16 * 1024;
@@ -64,6 +65,11 @@ pub(crate) struct Core<T, S> {
     not_empty: Condvar,
     not_full: Condvar,
     all_done: Condvar,
+    /// The number of items, stored under the lock after every change, so that `len` and the
+    /// pre-park yield loop can look without locking.
+    len_hint: AtomicUsize,
+    /// `shut_down`, mirrored the same way.
+    shut_hint: AtomicBool,
     /// `None`: unbounded.
     capacity: Option<usize>,
     /// Slots a drained store may keep.
@@ -93,6 +99,8 @@ impl<T, S: Store<T>> Core<T, S> {
             not_empty: Condvar::new(),
             not_full: Condvar::new(),
             all_done: Condvar::new(),
+            len_hint: AtomicUsize::new(0),
+            shut_hint: AtomicBool::new(false),
             capacity,
             keep,
             _items: PhantomData,
@@ -134,22 +142,28 @@ impl<T, S: Store<T>> Core<T, S> {
         }
     }
 
-    /// Gives the other side a short chance to act before parking. Returns the relocked guard.
+    /// Gives the other side a short chance to act before parking: yields until the lock-free
+    /// hints say the wait is over (or a few times at most), then relocks. The caller re-checks
+    /// the real state under the lock either way, so a stale hint costs a park, never a mistake.
     fn yield_a_little<'a>(
         &'a self,
         st: MutexGuard<'a, State<S>>,
-        ready: impl Fn(&State<S>) -> bool,
+        ready: impl Fn(usize) -> bool,
     ) -> MutexGuard<'a, State<S>> {
         drop(st);
         for _ in 0..YIELDS_BEFORE_PARKING {
             thread::yield_now();
-            let st = self.lock();
-            if ready(&st) {
-                return st;
+            if self.shut_hint.load(Ordering::Acquire)
+                || ready(self.len_hint.load(Ordering::Acquire))
+            {
+                break;
             }
-            drop(st);
         }
         self.lock()
+    }
+
+    fn publish_len(&self, st: &State<S>) {
+        self.len_hint.store(st.items.len(), Ordering::Release);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -159,6 +173,7 @@ impl<T, S: Store<T>> Core<T, S> {
     /// Adds `item` under the lock and wakes one getter if one is parked.
     fn push_locked(&self, mut st: MutexGuard<'_, State<S>>, item: T) {
         st.items.push(item);
+        self.publish_len(&st);
         st.unfinished += 1;
         let wake = st.getters > 0;
         drop(st);
@@ -192,7 +207,7 @@ impl<T, S: Store<T>> Core<T, S> {
             }
             if !yielded {
                 yielded = true;
-                st = self.yield_a_little(st, |s| s.shut_down || self.has_room(s));
+                st = self.yield_a_little(st, |len| self.capacity.is_none_or(|cap| len < cap));
                 continue;
             }
             st.putters += 1;
@@ -234,6 +249,7 @@ impl<T, S: Store<T>> Core<T, S> {
     /// memory back when the store has drained.
     fn pop_locked(&self, st: &mut MutexGuard<'_, State<S>>) -> Option<(T, bool)> {
         let item = st.items.pop()?;
+        self.publish_len(st);
         if st.items.len() == 0 && st.items.allocated() > self.keep {
             st.items.shrink_to(self.keep);
         }
@@ -269,7 +285,7 @@ impl<T, S: Store<T>> Core<T, S> {
             }
             if !yielded {
                 yielded = true;
-                st = self.yield_a_little(st, |s| s.shut_down || s.items.len() > 0);
+                st = self.yield_a_little(st, |len| len > 0);
                 continue;
             }
             st.getters += 1;
@@ -304,13 +320,13 @@ impl<T, S: Store<T>> Core<T, S> {
     // ---------------------------------------------------------------------------------------
 
     pub(crate) fn len(&self) -> usize {
-        self.lock().items.len()
+        self.len_hint.load(Ordering::Acquire)
     }
 
     pub(crate) fn is_full(&self) -> bool {
         match self.capacity {
             None => false,
-            Some(cap) => self.lock().items.len() >= cap,
+            Some(cap) => self.len() >= cap,
         }
     }
 
@@ -371,6 +387,7 @@ impl<T, S: Store<T>> Core<T, S> {
     pub(crate) fn shutdown(&self) {
         let mut st = self.lock();
         st.shut_down = true;
+        self.shut_hint.store(true, Ordering::Release);
         drop(st);
         // Every shutdown wakes every parked getter and putter (P-32); they re-check and leave.
         self.not_empty.notify_all();
@@ -380,9 +397,11 @@ impl<T, S: Store<T>> Core<T, S> {
     pub(crate) fn shutdown_immediate(&self) {
         let mut st = self.lock();
         st.shut_down = true;
+        self.shut_hint.store(true, Ordering::Release);
         // Drop the items after unlocking: their Drop is user code.
         let drained = mem::take(&mut st.items);
         let count = drained.len();
+        self.publish_len(&st);
         st.unfinished = st.unfinished.saturating_sub(count);
         drop(st);
         self.not_empty.notify_all();
@@ -392,7 +411,7 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     pub(crate) fn is_shut_down(&self) -> bool {
-        self.lock().shut_down
+        self.shut_hint.load(Ordering::Acquire)
     }
 }
 
@@ -400,5 +419,43 @@ fn relock<G>(result: Result<G, std::sync::PoisonError<G>>) -> G {
     match result {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::super::lifo::Lifo;
+    use super::*;
+
+    // Memory: a drained unbounded queue gives back what a burst made it allocate, keeping at most
+    // `keep` slots; a bounded queue never allocates beyond its capacity's storage.
+    #[test]
+    fn a_drained_queue_gives_memory_back() {
+        let core: Core<u64, Lifo<u64>> = Core::new(None);
+        for i in 0..100_000 {
+            core.put(i).unwrap();
+        }
+        assert!(lock(&core.state).items.allocated() >= 100_000);
+        while core.try_get().is_ok() {}
+        let allocated = lock(&core.state).items.allocated();
+        assert!(allocated <= core.keep, "{allocated} slots kept");
+        assert!(core.keep * mem::size_of::<u64>() <= SPARE_BYTES);
+
+        let bounded: Core<u64, Lifo<u64>> = Core::new(Some(64));
+        for round in 0..100 {
+            for i in 0..64 {
+                bounded.try_put(round * 64 + i).unwrap();
+            }
+            assert!(bounded.try_put(0).is_err());
+            while bounded.try_get().is_ok() {}
+        }
+        assert!(lock(&bounded.state).items.allocated() <= 128);
+    }
+
+    // An idle queue owns no item storage.
+    #[test]
+    fn an_idle_queue_allocates_nothing() {
+        let core: Core<u64, Lifo<u64>> = Core::new(Some(1024));
+        assert_eq!(lock(&core.state).items.allocated(), 0);
     }
 }

@@ -67,4 +67,4 @@ impl<T> Store<T> for Fifo<T> {
     }
 }
 
-queue_api!(Queue, [T], "111", "333", "222");
+queue_api!(Queue, Core<T, Fifo<T>>, [T], "111", "333", "222");

@@ -50,4 +50,4 @@ impl<T> Store<T> for Lifo<T> {
     }
 }
 
-queue_api!(LifoQueue, [T], "222", "333", "111");
+queue_api!(LifoQueue, Core<T, Lifo<T>>, [T], "222", "333", "111");

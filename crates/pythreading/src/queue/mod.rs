@@ -15,7 +15,17 @@
 //! | `queue.Full`, `queue.Empty`, `queue.ShutDown`, `ValueError` | typed errors per operation: see [`error`](self#errors) below |
 //!
 //! Queues are plain values: share one between threads with [`Arc`](std::sync::Arc), as with
-//! std's `Mutex`. An idle queue costs no thread and a few words of memory.
+//! std's `Mutex`. An idle queue costs no thread and no heap memory (the value itself is about
+//! 128 bytes); a drained queue gives back what a burst made it allocate beyond 16 KiB of spare
+//! slots, and a bounded queue never allocates room for twice its capacity.
+//!
+//! Constructors say what they mean: [`Queue::bounded`]`(n)` holds at most `n` items and
+//! [`Queue::unbounded`]`()` has no limit. There is no magic 0: `bounded(0)` is a queue that can
+//! hold nothing (always full; `put` waits for a shutdown), not Python's "`maxsize=0` means
+//! infinite". Code that receives a Python `maxsize` can use [`Queue::from_maxsize`].
+//!
+//! [`PriorityQueue`] pops the **smallest** item first, like Python's `heapq` and the opposite of
+//! [`BinaryHeap`](std::collections::BinaryHeap); equal items come out first in, first out.
 //!
 //! # A producer and a consumer
 //!

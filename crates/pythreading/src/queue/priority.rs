@@ -100,4 +100,4 @@ impl<T: Ord> Store<T> for Priority<T> {
     }
 }
 
-queue_api!(PriorityQueue, [T: Ord], "111", "222", "333");
+queue_api!(PriorityQueue, Core<T, Priority<T>>, [T: Ord], "111", "222", "333");

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use super::iter::{Source, TryIter};
 use crate::deadline::Deadline;
-use crate::sync::{Condvar, Mutex, MutexGuard, lock, thread};
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::{Condvar, Mutex, lock, thread};
 
 /// An unbounded first-in, first-out queue with nothing but `put` and `get`:
 /// Python's `queue.SimpleQueue`.
@@ -36,18 +37,30 @@ use crate::sync::{Condvar, Mutex, MutexGuard, lock, thread};
 /// assert_eq!(q.try_get(), None);
 /// ```
 pub struct SimpleQueue<T> {
-    state: Mutex<State<T>>,
+    // Two locks, so that producers and consumers do not contend with each other (the two-lock
+    // queue of Michael & Scott, with whole buffers instead of nodes): producers append to
+    // `tail`; consumers take from `head`, and when it runs dry they swap the whole tail buffer in
+    // at once. Everything in `head` is older than everything in `tail`, so the order is FIFO.
+    // Lock order: `head`, then `tail`.
+    /// Consumers take from here.
+    head: Mutex<VecDeque<T>>,
+    /// Producers append here; parked getters register here, where puts can see them.
+    tail: Mutex<Tail<T>>,
+    /// Paired with `tail`.
     not_empty: Condvar,
+    /// Items in both buffers. Raised under the `tail` lock, lowered after a pop: never below
+    /// the true count by more than the pops in flight, and never negative.
+    len: AtomicUsize,
 }
 
-struct State<T> {
+struct Tail<T> {
     items: VecDeque<T>,
     getters: usize,
 }
 
 /// See `core.rs`: the same yield-then-park policy.
-const YIELDS_BEFORE_PARKING: u32 = if cfg!(loom) { 1 } else { 3 };
-/// Bytes of spare storage a drained queue may keep.
+const YIELDS_BEFORE_PARKING: u32 = if cfg!(loom) { 1 } else { 16 };
+/// Bytes of spare storage a drained buffer may keep.
 const SPARE_BYTES: usize = 16 * 1024;
 
 impl<T> SimpleQueue<T> {
@@ -63,11 +76,13 @@ impl<T> SimpleQueue<T> {
     /// ```
     pub fn new() -> Self {
         SimpleQueue {
-            state: Mutex::new(State {
+            head: Mutex::new(VecDeque::new()),
+            tail: Mutex::new(Tail {
                 items: VecDeque::new(),
                 getters: 0,
             }),
             not_empty: Condvar::new(),
+            len: AtomicUsize::new(0),
         }
     }
 
@@ -84,10 +99,11 @@ impl<T> SimpleQueue<T> {
     /// ```
     #[doc(alias = "put_nowait")]
     pub fn put(&self, item: T) {
-        let mut st = lock(&self.state);
-        st.items.push_back(item);
-        let wake = st.getters > 0;
-        drop(st);
+        let mut tail = lock(&self.tail);
+        tail.items.push_back(item);
+        self.len.fetch_add(1, Ordering::Release);
+        let wake = tail.getters > 0;
+        drop(tail);
         if wake {
             self.not_empty.notify_one();
         }
@@ -127,8 +143,10 @@ impl<T> SimpleQueue<T> {
     /// ```
     #[doc(alias = "get_nowait")]
     pub fn try_get(&self) -> Option<T> {
-        let mut st = lock(&self.state);
-        self.pop(&mut st)
+        if self.len.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        self.pop(&mut lock(&self.head))
     }
 
     /// Removes and returns the oldest item, waiting at most `timeout`; `None` (Python's
@@ -164,7 +182,7 @@ impl<T> SimpleQueue<T> {
     /// ```
     #[doc(alias = "qsize")]
     pub fn len(&self) -> usize {
-        lock(&self.state).items.len()
+        self.len.load(Ordering::Acquire)
     }
 
     /// Whether the queue holds nothing now.
@@ -201,35 +219,54 @@ impl<T> SimpleQueue<T> {
         TryIter::new(self)
     }
 
-    fn pop(&self, st: &mut MutexGuard<'_, State<T>>) -> Option<T> {
-        let item = st.items.pop_front()?;
-        if st.items.is_empty() {
-            let keep = (SPARE_BYTES / std::mem::size_of::<T>().max(1)).max(16);
-            if st.items.capacity() > keep {
-                st.items.shrink_to(keep);
+    /// Takes the oldest item; `head` is the locked head buffer. Refills it from the tail when
+    /// it is empty.
+    fn pop(&self, head: &mut VecDeque<T>) -> Option<T> {
+        let item = match head.pop_front() {
+            Some(item) => item,
+            None => {
+                // Give back what a past burst left allocated before this buffer becomes the
+                // producers' next one.
+                let keep = (SPARE_BYTES / std::mem::size_of::<T>().max(1)).max(16);
+                if head.capacity() > keep {
+                    head.shrink_to(keep);
+                }
+                let mut tail = lock(&self.tail);
+                if tail.items.is_empty() {
+                    return None;
+                }
+                std::mem::swap(head, &mut tail.items);
+                drop(tail);
+                head.pop_front()?
             }
-        }
+        };
+        self.len.fetch_sub(1, Ordering::Release);
         Some(item)
     }
 
     fn get_until(&self, deadline: Option<Deadline>) -> Option<T> {
-        let mut st = lock(&self.state);
-        if let Some(item) = self.pop(&mut st) {
+        if let Some(item) = self.pop(&mut lock(&self.head)) {
             return Some(item);
         }
         // Give a running producer a short chance before paying for a park and a wake-up.
-        drop(st);
+        // `len` is only a hint here: the buffers are re-checked under their locks before parking.
         for _ in 0..YIELDS_BEFORE_PARKING {
             thread::yield_now();
-            let mut st = lock(&self.state);
-            if let Some(item) = self.pop(&mut st) {
-                return Some(item);
+            if self.len.load(Ordering::Acquire) > 0 {
+                break;
             }
         }
-        st = lock(&self.state);
         loop {
-            if let Some(item) = self.pop(&mut st) {
+            let mut head = lock(&self.head);
+            if let Some(item) = self.pop(&mut head) {
                 return Some(item);
+            }
+            // Both buffers were empty. Park on the tail, where a put will see us; release the
+            // head first so other getters (and their deadlines) are not held up meanwhile.
+            let mut tail = lock(&self.tail);
+            drop(head);
+            if !tail.items.is_empty() {
+                continue;
             }
             let left = match deadline {
                 None => None,
@@ -238,18 +275,18 @@ impl<T> SimpleQueue<T> {
                     left => left,
                 },
             };
-            st.getters += 1;
-            st = match left {
-                None => match self.not_empty.wait(st) {
+            tail.getters += 1;
+            tail = match left {
+                None => match self.not_empty.wait(tail) {
                     Ok(g) => g,
                     Err(p) => p.into_inner(),
                 },
-                Some(left) => match self.not_empty.wait_timeout(st, left) {
+                Some(left) => match self.not_empty.wait_timeout(tail, left) {
                     Ok((g, _)) => g,
                     Err(p) => p.into_inner().0,
                 },
             };
-            st.getters -= 1;
+            tail.getters -= 1;
         }
     }
 }
