@@ -303,3 +303,23 @@ fn waiting_with_a_foreign_guard_panics() {
     let mut g = b.lock();
     a.wait_timeout(&mut g, Duration::ZERO);
 }
+
+// A-04 and the timeout convention: Duration::MAX waits forever without panicking and returns
+// promptly once notified.
+#[test]
+fn duration_max_waits_until_notified() {
+    let cond = Arc::new(Condition::new());
+    let c = Arc::clone(&cond);
+    let h = thread::spawn(move || {
+        let mut g = c.lock();
+        let start = Instant::now();
+        (c.wait_timeout(&mut g, Duration::MAX), start.elapsed())
+    });
+    wait_for(|| cond.n_waiting() == 1);
+    cond.notify_one();
+    let (notified, elapsed) = h.join().unwrap();
+    assert!(notified);
+    assert!(elapsed < Duration::from_secs(10));
+    let mut g = cond.lock();
+    assert!(cond.wait_for_timeout(&mut g, Duration::MAX, || true));
+}

@@ -48,9 +48,10 @@ fn acquire_release_and_destroy_while_held() {
     assert!(lock.locked());
     lock.release().unwrap();
     assert!(!lock.locked());
-    let held = Lock::new();
-    held.acquire();
-    drop(held); // dropping a held lock is fine
+    {
+        let held = Lock::new();
+        held.acquire();
+    } // dropping a held lock is fine
 }
 
 // C-03
@@ -256,4 +257,22 @@ fn guard_variants() {
     assert!(std::ptr::eq(g.lock_ref(), &lock));
     drop(g);
     assert!(lock.lock_timeout(Duration::from_millis(5)).is_some());
+}
+
+// Module-level locks, as in the seeds (`lock = threading.Lock()` at the top of a module).
+#[test]
+#[cfg(not(loom))] // loom's types are not `const`
+fn primitives_can_be_statics() {
+    use pythreading::threading::{BoundedSemaphore, Event, RLock, Semaphore};
+    static LOCK: Lock = Lock::new();
+    static RLOCK: RLock = RLock::new();
+    static EVENT: Event = Event::new();
+    static SEM: Semaphore = Semaphore::new(1);
+    static BSEM: BoundedSemaphore = BoundedSemaphore::new(1);
+    let _a = LOCK.lock();
+    let _b = RLOCK.lock();
+    EVENT.set();
+    assert!(SEM.try_acquire());
+    assert!(BSEM.try_acquire());
+    assert!(LOCK.locked() && RLOCK.locked() && EVENT.is_set());
 }

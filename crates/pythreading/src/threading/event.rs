@@ -7,6 +7,12 @@ use crate::deadline::Deadline;
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::{Condvar, Mutex, lock};
 
+#[derive(Debug, Default)]
+struct State {
+    generation: u64,
+    waiting: usize,
+}
+
 /// A flag threads can wait for: Python's `threading.Event`.
 ///
 /// It starts unset; [`set`](Event::set) wakes every waiter, [`clear`](Event::clear) resets it.
@@ -29,13 +35,13 @@ use crate::sync::{Condvar, Mutex, lock};
 pub struct Event {
     /// The flag, readable without the lock; written under it.
     flag: AtomicBool,
-    /// How many times the flag went from unset to set.
-    generation: Mutex<u64>,
+    /// The generation (how many times the flag went from unset to set) and how many wait.
+    state: Mutex<State>,
     changed: Condvar,
 }
 
 impl Event {
-    /// A new, unset event.
+    /// A new, unset event (`const`: it can be a `static`).
     ///
     /// # Examples
     ///
@@ -43,10 +49,27 @@ impl Event {
     /// # use pythreading::threading::Event;
     /// assert!(!Event::new().is_set());
     /// ```
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        Event {
+            flag: AtomicBool::new(false),
+            state: Mutex::new(State {
+                generation: 0,
+                waiting: 0,
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// As the `const` constructor of normal builds (loom's types are not `const`).
+    #[cfg(loom)]
     pub fn new() -> Self {
         Event {
             flag: AtomicBool::new(false),
-            generation: Mutex::new(0),
+            state: Mutex::new(State {
+                generation: 0,
+                waiting: 0,
+            }),
             changed: Condvar::new(),
         }
     }
@@ -78,11 +101,17 @@ impl Event {
     /// assert!(ev.is_set());
     /// ```
     pub fn set(&self) {
-        let mut generation = lock(&self.generation);
+        let mut state = lock(&self.state);
         if !self.flag.load(Ordering::Relaxed) {
             self.flag.store(true, Ordering::Release);
-            *generation = generation.wrapping_add(1);
-            self.changed.notify_all();
+            state.generation = state.generation.wrapping_add(1);
+            let waiting = state.waiting;
+            // Notify after unlocking, so the woken threads do not wake into a held mutex. A
+            // waiter checks the generation under the mutex before it sleeps, so none is missed.
+            drop(state);
+            if waiting > 0 {
+                self.changed.notify_all();
+            }
         }
     }
 
@@ -98,7 +127,7 @@ impl Event {
     /// assert!(!ev.is_set());
     /// ```
     pub fn clear(&self) {
-        let _generation = lock(&self.generation);
+        let _state = lock(&self.state);
         self.flag.store(false, Ordering::Release);
     }
 
@@ -139,25 +168,42 @@ impl Event {
         if self.is_set() {
             return true;
         }
-        let mut generation = lock(&self.generation);
+        let mut state = lock(&self.state);
         if self.flag.load(Ordering::Relaxed) {
             return true;
         }
-        let start = *generation;
-        while *generation == start {
-            generation = match deadline.remaining() {
-                None => match self.changed.wait(generation) {
+        let start = state.generation;
+        state.waiting += 1;
+        let released = loop {
+            if state.generation != start {
+                break true;
+            }
+            state = match deadline.remaining() {
+                None => match self.changed.wait(state) {
                     Ok(g) => g,
                     Err(p) => p.into_inner(),
                 },
-                Some(Duration::ZERO) => return false,
-                Some(left) => match self.changed.wait_timeout(generation, left) {
+                Some(Duration::ZERO) => break false,
+                Some(left) => match self.changed.wait_timeout(state, left) {
                     Ok((g, _)) => g,
                     Err(p) => p.into_inner().0,
                 },
             };
-        }
-        true
+        };
+        state.waiting -= 1;
+        released
+    }
+
+    /// How many threads are blocked in `wait` now (introspection; Python has no such call).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Event;
+    /// assert_eq!(Event::new().n_waiting(), 0);
+    /// ```
+    pub fn n_waiting(&self) -> usize {
+        lock(&self.state).waiting
     }
 }
 

@@ -18,9 +18,7 @@ const CONTENDED: u8 = 2;
 // A short spin before parking: the machines this runs on are small and often oversubscribed,
 // so a long spin would only burn the time slice the holder needs. Models explore no spinning.
 #[cfg(not(loom))]
-const SPINS: u32 = 64;
-#[cfg(loom)]
-const SPINS: u32 = 0;
+const SPINS: u32 = 100;
 
 /// A primitive lock: Python's `threading.Lock` (and `_thread.allocate_lock()`).
 ///
@@ -53,24 +51,40 @@ const SPINS: u32 = 0;
 /// ```
 pub struct Lock {
     state: AtomicU8,
-    park: Mutex<()>,
+    /// How many threads are parked on `unparked`.
+    park: Mutex<usize>,
     unparked: Condvar,
 }
 
 impl Lock {
-    /// A new, unlocked lock.
+    /// A new, unlocked lock. It is `const`, so a lock can be a `static`, like a module-level
+    /// `lock = threading.Lock()` in Python.
     ///
     /// # Examples
     ///
     /// ```
     /// # use pythreading::threading::Lock;
-    /// assert!(!Lock::new().locked());
+    /// static LOCK: Lock = Lock::new();
+    ///
+    /// let _guard = LOCK.lock();
+    /// assert!(LOCK.locked());
     /// ```
     #[doc(alias = "allocate_lock")]
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        Lock {
+            state: AtomicU8::new(UNLOCKED),
+            park: Mutex::new(0),
+            unparked: Condvar::new(),
+        }
+    }
+
+    /// As the `const` constructor of normal builds (loom's types are not `const`).
+    #[cfg(loom)]
     pub fn new() -> Self {
         Lock {
             state: AtomicU8::new(UNLOCKED),
-            park: Mutex::new(()),
+            park: Mutex::new(0),
             unparked: Condvar::new(),
         }
     }
@@ -128,42 +142,56 @@ impl Lock {
             || (timeout > Duration::ZERO && self.acquire_slow(Deadline::after(timeout)))
     }
 
-    #[cold]
-    fn acquire_slow(&self, deadline: Deadline) -> bool {
+    /// Spins briefly while the lock is held by a running thread (not while threads are parked).
+    #[inline]
+    fn spin(&self) {
+        #[cfg(not(loom))]
         for _ in 0..SPINS {
             if self.state.load(Ordering::Relaxed) != LOCKED {
-                // Unlocked (grab it) or contended (others are parked: join them).
                 break;
             }
             std::hint::spin_loop();
         }
+    }
+
+    #[cold]
+    fn acquire_slow(&self, deadline: Deadline) -> bool {
+        self.spin();
         if self.try_acquire() {
             return true;
         }
         loop {
             // Mark the lock contended; if it was in fact free, it is now ours (in the contended
-            // state, which only costs a spare wake-up at release).
+            // state, which only costs the releaser a look at the parked count). Once a thread
+            // has been through here it only takes the lock this way, so a lock with parked
+            // threads is always marked contended and its release always wakes one.
             if self.state.swap(CONTENDED, Ordering::Acquire) == UNLOCKED {
                 return true;
             }
-            let mut parked = lock(&self.park);
-            // `release` sets the state and then takes `park` to notify, so checking under `park`
-            // cannot miss its wake-up.
-            while self.state.load(Ordering::Relaxed) == CONTENDED {
-                parked = match deadline.remaining() {
-                    None => match self.unparked.wait(parked) {
-                        Ok(g) => g,
-                        Err(p) => p.into_inner(),
-                    },
-                    Some(Duration::ZERO) => return false,
-                    Some(left) => match self.unparked.wait_timeout(parked, left) {
-                        Ok((g, _)) => g,
-                        Err(p) => p.into_inner().0,
-                    },
-                };
+            let left = deadline.remaining();
+            if left == Some(Duration::ZERO) {
+                return false;
             }
-            // Once parked, a thread only ever takes the lock through the swap above, leaving it
-            // contended: a plain `try_acquire` here could leave other parked threads unwoken.
+            {
+                let mut parked = lock(&self.park);
+                // `release` sets the state before it takes `park` to look for parked threads,
+                // so checking under `park` cannot miss its wake-up.
+                if self.state.load(Ordering::Relaxed) == CONTENDED {
+                    *parked += 1;
+                    parked = match left {
+                        None => match self.unparked.wait(parked) {
+                            Ok(g) => g,
+                            Err(p) => p.into_inner(),
+                        },
+                        Some(left) => match self.unparked.wait_timeout(parked, left) {
+                            Ok((g, _)) => g,
+                            Err(p) => p.into_inner().0,
+                        },
+                    };
+                    *parked -= 1;
+                }
+            }
+            self.spin();
         }
     }
 
@@ -197,8 +225,11 @@ impl Lock {
 
     #[cold]
     fn wake_one(&self) {
-        let _parked = lock(&self.park);
-        self.unparked.notify_one();
+        // Notify after unlocking `park`, so the woken thread does not wake into a held mutex.
+        let parked = *lock(&self.park);
+        if parked > 0 {
+            self.unparked.notify_one();
+        }
     }
 
     /// Whether the lock is held, by anyone: Python's `locked()`.

@@ -64,7 +64,7 @@ impl SavedRLock {
 }
 
 impl RLock {
-    /// A new, unlocked reentrant lock.
+    /// A new, unlocked reentrant lock (`const`: it can be a `static`).
     ///
     /// # Examples
     ///
@@ -72,6 +72,17 @@ impl RLock {
     /// # use pythreading::threading::RLock;
     /// assert!(!RLock::new().locked());
     /// ```
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        RLock {
+            lock: Lock::new(),
+            owner: AtomicU64::new(0),
+            count: AtomicUsize::new(0),
+        }
+    }
+
+    /// As the `const` constructor of normal builds (loom's types are not `const`).
+    #[cfg(loom)]
     pub fn new() -> Self {
         RLock {
             lock: Lock::new(),

@@ -25,11 +25,22 @@ struct State {
 }
 
 impl Core {
+    #[cfg(not(loom))]
+    const fn new(value: usize) -> Self {
+        Core {
+            state: Mutex::new(State {
+                value,
+                waiters: WaitList::new(),
+            }),
+        }
+    }
+
+    #[cfg(loom)]
     fn new(value: usize) -> Self {
         Core {
             state: Mutex::new(State {
                 value,
-                waiters: WaitList::default(),
+                waiters: WaitList::new(),
             }),
         }
     }
@@ -124,6 +135,15 @@ impl Semaphore {
     /// # use pythreading::threading::Semaphore;
     /// assert_eq!(Semaphore::new(3).value(), 3);
     /// ```
+    #[cfg(not(loom))]
+    pub const fn new(value: usize) -> Self {
+        Semaphore {
+            core: Core::new(value),
+        }
+    }
+
+    /// As the `const` constructor of normal builds (loom's types are not `const`).
+    #[cfg(loom)]
     pub fn new(value: usize) -> Self {
         Semaphore {
             core: Core::new(value),
@@ -341,6 +361,16 @@ impl BoundedSemaphore {
     /// # use pythreading::threading::BoundedSemaphore;
     /// assert_eq!(BoundedSemaphore::new(3).initial_value(), 3);
     /// ```
+    #[cfg(not(loom))]
+    pub const fn new(value: usize) -> Self {
+        BoundedSemaphore {
+            core: Core::new(value),
+            initial: value,
+        }
+    }
+
+    /// As the `const` constructor of normal builds (loom's types are not `const`).
+    #[cfg(loom)]
     pub fn new(value: usize) -> Self {
         BoundedSemaphore {
             core: Core::new(value),

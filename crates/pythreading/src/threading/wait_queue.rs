@@ -28,8 +28,9 @@ impl Slot {
 
     /// Marks the slot signalled and wakes its waiter.
     pub(crate) fn signal(&self) {
-        let mut signalled = lock(&self.signalled);
-        *signalled = true;
+        *lock(&self.signalled) = true;
+        // Notify after unlocking: the waiter checks the flag under the mutex before sleeping,
+        // so the wake-up cannot be missed, and it does not wake into a held mutex.
         self.cv.notify_one();
     }
 
@@ -62,6 +63,13 @@ pub(crate) struct WaitList {
 }
 
 impl WaitList {
+    /// An empty list.
+    pub(crate) const fn new() -> Self {
+        WaitList {
+            queue: VecDeque::new(),
+        }
+    }
+
     /// Appends a new waiter and returns its slot.
     pub(crate) fn push(&mut self) -> Arc<Slot> {
         let slot = Slot::new();
