@@ -29,12 +29,10 @@ pub(crate) struct SharedQueue {
 impl SharedQueue {
     /// `queue.Queue(maxsize)`: zero or negative means unbounded.
     pub(crate) fn new(maxsize: i64) -> Self {
-        let queue = if maxsize > 0 {
-            Queue::bounded(maxsize as usize)
-        } else {
-            Queue::unbounded()
-        };
-        SharedQueue { queue, maxsize }
+        SharedQueue {
+            queue: Queue::from_maxsize(maxsize),
+            maxsize,
+        }
     }
 
     /// The `Queue(maxsize=0)` constructor's arguments.
