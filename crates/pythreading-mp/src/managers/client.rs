@@ -236,35 +236,43 @@ impl Manager {
         kwargs: Vec<(Value, Value)>,
     ) -> Result<Reply, ManagerError> {
         let key: ConnKey = (self.endpoint.address, self.endpoint.authkey.clone());
-        CONNECTIONS.with(|cell| {
-            let mut map = cell.borrow_mut();
-            if !map.contains_key(&key) {
-                let mut conn = open(&self.endpoint)?;
-                let name = std::thread::current()
-                    .name()
-                    .map_or_else(|| "MainProcess".to_owned(), |n| format!("MainProcess|{n}"));
-                request(
-                    &mut conn,
-                    None,
-                    "accept_connection",
-                    vec![Value::from(name)],
-                    Vec::new(),
-                )?;
-                map.insert(key.clone(), conn);
-            }
-            let Some(conn) = map.get_mut(&key) else {
-                return Err(ManagerError::Protocol("lost the connection".into()));
-            };
-            let result = request(conn, Some(ident), method, args, kwargs);
-            if matches!(
-                result,
-                Err(ManagerError::Io(_) | ManagerError::Frame(_) | ManagerError::Pickle(_))
-            ) {
-                // The stream is no longer in a known state: drop it; the next call reconnects.
-                map.remove(&key);
-            }
-            result
-        })
+        let unavailable =
+            || ManagerError::Protocol("this thread's connection table is unavailable".into());
+        CONNECTIONS
+            .try_with(|cell| {
+                // Not re-entrant: a call made while this thread is already in a call (from a
+                // destructor, say) gets an error instead of a panic.
+                let Ok(mut map) = cell.try_borrow_mut() else {
+                    return Err(unavailable());
+                };
+                if !map.contains_key(&key) {
+                    let mut conn = open(&self.endpoint)?;
+                    let name = std::thread::current()
+                        .name()
+                        .map_or_else(|| "MainProcess".to_owned(), |n| format!("MainProcess|{n}"));
+                    request(
+                        &mut conn,
+                        None,
+                        "accept_connection",
+                        vec![Value::from(name)],
+                        Vec::new(),
+                    )?;
+                    map.insert(key.clone(), conn);
+                }
+                let Some(conn) = map.get_mut(&key) else {
+                    return Err(ManagerError::Protocol("lost the connection".into()));
+                };
+                let result = request(conn, Some(ident), method, args, kwargs);
+                if matches!(
+                    result,
+                    Err(ManagerError::Io(_) | ManagerError::Frame(_) | ManagerError::Pickle(_))
+                ) {
+                    // The stream is no longer in a known state: drop it; the next call reconnects.
+                    map.remove(&key);
+                }
+                result
+            })
+            .unwrap_or_else(|_| Err(unavailable()))
     }
 
     /// A method call that must return a value.
