@@ -38,6 +38,12 @@ fn cpython_311_sync_manager_client() {
 }
 
 #[test]
+fn cpython_312_sync_manager_client() {
+    sync_client("3.12");
+}
+
+// Also `Queue.shutdown()` (3.13): `queue.ShutDown` reaches Python.
+#[test]
 fn cpython_313_sync_manager_client() {
     sync_client("3.13");
 }

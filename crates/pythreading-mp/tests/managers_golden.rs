@@ -100,3 +100,26 @@ fn captured_get_on_an_empty_queue_gets_queue_empty_byte_for_byte() {
         .expect("a captured _queue.Empty reply");
     assert_eq!(&reply, empty_reply);
 }
+
+// `shutdown` is answered by two identical ('#RETURN', None) frames, as CPython does (spec §4).
+#[test]
+fn shutdown_sends_two_return_frames() {
+    let server = ServerBuilder::new("hello world")
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let mut c = Connection::new(TcpStream::connect(server.address()).unwrap());
+    c.client_handshake(b"hello world").unwrap();
+    c.send_bytes(&pickle::dumps(&Value::tuple([
+        Value::None,
+        Value::from("shutdown"),
+        Value::tuple([]),
+        Value::dict([]),
+    ])))
+    .unwrap();
+    let ret = b"\x80\x04\x95\x0e\0\0\0\0\0\0\0\x8c\x07#RETURN\x94N\x86\x94.";
+    assert_eq!(c.recv_bytes().unwrap(), ret);
+    assert_eq!(c.recv_bytes().unwrap(), ret);
+    server.join().unwrap();
+}

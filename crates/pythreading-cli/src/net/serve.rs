@@ -16,16 +16,30 @@ pub(crate) struct ServeArgs {
     /// A named queue to serve (repeatable), e.g. `get_task_queue`.
     #[arg(long = "queue", value_name = "TYPEID")]
     queues: Vec<String>,
-    /// The most clients served at once.
+    /// The most clients served at once; more are closed on accept.
     #[arg(long, default_value_t = 512)]
     max_connections: usize,
+    /// The largest request accepted after authentication, in bytes.
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    max_frame: usize,
+    /// Seconds a client may take to authenticate and send its first request.
+    #[arg(long, default_value_t = 10.0)]
+    handshake_timeout: f64,
 }
 
 pub(crate) fn serve(args: ServeArgs) -> Result<(), String> {
     let authkey = args.endpoint.authkey()?;
     let mut builder = ServerBuilder::new(authkey)
         .sync_manager()
-        .config(ServerConfig::default().with_max_connections(args.max_connections))
+        .config(
+            ServerConfig::default()
+                .with_max_connections(args.max_connections)
+                .with_max_frame(args.max_frame)
+                .with_handshake_timeout(
+                    Duration::try_from_secs_f64(args.handshake_timeout)
+                        .map_err(|e| format!("bad --handshake-timeout: {e}"))?,
+                ),
+        )
         .on_connection(|e| eprintln!("serve: {e}"));
     for q in &args.queues {
         builder = builder.queue(q);

@@ -17,6 +17,23 @@
 //! | `RemoteError` | [`ManagerError::Remote`] |
 //! | `AuthenticationError` | [`ManagerError::as_authentication`] |
 //!
+//! # Compatibility
+//!
+//! * Wire: the handshake of 3.12+ (accepting 3.11's legacy MD5), protocol-4 pickles, CPython's
+//!   reply kinds (`#RETURN`, `#ERROR` with `_queue.Empty`, `#TRACEBACK`, `#PROXY` for
+//!   `iter(dict)`, `#UNSERIALIZABLE`), two `#RETURN` frames for `shutdown`. Tested against CPython
+//!   3.11, 3.12 and 3.13 in both roles.
+//! * Refcounts: `create` +1, `incref` +1, `decref` −1, dropped at 0. Our proxies take one
+//!   reference at `create` and drop it on `Drop`; method calls share one persistent connection
+//!   per thread and server, closed with the last proxy.
+//! * Limits ([`ServerConfig`]): a frame cap after authentication, a connection cap, a handshake
+//!   timeout; handshake frames are capped at 256 bytes; pickles are read with depth and size
+//!   limits and never execute anything (unknown globals stay inert values).
+//! * Not served: SyncManager's `Value`, `Array`, `Namespace`, `Semaphore`, `Condition`,
+//!   `Barrier` and `Pool`; `list.sort(key=…)`. A proxy passed as an argument (a pickled
+//!   `RebuildProxy`) is stored as an inert value, not re-linked to the object it names. Iterating
+//!   a shared dict walks a snapshot of its keys (no "changed size during iteration" error).
+//!
 //! # Examples
 //!
 //! ```

@@ -6,6 +6,7 @@ Uses Queue, JoinableQueue, Event, Lock, RLock, dict and list (iteration included
 """
 import os
 import queue
+import sys
 import threading
 from multiprocessing.managers import SyncManager
 
@@ -34,6 +35,15 @@ def main():
     except queue.Empty:
         pass
     assert q.empty()
+    if sys.version_info >= (3, 13):
+        q.put('last')
+        q.shutdown()
+        assert q.get() == 'last'
+        try:
+            q.get()
+            raise AssertionError('expected queue.ShutDown')
+        except queue.ShutDown:
+            pass
 
     jq = m.JoinableQueue()
     jq.put([1, 2.5, None, (3, 'x'), {'k': b'v'}])
