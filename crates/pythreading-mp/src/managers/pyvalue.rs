@@ -429,6 +429,38 @@ mod tests {
     }
 
     #[test]
+    fn slices_select_what_python_selects() {
+        let cases: [([Option<i64>; 3], &[usize]); 8] = [
+            ([None, None, None], &[0, 1, 2, 3, 4]),
+            ([Some(1), Some(3), None], &[1, 2]),
+            ([None, None, Some(-1)], &[4, 3, 2, 1, 0]),
+            ([Some(-2), None, None], &[3, 4]),
+            ([None, None, Some(2)], &[0, 2, 4]),
+            ([Some(4), Some(0), Some(-2)], &[4, 2]),
+            ([Some(10), Some(20), None], &[]),
+            ([Some(-10), Some(2), None], &[0, 1]),
+        ];
+        for (s, want) in cases {
+            assert_eq!(slice_positions(s, 5).unwrap(), want, "{s:?}");
+        }
+        assert!(slice_positions([None, None, Some(0)], 5).is_err());
+    }
+
+    #[test]
+    fn python_equality_and_ordering() {
+        assert!(py_eq(&Value::Int(1), &Value::Float(1.0)));
+        assert!(py_eq(&Value::Bool(true), &Value::Int(1)));
+        assert!(!py_eq(&Value::Int(1), &Value::from("1")));
+        assert_eq!(
+            py_cmp(&Value::from("a"), &Value::from("b")),
+            Some(std::cmp::Ordering::Less)
+        );
+        assert_eq!(py_cmp(&Value::from("a"), &Value::Int(1)), None);
+        assert!(check_hashable(&Value::list([])).is_err());
+        assert!(check_hashable(&Value::tuple([Value::Int(1)])).is_ok());
+    }
+
+    #[test]
     fn tokens_round_trip() {
         let t = token("Iterator", address("127.0.0.1", 5000), "7f00");
         let (typeid, _, id) = as_token(&t).unwrap();
