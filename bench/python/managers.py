@@ -10,12 +10,18 @@ Prints JSON rows for cases roundtrip_<c>c and cpython_client_<c>c (impl "cpython
 With --address: the same clients against an already running server (the Rust one), rows for case
 cpython_client_<c>c with impl "pythreading". ops/s = 2*N*clients / wall time (barrier to last end).
 """
-import json
-import multiprocessing as mp
-import queue
+import os
 import sys
-import time
-from multiprocessing.managers import BaseManager
+
+# bench/python/queue.py (another group's script) would shadow the standard library's `queue`.
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or '.') != _here]
+
+import json  # noqa: E402
+import multiprocessing as mp  # noqa: E402
+import queue  # noqa: E402
+import time  # noqa: E402
+from multiprocessing.managers import BaseManager  # noqa: E402
 
 AUTHKEY = b'bench'
 
