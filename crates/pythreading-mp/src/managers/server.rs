@@ -329,7 +329,13 @@ impl Server {
         while !shared.is_stopped() {
             let (stream, peer) = match self.listener.accept() {
                 Ok(pair) => pair,
-                Err(e) if is_transient(&e) => continue,
+                Err(e) if is_transient(&e) => {
+                    // Out of file descriptors: back off instead of spinning until some close.
+                    if e.raw_os_error().is_some_and(|c| c == 23 || c == 24) {
+                        thread::sleep(std::time::Duration::from_millis(10));
+                    }
+                    continue;
+                }
                 Err(e) => {
                     shared.stop();
                     return Err(e);
