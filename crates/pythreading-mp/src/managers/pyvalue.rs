@@ -392,7 +392,10 @@ pub(crate) fn slice_positions(s: [Option<i64>; 3], len: usize) -> Result<Vec<usi
     let mut i = start;
     while (step > 0 && i < stop) || (step < 0 && i > stop) {
         out.push(i as usize);
-        i += step;
+        match i.checked_add(step) {
+            Some(next) => i = next,
+            None => break,
+        }
     }
     Ok(out)
 }
@@ -444,6 +447,15 @@ mod tests {
             assert_eq!(slice_positions(s, 5).unwrap(), want, "{s:?}");
         }
         assert!(slice_positions([None, None, Some(0)], 5).is_err());
+        // Extreme values never overflow.
+        assert_eq!(
+            slice_positions([Some(4), None, Some(i64::MAX)], 5).unwrap(),
+            [4]
+        );
+        assert_eq!(
+            slice_positions([Some(i64::MIN), Some(i64::MAX), Some(i64::MIN)], 5).unwrap(),
+            Vec::<usize>::new()
+        );
     }
 
     #[test]
