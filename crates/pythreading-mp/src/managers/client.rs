@@ -5,7 +5,6 @@
 //! (opened on first use with `accept_connection`), again as CPython does.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
@@ -26,6 +25,12 @@ pub(crate) struct Endpoint {
     pub(crate) authkey: Vec<u8>,
     /// Proxies alive for this endpoint, in every thread.
     live_proxies: AtomicUsize,
+}
+
+impl Endpoint {
+    fn is(&self, address: SocketAddr, authkey: &[u8]) -> bool {
+        self.address == address && self.authkey == authkey
+    }
 }
 
 /// A connection to a manager server (CPython's `BaseManager(address, authkey).connect()`).
@@ -120,11 +125,13 @@ fn decode_reply(v: Value) -> Result<Reply, ManagerError> {
     }
 }
 
-type ConnKey = (SocketAddr, Vec<u8>);
+/// One persistent connection: the server's address, the key it was opened with, the stream.
+type Persistent = (SocketAddr, Vec<u8>, Connection<TcpStream>);
 
 thread_local! {
     /// This thread's persistent connection to each server (CPython keeps one per thread too).
-    static CONNECTIONS: RefCell<HashMap<ConnKey, Connection<TcpStream>>> = RefCell::new(HashMap::new());
+    /// A thread talks to few servers: a short list beats hashing the key on every call.
+    static CONNECTIONS: RefCell<Vec<Persistent>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Manager {
@@ -218,16 +225,16 @@ impl Manager {
     /// (CPython does the same when its id set for the address empties).
     pub(crate) fn proxy_dropped(&self) {
         if self.endpoint.live_proxies.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let key: ConnKey = (self.endpoint.address, self.endpoint.authkey.clone());
             let _ = CONNECTIONS.try_with(|cell| {
-                if let Ok(mut map) = cell.try_borrow_mut() {
-                    map.remove(&key);
+                if let Ok(mut conns) = cell.try_borrow_mut() {
+                    conns.retain(|(a, k, _)| !self.endpoint.is(*a, k));
                 }
             });
         }
     }
 
-    /// A method call on this thread's persistent connection, reconnecting once if it broke.
+    /// A method call on this thread's persistent connection (opened on first use; a broken one
+    /// is dropped, and the next call opens a new one).
     pub(crate) fn call_method(
         &self,
         ident: &str,
@@ -235,40 +242,42 @@ impl Manager {
         args: Vec<Value>,
         kwargs: Vec<(Value, Value)>,
     ) -> Result<Reply, ManagerError> {
-        let key: ConnKey = (self.endpoint.address, self.endpoint.authkey.clone());
         let unavailable =
             || ManagerError::Protocol("this thread's connection table is unavailable".into());
         CONNECTIONS
             .try_with(|cell| {
                 // Not re-entrant: a call made while this thread is already in a call (from a
                 // destructor, say) gets an error instead of a panic.
-                let Ok(mut map) = cell.try_borrow_mut() else {
+                let Ok(mut conns) = cell.try_borrow_mut() else {
                     return Err(unavailable());
                 };
-                if !map.contains_key(&key) {
-                    let mut conn = open(&self.endpoint)?;
-                    let name = std::thread::current()
-                        .name()
-                        .map_or_else(|| "MainProcess".to_owned(), |n| format!("MainProcess|{n}"));
-                    request(
-                        &mut conn,
-                        None,
-                        "accept_connection",
-                        vec![Value::from(name)],
-                        Vec::new(),
-                    )?;
-                    map.insert(key.clone(), conn);
-                }
-                let Some(conn) = map.get_mut(&key) else {
-                    return Err(ManagerError::Protocol("lost the connection".into()));
+                let found = conns.iter().position(|(a, k, _)| self.endpoint.is(*a, k));
+                let index = match found {
+                    Some(i) => i,
+                    None => {
+                        let mut conn = open(&self.endpoint)?;
+                        let name = std::thread::current().name().map_or_else(
+                            || "MainProcess".to_owned(),
+                            |n| format!("MainProcess|{n}"),
+                        );
+                        request(
+                            &mut conn,
+                            None,
+                            "accept_connection",
+                            vec![Value::from(name)],
+                            Vec::new(),
+                        )?;
+                        conns.push((self.endpoint.address, self.endpoint.authkey.clone(), conn));
+                        conns.len() - 1
+                    }
                 };
-                let result = request(conn, Some(ident), method, args, kwargs);
+                let result = request(&mut conns[index].2, Some(ident), method, args, kwargs);
                 if matches!(
                     result,
                     Err(ManagerError::Io(_) | ManagerError::Frame(_) | ManagerError::Pickle(_))
                 ) {
                     // The stream is no longer in a known state: drop it; the next call reconnects.
-                    map.remove(&key);
+                    conns.swap_remove(index);
                 }
                 result
             })
