@@ -1,1 +1,76 @@
-//! The `managers` layer. (Being built: see the issue for this area.)
+//! The `managers` layer: a `multiprocessing.managers`-compatible server and client.
+//!
+//! The server ([`ServerBuilder`] → [`Server`]) serves named queues (the seeds' `get_task_queue`)
+//! and SyncManager's `Queue`, `JoinableQueue`, `Event`, `Lock`, `RLock`, `dict` and `list` to
+//! unmodified CPython 3.8+ clients and to our own [`Manager`] client, whose typed proxies
+//! ([`RemoteQueue`], [`RemoteDict`], ...) also work against CPython servers.
+//!
+//! | Python | Rust |
+//! |---|---|
+//! | `BaseManager(address, authkey).get_server().serve_forever()` | `ServerBuilder::new(key).queue(..).bind(addr)?.serve_forever()` |
+//! | `manager.start()` | `ServerBuilder::...bind(addr)?.spawn()` |
+//! | `BaseManager(address, authkey).connect()` | [`Manager::connect`] |
+//! | `m.get_task_queue()` | [`Manager::queue`] |
+//! | `m.Queue()`, `m.Event()`, `m.Lock()`, `m.RLock()`, `m.dict()`, `m.list()` | [`Manager::new_queue`], [`Manager::event`], [`Manager::lock`], [`Manager::rlock`], [`Manager::dict`], [`Manager::list`] |
+//! | `m.shutdown()` | [`Manager::shutdown`] |
+//! | `queue.Empty` / `queue.Full` | [`RemoteGetError::Empty`] / [`RemotePutError::Full`] |
+//! | `RemoteError` | [`ManagerError::Remote`] |
+//! | `AuthenticationError` | [`ManagerError::as_authentication`] |
+//!
+//! # Compatibility
+//!
+//! * Wire: the handshake of 3.12+ (accepting 3.11's legacy MD5), protocol-4 pickles, CPython's
+//!   reply kinds (`#RETURN`, `#ERROR` with `_queue.Empty`, `#TRACEBACK`, `#PROXY` for
+//!   `iter(dict)`, `#UNSERIALIZABLE`), two `#RETURN` frames for `shutdown`. Tested against CPython
+//!   3.11, 3.12 and 3.13 in both roles.
+//! * Refcounts: `create` +1, `incref` +1, `decref` −1, dropped at 0. Our proxies take one
+//!   reference at `create` and drop it on `Drop`; method calls share one persistent connection
+//!   per thread and server, closed with the last proxy.
+//! * Limits ([`ServerConfig`]): a frame cap after authentication, a connection cap, a handshake
+//!   timeout; handshake frames are capped at 256 bytes; pickles are read with depth and size
+//!   limits and never execute anything (unknown globals stay inert values).
+//! * Not served: SyncManager's `Value`, `Array`, `Namespace`, `Semaphore`, `Condition`,
+//!   `Barrier` and `Pool`; `list.sort(key=…)`. A proxy passed as an argument (a pickled
+//!   `RebuildProxy`) is stored as an inert value, not re-linked to the object it names. Iterating
+//!   a shared dict walks a snapshot of its keys (no "changed size during iteration" error).
+//!
+//! # Examples
+//!
+//! ```
+//! use pythreading_mp::managers::{Manager, ServerBuilder};
+//! use std::time::Duration;
+//!
+//! let server = ServerBuilder::new("hello world")
+//!     .queue("get_task_queue")
+//!     .queue("get_result_queue")
+//!     .bind("127.0.0.1:0")?
+//!     .spawn()?;
+//! let m = Manager::connect(server.address(), "hello world")?;
+//! let tasks = m.queue::<i64>("get_task_queue")?;
+//! let results = m.queue::<String>("get_result_queue")?;
+//! tasks.put(7).unwrap();
+//! let n = tasks.get_timeout(Duration::from_secs(1)).unwrap();
+//! results.put(format!("{n} * {n} = {}", n * n)).unwrap();
+//! assert_eq!(results.get().unwrap(), "7 * 7 = 49");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod client;
+mod codec;
+mod config;
+mod connection;
+mod error;
+mod message;
+mod objects;
+mod proxy;
+mod pyvalue;
+mod registry;
+mod server;
+mod table;
+
+pub use client::Manager;
+pub use codec::RemoteValue;
+pub use config::ServerConfig;
+pub use error::{ManagerError, RemoteException, RemoteGetError, RemotePutError};
+pub use proxy::{RemoteDict, RemoteEvent, RemoteList, RemoteLock, RemoteQueue, RemoteRLock};
+pub use server::{ConnectionEvent, RunningServer, Server, ServerBuilder, ShutdownHandle};

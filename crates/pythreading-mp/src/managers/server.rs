@@ -1,0 +1,572 @@
+//! The manager server: accept loop, per-connection threads, limits and shutdown.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+use std::net::{
+    IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs,
+};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+
+use super::ServerConfig;
+use super::connection;
+use super::registry::Registry;
+use super::table::Table;
+
+/// What happened to one incoming connection (for logging).
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::managers::ConnectionEvent;
+/// let e = ConnectionEvent::Authenticated { peer: "127.0.0.1:4000".parse().unwrap() };
+/// assert_eq!(e.to_string(), "127.0.0.1:4000 authenticated");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectionEvent {
+    /// The client knew the authkey.
+    Authenticated {
+        /// The client's address.
+        peer: SocketAddr,
+    },
+    /// The client was refused (wrong key, bad handshake, timeout, too many connections).
+    Refused {
+        /// The client's address.
+        peer: SocketAddr,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl fmt::Display for ConnectionEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectionEvent::Authenticated { peer } => write!(f, "{peer} authenticated"),
+            ConnectionEvent::Refused { peer, reason } => write!(f, "{peer} refused: {reason}"),
+        }
+    }
+}
+
+type Logger = Arc<dyn Fn(&ConnectionEvent) + Send + Sync>;
+
+/// State shared by the accept loop and every connection thread.
+pub(crate) struct Shared {
+    pub(crate) authkey: Vec<u8>,
+    pub(crate) config: ServerConfig,
+    pub(crate) registry: Registry,
+    pub(crate) table: Table,
+    pub(crate) address: SocketAddr,
+    stopped: AtomicBool,
+    active: AtomicUsize,
+    next_id: AtomicU64,
+    live: Mutex<HashMap<u64, TcpStream>>,
+    logger: Option<Logger>,
+}
+
+impl Shared {
+    pub(crate) fn log(&self, event: ConnectionEvent) {
+        if let Some(l) = &self.logger {
+            l(&event);
+        }
+    }
+
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
+    /// Stops the accept loop and closes every live connection (their clients see EOF, as
+    /// CPython's clients do when the server process exits).
+    pub(crate) fn stop(&self) {
+        if self.stopped.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        // Wake the accept loop with a connection of our own.
+        let _ = TcpStream::connect_timeout(
+            &wake_address(self.address),
+            std::time::Duration::from_secs(1),
+        );
+        let live = std::mem::take(&mut *self.live.lock().unwrap_or_else(|p| p.into_inner()));
+        for (_, s) in live {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+fn wake_address(addr: SocketAddr) -> SocketAddr {
+    let ip = match addr.ip() {
+        IpAddr::V4(v) if v.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v) if v.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, addr.port())
+}
+
+/// Builds a [`Server`]: the authkey, the typeids it serves, its limits.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::managers::ServerBuilder;
+/// let server = ServerBuilder::new("hello world")
+///     .queue("get_task_queue")
+///     .queue("get_result_queue")
+///     .bind("127.0.0.1:0")
+///     .unwrap();
+/// assert!(server.local_addr().port() > 0);
+/// ```
+pub struct ServerBuilder {
+    authkey: Vec<u8>,
+    config: ServerConfig,
+    registry: Registry,
+    logger: Option<Logger>,
+}
+
+impl fmt::Debug for ServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerBuilder")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerBuilder {
+    /// A server with this authkey and no typeids yet (`Iterator` is always known).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = pythreading_mp::managers::ServerBuilder::new(b"secret".to_vec());
+    /// # let _ = b;
+    /// ```
+    pub fn new(authkey: impl Into<Vec<u8>>) -> Self {
+        ServerBuilder {
+            authkey: authkey.into(),
+            config: ServerConfig::default(),
+            registry: Registry::new(),
+            logger: None,
+        }
+    }
+
+    /// Serves an unbounded `queue.Queue` under `typeid`: every `create` of it returns the same
+    /// queue (`QueueManager.register('get_task_queue', callable=lambda: task_queue)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = pythreading_mp::managers::ServerBuilder::new("k").queue("get_task_queue");
+    /// # let _ = b;
+    /// ```
+    #[doc(alias = "register")]
+    pub fn queue(mut self, typeid: &str) -> Self {
+        self.registry.add_named_queue(typeid, 0);
+        self
+    }
+
+    /// Serves SyncManager's `Queue`, `JoinableQueue`, `Event`, `Lock`, `RLock`, `dict` and
+    /// `list`, so a CPython `SyncManager(address, authkey).connect()` client can use them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = pythreading_mp::managers::ServerBuilder::new("k").sync_manager();
+    /// # let _ = b;
+    /// ```
+    #[doc(alias = "SyncManager")]
+    pub fn sync_manager(mut self) -> Self {
+        self.registry.add_sync_manager_types();
+        self
+    }
+
+    /// Sets the limits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading_mp::managers::{ServerBuilder, ServerConfig};
+    /// let b = ServerBuilder::new("k").config(ServerConfig::default().with_max_connections(4));
+    /// # let _ = b;
+    /// ```
+    pub fn config(mut self, config: ServerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Calls `logger` for every connection: authenticated or refused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = pythreading_mp::managers::ServerBuilder::new("k").on_connection(|e| eprintln!("{e}"));
+    /// # let _ = b;
+    /// ```
+    pub fn on_connection(
+        mut self,
+        logger: impl Fn(&ConnectionEvent) + Send + Sync + 'static,
+    ) -> Self {
+        self.logger = Some(Arc::new(logger));
+        self
+    }
+
+    /// Binds the listening socket.
+    ///
+    /// # Errors
+    ///
+    /// Any error binding the address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap();
+    /// assert!(s.local_addr().ip().is_loopback());
+    /// ```
+    pub fn bind(self, addr: impl ToSocketAddrs) -> io::Result<Server> {
+        let listener = TcpListener::bind(addr)?;
+        let address = listener.local_addr()?;
+        Ok(Server {
+            listener,
+            shared: Arc::new(Shared {
+                authkey: self.authkey,
+                config: self.config,
+                registry: self.registry,
+                table: Table::default(),
+                address,
+                stopped: AtomicBool::new(false),
+                active: AtomicUsize::new(0),
+                next_id: AtomicU64::new(0),
+                live: Mutex::new(HashMap::new()),
+                logger: self.logger,
+            }),
+        })
+    }
+}
+
+/// A bound manager server (CPython's `BaseManager.get_server()`).
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::managers::ServerBuilder;
+/// let running = ServerBuilder::new("k").queue("q").bind("127.0.0.1:0").unwrap().spawn().unwrap();
+/// running.shutdown();
+/// ```
+pub struct Server {
+    listener: TcpListener,
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("address", &self.shared.address)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Decrements the active count when a connection thread ends.
+struct ActiveGuard(Arc<Shared>, u64);
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        self.0
+            .live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.1);
+        self.0.active.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Server {
+    /// The bound address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap();
+    /// assert_ne!(s.local_addr().port(), 0);
+    /// ```
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.address
+    }
+
+    /// A handle that stops the server from any thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap();
+    /// let h = s.shutdown_handle();
+    /// h.shutdown();
+    /// s.serve_forever().unwrap(); // returns at once: already stopped
+    /// ```
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle(Arc::clone(&self.shared))
+    }
+
+    /// Serves until [`ShutdownHandle::shutdown`] or a client's `shutdown` request.
+    ///
+    /// The accept loop only accepts: each connection's handshake and requests run on a thread of
+    /// their own, so a silent client delays nobody. Connections over the limit are closed at once.
+    ///
+    /// # Errors
+    ///
+    /// A fatal error of the listening socket.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let s = pythreading_mp::managers::ServerBuilder::new("hello world")
+    ///     .queue("get_task_queue")
+    ///     .bind("127.0.0.1:5000")
+    ///     .unwrap();
+    /// s.serve_forever().unwrap();
+    /// ```
+    pub fn serve_forever(self) -> io::Result<()> {
+        let shared = self.shared;
+        while !shared.is_stopped() {
+            let (stream, peer) = match self.listener.accept() {
+                Ok(pair) => pair,
+                Err(e) if is_transient(&e) => {
+                    // Out of file descriptors: back off instead of spinning until some close.
+                    if e.raw_os_error().is_some_and(|c| c == 23 || c == 24) {
+                        thread::sleep(std::time::Duration::from_millis(10));
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    shared.stop();
+                    return Err(e);
+                }
+            };
+            if shared.is_stopped() {
+                break;
+            }
+            let max = shared.config.max_connections();
+            if shared.active.fetch_add(1, Ordering::AcqRel) >= max {
+                shared.active.fetch_sub(1, Ordering::AcqRel);
+                shared.log(ConnectionEvent::Refused {
+                    peer,
+                    reason: format!("too many connections (limit {max})"),
+                });
+                continue;
+            }
+            let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+            if let Ok(clone) = stream.try_clone() {
+                shared
+                    .live
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(id, clone);
+            }
+            let guard = ActiveGuard(Arc::clone(&shared), id);
+            let conn_shared = Arc::clone(&shared);
+            let spawned = thread::Builder::new()
+                .name("pythreading-manager-conn".into())
+                .spawn(move || {
+                    let _guard = guard;
+                    connection::handle(stream, peer, conn_shared);
+                });
+            // If the OS refuses a thread, the closure (and its guard and stream) is dropped:
+            // the connection closes and the count goes back down.
+            drop(spawned);
+        }
+        Ok(())
+    }
+
+    /// Runs [`serve_forever`](Server::serve_forever) on a background thread.
+    ///
+    /// # Errors
+    ///
+    /// If the thread cannot be spawned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap().spawn().unwrap();
+    /// assert!(r.address().port() > 0);
+    /// r.shutdown();
+    /// ```
+    pub fn spawn(self) -> io::Result<RunningServer> {
+        let handle = self.shutdown_handle();
+        let address = self.local_addr();
+        let join = thread::Builder::new()
+            .name("pythreading-manager".into())
+            .spawn(move || self.serve_forever())?;
+        Ok(RunningServer {
+            handle,
+            address,
+            join: Some(join),
+        })
+    }
+}
+
+fn is_transient(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+            | io::ErrorKind::WouldBlock
+    ) || e.raw_os_error().is_some_and(|c| c == 24 || c == 23) // EMFILE, ENFILE: keep serving
+}
+
+/// Stops a server from another thread (or a signal handler's watcher).
+///
+/// # Examples
+///
+/// ```
+/// let s = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap();
+/// let h = s.shutdown_handle();
+/// assert!(!h.is_shut_down());
+/// h.shutdown();
+/// assert!(h.is_shut_down());
+/// ```
+#[derive(Clone)]
+pub struct ShutdownHandle(Arc<Shared>);
+
+impl fmt::Debug for ShutdownHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ShutdownHandle")
+            .field(&self.0.address)
+            .finish()
+    }
+}
+
+impl ShutdownHandle {
+    /// Stops accepting and closes every live connection.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap();
+    /// s.shutdown_handle().shutdown();
+    /// ```
+    pub fn shutdown(&self) {
+        self.0.stop();
+    }
+
+    /// Whether the server was stopped (by us or by a client's `shutdown`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap();
+    /// assert!(!s.shutdown_handle().is_shut_down());
+    /// ```
+    pub fn is_shut_down(&self) -> bool {
+        self.0.is_stopped()
+    }
+
+    /// How many connections are being served right now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap();
+    /// assert_eq!(s.shutdown_handle().active_connections(), 0);
+    /// ```
+    pub fn active_connections(&self) -> usize {
+        self.0.active.load(Ordering::Acquire)
+    }
+}
+
+/// A server running on a background thread; dropping it shuts it down and joins the thread.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::managers::ServerBuilder;
+/// let r = ServerBuilder::new("k").queue("q").bind("127.0.0.1:0").unwrap().spawn().unwrap();
+/// let addr = r.address();
+/// drop(r);
+/// # let _ = addr;
+/// ```
+pub struct RunningServer {
+    handle: ShutdownHandle,
+    address: SocketAddr,
+    join: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningServer {
+    /// The bound address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap().spawn().unwrap();
+    /// assert!(r.address().ip().is_loopback());
+    /// ```
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// A handle to stop the server from elsewhere.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap().spawn().unwrap();
+    /// r.handle().shutdown();
+    /// r.join().unwrap();
+    /// ```
+    pub fn handle(&self) -> ShutdownHandle {
+        self.handle.clone()
+    }
+
+    /// Stops the server and waits for its accept loop to end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap().spawn().unwrap();
+    /// r.shutdown();
+    /// ```
+    pub fn shutdown(mut self) {
+        self.handle.shutdown();
+        if let Some(j) = self.join.take() {
+            let _ = j.join();
+        }
+    }
+
+    /// Waits until the server stops (a client's `shutdown`, or a [`ShutdownHandle`]).
+    ///
+    /// # Errors
+    ///
+    /// A fatal error of the listening socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap().spawn().unwrap();
+    /// r.handle().shutdown();
+    /// r.join().unwrap();
+    /// ```
+    pub fn join(mut self) -> io::Result<()> {
+        match self.join.take() {
+            Some(j) => j
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("server thread panicked"))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(j) = self.join.take() {
+            self.handle.shutdown();
+            let _ = j.join();
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! A CPython `SyncManager(address, authkey).connect()` client using the Rust server's Queue,
+//! JoinableQueue, Event, Lock, RLock, dict and list (iteration through `#PROXY` included).
+// MP-M15, MP-M16, MP-M17; spec §6.4
+
+mod common;
+
+use pythreading_mp::managers::{Manager, ServerBuilder};
+
+fn sync_client(version: &str) {
+    let Some(mut py) = common::python(version) else {
+        return;
+    };
+    let server = ServerBuilder::new("hello world")
+        .sync_manager()
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    py.arg(common::script("sync_client.py"))
+        .env("MANAGER_PORT", server.address().port().to_string());
+    let out = common::run(py, 60);
+    let (stdout, stderr) = common::text(&out);
+    assert!(out.status.success(), "client failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("sync client ok"), "{stdout}");
+    // Every proxy the client made was released (iterators included).
+    let m = Manager::connect(server.address(), "hello world").unwrap();
+    assert_eq!(
+        m.number_of_objects().unwrap(),
+        0,
+        "{}",
+        m.debug_info().unwrap()
+    );
+}
+
+#[test]
+fn cpython_311_sync_manager_client() {
+    sync_client("3.11");
+}
+
+#[test]
+fn cpython_312_sync_manager_client() {
+    sync_client("3.12");
+}
+
+// Also `Queue.shutdown()` (3.13): `queue.ShutDown` reaches Python.
+#[test]
+fn cpython_313_sync_manager_client() {
+    sync_client("3.13");
+}

@@ -1,0 +1,125 @@
+//! Golden replay: requests captured from CPython clients, sent to our server after a fresh
+//! handshake; our replies have the captured shape (exposed lists, `_queue.Empty`, `#RETURN None`).
+// Spec §4, §6.2, §7, §8
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+
+use pythreading_mp::managers::ServerBuilder;
+use pythreading_mp::pickle::{self, Value};
+use pythreading_mp::wire::{self, Connection, FrameError};
+
+fn session(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sessions")
+        .join(name)
+}
+
+fn frames(path: &Path) -> Vec<Vec<u8>> {
+    let bytes = std::fs::read(path).unwrap();
+    let mut r = &bytes[..];
+    let mut out = Vec::new();
+    loop {
+        match wire::read_frame(&mut r, 1 << 20) {
+            Ok(f) => out.push(f),
+            Err(FrameError::Eof) => return out,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+fn replay(addr: std::net::SocketAddr, request: &[u8]) -> Vec<u8> {
+    let mut c = Connection::new(TcpStream::connect(addr).unwrap());
+    c.client_handshake(b"hello world").unwrap();
+    c.send_bytes(request).unwrap();
+    c.recv_bytes().unwrap()
+}
+
+#[test]
+fn captured_dummy_and_create_get_the_captured_replies() {
+    let server = ServerBuilder::new("hello world")
+        .queue("get_task_queue")
+        .queue("get_result_queue")
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    // conn 1: dummy → ('#RETURN', None), byte for byte.
+    let dir = session("modern_313");
+    let c2s = frames(&dir.join("conn01.c2s.bin"));
+    let s2c = frames(&dir.join("conn01.s2c.bin"));
+    assert_eq!(replay(server.address(), &c2s[3]), s2c[3]);
+    // conn 2: create('get_task_queue') → (ident, exposed): the 3.13 exposed tuple exactly.
+    let c2s = frames(&dir.join("conn02.c2s.bin"));
+    let s2c = frames(&dir.join("conn02.s2c.bin"));
+    let ours = pickle::loads(&replay(server.address(), &c2s[3])).unwrap();
+    let theirs = pickle::loads(&s2c[3]).unwrap();
+    let exposed = |v: &Value| v.as_tuple().unwrap()[1].as_tuple().unwrap()[1].clone();
+    assert_eq!(exposed(&ours), exposed(&theirs));
+    assert_eq!(ours.as_tuple().unwrap()[0], Value::from("#RETURN"));
+}
+
+#[test]
+fn captured_get_on_an_empty_queue_gets_queue_empty_byte_for_byte() {
+    let server = ServerBuilder::new("hello world")
+        .queue("get_task_queue")
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let addr = server.address();
+    let mut c = Connection::new(TcpStream::connect(addr).unwrap());
+    c.client_handshake(b"hello world").unwrap();
+    // Create the queue, then speak on a persistent connection as the 3.11 worker did.
+    let created = pickle::loads(&replay(
+        addr,
+        &pickle::dumps(&Value::tuple([
+            Value::None,
+            Value::from("create"),
+            Value::tuple([Value::from("get_task_queue")]),
+            Value::dict([]),
+        ])),
+    ))
+    .unwrap();
+    let ident = created.as_tuple().unwrap()[1].as_tuple().unwrap()[0].clone();
+    let dir = session("empty_311");
+    let c2s = frames(&dir.join("conn08.c2s.bin"));
+    let s2c = frames(&dir.join("conn08.s2c.bin"));
+    c.send_bytes(&c2s[3]).unwrap(); // accept_connection('MainProcess')
+    assert_eq!(c.recv_bytes().unwrap(), s2c[3]);
+    // ('<ident>', 'get', (), {'timeout': 1}) with our ident in place of the captured one.
+    let mut get = pickle::loads(&c2s[4]).unwrap();
+    if let Value::Tuple(t) = &mut get {
+        t[0] = ident;
+    }
+    c.send_bytes(&pickle::dumps(&get)).unwrap();
+    let reply = c.recv_bytes().unwrap();
+    let empty_reply = s2c
+        .iter()
+        .find(|f| f.windows(6).any(|w| w == b"_queue"))
+        .expect("a captured _queue.Empty reply");
+    assert_eq!(&reply, empty_reply);
+}
+
+// `shutdown` is answered by two identical ('#RETURN', None) frames, as CPython does (spec §4).
+#[test]
+fn shutdown_sends_two_return_frames() {
+    let server = ServerBuilder::new("hello world")
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let mut c = Connection::new(TcpStream::connect(server.address()).unwrap());
+    c.client_handshake(b"hello world").unwrap();
+    c.send_bytes(&pickle::dumps(&Value::tuple([
+        Value::None,
+        Value::from("shutdown"),
+        Value::tuple([]),
+        Value::dict([]),
+    ])))
+    .unwrap();
+    let ret = b"\x80\x04\x95\x0e\0\0\0\0\0\0\0\x8c\x07#RETURN\x94N\x86\x94.";
+    assert_eq!(c.recv_bytes().unwrap(), ret);
+    assert_eq!(c.recv_bytes().unwrap(), ret);
+    server.join().unwrap();
+}

@@ -1,0 +1,140 @@
+//! SyncManager types, Rust client ↔ Rust server: ownership, wake-ups across connections, errors.
+// MP-M15, MP-M16, MP-M17
+
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use pythreading_mp::managers::{Manager, RunningServer, ServerBuilder};
+
+fn server() -> RunningServer {
+    ServerBuilder::new("k")
+        .sync_manager()
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn an_rlock_is_owned_by_the_connection_that_acquired_it() {
+    let server = server();
+    let m = Manager::connect(server.address(), "k").unwrap();
+    let r = std::sync::Arc::new(m.rlock().unwrap());
+    r.acquire().unwrap();
+    // Another thread has its own connection, hence its own server thread: not the owner.
+    let r2 = std::sync::Arc::clone(&r);
+    let other = thread::spawn(move || {
+        let release = r2.release().unwrap_err();
+        let try_acquire = r2.try_acquire().unwrap();
+        (
+            release.as_exception().map(|e| e.name().to_owned()),
+            try_acquire,
+        )
+    })
+    .join()
+    .unwrap();
+    assert_eq!(other, (Some("RuntimeError".to_owned()), false));
+    r.release().unwrap();
+}
+
+#[test]
+fn a_lock_released_by_another_connection_wakes_the_waiter() {
+    // MP-M15: a child acquires, the parent releases.
+    let server = server();
+    let m = Manager::connect(server.address(), "k").unwrap();
+    let lock = std::sync::Arc::new(m.lock().unwrap());
+    lock.acquire().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let l2 = std::sync::Arc::clone(&lock);
+    let waiter = thread::spawn(move || {
+        tx.send(()).unwrap();
+        let t0 = Instant::now();
+        l2.acquire().unwrap();
+        t0.elapsed()
+    });
+    rx.recv().unwrap();
+    thread::sleep(Duration::from_millis(100));
+    lock.release().unwrap();
+    let waited = waiter.join().unwrap();
+    assert!(waited >= Duration::from_millis(60), "{waited:?}");
+    lock.release().unwrap();
+    assert!(lock.release().is_err());
+}
+
+#[test]
+fn an_event_set_elsewhere_wakes_a_remote_wait() {
+    let server = server();
+    let m = Manager::connect(server.address(), "k").unwrap();
+    let e = std::sync::Arc::new(m.event().unwrap());
+    let e2 = std::sync::Arc::clone(&e);
+    let waiter = thread::spawn(move || e2.wait_timeout(Duration::from_secs(10)).unwrap());
+    thread::sleep(Duration::from_millis(50));
+    e.set().unwrap();
+    assert!(waiter.join().unwrap());
+    e.clear().unwrap();
+    let t0 = Instant::now();
+    assert!(!e.wait_timeout(Duration::from_millis(100)).unwrap());
+    assert!(t0.elapsed() >= Duration::from_millis(60));
+}
+
+#[test]
+fn dict_and_list_follow_python() {
+    let server = server();
+    let m = Manager::connect(server.address(), "k").unwrap();
+    let d = m.dict::<String, Vec<i64>>().unwrap();
+    assert!(d.is_empty().unwrap());
+    d.insert("a".into(), vec![1, 2]).unwrap();
+    d.insert("a".into(), vec![3]).unwrap();
+    assert_eq!(d.len().unwrap(), 1);
+    assert_eq!(d.get("a".into()).unwrap(), Some(vec![3]));
+    assert_eq!(d.get("zz".into()).unwrap(), None);
+    assert!(d.contains_key("a".into()).unwrap());
+    assert_eq!(d.keys().unwrap(), vec!["a".to_string()]);
+    d.clear().unwrap();
+    assert!(d.is_empty().unwrap());
+
+    let l = m.list::<String>().unwrap();
+    assert_eq!(l.pop().unwrap(), None);
+    l.push("b".into()).unwrap();
+    l.push("a".into()).unwrap();
+    l.sort().unwrap();
+    assert_eq!(l.to_vec().unwrap(), vec!["a".to_string(), "b".to_string()]);
+    l.set(-1, "c".into()).unwrap();
+    assert_eq!(l.get(1).unwrap().as_deref(), Some("c"));
+    assert!(
+        l.set(5, "x".into())
+            .unwrap_err()
+            .as_exception()
+            .unwrap()
+            .is("IndexError")
+    );
+    // Iterators made by keys() are released: only the dict and the list remain.
+    assert_eq!(m.number_of_objects().unwrap(), 2);
+}
+
+#[test]
+fn a_bounded_queue_blocks_puts_until_a_get() {
+    let server = server();
+    let m = Manager::connect(server.address(), "k").unwrap();
+    let q = std::sync::Arc::new(m.new_queue::<i64>(1).unwrap());
+    q.put(1).unwrap();
+    let q2 = std::sync::Arc::clone(&q);
+    let putter = thread::spawn(move || {
+        let t0 = Instant::now();
+        q2.put(2).unwrap();
+        t0.elapsed()
+    });
+    thread::sleep(Duration::from_millis(100));
+    assert_eq!(q.get().unwrap(), 1);
+    assert!(putter.join().unwrap() >= Duration::from_millis(60));
+    assert_eq!(q.get().unwrap(), 2);
+    let t0 = Instant::now();
+    q.put(3).unwrap();
+    assert!(
+        q.put_timeout(4, Duration::from_millis(80))
+            .unwrap_err()
+            .is_full()
+    );
+    assert!(t0.elapsed() >= Duration::from_millis(50));
+}

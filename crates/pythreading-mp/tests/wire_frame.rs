@@ -1,0 +1,184 @@
+//! Framing and handshake behaviour: both header forms, truncation, limits, and live handshakes
+//! over loopback in both roles, legacy and modern.
+
+use std::io::Cursor;
+use std::net::{TcpListener, TcpStream};
+use std::thread;
+
+use pythreading_mp::wire::{self, AuthErrorKind, Connection, FrameError, HandshakeError};
+
+#[test]
+fn long_form_header_is_accepted() {
+    let mut bytes = vec![0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 3];
+    bytes.extend_from_slice(b"abc");
+    assert_eq!(wire::read_frame(&mut &bytes[..], 16).unwrap(), b"abc");
+}
+
+#[test]
+fn other_negative_lengths_are_errors() {
+    let bytes = [0xff, 0xff, 0xff, 0xfe];
+    assert!(matches!(
+        wire::read_frame(&mut &bytes[..], 16),
+        Err(FrameError::BadLength(-2))
+    ));
+}
+
+#[test]
+fn truncation_is_told_apart_from_clean_eof() {
+    assert!(wire::read_frame(&mut &[][..], 16).unwrap_err().is_eof());
+    let cut_header = [0u8, 0];
+    assert!(matches!(
+        wire::read_frame(&mut &cut_header[..], 16),
+        Err(FrameError::EofInFrame)
+    ));
+    let cut_payload = [0u8, 0, 0, 5, b'a'];
+    assert!(matches!(
+        wire::read_frame(&mut &cut_payload[..], 16),
+        Err(FrameError::EofInFrame)
+    ));
+}
+
+#[test]
+fn huge_declared_length_is_refused_without_allocating_it() {
+    let bytes = [0x7f, 0xff, 0xff, 0xff];
+    match wire::read_frame(&mut &bytes[..], 256) {
+        Err(FrameError::TooLarge { len, max }) => assert_eq!((len, max), (0x7fff_ffff, 256)),
+        other => panic!("{other:?}"),
+    }
+    // Under the limit but truncated: the buffer only grows with the bytes that arrived.
+    let bytes = [0x00, 0x10, 0x00, 0x00, 1, 2, 3];
+    let mut buf = Vec::new();
+    assert!(wire::read_frame_into(&mut &bytes[..], 1 << 30, &mut buf).is_err());
+    assert!(buf.capacity() <= 64 * 1024);
+}
+
+#[test]
+fn zero_length_frames_round_trip() {
+    let mut c = Connection::new(Cursor::new(Vec::new()));
+    c.send_bytes(b"").unwrap();
+    let bytes = c.get_ref().get_ref().clone();
+    assert_eq!(bytes, [0, 0, 0, 0]);
+    assert_eq!(wire::read_frame(&mut &bytes[..], 0).unwrap(), b"");
+}
+
+#[test]
+fn unsupported_digests_and_short_challenges_are_refused() {
+    let e = wire::answer(b"#CHALLENGE#{sha1}0123456789012345678901234567890123", b"k").unwrap_err();
+    assert_eq!(e.kind(), AuthErrorKind::UnsupportedDigest);
+    let e = wire::answer(b"#CHALLENGE#0123456789012345", b"k").unwrap_err();
+    assert_eq!(e.kind(), AuthErrorKind::ChallengeTooShort);
+    let e = wire::answer(b"#CHALLENGX#01234567890123456789", b"k").unwrap_err();
+    assert_eq!(e.kind(), AuthErrorKind::NotAChallenge);
+    // A prefixed response with the brace closing too late.
+    let e = wire::verify(b"x", b"{sha256sha256}abc", b"k").unwrap_err();
+    assert_eq!(e.kind(), AuthErrorKind::UnsupportedDigest);
+}
+
+#[test]
+fn every_allowed_digest_is_accepted_by_the_verifier() {
+    let body = b"{sha256}0123456789012345678901234567890123456789";
+    for d in wire::DigestName::ALL {
+        let mut response = format!("{{{}}}", d.name()).into_bytes();
+        response.extend_from_slice(&d.hmac(b"key", body));
+        wire::verify(body, &response, b"key").unwrap();
+    }
+    // The legacy raw 16-byte MD5 over the prefixed body (what a 3.11 peer sends).
+    wire::verify(body, &wire::DigestName::Md5.hmac(b"key", body), b"key").unwrap();
+}
+
+fn pair() -> (TcpStream, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    (server, client)
+}
+
+#[test]
+fn live_handshake_succeeds_with_the_same_key() {
+    let (server, client) = pair();
+    let t = thread::spawn(move || {
+        let mut c = Connection::new(server);
+        c.server_handshake(b"hello world").unwrap();
+        c.send_bytes(b"after").unwrap();
+    });
+    let mut c = Connection::new(client);
+    c.client_handshake(b"hello world").unwrap();
+    assert_eq!(c.recv_bytes().unwrap(), b"after");
+    t.join().unwrap();
+}
+
+// MP-M11: a wrong key is refused on both sides with the CPython messages.
+#[test]
+fn live_handshake_refuses_a_wrong_key_on_both_sides() {
+    let (server, client) = pair();
+    let t = thread::spawn(move || Connection::new(server).server_handshake(b"hello world"));
+    let err = Connection::new(client)
+        .client_handshake(b"wrong key")
+        .unwrap_err();
+    assert_eq!(
+        err.as_auth().map(|a| a.kind()),
+        Some(AuthErrorKind::DigestSentRejected)
+    );
+    assert_eq!(
+        err.to_string(),
+        "authentication failed: digest sent was rejected"
+    );
+    match t.join().unwrap() {
+        Err(HandshakeError::Auth(a)) => assert_eq!(a.kind(), AuthErrorKind::DigestReceivedWrong),
+        other => panic!("{other:?}"),
+    }
+}
+
+// A 3.11-style server: 20-byte legacy challenges, raw MD5 answers.
+#[test]
+fn client_works_against_a_legacy_server() {
+    let (mut server, client) = pair();
+    let t = thread::spawn(move || {
+        let key = b"hello world";
+        let mut challenge = wire::CHALLENGE.to_vec();
+        challenge.extend_from_slice(&[7u8; 20]);
+        wire::write_frame(&mut server, &challenge).unwrap();
+        let response = wire::read_frame(&mut server, 256).unwrap();
+        assert_eq!(response, wire::DigestName::Md5.hmac(key, &[7u8; 20]));
+        wire::write_frame(&mut server, wire::WELCOME).unwrap();
+        // Answer the client's {sha256} challenge the 3.11 way: raw MD5 over the whole body.
+        let theirs = wire::read_frame(&mut server, 256).unwrap();
+        assert_eq!(theirs.len(), 59);
+        let body = &theirs[wire::CHALLENGE.len()..];
+        wire::write_frame(&mut server, &wire::DigestName::Md5.hmac(key, body)).unwrap();
+        wire::read_frame(&mut server, 256).unwrap()
+    });
+    Connection::new(client)
+        .client_handshake(b"hello world")
+        .unwrap();
+    assert_eq!(t.join().unwrap(), wire::WELCOME);
+}
+
+// Handshake frames are capped at 256 bytes.
+#[test]
+fn oversized_handshake_frame_is_refused() {
+    let (mut server, client) = pair();
+    let t = thread::spawn(move || {
+        let mut big = wire::CHALLENGE.to_vec();
+        big.extend_from_slice(&[b'x'; 300]);
+        wire::write_frame(&mut server, &big).unwrap();
+    });
+    let err = Connection::new(client)
+        .client_handshake(b"hello world")
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        HandshakeError::Frame(FrameError::TooLarge { .. })
+    ));
+    t.join().unwrap();
+}
+
+#[test]
+fn errors_are_send_sync() {
+    fn check<T: Send + Sync + std::error::Error>() {}
+    check::<FrameError>();
+    check::<HandshakeError>();
+    check::<wire::AuthenticationError>();
+    fn check_conn<T: Send + Sync>() {}
+    check_conn::<Connection<TcpStream>>();
+}
