@@ -443,3 +443,157 @@ fn an_idle_queue_is_small() {
         "Queue { len: 1, capacity: Some(2), unfinished_tasks: 1, shut_down: false }"
     );
 }
+
+// P-13, S-22: a `PriorityQueue` compares items (`Ord`, user code) while it holds its lock. A
+// comparison that panics is the Rust form of a raising `_put`/`_get` storage hook: the panic
+// reaches the caller of every put and get flavour alike, a failed put leaves `len()` and
+// `unfinished_tasks()` unchanged and the item out of the queue, a failed get leaves the item in
+// it, and blocked callers can still be woken afterwards.
+mod panicking_comparison {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::thread;
+    use std::time::Duration;
+
+    use pythreading::queue::PriorityQueue;
+
+    /// Comparisons left before one panics (0: never). Only this module's tests compare
+    /// `Touchy`s, and they take `SERIAL` so they do not share the countdown.
+    static COUNTDOWN: AtomicUsize = AtomicUsize::new(0);
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    #[derive(Debug)]
+    struct Touchy(u32);
+    impl PartialEq for Touchy {
+        fn eq(&self, o: &Self) -> bool {
+            self.cmp(o) == std::cmp::Ordering::Equal
+        }
+    }
+    impl Eq for Touchy {}
+    impl PartialOrd for Touchy {
+        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(o))
+        }
+    }
+    impl Ord for Touchy {
+        fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+            let left = COUNTDOWN.load(Ordering::SeqCst);
+            if left == 1 {
+                COUNTDOWN.store(0, Ordering::SeqCst);
+                panic!("comparison failed");
+            }
+            if left > 1 {
+                COUNTDOWN.store(left - 1, Ordering::SeqCst);
+            }
+            self.0.cmp(&o.0)
+        }
+    }
+
+    fn fail_next_comparison() {
+        COUNTDOWN.store(1, Ordering::SeqCst);
+    }
+
+    fn panics(f: impl FnOnce()) -> bool {
+        catch_unwind(AssertUnwindSafe(f)).is_err()
+    }
+
+    fn drain(q: &PriorityQueue<Touchy>) -> Vec<u32> {
+        q.try_iter().map(|t| t.0).collect()
+    }
+
+    #[test]
+    fn every_flavour_fails_cleanly() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let q = PriorityQueue::bounded(8);
+        for x in [5, 3, 8, 1] {
+            q.put(Touchy(x)).unwrap();
+        }
+        let t = Duration::from_secs(1);
+        let puts: [&dyn Fn(&PriorityQueue<Touchy>); 3] = [
+            &|q| drop(q.put(Touchy(2))),
+            &|q| drop(q.try_put(Touchy(2))),
+            &|q| drop(q.put_timeout(Touchy(2), t)),
+        ];
+        for put in puts {
+            fail_next_comparison();
+            assert!(panics(|| put(&q)), "the panic reaches the putter");
+            assert_eq!(q.len(), 4);
+            assert_eq!(q.unfinished_tasks(), 4);
+        }
+        let gets: [&dyn Fn(&PriorityQueue<Touchy>); 3] =
+            [&|q| drop(q.get()), &|q| drop(q.try_get()), &|q| {
+                drop(q.get_timeout(t))
+            }];
+        for get in gets {
+            fail_next_comparison();
+            assert!(panics(|| get(&q)), "the panic reaches the getter");
+            assert_eq!(q.len(), 4);
+            assert_eq!(q.unfinished_tasks(), 4);
+        }
+        // Nothing lost, nothing added, still smallest first.
+        assert_eq!(drain(&q), [1, 3, 5, 8]);
+    }
+
+    #[test]
+    fn a_blocked_putter_is_still_woken() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let q = Arc::new(PriorityQueue::bounded(4));
+        for x in [5, 3, 8, 1] {
+            q.put(Touchy(x)).unwrap();
+        }
+        let putter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put(Touchy(0)).is_ok())
+        };
+        thread::sleep(Duration::from_millis(50)); // let it block on the full queue
+        fail_next_comparison();
+        assert!(panics(|| drop(q.get())));
+        assert_eq!(q.len(), 4);
+        assert_eq!(q.get().unwrap().0, 1); // frees a slot: the putter must wake
+        assert!(putter.join().unwrap());
+        assert_eq!(q.unfinished_tasks(), 5);
+        assert_eq!(drain(&q), [0, 3, 5, 8]);
+    }
+
+    // Every point at which a comparison can fail, for a mix of puts and gets: the queue's
+    // contents afterwards are exactly as if the failed operation had not been called.
+    #[test]
+    fn any_failing_comparison_restores_the_heap() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let mut seed = 12345u32;
+        let mut next = move || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (seed >> 16) % 50
+        };
+        for round in 0..60 {
+            let q = PriorityQueue::unbounded();
+            let mut model = Vec::new();
+            for _ in 0..20 {
+                let x = next();
+                q.put(Touchy(x)).unwrap();
+                model.push(x);
+            }
+            for _ in 0..round % 5 {
+                q.get().unwrap();
+                model.sort();
+                model.remove(0);
+            }
+            // Fail the k-th comparison of the next operation (puts and gets alternate).
+            COUNTDOWN.store(1 + (round as usize / 2) % 5, Ordering::SeqCst);
+            let failed = if round % 2 == 0 {
+                panics(|| drop(q.put(Touchy(next() % 3))))
+            } else {
+                panics(|| drop(q.get()))
+            };
+            COUNTDOWN.store(0, Ordering::SeqCst);
+            if !failed {
+                continue; // the operation needed fewer comparisons: nothing to check
+            }
+            assert_eq!(q.len(), model.len(), "round {round}");
+            assert_eq!(q.unfinished_tasks(), 20, "round {round}");
+            model.sort();
+            assert_eq!(drain(&q), model, "round {round}");
+        }
+    }
+}

@@ -13,8 +13,11 @@
 //! - a thread that would park first yields a few times, re-checking the state: on a busy queue
 //!   the item or the room usually arrives within that window, and two context switches are saved.
 //!
-//! User code never runs under the lock: items dropped by `shutdown_immediate` are dropped after
-//! unlocking.
+//! User code never runs under the lock, with one exception: items dropped by
+//! `shutdown_immediate` are dropped after unlocking, but `PriorityQueue` must compare items
+//! (`Ord`, user code) while it holds the lock. Its store undoes a push or pop whose comparison
+//! panics, so the counters here, updated only after the store returns, stay right (P-13, S-22);
+//! the lock ignores the poison the panic leaves.
 
 use std::marker::PhantomData;
 use std::mem;
