@@ -26,7 +26,7 @@ fn basic_use() {
     assert!(q.is_empty());
     assert_eq!(q.try_get(), None);
     let start = Instant::now();
-    assert_eq!(q.get_timeout(Duration::from_millis(1)), None);
+    assert_eq!(q.get_timeout(Duration::from_millis(1)), None); // `get(timeout=1e-3)`
     assert!(start.elapsed() >= Duration::from_millis(1)); // never early
 }
 
@@ -136,6 +136,7 @@ fn many_threads_nonblocking_polling() {
     });
 }
 
+// `get(timeout=1e-5)` in a busy retry loop (here 10 µs, which must expire when empty).
 #[test]
 fn many_threads_timed() {
     many_threads(1_000, |q| {
