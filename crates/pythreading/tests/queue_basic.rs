@@ -498,6 +498,9 @@ mod panicking_comparison {
         catch_unwind(AssertUnwindSafe(f)).is_err()
     }
 
+    /// One flavour of put or get, called on the queue.
+    type Op<'a> = &'a dyn Fn(&PriorityQueue<Touchy>);
+
     fn drain(q: &PriorityQueue<Touchy>) -> Vec<u32> {
         q.try_iter().map(|t| t.0).collect()
     }
@@ -510,7 +513,7 @@ mod panicking_comparison {
             q.put(Touchy(x)).unwrap();
         }
         let t = Duration::from_secs(1);
-        let puts: [&dyn Fn(&PriorityQueue<Touchy>); 3] = [
+        let puts: [Op<'_>; 3] = [
             &|q| drop(q.put(Touchy(2))),
             &|q| drop(q.try_put(Touchy(2))),
             &|q| drop(q.put_timeout(Touchy(2), t)),
@@ -521,10 +524,9 @@ mod panicking_comparison {
             assert_eq!(q.len(), 4);
             assert_eq!(q.unfinished_tasks(), 4);
         }
-        let gets: [&dyn Fn(&PriorityQueue<Touchy>); 3] =
-            [&|q| drop(q.get()), &|q| drop(q.try_get()), &|q| {
-                drop(q.get_timeout(t))
-            }];
+        let gets: [Op<'_>; 3] = [&|q| drop(q.get()), &|q| drop(q.try_get()), &|q| {
+            drop(q.get_timeout(t))
+        }];
         for get in gets {
             fail_next_comparison();
             assert!(panics(|| get(&q)), "the panic reaches the getter");
