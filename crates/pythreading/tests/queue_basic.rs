@@ -196,6 +196,62 @@ macro_rules! common_tests {
                 assert_eq!(q.task_done(), Err(TaskDoneError));
             }
 
+            // P-08 with four workers and two joiners; `join_timeout`: it expires within
+            // A-01's window while tasks are unfinished, and a long one returns true once the last
+            // task is done, only after the trigger fired.
+            #[test]
+            fn join_timeout_with_four_workers() {
+                let q = Arc::new(Q::<u32>::unbounded());
+                for i in 0..400 {
+                    q.put(i).unwrap();
+                }
+                let t = Duration::from_millis(50);
+                let start = Instant::now();
+                assert!(!q.join_timeout(t));
+                assert_timeout(start.elapsed(), t);
+                assert_eq!(q.unfinished_tasks(), 400);
+                let joiners: Vec<_> = (0..2)
+                    .map(|_| {
+                        let q = Arc::clone(&q);
+                        thread::spawn(move || q.join_timeout(Duration::from_secs(30)))
+                    })
+                    .collect();
+                // The workers start only when the trigger fires; all but one task get done.
+                let q2 = Arc::clone(&q);
+                let held = blocking_test(
+                    || {
+                        // Blocks until every task is done, including the held one below.
+                        let done = q.join_timeout(Duration::from_secs(30));
+                        assert!(done);
+                        q.unfinished_tasks()
+                    },
+                    move || {
+                        let held = q2.get().unwrap();
+                        let workers: Vec<_> = (0..4)
+                            .map(|_| {
+                                let q = Arc::clone(&q2);
+                                thread::spawn(move || {
+                                    while let Ok(_x) = q.try_get() {
+                                        q.task_done().unwrap();
+                                    }
+                                })
+                            })
+                            .collect();
+                        for w in workers {
+                            w.join().unwrap();
+                        }
+                        assert_eq!(q2.unfinished_tasks(), 1);
+                        assert!(held < 400);
+                        q2.task_done().unwrap();
+                    },
+                );
+                assert_eq!(held, 0);
+                for j in joiners {
+                    assert!(j.join().unwrap());
+                }
+                assert_eq!(q.task_done(), Err(TaskDoneError));
+            }
+
             // P-11
             #[test]
             fn nowait_on_five_slots() {
