@@ -614,6 +614,79 @@ mod panicking_comparison {
         assert_eq!(drain(&q), [0, 3, 5, 8]);
     }
 
+    // S-21 with P-13: the item of a put whose comparison panicked is dropped after the queue is
+    // unlocked, so its `Drop` may use the queue (here: put another item). Run on a thread with a
+    // bounded wait, so that a regression (a drop under the lock) fails instead of hanging.
+    #[test]
+    fn the_refused_item_is_dropped_outside_the_lock() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        struct Boomerang {
+            key: Touchy,
+            back: Option<Arc<PriorityQueue<Boomerang>>>,
+        }
+        impl PartialEq for Boomerang {
+            fn eq(&self, o: &Self) -> bool {
+                self.key == o.key
+            }
+        }
+        impl Eq for Boomerang {}
+        impl PartialOrd for Boomerang {
+            fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(o))
+            }
+        }
+        impl Ord for Boomerang {
+            fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+                self.key.cmp(&o.key)
+            }
+        }
+        impl Drop for Boomerang {
+            fn drop(&mut self) {
+                if let Some(q) = self.back.take() {
+                    let marker = Boomerang {
+                        key: Touchy(99),
+                        back: None,
+                    };
+                    assert!(q.try_put(marker).is_ok());
+                }
+            }
+        }
+        let q = Arc::new(PriorityQueue::unbounded());
+        for x in [5, 3] {
+            assert!(
+                q.put(Boomerang {
+                    key: Touchy(x),
+                    back: None
+                })
+                .is_ok()
+            );
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let putter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || {
+                fail_next_comparison();
+                let item = Boomerang {
+                    key: Touchy(1),
+                    back: Some(Arc::clone(&q)),
+                };
+                let _ = tx.send(panics(|| {
+                    let _ = q.put(item);
+                }));
+            })
+        };
+        let failed = rx.recv_timeout(Duration::from_secs(10));
+        assert_eq!(
+            failed,
+            Ok(true),
+            "the put panicked and returned, without deadlock"
+        );
+        putter.join().unwrap();
+        assert_eq!(q.unfinished_tasks(), 3);
+        let keys: Vec<u32> = q.try_iter().map(|b| b.key.0).collect();
+        assert_eq!(keys, [3, 5, 99]);
+    }
+
     // Every point at which a comparison can fail, for a mix of puts and gets: the queue's
     // contents afterwards are exactly as if the failed operation had not been called.
     #[test]

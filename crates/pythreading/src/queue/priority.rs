@@ -62,6 +62,9 @@ impl<T: Ord> Entry<T> {
 pub(crate) struct Priority<T> {
     heap: Vec<Entry<T>>,
     next_seq: u64,
+    /// The item of a push whose comparison panicked, kept for the queue to drop after unlocking
+    /// (its `Drop` is user code, S-21).
+    refused: Option<T>,
 }
 
 impl<T: Ord> Default for Priority<T> {
@@ -69,6 +72,7 @@ impl<T: Ord> Default for Priority<T> {
         Priority {
             heap: Vec::new(),
             next_seq: 0,
+            refused: None,
         }
     }
 }
@@ -78,9 +82,10 @@ fn parent(i: usize) -> usize {
 }
 
 /// Undoes an unfinished `push` if a comparison panics: moves the new item from `pos` back down
-/// its ancestor chain to the last slot and removes it.
+/// its ancestor chain to the last slot and sets it aside in `refused`.
 struct PushGuard<'a, T> {
     heap: &'a mut Vec<Entry<T>>,
+    refused: &'a mut Option<T>,
     pos: usize,
 }
 
@@ -99,8 +104,8 @@ impl<T> Drop for PushGuard<'_, T> {
             self.heap.swap(at, child);
             at = child;
         }
-        // The refused item is dropped here, as a `put` that fails would drop it.
-        self.heap.pop();
+        // Not dropped here, under the lock: the queue drops it after unlocking.
+        *self.refused = self.heap.pop().map(|entry| entry.item);
     }
 }
 
@@ -136,6 +141,7 @@ impl<T: Ord> Store<T> for Priority<T> {
         let pos = self.heap.len() - 1;
         let mut guard = PushGuard {
             heap: &mut self.heap,
+            refused: &mut self.refused,
             pos,
         };
         while guard.pos > 0 {
@@ -181,6 +187,9 @@ impl<T: Ord> Store<T> for Priority<T> {
     }
     fn len(&self) -> usize {
         self.heap.len()
+    }
+    fn take_refused(&mut self) -> Option<T> {
+        self.refused.take()
     }
     fn allocated(&self) -> usize {
         self.heap.capacity()
