@@ -196,6 +196,62 @@ macro_rules! common_tests {
                 assert_eq!(q.task_done(), Err(TaskDoneError));
             }
 
+            // P-08 with four workers and two joiners; `join_timeout`: it expires within
+            // A-01's window while tasks are unfinished, and a long one returns true once the last
+            // task is done, only after the trigger fired.
+            #[test]
+            fn join_timeout_with_four_workers() {
+                let q = Arc::new(Q::<u32>::unbounded());
+                for i in 0..400 {
+                    q.put(i).unwrap();
+                }
+                let t = Duration::from_millis(50);
+                let start = Instant::now();
+                assert!(!q.join_timeout(t));
+                assert_timeout(start.elapsed(), t);
+                assert_eq!(q.unfinished_tasks(), 400);
+                let joiners: Vec<_> = (0..2)
+                    .map(|_| {
+                        let q = Arc::clone(&q);
+                        thread::spawn(move || q.join_timeout(Duration::from_secs(30)))
+                    })
+                    .collect();
+                // The workers start only when the trigger fires; all but one task get done.
+                let q2 = Arc::clone(&q);
+                let held = blocking_test(
+                    || {
+                        // Blocks until every task is done, including the held one below.
+                        let done = q.join_timeout(Duration::from_secs(30));
+                        assert!(done);
+                        q.unfinished_tasks()
+                    },
+                    move || {
+                        let held = q2.get().unwrap();
+                        let workers: Vec<_> = (0..4)
+                            .map(|_| {
+                                let q = Arc::clone(&q2);
+                                thread::spawn(move || {
+                                    while let Ok(_x) = q.try_get() {
+                                        q.task_done().unwrap();
+                                    }
+                                })
+                            })
+                            .collect();
+                        for w in workers {
+                            w.join().unwrap();
+                        }
+                        assert_eq!(q2.unfinished_tasks(), 1);
+                        assert!(held < 400);
+                        q2.task_done().unwrap();
+                    },
+                );
+                assert_eq!(held, 0);
+                for j in joiners {
+                    assert!(j.join().unwrap());
+                }
+                assert_eq!(q.task_done(), Err(TaskDoneError));
+            }
+
             // P-11
             #[test]
             fn nowait_on_five_slots() {
@@ -442,4 +498,233 @@ fn an_idle_queue_is_small() {
         format!("{q:?}"),
         "Queue { len: 1, capacity: Some(2), unfinished_tasks: 1, shut_down: false }"
     );
+}
+
+// P-13, S-22: a `PriorityQueue` compares items (`Ord`, user code) while it holds its lock. A
+// comparison that panics is the Rust form of a raising `_put`/`_get` storage hook: the panic
+// reaches the caller of every put and get flavour alike, a failed put leaves `len()` and
+// `unfinished_tasks()` unchanged and the item out of the queue, a failed get leaves the item in
+// it, and blocked callers can still be woken afterwards.
+mod panicking_comparison {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::thread;
+    use std::time::Duration;
+
+    use pythreading::queue::PriorityQueue;
+
+    /// Comparisons left before one panics (0: never). Only this module's tests compare
+    /// `Touchy`s, and they take `SERIAL` so they do not share the countdown.
+    static COUNTDOWN: AtomicUsize = AtomicUsize::new(0);
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    #[derive(Debug)]
+    struct Touchy(u32);
+    impl PartialEq for Touchy {
+        fn eq(&self, o: &Self) -> bool {
+            self.cmp(o) == std::cmp::Ordering::Equal
+        }
+    }
+    impl Eq for Touchy {}
+    impl PartialOrd for Touchy {
+        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(o))
+        }
+    }
+    impl Ord for Touchy {
+        fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+            let left = COUNTDOWN.load(Ordering::SeqCst);
+            if left == 1 {
+                COUNTDOWN.store(0, Ordering::SeqCst);
+                panic!("comparison failed");
+            }
+            if left > 1 {
+                COUNTDOWN.store(left - 1, Ordering::SeqCst);
+            }
+            self.0.cmp(&o.0)
+        }
+    }
+
+    fn fail_next_comparison() {
+        COUNTDOWN.store(1, Ordering::SeqCst);
+    }
+
+    fn panics(f: impl FnOnce()) -> bool {
+        catch_unwind(AssertUnwindSafe(f)).is_err()
+    }
+
+    /// One flavour of put or get, called on the queue.
+    type Op<'a> = &'a dyn Fn(&PriorityQueue<Touchy>);
+
+    fn drain(q: &PriorityQueue<Touchy>) -> Vec<u32> {
+        q.try_iter().map(|t| t.0).collect()
+    }
+
+    #[test]
+    fn every_flavour_fails_cleanly() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let q = PriorityQueue::bounded(8);
+        for x in [5, 3, 8, 1] {
+            q.put(Touchy(x)).unwrap();
+        }
+        let t = Duration::from_secs(1);
+        let puts: [Op<'_>; 3] = [
+            &|q| drop(q.put(Touchy(2))),
+            &|q| drop(q.try_put(Touchy(2))),
+            &|q| drop(q.put_timeout(Touchy(2), t)),
+        ];
+        for put in puts {
+            fail_next_comparison();
+            assert!(panics(|| put(&q)), "the panic reaches the putter");
+            assert_eq!(q.len(), 4);
+            assert_eq!(q.unfinished_tasks(), 4);
+        }
+        let gets: [Op<'_>; 3] = [&|q| drop(q.get()), &|q| drop(q.try_get()), &|q| {
+            drop(q.get_timeout(t))
+        }];
+        for get in gets {
+            fail_next_comparison();
+            assert!(panics(|| get(&q)), "the panic reaches the getter");
+            assert_eq!(q.len(), 4);
+            assert_eq!(q.unfinished_tasks(), 4);
+        }
+        // Nothing lost, nothing added, still smallest first.
+        assert_eq!(drain(&q), [1, 3, 5, 8]);
+    }
+
+    #[test]
+    fn a_blocked_putter_is_still_woken() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let q = Arc::new(PriorityQueue::bounded(4));
+        for x in [5, 3, 8, 1] {
+            q.put(Touchy(x)).unwrap();
+        }
+        let putter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put(Touchy(0)).is_ok())
+        };
+        thread::sleep(Duration::from_millis(50)); // let it block on the full queue
+        fail_next_comparison();
+        assert!(panics(|| drop(q.get())));
+        assert_eq!(q.len(), 4);
+        assert_eq!(q.get().unwrap().0, 1); // frees a slot: the putter must wake
+        assert!(putter.join().unwrap());
+        assert_eq!(q.unfinished_tasks(), 5);
+        assert_eq!(drain(&q), [0, 3, 5, 8]);
+    }
+
+    // S-21 with P-13: the item of a put whose comparison panicked is dropped after the queue is
+    // unlocked, so its `Drop` may use the queue (here: put another item). Run on a thread with a
+    // bounded wait, so that a regression (a drop under the lock) fails instead of hanging.
+    #[test]
+    fn the_refused_item_is_dropped_outside_the_lock() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        struct Boomerang {
+            key: Touchy,
+            back: Option<Arc<PriorityQueue<Boomerang>>>,
+        }
+        impl PartialEq for Boomerang {
+            fn eq(&self, o: &Self) -> bool {
+                self.key == o.key
+            }
+        }
+        impl Eq for Boomerang {}
+        impl PartialOrd for Boomerang {
+            fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(o))
+            }
+        }
+        impl Ord for Boomerang {
+            fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+                self.key.cmp(&o.key)
+            }
+        }
+        impl Drop for Boomerang {
+            fn drop(&mut self) {
+                if let Some(q) = self.back.take() {
+                    let marker = Boomerang {
+                        key: Touchy(99),
+                        back: None,
+                    };
+                    assert!(q.try_put(marker).is_ok());
+                }
+            }
+        }
+        let q = Arc::new(PriorityQueue::unbounded());
+        for x in [5, 3] {
+            assert!(
+                q.put(Boomerang {
+                    key: Touchy(x),
+                    back: None
+                })
+                .is_ok()
+            );
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let putter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || {
+                fail_next_comparison();
+                let item = Boomerang {
+                    key: Touchy(1),
+                    back: Some(Arc::clone(&q)),
+                };
+                let _ = tx.send(panics(|| {
+                    let _ = q.put(item);
+                }));
+            })
+        };
+        let failed = rx.recv_timeout(Duration::from_secs(10));
+        assert_eq!(
+            failed,
+            Ok(true),
+            "the put panicked and returned, without deadlock"
+        );
+        putter.join().unwrap();
+        assert_eq!(q.unfinished_tasks(), 3);
+        let keys: Vec<u32> = q.try_iter().map(|b| b.key.0).collect();
+        assert_eq!(keys, [3, 5, 99]);
+    }
+
+    // Every point at which a comparison can fail, for a mix of puts and gets: the queue's
+    // contents afterwards are exactly as if the failed operation had not been called.
+    #[test]
+    fn any_failing_comparison_restores_the_heap() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let mut seed = 12345u32;
+        let mut next = move || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (seed >> 16) % 50
+        };
+        for round in 0..60 {
+            let q = PriorityQueue::unbounded();
+            let mut model = Vec::new();
+            for _ in 0..20 {
+                let x = next();
+                q.put(Touchy(x)).unwrap();
+                model.push(x);
+            }
+            for _ in 0..round % 5 {
+                q.get().unwrap();
+                model.sort();
+                model.remove(0);
+            }
+            // Fail the k-th comparison of the next operation (puts and gets alternate).
+            COUNTDOWN.store(1 + (round as usize / 2) % 5, Ordering::SeqCst);
+            let failed = if round % 2 == 0 {
+                panics(|| drop(q.put(Touchy(next() % 3))))
+            } else {
+                panics(|| drop(q.get()))
+            };
+            COUNTDOWN.store(0, Ordering::SeqCst);
+            if !failed {
+                continue; // the operation needed fewer comparisons: nothing to check
+            }
+            assert_eq!(q.len(), model.len(), "round {round}");
+            assert_eq!(q.unfinished_tasks(), 20, "round {round}");
+            model.sort();
+            assert_eq!(drain(&q), model, "round {round}");
+        }
+    }
 }

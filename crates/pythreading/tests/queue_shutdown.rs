@@ -421,6 +421,121 @@ macro_rules! shutdown_tests {
                 assert_eq!(q.unfinished_tasks(), 0);
             }
 
+            // `for item in &queue` (Python's `while True: q.get()` loop that stops on ShutDown):
+            // a consumer blocked in the loop takes every item put before the shutdown, in the
+            // queue's order, and its loop ends once the shutdown has drained the queue; an
+            // immediate shutdown ends it at once. The iterator stays ended (fused).
+            #[test]
+            fn for_loop_drains_until_shutdown() {
+                let q = Arc::new(Q::<i32>::bounded(4));
+                let (tx, rx) = std::sync::mpsc::channel();
+                let consumer = {
+                    let q = Arc::clone(&q);
+                    thread::spawn(move || {
+                        let mut got = Vec::new();
+                        for item in &*q {
+                            got.push(item);
+                            tx.send(()).unwrap(); // handshake: one item taken
+                        }
+                        got
+                    })
+                };
+                // One item through a consumer already parked in the loop.
+                let_them_block();
+                q.put(0).unwrap();
+                rx.recv().unwrap();
+                // The loop is blocked again on an empty queue: three items are put and then the
+                // queue is shut down; all three still arrive.
+                let_them_block();
+                q.put(1).unwrap();
+                q.put(2).unwrap();
+                q.put(3).unwrap();
+                q.shutdown();
+                let mut got = consumer.join().unwrap();
+                assert_eq!(got.len(), 4);
+                assert_eq!(got[0], 0);
+                got.sort();
+                assert_eq!(got, [0, 1, 2, 3]);
+                assert!(q.iter().next().is_none());
+                let mut it = q.iter();
+                assert!(it.next().is_none());
+                assert!(it.next().is_none(), "fused");
+
+                // Immediate: a loop over a non-empty queue ends without an item.
+                let q = Arc::new(Q::<i32>::unbounded());
+                let blocked = {
+                    let q = Arc::clone(&q);
+                    thread::spawn(move || q.iter().count())
+                };
+                let_them_block();
+                q.shutdown_immediate();
+                assert_eq!(blocked.join().unwrap(), 0);
+                let q = Q::<i32>::unbounded();
+                q.put(1).unwrap();
+                q.put(2).unwrap();
+                q.shutdown_immediate();
+                assert_eq!((&q).into_iter().count(), 0);
+            }
+
+            // Duration::MAX waits forever without panicking, for the blocked form of every timed
+            // operation, and the shutdown (or the awaited event) releases it; Duration::ZERO is a
+            // poll for each, returning at once even from an operation that would have to wait.
+            #[test]
+            fn max_waits_and_zero_polls_for_every_timed_op() {
+                // get_timeout(MAX) released by a shutdown.
+                let q = Arc::new(Q::<i32>::bounded(1));
+                let getter = {
+                    let q = Arc::clone(&q);
+                    thread::spawn(move || q.get_timeout(Duration::MAX))
+                };
+                // put_timeout(MAX) on a full queue released by a shutdown.
+                let full = Arc::new(Q::bounded(1));
+                full.put(1).unwrap();
+                let putter = {
+                    let q = Arc::clone(&full);
+                    thread::spawn(move || q.put_timeout(2, Duration::MAX))
+                };
+                // join_timeout(MAX) released by the last task_done.
+                let joiner = {
+                    let q = Arc::clone(&full);
+                    thread::spawn(move || q.join_timeout(Duration::MAX))
+                };
+                let_them_block();
+                assert!(!getter.is_finished() && !putter.is_finished() && !joiner.is_finished());
+
+                // Polls, while the others are blocked: each returns at once.
+                let start = Instant::now();
+                assert_eq!(q.get_timeout(Duration::ZERO), Err(GetTimeoutError::Timeout));
+                let err = full.put_timeout(3, Duration::ZERO).unwrap_err();
+                assert!(err.is_timeout());
+                assert_eq!(err.into_inner(), 3);
+                assert!(!full.join_timeout(Duration::ZERO));
+                assert!(start.elapsed() < Duration::from_millis(500));
+
+                q.shutdown();
+                assert_eq!(getter.join().unwrap(), Err(GetTimeoutError::ShutDown));
+                full.shutdown();
+                let err = putter.join().unwrap().unwrap_err();
+                assert!(err.is_shut_down());
+                assert_eq!(err.into_inner(), 2);
+                assert_eq!(full.get(), Ok(1));
+                full.task_done().unwrap();
+                assert!(joiner.join().unwrap());
+
+                // After the shutdown, polls report ShutDown, not Empty/Timeout.
+                let start = Instant::now();
+                assert_eq!(
+                    q.get_timeout(Duration::ZERO),
+                    Err(GetTimeoutError::ShutDown)
+                );
+                assert!(q.put_timeout(4, Duration::ZERO).unwrap_err().is_shut_down());
+                assert!(q.put_timeout(5, Duration::MAX).unwrap_err().is_shut_down());
+                assert_eq!(q.get_timeout(Duration::MAX), Err(GetTimeoutError::ShutDown));
+                assert!(q.join_timeout(Duration::ZERO));
+                assert!(q.join_timeout(Duration::MAX));
+                assert!(start.elapsed() < Duration::from_millis(500));
+            }
+
             // S-21: items discarded by an immediate shutdown are dropped outside the lock, so
             // their Drop may use the queue.
             #[test]

@@ -26,7 +26,7 @@ fn basic_use() {
     assert!(q.is_empty());
     assert_eq!(q.try_get(), None);
     let start = Instant::now();
-    assert_eq!(q.get_timeout(Duration::from_millis(1)), None);
+    assert_eq!(q.get_timeout(Duration::from_millis(1)), None); // `get(timeout=1e-3)`
     assert!(start.elapsed() >= Duration::from_millis(1)); // never early
 }
 
@@ -136,6 +136,7 @@ fn many_threads_nonblocking_polling() {
     });
 }
 
+// `get(timeout=1e-5)` in a busy retry loop (here 10 µs, which must expire when empty).
 #[test]
 fn many_threads_timed() {
     many_threads(1_000, |q| {
@@ -196,4 +197,26 @@ fn put_from_a_destructor() {
         q.try_iter().collect::<Vec<_>>(),
         (0..10).collect::<Vec<_>>()
     );
+}
+
+// Duration::MAX waits forever without panicking (released by a put from a trigger thread, A-05);
+// Duration::ZERO polls an empty queue and returns at once.
+#[test]
+fn get_timeout_max_waits_and_zero_polls() {
+    let q = Arc::new(SimpleQueue::new());
+    let fired = Arc::new(AtomicBool::new(false));
+    let trigger = {
+        let (q, fired) = (Arc::clone(&q), Arc::clone(&fired));
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(100));
+            fired.store(true, Ordering::SeqCst);
+            q.put(42u8);
+        })
+    };
+    assert_eq!(q.get_timeout(Duration::MAX), Some(42));
+    assert!(fired.load(Ordering::SeqCst), "returned before the trigger");
+    trigger.join().unwrap();
+    let start = Instant::now();
+    assert_eq!(q.get_timeout(Duration::ZERO), None);
+    assert!(start.elapsed() < Duration::from_millis(500));
 }

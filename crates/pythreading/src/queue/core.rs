@@ -13,8 +13,11 @@
 //! - a thread that would park first yields a few times, re-checking the state: on a busy queue
 //!   the item or the room usually arrives within that window, and two context switches are saved.
 //!
-//! User code never runs under the lock: items dropped by `shutdown_immediate` are dropped after
-//! unlocking.
+//! User code never runs under the lock, with one exception: items dropped by
+//! `shutdown_immediate` are dropped after unlocking, but `PriorityQueue` must compare items
+//! (`Ord`, user code) while it holds the lock. Its store undoes a push or pop whose comparison
+//! panics, so the counters here, updated only after the store returns, stay right (P-13, S-22);
+//! the lock ignores the poison the panic leaves.
 
 use std::marker::PhantomData;
 use std::mem;
@@ -37,6 +40,28 @@ pub(crate) trait Store<T>: Default {
     fn allocated(&self) -> usize;
     /// Gives back memory beyond `keep` slots.
     fn shrink_to(&mut self, keep: usize);
+    /// The item of a `push` that panicked, if the store kept it to be dropped outside the lock.
+    fn take_refused(&mut self) -> Option<T> {
+        None
+    }
+}
+
+/// Holds the lock across `Store::push`. If the push unwinds (a `PriorityQueue` comparison
+/// panicked), drops the refused item only after unlocking: its `Drop` is user code and may use
+/// the queue (S-21).
+struct PushingGuard<'a, T, S: Store<T>> {
+    st: Option<MutexGuard<'a, State<S>>>,
+    _items: PhantomData<fn(T) -> T>,
+}
+
+impl<T, S: Store<T>> Drop for PushingGuard<'_, T, S> {
+    fn drop(&mut self) {
+        if let Some(mut st) = self.st.take() {
+            let refused = st.items.take_refused();
+            drop(st);
+            drop(refused);
+        }
+    }
 }
 
 /// How many times a would-be sleeper yields and re-checks before parking.
@@ -171,8 +196,17 @@ impl<T, S: Store<T>> Core<T, S> {
     // ---------------------------------------------------------------------------------------
 
     /// Adds `item` under the lock and wakes one getter if one is parked.
-    fn push_locked(&self, mut st: MutexGuard<'_, State<S>>, item: T) {
-        st.items.push(item);
+    fn push_locked(&self, st: MutexGuard<'_, State<S>>, item: T) {
+        let mut pushing = PushingGuard {
+            st: Some(st),
+            _items: PhantomData,
+        };
+        if let Some(st) = pushing.st.as_mut() {
+            st.items.push(item);
+        }
+        let Some(mut st) = pushing.st.take() else {
+            return; // unreachable: only the unwinding path leaves it empty
+        };
         self.publish_len(&st);
         st.unfinished += 1;
         let wake = st.getters > 0;
