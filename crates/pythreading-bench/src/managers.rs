@@ -168,7 +168,13 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
         .iter()
         .map(|(c, u)| (c.as_str(), *u))
         .collect();
-    rows.extend(python::run(GROUP, "managers.py", &args, &expected_ours));
+    rows.extend(python::run_for(
+        GROUP,
+        "managers.py",
+        &args,
+        &expected_ours,
+        "pythreading",
+    ));
     server.shutdown();
     // Group rows by case so each case's table shows all its implementations together.
     let order = |case: &str| -> usize {

@@ -23,10 +23,22 @@ pub(crate) fn run(
     args: &[String],
     expected: &[(&str, &str)],
 ) -> Vec<Measurement> {
+    run_for(group, script, args, expected, "cpython")
+}
+
+/// Like [`run`], for a script whose rows measure `absent_impl` (e.g. a CPython client against
+/// pythreading's server): the absent rows, if any, are labelled with it.
+pub(crate) fn run_for(
+    group: &str,
+    script: &str,
+    args: &[String],
+    expected: &[(&str, &str)],
+    absent_impl: &str,
+) -> Vec<Measurement> {
     let absent = |why: &str| {
         expected
             .iter()
-            .map(|(case, unit)| Measurement::absent(group, case, "cpython", unit, why))
+            .map(|(case, unit)| Measurement::absent(group, case, absent_impl, unit, why))
             .collect::<Vec<_>>()
     };
     let output = match Command::new("python3")
