@@ -13,15 +13,11 @@ cpython_client_<c>c with impl "pythreading". ops/s = 2*N*clients / wall time (ba
 import os
 import sys
 
-# bench/python/queue.py (another group's script) would shadow the standard library's `queue`.
-_here = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or '.') != _here]
-
-import json  # noqa: E402
-import multiprocessing as mp  # noqa: E402
-import queue  # noqa: E402
-import time  # noqa: E402
-from multiprocessing.managers import BaseManager  # noqa: E402
+import json
+import multiprocessing as mp
+import queue
+import time
+from multiprocessing.managers import BaseManager
 
 AUTHKEY = b'bench'
 

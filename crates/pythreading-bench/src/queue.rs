@@ -361,7 +361,7 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
     ];
     let py_rows = python::run(
         GROUP,
-        "queue.py",
+        "queues.py",
         &[
             py_queue_n.to_string(),
             py_simple_n.to_string(),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The `queue` group, CPython side: the workloads of crates/pythreading-bench/src/queue.rs.
 
-    python3 queue.py N_QUEUE N_SIMPLE REPS
+    python3 queues.py N_QUEUE N_SIMPLE REPS
 
 Each case moves values 1..=N through a queue with P producer and C consumer threads; the queue is
 closed with one None sentinel per consumer after the producers finish (queue.Queue's shutdown()
@@ -9,17 +9,13 @@ only exists from 3.13).  The time runs from starting the threads until every con
 and the count and sum are checked.  Prints one JSON line per case (median of REPS runs):
 {"group": "queue", "case": ..., "impl": "cpython", "value": items_per_s, "unit": "items/s"}.
 """
+# Named queues.py, not queue.py: a script's folder comes first on sys.path, and a file named
+# queue.py there would shadow the standard library's `queue` for every script in this folder.
 import json
-import os
+import queue
 import sys
-
-# This file is named queue.py: drop its own folder from the path so `import queue` finds the stdlib.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-
-import queue  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
+import threading
+import time
 
 
 def once(make, producers, consumers, n):
