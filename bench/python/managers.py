@@ -10,7 +10,6 @@ Prints JSON rows for cases roundtrip_<c>c and cpython_client_<c>c (impl "cpython
 With --address: the same clients against an already running server (the Rust one), rows for case
 cpython_client_<c>c with impl "pythreading". ops/s = 2*N*clients / wall time (barrier to last end).
 """
-import os
 import sys
 
 import json
