@@ -163,14 +163,20 @@ fn exception_by_state() {
     }
     assert!(running.exception().is_none());
     let ok = pool.submit(|| 1).unwrap();
-    assert!(ok.exception_timeout(Duration::from_secs(5)).unwrap().is_none());
+    assert!(
+        ok.exception_timeout(Duration::from_secs(5))
+            .unwrap()
+            .is_none()
+    );
 }
 
 // Q-58 (and the panic reaches result(): no lost panic)
 #[test]
 fn a_panicking_task_keeps_its_panic_and_the_worker_survives() {
     let pool = ThreadPoolExecutor::new(1).unwrap();
-    let f = pool.submit(|| -> u8 { std::panic::panic_any(7_u32) }).unwrap();
+    let f = pool
+        .submit(|| -> u8 { std::panic::panic_any(7_u32) })
+        .unwrap();
     let Err(TaskError::Panicked(p)) = f.result() else {
         panic!("expected a panic")
     };

@@ -6,8 +6,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use pythreading::futures::{
-    ReturnWhen, Shutdown, TaskFuture, ThreadPoolExecutor, as_completed, as_completed_timeout,
-    wait, wait_timeout,
+    ReturnWhen, Shutdown, TaskFuture, ThreadPoolExecutor, as_completed, as_completed_timeout, wait,
+    wait_timeout,
 };
 
 #[derive(Clone, Default)]
@@ -100,11 +100,19 @@ fn first_completed_returns_when_one_completes_and_plain_cancel_is_not_done() {
     let _other = blocked(&pool, &gate2);
     let queued = pool.submit(|| 2).unwrap();
     assert!(queued.cancel() && queued.is_done());
-    let r = wait_timeout([&queued], ReturnWhen::FirstCompleted, Duration::from_millis(20));
+    let r = wait_timeout(
+        [&queued],
+        ReturnWhen::FirstCompleted,
+        Duration::from_millis(20),
+    );
     assert_eq!(r.not_done, vec![queued.clone()]);
     // Once a worker dequeues it, the cancellation is acknowledged.
     gate.open();
-    let r = wait_timeout([&queued], ReturnWhen::FirstCompleted, Duration::from_secs(5));
+    let r = wait_timeout(
+        [&queued],
+        ReturnWhen::FirstCompleted,
+        Duration::from_secs(5),
+    );
     assert_eq!(r.done, vec![queued]);
     gate2.open();
 }
@@ -162,7 +170,10 @@ fn first_exception_with_cancelled_and_already_failed_futures() {
         [&success, &notified, &plain, &fail, &blocked_f],
         ReturnWhen::FirstException,
     );
-    assert!(start.elapsed() < Duration::from_secs(1), "already failed: at once");
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "already failed: at once"
+    );
     assert_eq!(r.done, vec![success, notified, fail]);
     assert_eq!(r.not_done, vec![plain, blocked_f]);
     gate.open();
@@ -356,7 +367,11 @@ fn as_completed_keeps_no_reference_to_yielded_futures() {
     let mut it = as_completed([f, other]);
     let first = it.next().unwrap();
     drop(first);
-    assert_eq!(Arc::strong_count(&marker), 1, "the iterator still holds the future");
+    assert_eq!(
+        Arc::strong_count(&marker),
+        1,
+        "the iterator still holds the future"
+    );
     assert!(it.next().is_some());
 }
 
