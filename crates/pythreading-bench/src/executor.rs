@@ -18,6 +18,9 @@ const GROUP: &str = "executor";
 const WORKERS: usize = 4;
 const UNIT: &str = "tasks/s";
 
+/// One implementation: runs `n` tasks of `work` each and returns tasks per second.
+type Impl = fn(u64, Duration) -> f64;
+
 /// The task body: nothing, or a busy spin of `work`.
 fn task(i: u64, work: Duration) -> u64 {
     if !work.is_zero() {
@@ -99,7 +102,7 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
     ];
     let mut rows = Vec::new();
     for (case, n, work) in cases {
-        let impls: [(&str, fn(u64, Duration) -> f64); 3] = [
+        let impls: [(&str, Impl); 3] = [
             ("pythreading", ours),
             ("threadpool", threadpool_crate),
             ("rayon", rayon_spawn),

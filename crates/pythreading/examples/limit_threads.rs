@@ -46,7 +46,9 @@ pub(crate) fn run() {
     const MAX_THREADS: usize = 5;
 
     // 1. At most MAX_THREADS at once over 40 URLs.
-    let urls: Vec<String> = (0..40).map(|i| format!("https://example.com/notify/{i}")).collect();
+    let urls: Vec<String> = (0..40)
+        .map(|i| format!("https://example.com/notify/{i}"))
+        .collect();
     let c = Arc::new(Concurrency::default());
     let pool = ThreadPoolExecutor::builder()
         .max_workers(MAX_THREADS)

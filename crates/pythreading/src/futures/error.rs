@@ -310,7 +310,7 @@ impl TaskPanic {
     /// # use pythreading::futures::{TaskError, ThreadPoolExecutor};
     /// # let pool = ThreadPoolExecutor::new(1).unwrap();
     /// let f = pool.submit(|| -> u8 { std::panic::panic_any(42_i32) }).unwrap();
-    /// let p = f.exception().unwrap();
+    /// let Some(TaskError::Panicked(p)) = f.exception() else { unreachable!() };
     /// let payload = p.take_payload().unwrap();
     /// assert_eq!(payload.downcast_ref::<i32>(), Some(&42));
     /// assert!(p.take_payload().is_none());

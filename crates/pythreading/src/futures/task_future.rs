@@ -378,12 +378,16 @@ impl<T> TaskFuture<T> {
     }
 
     fn take(g: &mut Inner<T>) -> Result<T, TaskError> {
-        if let Outcome::Value(_) = g.outcome {
-            if let Outcome::Value(v) = mem::replace(&mut g.outcome, Outcome::Taken) {
-                return Ok(v);
+        match mem::replace(&mut g.outcome, Outcome::Empty) {
+            Outcome::Value(v) => {
+                g.outcome = Outcome::Taken;
+                Ok(v)
+            }
+            other => {
+                g.outcome = other;
+                Err(Self::failure(g.phase, &g.outcome))
             }
         }
-        Err(Self::failure(g.phase, &g.outcome))
     }
 
     fn failure(phase: Phase, o: &Outcome<T>) -> TaskError {
