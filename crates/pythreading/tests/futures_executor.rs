@@ -138,12 +138,18 @@ fn shutdown_waits_for_every_queued_task() {
 #[test]
 fn shutdown_cancel_futures_cancels_the_queued_ones_only() {
     let pool = ThreadPoolExecutor::new(5).unwrap();
+    let (tx, rx) = mpsc::channel();
     let fs: Vec<_> = (0..50)
         .map(|_| {
-            pool.submit(|| thread::sleep(Duration::from_millis(20)))
-                .unwrap()
+            let tx = tx.clone();
+            pool.submit(move || {
+                let _ = tx.send(());
+                thread::sleep(Duration::from_millis(20));
+            })
+            .unwrap()
         })
         .collect();
+    rx.recv().unwrap(); // at least one task is running
     pool.shutdown_with(Shutdown::wait().cancel_futures());
     let cancelled = fs.iter().filter(|f| f.is_cancelled()).count();
     assert!(cancelled > 20, "{cancelled} cancelled");
@@ -233,18 +239,18 @@ fn worker_threads_are_named() {
         .thread_name_prefix("SpecialPool")
         .build()
         .unwrap();
-    let gate = Gate::default();
+    // Each task waits for all five: five different workers must run them.
+    let all = Arc::new(std::sync::Barrier::new(5));
     let fs: Vec<_> = (0..5)
         .map(|_| {
-            let g = gate.clone();
+            let all = all.clone();
             pool.submit(move || {
-                g.wait();
+                all.wait();
                 thread::current().name().unwrap().to_string()
             })
             .unwrap()
         })
         .collect();
-    gate.open();
     let mut names: Vec<String> = fs.iter().map(|f| f.result().unwrap()).collect();
     names.sort();
     assert_eq!(
@@ -331,18 +337,17 @@ fn the_initializer_runs_in_every_worker_before_its_tasks() {
         })
         .build()
         .unwrap();
-    let gate = Gate::default();
+    let all = Arc::new(std::sync::Barrier::new(3));
     let fs: Vec<_> = (0..3)
         .map(|_| {
-            let g = gate.clone();
+            let all = all.clone();
             pool.submit(move || {
-                g.wait();
+                all.wait();
                 INIT.with(|c| c.get())
             })
             .unwrap()
         })
         .collect();
-    gate.open();
     assert!(fs.iter().all(|f| f.result().unwrap()));
     assert_eq!(runs.load(Ordering::SeqCst), 3);
 }

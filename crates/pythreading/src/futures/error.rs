@@ -267,22 +267,29 @@ impl Error for AsCompletedTimeout {}
 /// ```
 #[derive(Clone)]
 pub struct TaskPanic {
-    message: Arc<str>,
-    payload: Arc<Mutex<Option<Box<dyn Any + Send>>>>,
+    // One pointer: keeps every task's result slot small.
+    inner: Arc<PanicInner>,
+}
+
+struct PanicInner {
+    message: String,
+    payload: Mutex<Option<Box<dyn Any + Send>>>,
 }
 
 impl TaskPanic {
     pub(crate) fn new(payload: Box<dyn Any + Send>) -> Self {
-        let message: Arc<str> = if let Some(s) = payload.downcast_ref::<&'static str>() {
-            Arc::from(*s)
+        let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
+            (*s).to_string()
         } else if let Some(s) = payload.downcast_ref::<String>() {
-            Arc::from(s.as_str())
+            s.clone()
         } else {
-            Arc::from("Box<dyn Any>")
+            "Box<dyn Any>".to_string()
         };
         TaskPanic {
-            message,
-            payload: Arc::new(Mutex::new(Some(payload))),
+            inner: Arc::new(PanicInner {
+                message,
+                payload: Mutex::new(Some(payload)),
+            }),
         }
     }
 
@@ -299,7 +306,7 @@ impl TaskPanic {
     /// }
     /// ```
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// Takes the original panic payload, for [`std::panic::resume_unwind`]; `None` once taken.
@@ -316,7 +323,7 @@ impl TaskPanic {
     /// assert!(p.take_payload().is_none());
     /// ```
     pub fn take_payload(&self) -> Option<Box<dyn Any + Send>> {
-        match self.payload.lock() {
+        match self.inner.payload.lock() {
             Ok(mut g) => g.take(),
             Err(poisoned) => poisoned.into_inner().take(),
         }
@@ -326,14 +333,14 @@ impl TaskPanic {
 impl fmt::Debug for TaskPanic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskPanic")
-            .field("message", &self.message)
+            .field("message", &self.inner.message)
             .finish_non_exhaustive()
     }
 }
 
 impl fmt::Display for TaskPanic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the task panicked: {}", self.message)
+        write!(f, "the task panicked: {}", self.inner.message)
     }
 }
 
@@ -363,7 +370,8 @@ impl Error for TaskPanic {}
 #[doc(alias = "BrokenThreadPool")]
 #[doc(alias = "BrokenExecutor")]
 pub struct BrokenPool {
-    pub(crate) reason: Arc<str>,
+    // `Arc<String>`, not `Arc<str>`: one pointer, so a task's result slot stays small.
+    pub(crate) reason: Arc<String>,
 }
 
 impl BrokenPool {

@@ -109,7 +109,7 @@ impl Pool {
 
     fn break_pool(&self, reason: String) {
         let broken = BrokenPool {
-            reason: reason.into(),
+            reason: StdArc::new(reason),
         };
         let mut st = lock(&self.state);
         if st.broken.is_none() {

@@ -20,7 +20,7 @@ use std::time::Duration;
 use super::error::{BrokenPool, ResultTimeoutError, TaskError, TaskPanic, WaitTimeoutError};
 use super::wait::Waiter;
 use crate::deadline::Deadline;
-use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, Condvar, Mutex, MutexGuard, lock};
 
 /// Python's future states.
@@ -61,17 +61,37 @@ type Callback<T> = Box<dyn FnOnce(&TaskFuture<T>) + Send>;
 struct Inner<T> {
     phase: Phase,
     outcome: Outcome<T>,
+    /// Threads blocked on `cond`: completion only pays for a wake-up when someone waits.
+    blocked: u32,
+    /// Callbacks, waiters and wakers: most tasks have none, so they live in a second
+    /// allocation made only when the first one registers (the task itself stays small).
+    extras: Option<Box<Extras<T>>>,
+}
+
+struct Extras<T> {
     callbacks: Vec<Callback<T>>,
     /// `wait` / `as_completed` calls watching this future, with this future's index in theirs.
     waiters: Vec<(Arc<Waiter>, usize)>,
     wakers: Vec<Waker>,
-    /// Threads blocked on `cond`: completion only pays for a wake-up when someone waits.
-    blocked: usize,
+}
+
+impl<T> Inner<T> {
+    fn extras(&mut self) -> &mut Extras<T> {
+        self.extras.get_or_insert_with(|| {
+            Box::new(Extras {
+                callbacks: Vec::new(),
+                waiters: Vec::new(),
+                wakers: Vec::new(),
+            })
+        })
+    }
 }
 
 struct Core<T> {
     inner: Mutex<Inner<T>>,
     cond: Condvar,
+    /// Set (under the lock) when the phase becomes done: lets a reader spin without the lock.
+    done: AtomicBool,
 }
 
 /// One task: its state and its callable, in a single allocation.
@@ -114,12 +134,11 @@ pub(crate) fn new_job<T, F>(f: F) -> StdArc<JobOf<T, F>> {
             inner: Mutex::new(Inner {
                 phase: Phase::Pending,
                 outcome: Outcome::Empty,
-                callbacks: Vec::new(),
-                waiters: Vec::new(),
-                wakers: Vec::new(),
                 blocked: 0,
+                extras: None,
             }),
             cond: Condvar::new(),
+            done: AtomicBool::new(false),
         },
         slot: FnSlot(Mutex::new(Some(f))),
     })
@@ -205,8 +224,10 @@ fn is_failure<T>(o: &Outcome<T>) -> bool {
 /// Tells every `wait`/`as_completed` watching this future that it is done (for them).
 fn notify_waiters<T>(g: &mut Inner<T>, failed: bool) {
     // Lock order is always future → waiter; a waiter never locks a future while holding its own.
-    for (w, index) in mem::take(&mut g.waiters) {
-        w.notify(index, failed);
+    if let Some(extras) = &mut g.extras {
+        for (w, index) in mem::take(&mut extras.waiters) {
+            w.notify(index, failed);
+        }
     }
 }
 
@@ -232,13 +253,16 @@ fn settle<T, F>(
 /// Sets `phase` and wakes whoever waits; returns the callbacks to run outside the lock.
 fn wake_all<T>(core: &Core<T>, mut g: MutexGuard<'_, Inner<T>>, phase: Phase) -> Vec<Callback<T>> {
     g.phase = phase;
+    core.done.store(true, Ordering::Release);
     // A plain `cancel()` does not reach wait()/as_completed() until the pool acknowledges it.
     if phase != Phase::Cancelled {
         let failed = is_failure(&g.outcome);
         notify_waiters(&mut g, failed);
     }
-    let callbacks = mem::take(&mut g.callbacks);
-    let wakers = mem::take(&mut g.wakers);
+    let (callbacks, wakers) = match &mut g.extras {
+        Some(e) => (mem::take(&mut e.callbacks), mem::take(&mut e.wakers)),
+        None => (Vec::new(), Vec::new()),
+    };
     let blocked = g.blocked > 0;
     drop(g);
     if blocked {
@@ -259,6 +283,27 @@ fn run_callbacks<T>(fut: &TaskFuture<T>, callbacks: Vec<Callback<T>>) {
         }
     }
 }
+
+/// Watches `done` for a few microseconds before the caller blocks: reading results in a loop
+/// usually finds the next one finished a moment later, and a sleep plus a wake-up costs more.
+#[cfg(not(loom))]
+fn spin_until_done(done: &AtomicBool) {
+    for step in 0..12_u32 {
+        if done.load(Ordering::Acquire) {
+            return;
+        }
+        if step < 6 {
+            for _ in 0..(1_u32 << step) {
+                std::hint::spin_loop();
+            }
+        } else {
+            std::thread::yield_now();
+        }
+    }
+}
+
+#[cfg(loom)]
+fn spin_until_done(_: &AtomicBool) {}
 
 /// A handle to a task submitted to a [`ThreadPoolExecutor`](super::ThreadPoolExecutor):
 /// Python's `concurrent.futures.Future`.
@@ -345,6 +390,9 @@ impl<T> TaskFuture<T> {
     /// Blocks until done or the deadline; returns the guard and whether it is done.
     fn wait_done(&self, deadline: Deadline) -> (MutexGuard<'_, Inner<T>>, bool) {
         let core = &self.job.core;
+        if !deadline.has_passed() {
+            spin_until_done(&core.done);
+        }
         let mut g = lock(&core.inner);
         while !g.phase.is_done() {
             let remaining = deadline.remaining();
@@ -658,7 +706,7 @@ impl<T> TaskFuture<T> {
     {
         let mut g = lock(&self.job.core.inner);
         if !g.phase.is_done() {
-            g.callbacks.push(Box::new(callback));
+            g.extras().callbacks.push(Box::new(callback));
             return;
         }
         drop(g);
@@ -672,7 +720,7 @@ impl<T> TaskFuture<T> {
             Phase::Finished => Some(is_failure(&g.outcome)),
             Phase::CancelledNotified => Some(false),
             _ => {
-                g.waiters.push((waiter.clone(), index));
+                g.extras().waiters.push((waiter.clone(), index));
                 None
             }
         }
@@ -681,7 +729,9 @@ impl<T> TaskFuture<T> {
     /// Removes `waiter` (if it is still registered).
     pub(crate) fn unregister(&self, waiter: &Arc<Waiter>) {
         let mut g = lock(&self.job.core.inner);
-        g.waiters.retain(|(w, _)| !Arc::ptr_eq(w, waiter));
+        if let Some(e) = &mut g.extras {
+            e.waiters.retain(|(w, _)| !Arc::ptr_eq(w, waiter));
+        }
     }
 }
 
@@ -704,8 +754,9 @@ impl<T> Future for TaskFuture<T> {
         if g.phase.is_done() {
             return Poll::Ready(Self::take(&mut g));
         }
-        if !g.wakers.iter().any(|w| w.will_wake(cx.waker())) {
-            g.wakers.push(cx.waker().clone());
+        let wakers = &mut g.extras().wakers;
+        if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            wakers.push(cx.waker().clone());
         }
         Poll::Pending
     }
