@@ -15,7 +15,7 @@ use std::sync::Arc as StdArc;
 use super::error::{BrokenPool, SubmitError, TaskPanic};
 use super::executor_builder::{Initializer, ThreadPoolExecutorBuilder};
 use super::task_future::{Run, TaskFuture, new_job, reclaim};
-use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Condvar, Mutex, MutexGuard, lock};
 
 pub(crate) struct Pool {
@@ -28,6 +28,8 @@ pub(crate) struct Pool {
     idle: AtomicUsize,
     /// `jobs.len()`, readable without the lock: what an idle worker watches while it spins.
     queued: AtomicUsize,
+    /// Set once `max_workers` workers were started: idle tokens are no longer needed.
+    full: AtomicBool,
     /// 1 while a worker spins waiting for work: at most one spins, the others sleep.
     spinners: AtomicUsize,
     pub(crate) max_workers: usize,
@@ -74,6 +76,7 @@ impl Pool {
             idle: AtomicUsize::new(0),
             queued: AtomicUsize::new(0),
             spinners: AtomicUsize::new(0),
+            full: AtomicBool::new(false),
             max_workers,
             prefix,
             initializer,
@@ -164,7 +167,9 @@ fn worker_main(pool: StdArc<Pool>) {
             if wake {
                 pool.work.notify_one();
             }
-            job.run(&pool.idle);
+            // Once every worker is started, idle tokens decide nothing: skip the shared counter.
+            let idle = (!pool.full.load(Ordering::Relaxed)).then_some(&pool.idle);
+            job.run(idle);
             spun = false;
             st = lock(&pool.state);
             continue;
@@ -525,10 +530,13 @@ impl ThreadPoolExecutor {
         }
         st.jobs.push_back(job.clone());
         pool.queued.store(st.jobs.len(), Ordering::Relaxed);
-        let spawn = if pool.take_idle() || st.live >= pool.max_workers {
+        let spawn = if st.live >= pool.max_workers || pool.take_idle() {
             None
         } else {
             st.live += 1;
+            if st.live == pool.max_workers {
+                pool.full.store(true, Ordering::Relaxed);
+            }
             st.spawned += 1;
             Some(st.spawned - 1)
         };
@@ -543,6 +551,7 @@ impl ThreadPoolExecutor {
             if let Err(e) = spawn_worker(name, move || worker_main(worker_pool)) {
                 let mut st = lock(&pool.state);
                 st.live -= 1;
+                pool.full.store(false, Ordering::Relaxed);
                 let me = StdArc::as_ptr(&job) as *const ();
                 if st.live == 0 {
                     // Nobody would ever run it: take the task back.

@@ -117,9 +117,10 @@ impl<F: Send> Slot for FnSlot<F> {
 
 /// What the pool's work queue holds: a job with its types erased.
 pub(crate) trait Run: Send + Sync {
-    /// Runs the task (or acknowledges its cancellation). `idle` is bumped before the result is
-    /// published, so a caller woken by the result already sees this worker as idle.
-    fn run(self: StdArc<Self>, idle: &AtomicUsize);
+    /// Runs the task (or acknowledges its cancellation). `idle` (if given) is bumped before the
+    /// result is published, so a caller woken by the result already sees this worker as idle
+    ///
+    fn run(self: StdArc<Self>, idle: Option<&AtomicUsize>);
     /// `shutdown(cancel_futures)`: cancel if still pending, and tell the waiters.
     fn cancel_and_notify(self: StdArc<Self>);
     /// The pool broke before this task ran.
@@ -154,7 +155,7 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    fn run(self: StdArc<Self>, idle: &AtomicUsize) {
+    fn run(self: StdArc<Self>, idle: Option<&AtomicUsize>) {
         let mut g = lock(&self.core.inner);
         match g.phase {
             Phase::Pending => g.phase = Phase::Running,
@@ -162,12 +163,12 @@ where
                 g.phase = Phase::CancelledNotified;
                 notify_waiters(&mut g, false);
                 drop(g);
-                idle.fetch_add(1, Ordering::Release);
+                release_idle(idle);
                 return;
             }
             _ => {
                 drop(g);
-                idle.fetch_add(1, Ordering::Release);
+                release_idle(idle);
                 return;
             }
         }
@@ -181,7 +182,7 @@ where
             },
             None => Outcome::Empty,
         };
-        idle.fetch_add(1, Ordering::Release);
+        release_idle(idle);
         let g = lock(&self.core.inner);
         settle(&self, g, Phase::Finished, outcome);
     }
@@ -214,6 +215,12 @@ where
             }
             _ => {}
         }
+    }
+}
+
+fn release_idle(idle: Option<&AtomicUsize>) {
+    if let Some(idle) = idle {
+        idle.fetch_add(1, Ordering::Release);
     }
 }
 
