@@ -12,7 +12,19 @@
 //! | `future.add_done_callback(fn)` | [`TaskFuture::add_done_callback`] |
 //! | `wait(fs, timeout, return_when)` | [`wait`], [`wait_timeout`] with [`ReturnWhen`] → [`DoneAndNotDone`] |
 //! | `as_completed(fs, timeout)` | [`as_completed`], [`as_completed_timeout`] |
-//! | exceptions | see the table in [`TaskError`]'s module: [`TaskError`], [`SubmitError`], ... |
+//!
+//! # Errors
+//!
+//! | Python exception | pythreading |
+//! |---|---|
+//! | `CancelledError` | [`TaskError::Cancelled`] |
+//! | the task's exception, re-raised by `result()` | [`TaskError::Panicked`] with the [`TaskPanic`] (message and payload) |
+//! | `BrokenThreadPool` on a queued future / from `submit` | [`TaskError::BrokenPool`] / [`SubmitError::Broken`], carrying a [`BrokenPool`] |
+//! | `TimeoutError` from `result(timeout)`, `exception(timeout)`, `map(timeout)` | [`ResultTimeoutError::Timeout`], [`WaitTimeoutError`] |
+//! | `TimeoutError("2 (of 4) futures unfinished")` from `as_completed` | [`AsCompletedTimeout`] |
+//! | `RuntimeError('cannot schedule new futures after shutdown')` | [`SubmitError::Shutdown`] (hands the closure back) |
+//! | `ValueError('max_workers must be greater than 0')` | [`BuildError`] |
+//! | `InvalidStateError` | none: only the pool completes a future |
 //!
 //! # A tour
 //!
