@@ -7,6 +7,7 @@
 
 use std::borrow::Borrow;
 use std::collections::HashSet;
+use std::fmt;
 use std::time::Duration;
 
 use super::task_future::TaskFuture;
@@ -132,13 +133,21 @@ pub enum ReturnWhen {
 /// assert_eq!(r.done, vec![f]);
 /// assert!(r.not_done.is_empty());
 /// ```
-#[derive(Debug)]
 #[doc(alias = "DoneAndNotDoneFutures")]
 pub struct DoneAndNotDone<T> {
     /// Futures that finished or whose cancellation the pool acknowledged.
     pub done: Vec<TaskFuture<T>>,
     /// The others.
     pub not_done: Vec<TaskFuture<T>>,
+}
+
+impl<T> fmt::Debug for DoneAndNotDone<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DoneAndNotDone")
+            .field("done", &self.done)
+            .field("not_done", &self.not_done)
+            .finish()
+    }
 }
 
 /// Waits until `return_when` holds for `fs` (Python's `concurrent.futures.wait`).
