@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use pythreading::futures::ThreadPoolExecutor;
 
 use crate::python;
-use crate::report::{Measurement, Opts, median_of, rate};
+use crate::report::{Measurement, Opts, rate};
 
 const GROUP: &str = "executor";
 const WORKERS: usize = 4;
@@ -107,9 +107,17 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
             ("threadpool", threadpool_crate),
             ("rayon", rayon_spawn),
         ];
-        for (imp, f) in impls {
-            let value = median_of(reps, || f(n, work));
-            rows.push(Measurement::new(GROUP, case, imp, value, UNIT));
+        // Repetitions are interleaved across implementations, so a burst of load on this shared
+        // machine hits all of them alike instead of one.
+        let mut samples: Vec<Vec<f64>> = vec![Vec::new(); impls.len()];
+        for _ in 0..reps.max(1) {
+            for (k, (_, f)) in impls.iter().enumerate() {
+                samples[k].push(f(n, work));
+            }
+        }
+        for ((imp, _), mut s) in impls.iter().zip(samples) {
+            s.sort_by(f64::total_cmp);
+            rows.push(Measurement::new(GROUP, case, imp, s[s.len() / 2], UNIT));
         }
     }
     let args = [
