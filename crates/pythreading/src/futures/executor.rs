@@ -8,7 +8,7 @@
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
-use std::io;
+use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc as StdArc;
 
@@ -140,7 +140,18 @@ impl Pool {
     }
 }
 
+/// Counts a worker out however it ends (even by an unexpected unwind), so `shutdown(wait)` can
+/// never wait for a thread that is gone.
+struct WorkerExit<'a>(&'a Pool);
+
+impl Drop for WorkerExit<'_> {
+    fn drop(&mut self) {
+        self.0.worker_exit(lock(&self.0.state));
+    }
+}
+
 fn worker_main(pool: StdArc<Pool>) {
+    let _exit = WorkerExit(&pool);
     set_current_pool(pool.id);
     if let Some(init) = &pool.initializer {
         let failure = match catch_unwind(AssertUnwindSafe(|| init())) {
@@ -150,9 +161,8 @@ fn worker_main(pool: StdArc<Pool>) {
         };
         if let Some(msg) = failure {
             // Python logs this at CRITICAL level on the 'concurrent.futures' logger.
-            eprintln!("Exception in initializer: {msg}");
+            let _ = writeln!(io::stderr(), "Exception in initializer: {msg}");
             pool.break_pool(msg);
-            pool.worker_exit(lock(&pool.state));
             return;
         }
     }
@@ -200,7 +210,7 @@ fn worker_main(pool: StdArc<Pool>) {
         st.sleepers -= 1;
         st.wakes_pending = st.wakes_pending.saturating_sub(1);
     }
-    pool.worker_exit(st);
+    // `st` is released before `_exit` counts this worker out (locals drop in reverse order).
 }
 
 #[cfg(not(loom))]

@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::io::Write;
 use std::mem;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -276,7 +277,8 @@ fn wake_all<T>(core: &Core<T>, mut g: MutexGuard<'_, Inner<T>>, phase: Phase) ->
         core.cond.notify_all();
     }
     for w in wakers {
-        w.wake();
+        // A waker is user code: its panic must not take the worker down.
+        let _ = catch_unwind(AssertUnwindSafe(|| w.wake()));
     }
     callbacks
 }
@@ -286,7 +288,12 @@ fn run_callbacks<T>(fut: &TaskFuture<T>, callbacks: Vec<Callback<T>>) {
         // a failing callback is reported and the others still run.
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| cb(fut))) {
             let p = TaskPanic::new(payload);
-            eprintln!("exception calling callback for {fut:?}: {}", p.message());
+            // Python logs this on the 'concurrent.futures' logger; a closed stderr is ignored.
+            let _ = writeln!(
+                std::io::stderr(),
+                "exception calling callback for {fut:?}: {}",
+                p.message()
+            );
         }
     }
 }
