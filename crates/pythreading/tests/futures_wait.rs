@@ -397,3 +397,21 @@ fn futures_cancelled_by_shutdown_are_reported_done() {
     let r = wait(queued.iter().chain([&running]), ReturnWhen::AllCompleted);
     assert_eq!(r.done.len(), 6);
 }
+
+// a future failed by a broken pool counts as an exception for FIRST_EXCEPTION.
+#[test]
+fn a_broken_pool_failure_counts_as_an_exception() {
+    let broken = ThreadPoolExecutor::builder()
+        .max_workers(1)
+        .try_initializer(|| Err("no database"))
+        .build()
+        .unwrap();
+    let failed = broken.submit(|| 1).unwrap();
+    let healthy = ThreadPoolExecutor::new(1).unwrap();
+    let gate = Gate::default();
+    let stuck = blocked(&healthy, &gate);
+    let r = wait([&stuck, &failed], ReturnWhen::FirstException);
+    assert_eq!(r.done, vec![failed]);
+    assert_eq!(r.not_done, vec![stuck]);
+    gate.open();
+}
