@@ -26,6 +26,16 @@ impl Gate {
     }
 }
 
+/// A failing assertion must not leave a task blocked forever (the pool's drop waits for it):
+/// any handle to the gate opens it when dropped.
+impl Drop for Gate {
+    fn drop(&mut self) {
+        let (m, c) = &*self.0;
+        *m.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        c.notify_all();
+    }
+}
+
 //
 #[test]
 fn results_come_in_input_order_whatever_the_completion_order() {
@@ -93,7 +103,7 @@ fn map_timeout_is_one_deadline_from_the_call() {
         Err(ResultTimeoutError::Timeout)
     ));
     let elapsed = start.elapsed();
-    assert!(elapsed >= t.mul_f64(0.6) && elapsed < t * 5, "{elapsed:?}");
+    assert!(elapsed >= t.mul_f64(0.6) && elapsed < t * 10, "{elapsed:?}");
     assert!(it.next().is_none());
 }
 

@@ -28,6 +28,16 @@ impl Gate {
     }
 }
 
+/// A failing assertion must not leave a task blocked forever (the pool's drop waits for it):
+/// any handle to the gate opens it when dropped.
+impl Drop for Gate {
+    fn drop(&mut self) {
+        let (m, c) = &*self.0;
+        *m.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        c.notify_all();
+    }
+}
+
 /// Submits a task that reports it started, then blocks until `gate` opens.
 fn blocked(pool: &ThreadPoolExecutor, gate: &Gate) -> TaskFuture<i32> {
     let (tx, rx) = mpsc::channel();
@@ -127,7 +137,7 @@ fn first_completed_with_some_already_completed_returns_at_once() {
     let c = cancelled_notified();
     let start = Instant::now();
     let r = wait([&a, &c, &running], ReturnWhen::FirstCompleted);
-    assert!(start.elapsed() < Duration::from_secs(1));
+    assert!(start.elapsed() < Duration::from_secs(5));
     assert_eq!(r.done, vec![a, c]);
     assert_eq!(r.not_done, vec![running]);
     gate.open();
@@ -171,7 +181,7 @@ fn first_exception_with_cancelled_and_already_failed_futures() {
         ReturnWhen::FirstException,
     );
     assert!(
-        start.elapsed() < Duration::from_secs(1),
+        start.elapsed() < Duration::from_secs(5),
         "already failed: at once"
     );
     assert_eq!(r.done, vec![success, notified, fail]);
@@ -309,7 +319,7 @@ fn as_completed_timeout_message_counts_the_unfinished() {
     let err = it.next().unwrap().unwrap_err();
     assert_eq!(err.to_string(), "2 (of 4) futures unfinished");
     assert_eq!((err.unfinished(), err.total()), (2, 4));
-    assert!(start.elapsed() < Duration::from_secs(1));
+    assert!(start.elapsed() < Duration::from_secs(5));
     gate.open();
 }
 
@@ -320,24 +330,25 @@ fn as_completed_timeout_is_one_deadline_from_the_call() {
     let stuck = blocked(&pool, &gate);
     let a = pool
         .submit(|| {
-            thread::sleep(Duration::from_millis(60));
+            thread::sleep(Duration::from_millis(20));
             1
         })
         .unwrap();
     let b = pool
         .submit(|| {
-            thread::sleep(Duration::from_millis(120));
+            thread::sleep(Duration::from_millis(40));
             2
         })
         .unwrap();
-    let t = Duration::from_millis(250);
+    let t = Duration::from_millis(600);
     let start = Instant::now();
     let items: Vec<_> = as_completed_timeout([&a, &b, &stuck], t).collect();
     let elapsed = start.elapsed();
-    assert_eq!(items.len(), 3);
-    assert!(items[2].is_err());
-    // The two completions did not restart the clock.
-    assert!(elapsed >= t.mul_f64(0.6) && elapsed < t * 2, "{elapsed:?}");
+    assert_eq!(items.len(), 3, "a, b, then the timeout");
+    assert!(items[..2].iter().all(Result::is_ok));
+    assert_eq!(items[2].as_ref().unwrap_err().unfinished(), 1);
+    // Measured from the call: the completions did not restart the clock.
+    assert!(elapsed >= t.mul_f64(0.6) && elapsed < t * 10, "{elapsed:?}");
     gate.open();
 }
 
