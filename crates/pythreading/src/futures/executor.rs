@@ -1,0 +1,699 @@
+//! `ThreadPoolExecutor`: a lazily grown pool of worker threads running submitted closures.
+//!
+//! One mutex guards the work queue and the pool's bookkeeping; each task's own state lives in its
+//! [`TaskFuture`]. Workers are started only when no idle worker can take a new task (Python's
+//! `_idle_semaphore`, here the atomic `idle` token count), so three `submit().result()` in a row
+//! use one thread (Q-41) and 60 blocked tasks on a pool of 4 use four (Q-40).
+//!
+//! The hot path is lean: a submit allocates the task once, pushes it under the lock and wakes a
+//! worker only if one sleeps and none is already on its way. A worker with nothing to do first
+//! spins briefly on the `queued` counter (at most one worker spins at a time; the rest sleep on
+//! the condition variable), so a steady stream of tiny tasks costs no sleep/wake per task. A
+//! worker that takes a task while more are queued passes a wake-up on to a sleeping one.
+
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::io::{self, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc as StdArc;
+
+use super::error::{BrokenPool, SubmitError, TaskPanic};
+use super::executor_builder::{Initializer, ThreadPoolExecutorBuilder};
+use super::task_future::{Run, TaskFuture, new_job, reclaim};
+use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::sync::{Condvar, Mutex, MutexGuard, lock};
+
+pub(crate) struct Pool {
+    state: Mutex<PoolState>,
+    /// Idle workers sleep here.
+    work: Condvar,
+    /// `shutdown(wait)` sleeps here until the workers are gone.
+    exited: Condvar,
+    /// Python's `_idle_semaphore`: released by a worker after each task, taken by `submit`.
+    idle: AtomicUsize,
+    /// `jobs.len()`, readable without the lock: what an idle worker watches while it spins.
+    queued: AtomicUsize,
+    /// Set once `max_workers` workers were started: idle tokens are no longer needed.
+    full: AtomicBool,
+    /// 1 while a worker spins waiting for work: at most one spins, the others sleep.
+    spinners: AtomicUsize,
+    pub(crate) max_workers: usize,
+    prefix: String,
+    initializer: Option<Initializer>,
+    id: usize,
+}
+
+struct PoolState {
+    jobs: VecDeque<StdArc<dyn Run>>,
+    /// Workers blocked on `work`.
+    sleepers: usize,
+    /// Wake-ups sent and not yet consumed: no second notify for the same sleeper.
+    wakes_pending: usize,
+    /// Workers alive (started and not yet exited).
+    live: usize,
+    /// Workers ever started: the `_i` in thread names.
+    spawned: usize,
+    exit_waiters: usize,
+    shutdown: bool,
+    broken: Option<BrokenPool>,
+}
+
+impl Pool {
+    pub(crate) fn new(
+        max_workers: usize,
+        prefix: String,
+        initializer: Option<Initializer>,
+        id: usize,
+    ) -> Self {
+        Pool {
+            state: Mutex::new(PoolState {
+                jobs: VecDeque::new(),
+                sleepers: 0,
+                wakes_pending: 0,
+                live: 0,
+                spawned: 0,
+                exit_waiters: 0,
+                shutdown: false,
+                broken: None,
+            }),
+            work: Condvar::new(),
+            exited: Condvar::new(),
+            idle: AtomicUsize::new(0),
+            queued: AtomicUsize::new(0),
+            spinners: AtomicUsize::new(0),
+            full: AtomicBool::new(false),
+            max_workers,
+            prefix,
+            initializer,
+            id,
+        }
+    }
+
+    /// Takes one idle token if there is one (Python's `_idle_semaphore.acquire(timeout=0)`).
+    fn take_idle(&self) -> bool {
+        let mut n = self.idle.load(Ordering::Acquire);
+        while n > 0 {
+            match self
+                .idle
+                .compare_exchange_weak(n, n - 1, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return true,
+                Err(actual) => n = actual,
+            }
+        }
+        false
+    }
+
+    /// Wakes one sleeping worker unless one is already on its way, or a spinning worker will
+    /// see the new task anyway.
+    fn wake_one(&self, st: &mut PoolState) -> bool {
+        if st.sleepers > st.wakes_pending && self.spinners.load(Ordering::SeqCst) == 0 {
+            st.wakes_pending += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn break_pool(&self, reason: String) {
+        let broken = BrokenPool {
+            reason: StdArc::new(reason),
+        };
+        let mut st = lock(&self.state);
+        if st.broken.is_none() {
+            st.broken = Some(broken.clone());
+        }
+        let jobs: Vec<_> = st.jobs.drain(..).collect();
+        self.queued.store(0, Ordering::Relaxed);
+        let wake = st.sleepers > 0;
+        drop(st);
+        if wake {
+            self.work.notify_all();
+        }
+        for job in jobs {
+            job.fail_broken(&broken);
+        }
+    }
+
+    fn worker_exit(&self, mut st: MutexGuard<'_, PoolState>) {
+        st.live -= 1;
+        let wake = st.exit_waiters > 0;
+        drop(st);
+        if wake {
+            self.exited.notify_all();
+        }
+    }
+}
+
+/// Counts a worker out however it ends (even by an unexpected unwind), so `shutdown(wait)` can
+/// never wait for a thread that is gone.
+struct WorkerExit<'a>(&'a Pool);
+
+impl Drop for WorkerExit<'_> {
+    fn drop(&mut self) {
+        self.0.worker_exit(lock(&self.0.state));
+    }
+}
+
+fn worker_main(pool: StdArc<Pool>) {
+    let _exit = WorkerExit(&pool);
+    set_current_pool(pool.id);
+    if let Some(init) = &pool.initializer {
+        let failure = match catch_unwind(AssertUnwindSafe(|| init())) {
+            Ok(Ok(())) => None,
+            Ok(Err(msg)) => Some(msg),
+            Err(payload) => Some(TaskPanic::new(payload).message().to_string()),
+        };
+        if let Some(msg) = failure {
+            // Python logs this at CRITICAL level on the 'concurrent.futures' logger (Q-57).
+            let _ = writeln!(io::stderr(), "Exception in initializer: {msg}");
+            pool.break_pool(msg);
+            return;
+        }
+    }
+    let mut st = lock(&pool.state);
+    let mut spun = false;
+    loop {
+        if let Some(job) = st.jobs.pop_front() {
+            pool.queued.store(st.jobs.len(), Ordering::Relaxed);
+            // More work queued than this worker takes: pass the wake-up on.
+            let wake = !st.jobs.is_empty() && pool.wake_one(&mut st);
+            drop(st);
+            if wake {
+                pool.work.notify_one();
+            }
+            // Once every worker is started, idle tokens decide nothing: skip the shared counter.
+            let idle = (!pool.full.load(Ordering::Relaxed)).then_some(&pool.idle);
+            job.run(idle);
+            spun = false;
+            st = lock(&pool.state);
+            continue;
+        }
+        if st.shutdown || st.broken.is_some() {
+            break;
+        }
+        if !spun
+            && pool
+                .spinners
+                .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        {
+            // A steady stream of submits should not cost a sleep and a wake-up per task:
+            // one worker watches the queue for a few microseconds before going to sleep.
+            drop(st);
+            spin_for_work(&pool.queued);
+            pool.spinners.store(0, Ordering::SeqCst);
+            spun = true;
+            st = lock(&pool.state);
+            continue;
+        }
+        st.sleepers += 1;
+        st = match pool.work.wait(st) {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        st.sleepers -= 1;
+        st.wakes_pending = st.wakes_pending.saturating_sub(1);
+    }
+    // `st` is released before `_exit` counts this worker out (locals drop in reverse order).
+}
+
+#[cfg(not(loom))]
+fn spin_for_work(queued: &AtomicUsize) {
+    for step in 0..16_u32 {
+        if queued.load(Ordering::Relaxed) > 0 {
+            return;
+        }
+        if step < 8 {
+            for _ in 0..(1_u32 << step) {
+                std::hint::spin_loop();
+            }
+        } else {
+            std::thread::yield_now();
+        }
+    }
+}
+
+#[cfg(loom)]
+fn spin_for_work(_: &AtomicUsize) {}
+
+// Which pool (if any) the current thread works for, so `shutdown(wait)` from inside a task does
+// not wait for itself. loom runs every model thread on one OS thread, so there it is not tracked.
+#[cfg(not(loom))]
+thread_local! {
+    static CURRENT_POOL: Cell<usize> = const { Cell::new(0) };
+}
+
+#[cfg(not(loom))]
+fn set_current_pool(id: usize) {
+    CURRENT_POOL.with(|c| c.set(id));
+}
+
+#[cfg(not(loom))]
+fn current_pool() -> usize {
+    CURRENT_POOL.with(Cell::get)
+}
+
+#[cfg(loom)]
+fn set_current_pool(_: usize) {}
+
+#[cfg(loom)]
+fn current_pool() -> usize {
+    let _ = Cell::new(0);
+    0
+}
+
+/// Starts one worker thread. The only place the pool creates threads.
+///
+/// Workers are library threads, so `threading::enumerate()` lists them under their pool names.
+/// They are daemon threads: an executor that is dropped (or shut down) waits for its own work, but
+/// one that is leaked must not make `threading::shutdown()` wait forever for idle workers (CPython
+/// avoids that with an exit hook that wakes every pool; Rust has no interpreter exit to hook).
+#[cfg(not(loom))]
+fn spawn_worker(name: String, body: impl FnOnce() + Send + 'static) -> io::Result<()> {
+    crate::threading::Builder::new()
+        .name(name)
+        .daemon(true)
+        .spawn(body)
+        .map(drop)
+}
+
+#[cfg(loom)]
+fn spawn_worker(name: String, body: impl FnOnce() + Send + 'static) -> io::Result<()> {
+    drop(name);
+    loom::thread::spawn(body);
+    Ok(())
+}
+
+/// How [`ThreadPoolExecutor::shutdown_with`] shuts down: Python's `shutdown(wait, cancel_futures)`.
+///
+/// | Python | Rust |
+/// |---|---|
+/// | `shutdown()` / `shutdown(wait=True)` | [`ThreadPoolExecutor::shutdown`] or `shutdown_with(Shutdown::wait())` |
+/// | `shutdown(wait=False)` | [`ThreadPoolExecutor::shutdown_nowait`] or `shutdown_with(Shutdown::nowait())` |
+/// | `shutdown(cancel_futures=True)` | `shutdown_with(Shutdown::wait().cancel_futures())` |
+/// | `shutdown(wait=False, cancel_futures=True)` | `shutdown_with(Shutdown::nowait().cancel_futures())` |
+///
+/// # Examples
+///
+/// ```
+/// use pythreading::futures::{Shutdown, ThreadPoolExecutor};
+///
+/// let pool = ThreadPoolExecutor::new(1).unwrap();
+/// pool.shutdown_with(Shutdown::nowait().cancel_futures());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shutdown {
+    wait: bool,
+    cancel_futures: bool,
+}
+
+impl Shutdown {
+    /// Return once every queued task has run (or been cancelled) and the workers have exited.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::futures::{Shutdown, ThreadPoolExecutor};
+    /// let pool = ThreadPoolExecutor::new(1).unwrap();
+    /// let f = pool.submit(|| 1).unwrap();
+    /// pool.shutdown_with(Shutdown::wait());
+    /// assert!(f.is_done());
+    /// ```
+    pub fn wait() -> Self {
+        Shutdown {
+            wait: true,
+            cancel_futures: false,
+        }
+    }
+
+    /// Return at once; queued work still runs, then the workers exit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::futures::{Shutdown, ThreadPoolExecutor};
+    /// let pool = ThreadPoolExecutor::new(1).unwrap();
+    /// let f = pool.submit(|| 1).unwrap();
+    /// pool.shutdown_with(Shutdown::nowait());
+    /// assert_eq!(f.result().unwrap(), 1);
+    /// ```
+    pub fn nowait() -> Self {
+        Shutdown {
+            wait: false,
+            cancel_futures: false,
+        }
+    }
+
+    /// Also cancel every task that has not started yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::futures::{Shutdown, ThreadPoolExecutor};
+    /// let pool = ThreadPoolExecutor::new(1).unwrap();
+    /// pool.shutdown_with(Shutdown::wait().cancel_futures());
+    /// ```
+    #[must_use]
+    pub fn cancel_futures(mut self) -> Self {
+        self.cancel_futures = true;
+        self
+    }
+}
+
+/// A pool of worker threads running submitted closures: Python's
+/// `concurrent.futures.ThreadPoolExecutor`.
+///
+/// | Python | Rust |
+/// |---|---|
+/// | `ThreadPoolExecutor(max_workers, thread_name_prefix, initializer)` | [`ThreadPoolExecutor::builder`], [`ThreadPoolExecutor::new`], `ThreadPoolExecutor::default()` |
+/// | `submit(fn, *args)` | [`submit`](Self::submit)`(move \|\| fn(args))` |
+/// | `map(fn, *iterables, timeout)` | [`map`](Self::map), [`map_timeout`](Self::map_timeout) |
+/// | `shutdown(wait, cancel_futures)` | [`shutdown`](Self::shutdown), [`shutdown_nowait`](Self::shutdown_nowait), [`shutdown_with`](Self::shutdown_with) |
+/// | `with ThreadPoolExecutor() as e:` | a scope: dropping the executor is `shutdown(wait=True)` |
+///
+/// Share it with [`std::sync::Arc`] to submit from several threads.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading::futures::ThreadPoolExecutor;
+///
+/// let pool = ThreadPoolExecutor::new(4).unwrap();
+/// let futures: Vec<_> = (0..10).map(|i| pool.submit(move || i * i).unwrap()).collect();
+/// let squares: Vec<i32> = futures.iter().map(|f| f.result().unwrap()).collect();
+/// assert_eq!(squares[9], 81);
+/// ```
+pub struct ThreadPoolExecutor {
+    pool: StdArc<Pool>,
+}
+
+impl fmt::Debug for ThreadPoolExecutor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = lock(&self.pool.state);
+        f.debug_struct("ThreadPoolExecutor")
+            .field("max_workers", &self.pool.max_workers)
+            .field("workers", &st.live)
+            .field("queued", &st.jobs.len())
+            .field("shutdown", &st.shutdown)
+            .field("broken", &st.broken.is_some())
+            .finish()
+    }
+}
+
+impl Default for ThreadPoolExecutor {
+    /// Python's `ThreadPoolExecutor()`: `min(32, cpus + 4)` workers.
+    fn default() -> Self {
+        ThreadPoolExecutorBuilder::new().build_default()
+    }
+}
+
+impl ThreadPoolExecutor {
+    pub(crate) fn from_pool(pool: Pool) -> Self {
+        ThreadPoolExecutor {
+            pool: StdArc::new(pool),
+        }
+    }
+
+    /// A builder for `max_workers`, `thread_name_prefix` and `initializer`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading::futures::ThreadPoolExecutor;
+    ///
+    /// let pool = ThreadPoolExecutor::builder()
+    ///     .max_workers(2)
+    ///     .thread_name_prefix("fetch")
+    ///     .build()
+    ///     .unwrap();
+    /// let name = pool.submit(|| std::thread::current().name().map(String::from)).unwrap();
+    /// assert_eq!(name.result().unwrap().as_deref(), Some("fetch_0"));
+    /// ```
+    pub fn builder() -> ThreadPoolExecutorBuilder {
+        ThreadPoolExecutorBuilder::new()
+    }
+
+    /// A pool of at most `max_workers` threads.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError`](super::BuildError) if `max_workers` is 0 (Q-39).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading::futures::ThreadPoolExecutor;
+    ///
+    /// let pool = ThreadPoolExecutor::new(5).unwrap();
+    /// assert_eq!(pool.max_workers(), 5);
+    /// assert!(ThreadPoolExecutor::new(0).is_err());
+    /// ```
+    pub fn new(max_workers: usize) -> Result<Self, super::BuildError> {
+        ThreadPoolExecutorBuilder::new()
+            .max_workers(max_workers)
+            .build()
+    }
+
+    /// The most worker threads this pool starts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::futures::ThreadPoolExecutor;
+    /// assert!(ThreadPoolExecutor::default().max_workers() <= 32);
+    /// ```
+    pub fn max_workers(&self) -> usize {
+        self.pool.max_workers
+    }
+
+    /// How many worker threads are alive now (Python's `len(executor._threads)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::futures::ThreadPoolExecutor;
+    /// let pool = ThreadPoolExecutor::new(4).unwrap();
+    /// assert_eq!(pool.worker_count(), 0); // started lazily
+    /// pool.submit(|| ()).unwrap().result().unwrap();
+    /// assert_eq!(pool.worker_count(), 1);
+    /// ```
+    pub fn worker_count(&self) -> usize {
+        lock(&self.pool.state).live
+    }
+
+    /// Whether a worker's initializer failed, so the pool runs nothing more (Q-57).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::futures::ThreadPoolExecutor;
+    /// let pool = ThreadPoolExecutor::new(1).unwrap();
+    /// assert!(!pool.is_broken());
+    /// ```
+    pub fn is_broken(&self) -> bool {
+        lock(&self.pool.state).broken.is_some()
+    }
+
+    /// Whether a shutdown was requested.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::futures::ThreadPoolExecutor;
+    /// let pool = ThreadPoolExecutor::new(1).unwrap();
+    /// pool.shutdown();
+    /// assert!(pool.is_shutdown());
+    /// ```
+    pub fn is_shutdown(&self) -> bool {
+        lock(&self.pool.state).shutdown
+    }
+
+    /// Schedules `f` to run on a worker and returns its [`TaskFuture`] (Python's `submit`).
+    ///
+    /// A panic in `f` is caught and kept in the future; the worker carries on (Q-58).
+    ///
+    /// # Errors
+    ///
+    /// Hands `f` back in [`SubmitError::Shutdown`] after a shutdown (Q-42),
+    /// [`SubmitError::Broken`] on a broken pool (Q-57), or [`SubmitError::Spawn`] if the pool
+    /// had no thread and the OS refused to start one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading::futures::ThreadPoolExecutor;
+    ///
+    /// let pool = ThreadPoolExecutor::new(2).unwrap();
+    /// let f = pool.submit(|| 2_u32.pow(8)).unwrap();
+    /// assert_eq!(f.result().unwrap(), 256);
+    /// ```
+    pub fn submit<F, T>(&self, f: F) -> Result<TaskFuture<T>, SubmitError<F>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = &*self.pool;
+        // Allocated before taking the lock: the critical section stays a push and a few counters.
+        let job = new_job(f);
+        let mut st = lock(&pool.state);
+        let refused = if st.shutdown {
+            Some(None)
+        } else {
+            st.broken.clone().map(Some)
+        };
+        if let Some(broken) = refused {
+            drop(st);
+            let Some(f) = reclaim(&job) else {
+                unreachable!("a job that was never queued still holds its callable")
+            };
+            return Err(match broken {
+                None => SubmitError::Shutdown(f),
+                Some(b) => SubmitError::Broken(f, b),
+            });
+        }
+        st.jobs.push_back(job.clone());
+        pool.queued.store(st.jobs.len(), Ordering::Relaxed);
+        let spawn = if st.live >= pool.max_workers || pool.take_idle() {
+            None
+        } else {
+            st.live += 1;
+            if st.live == pool.max_workers {
+                pool.full.store(true, Ordering::Relaxed);
+            }
+            st.spawned += 1;
+            Some(st.spawned - 1)
+        };
+        let wake = pool.wake_one(&mut st);
+        drop(st);
+        if wake {
+            pool.work.notify_one();
+        }
+        if let Some(i) = spawn {
+            let name = format!("{}_{i}", pool.prefix);
+            let worker_pool = self.pool.clone();
+            if let Err(e) = spawn_worker(name, move || worker_main(worker_pool)) {
+                let mut st = lock(&pool.state);
+                st.live -= 1;
+                pool.full.store(false, Ordering::Relaxed);
+                let me = StdArc::as_ptr(&job) as *const ();
+                if st.live == 0 {
+                    // Nobody would ever run it: take the task back.
+                    let pos = st
+                        .jobs
+                        .iter()
+                        .rposition(|j| StdArc::as_ptr(j) as *const () == me);
+                    if let Some(pos) = pos {
+                        st.jobs.remove(pos);
+                        pool.queued.store(st.jobs.len(), Ordering::Relaxed);
+                        drop(st);
+                        if let Some(f) = reclaim(&job) {
+                            return Err(SubmitError::Spawn(f, e));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(TaskFuture::from_job(job))
+    }
+
+    /// Python's `shutdown(wait=True)`: refuse new tasks, let the queued ones run, and return
+    /// once every worker has exited (Q-45, Q-50, Q-53). Calling it again is harmless.
+    ///
+    /// Called from one of this pool's own tasks, it waits for the other workers only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading::futures::ThreadPoolExecutor;
+    ///
+    /// let pool = ThreadPoolExecutor::new(2).unwrap();
+    /// let fs: Vec<_> = (0..5).map(|i| pool.submit(move || i).unwrap()).collect();
+    /// pool.shutdown();
+    /// assert!(fs.iter().all(|f| f.is_done()));
+    /// assert_eq!(pool.worker_count(), 0);
+    /// ```
+    pub fn shutdown(&self) {
+        self.shutdown_with(Shutdown::wait());
+    }
+
+    /// Python's `shutdown(wait=False)`: refuse new tasks and return at once; queued tasks still
+    /// run, then the workers exit (Q-47).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading::futures::ThreadPoolExecutor;
+    ///
+    /// let pool = ThreadPoolExecutor::new(1).unwrap();
+    /// let f = pool.submit(|| "still runs").unwrap();
+    /// pool.shutdown_nowait();
+    /// assert_eq!(f.result().unwrap(), "still runs");
+    /// ```
+    pub fn shutdown_nowait(&self) {
+        self.shutdown_with(Shutdown::nowait());
+    }
+
+    /// Shuts down as `how` says (Python's `shutdown(wait, cancel_futures)`).
+    ///
+    /// With `cancel_futures`, every task still queued is cancelled; unlike CPython (Q-26) those
+    /// futures are then reported done by [`wait`](super::wait) and
+    /// [`as_completed`](super::as_completed), which would otherwise wait for them forever.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading::futures::{Shutdown, ThreadPoolExecutor};
+    ///
+    /// let pool = ThreadPoolExecutor::new(1).unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
+    /// let running = pool.submit(move || rx.recv().is_ok()).unwrap();
+    /// let queued = pool.submit(|| 2).unwrap();
+    /// std::thread::spawn(move || {
+    ///     std::thread::sleep(std::time::Duration::from_millis(50));
+    ///     tx.send(()).unwrap();
+    /// });
+    /// pool.shutdown_with(Shutdown::wait().cancel_futures());
+    /// assert!(queued.is_cancelled() || queued.result().is_ok());
+    /// assert!(running.result().is_ok());
+    /// ```
+    pub fn shutdown_with(&self, how: Shutdown) {
+        let pool = &*self.pool;
+        let mut st = lock(&pool.state);
+        st.shutdown = true;
+        let drained: Vec<_> = if how.cancel_futures {
+            pool.queued.store(0, Ordering::Relaxed);
+            st.jobs.drain(..).collect()
+        } else {
+            Vec::new()
+        };
+        let wake = st.sleepers > 0;
+        drop(st);
+        if wake {
+            pool.work.notify_all();
+        }
+        for job in drained {
+            job.cancel_and_notify();
+        }
+        if how.wait {
+            let me = usize::from(current_pool() == pool.id);
+            let mut st = lock(&pool.state);
+            while st.live > me {
+                st.exit_waiters += 1;
+                st = match pool.exited.wait(st) {
+                    Ok(g) => g,
+                    Err(p) => p.into_inner(),
+                };
+                st.exit_waiters -= 1;
+            }
+        }
+    }
+}
+
+impl Drop for ThreadPoolExecutor {
+    /// Dropping the executor is Python's `shutdown(wait=True)` (the end of a `with` block, Q-51).
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

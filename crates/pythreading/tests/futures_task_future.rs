@@ -1,0 +1,370 @@
+//! `TaskFuture`: states, results, exceptions, cancel, callbacks, `.await` (Q-01 … ).
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use pythreading::futures::{
+    ResultTimeoutError, TaskError, TaskFuture, TaskPanic, ThreadPoolExecutor,
+};
+
+/// A latch the tests open by hand: a task blocked on it is RUNNING for as long as we like.
+#[derive(Clone, Default)]
+struct Gate(Arc<(Mutex<bool>, Condvar)>);
+
+impl Gate {
+    fn wait(&self) {
+        let (m, c) = &*self.0;
+        let mut open = m.lock().unwrap();
+        while !*open {
+            open = c.wait(open).unwrap();
+        }
+    }
+    fn open(&self) {
+        let (m, c) = &*self.0;
+        *m.lock().unwrap() = true;
+        c.notify_all();
+    }
+}
+
+/// A failing assertion must not leave a task blocked forever (the pool's drop waits for it):
+/// any handle to the gate opens it when dropped.
+impl Drop for Gate {
+    fn drop(&mut self) {
+        let (m, c) = &*self.0;
+        *m.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        c.notify_all();
+    }
+}
+
+/// A 1-worker pool whose worker is stuck in `running` until the gate opens.
+fn busy_pool() -> (ThreadPoolExecutor, TaskFuture<()>, Gate) {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let gate = Gate::default();
+    let (tx, rx) = mpsc::channel();
+    let g = gate.clone();
+    let running = pool
+        .submit(move || {
+            tx.send(()).unwrap();
+            g.wait();
+        })
+        .unwrap();
+    rx.recv().unwrap();
+    (pool, running, gate)
+}
+
+//
+#[test]
+fn cancel_and_predicates_by_state() {
+    let (pool, running, gate) = busy_pool();
+    let pending = pool.submit(|| 1).unwrap();
+    assert!(!pending.is_running() && !pending.is_done() && !pending.is_cancelled());
+    assert!(running.is_running() && !running.is_done());
+
+    assert!(!running.cancel(), "a running task cannot be cancelled");
+    assert!(running.is_running());
+
+    assert!(pending.cancel());
+    assert!(pending.is_cancelled() && pending.is_done() && !pending.is_running());
+    assert!(pending.cancel(), "cancelling again still says cancelled");
+
+    gate.open();
+    running.result().unwrap();
+    assert!(!running.cancel(), "a finished task cannot be cancelled");
+    assert!(running.is_done() && !running.is_cancelled());
+
+    let failed = pool.submit(|| -> i32 { panic!("x") }).unwrap();
+    let _ = failed.exception();
+    assert!(!failed.cancel());
+}
+
+//
+#[test]
+fn result_with_zero_timeout_by_state() {
+    let (pool, running, gate) = busy_pool();
+    let pending = pool.submit(|| 0).unwrap();
+    assert!(matches!(
+        running.result_timeout(Duration::ZERO),
+        Err(ResultTimeoutError::Timeout)
+    ));
+    assert!(matches!(
+        pending.result_timeout(Duration::ZERO),
+        Err(ResultTimeoutError::Timeout)
+    ));
+    let cancelled = pool.submit(|| 0).unwrap();
+    cancelled.cancel();
+    assert!(matches!(
+        cancelled.result_timeout(Duration::ZERO),
+        Err(ResultTimeoutError::Task(TaskError::Cancelled))
+    ));
+    gate.open();
+    let failed = pool.submit(|| -> i32 { panic!("OSError") }).unwrap();
+    let ok = pool.submit(|| 42).unwrap();
+    ok.result().unwrap();
+    let _ = failed.exception();
+    match failed.result_timeout(Duration::ZERO) {
+        Err(ResultTimeoutError::Task(TaskError::Panicked(p))) => assert_eq!(p.message(), "OSError"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(ok.result_timeout(Duration::ZERO).unwrap(), 42);
+    assert_eq!(pending.result_timeout(Duration::MAX).unwrap(), 0);
+}
+
+//
+#[test]
+fn result_waits_for_a_value_set_later() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let t = Duration::from_millis(150);
+    let start = Instant::now();
+    let f = pool
+        .submit(move || {
+            thread::sleep(t);
+            42
+        })
+        .unwrap();
+    assert_eq!(f.result_timeout(Duration::from_secs(5)).unwrap(), 42);
+    let elapsed = start.elapsed();
+    assert!(elapsed >= t.mul_f64(0.6) && elapsed < t * 10, "{elapsed:?}");
+}
+
+//
+#[test]
+fn result_reports_a_cancel_that_happens_while_waiting() {
+    let (pool, _running, gate) = busy_pool();
+    let pending = pool.submit(|| 1).unwrap();
+    let p2 = pending.clone();
+    let (tx, rx) = mpsc::channel();
+    let waiter = thread::spawn(move || {
+        tx.send(()).unwrap();
+        p2.result()
+    });
+    rx.recv().unwrap();
+    thread::sleep(Duration::from_millis(20));
+    assert!(pending.cancel());
+    assert!(matches!(waiter.join().unwrap(), Err(TaskError::Cancelled)));
+    gate.open();
+}
+
+//
+#[test]
+fn exception_by_state() {
+    let (pool, running, gate) = busy_pool();
+    assert!(running.exception_timeout(Duration::ZERO).is_err());
+    let cancelled = pool.submit(|| ()).unwrap();
+    cancelled.cancel();
+    assert!(matches!(
+        cancelled.exception_timeout(Duration::ZERO),
+        Ok(Some(TaskError::Cancelled))
+    ));
+    // A waiting exception() wakes when the state becomes FINISHED.
+    let late = pool.submit(|| -> () { panic!("late") }).unwrap();
+    let l2 = late.clone();
+    let waiter = thread::spawn(move || l2.exception());
+    thread::sleep(Duration::from_millis(20));
+    gate.open();
+    match waiter.join().unwrap() {
+        Some(TaskError::Panicked(p)) => assert_eq!(p.message(), "late"),
+        other => panic!("{other:?}"),
+    }
+    assert!(running.exception().is_none());
+    let ok = pool.submit(|| 1).unwrap();
+    assert!(
+        ok.exception_timeout(Duration::from_secs(5))
+            .unwrap()
+            .is_none()
+    );
+}
+
+// Q-58 (and the panic reaches result(): no lost panic)
+#[test]
+fn a_panicking_task_keeps_its_panic_and_the_worker_survives() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let f = pool
+        .submit(|| -> u8 { std::panic::panic_any(7_u32) })
+        .unwrap();
+    let Err(TaskError::Panicked(p)) = f.result() else {
+        panic!("expected a panic")
+    };
+    assert_eq!(p.message(), "Box<dyn Any>");
+    assert_eq!(p.take_payload().unwrap().downcast_ref::<u32>(), Some(&7));
+    assert_eq!(pool.submit(|| 5).unwrap().result().unwrap(), 5);
+    assert_eq!(pool.worker_count(), 1, "the worker was not lost");
+}
+
+#[test]
+fn take_result_moves_the_value_out_once() {
+    struct NotClone(u8);
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let f = pool.submit(|| NotClone(3)).unwrap();
+    let g = f.clone();
+    assert_eq!(f.take_result().unwrap().0, 3);
+    assert!(matches!(g.take_result(), Err(TaskError::Taken)));
+    assert!(g.exception().is_none(), "a taken value was a success");
+}
+
+//
+#[test]
+fn callback_runs_once_for_result_panic_and_cancel() {
+    let (pool, _running, gate) = busy_pool();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let ok = pool.submit(|| 1).unwrap();
+    let bad = pool.submit(|| -> i32 { panic!("no") }).unwrap();
+    let cancelled = pool.submit(|| 3).unwrap();
+    for f in [&ok, &bad, &cancelled] {
+        let c = calls.clone();
+        f.add_done_callback(move |f| {
+            assert!(f.is_done());
+            c.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+    cancelled.cancel();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    gate.open();
+    drop(pool);
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
+
+//
+#[test]
+fn callback_on_a_done_future_runs_at_once_on_the_calling_thread() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let ok = pool.submit(|| 1).unwrap();
+    ok.result().unwrap();
+    let bad = pool.submit(|| -> i32 { panic!("x") }).unwrap();
+    let _ = bad.exception();
+    let (_p, _r, gate) = busy_pool();
+    let cancelled = _p.submit(|| 1).unwrap();
+    cancelled.cancel();
+    for f in [ok, bad, cancelled] {
+        let here = thread::current().id();
+        let ran = Arc::new(Mutex::new(None));
+        let r = ran.clone();
+        f.add_done_callback(move |_| *r.lock().unwrap() = Some(thread::current().id()));
+        assert_eq!(*ran.lock().unwrap(), Some(here));
+    }
+    gate.open();
+}
+
+//
+#[test]
+fn callbacks_run_in_order_and_a_panicking_one_does_not_stop_the_others() {
+    let (pool, _running, gate) = busy_pool();
+    let f = pool.submit(|| 1).unwrap();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    for i in 0..4 {
+        let o = order.clone();
+        f.add_done_callback(move |_| {
+            o.lock().unwrap().push(i);
+            if i == 1 {
+                panic!("callback {i} fails");
+            }
+        });
+    }
+    gate.open();
+    drop(pool);
+    assert_eq!(*order.lock().unwrap(), vec![0, 1, 2, 3]);
+    // Same for the immediate call on a done future.
+    let o = order.clone();
+    f.add_done_callback(|_| panic!("immediate failure"));
+    f.add_done_callback(move |_| o.lock().unwrap().push(9));
+    assert_eq!(order.lock().unwrap().last(), Some(&9));
+}
+
+//
+#[test]
+fn debug_shows_the_state() {
+    let (pool, running, gate) = busy_pool();
+    let pending = pool.submit(|| 1).unwrap();
+    let cancelled = pool.submit(|| 1).unwrap();
+    cancelled.cancel();
+    assert!(format!("{pending:?}").contains("state: pending"));
+    assert!(format!("{running:?}").contains("state: running"));
+    assert!(format!("{cancelled:?}").contains("state: cancelled"));
+    gate.open();
+    pending.result().unwrap();
+    assert!(format!("{pending:?}").contains("state: finished returned"));
+    let bad = pool.submit(|| -> () { panic!("e") }).unwrap();
+    let _ = bad.exception();
+    assert!(format!("{bad:?}").contains("state: finished panicked"));
+}
+
+#[test]
+// Hashing is by identity (the address of the shared state), which interior mutability never changes.
+#[allow(clippy::mutable_key_type)]
+fn clones_are_the_same_future_and_hash_by_identity() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let a = pool.submit(|| 1).unwrap();
+    let b = pool.submit(|| 1).unwrap();
+    assert_eq!(a, a.clone());
+    assert_ne!(a, b);
+    let set: std::collections::HashSet<_> = [a.clone(), a, b].into_iter().collect();
+    assert_eq!(set.len(), 2);
+}
+
+/// A minimal executor for one future: poll, park until woken, repeat.
+fn block_on<F: Future>(fut: F) -> F::Output {
+    struct Unparker(thread::Thread);
+    impl Wake for Unparker {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unparker(thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = pin!(fut);
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        thread::park();
+    }
+}
+
+#[test]
+fn a_task_future_can_be_awaited() {
+    let pool = ThreadPoolExecutor::new(2).unwrap();
+    let a = pool
+        .submit(|| {
+            thread::sleep(Duration::from_millis(50));
+            20
+        })
+        .unwrap();
+    let b = pool.submit(|| 22).unwrap();
+    let sum = block_on(async move { a.await.unwrap() + b.await.unwrap() });
+    assert_eq!(sum, 42);
+    let bad = pool.submit(|| -> i32 { panic!("async boom") }).unwrap();
+    assert!(matches!(block_on(bad), Err(TaskError::Panicked(_))));
+    let (p, _r, gate) = busy_pool();
+    let c = p.submit(|| 1).unwrap();
+    let c2 = c.clone();
+    let canceller = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(30));
+        c2.cancel()
+    });
+    assert!(matches!(block_on(c), Err(TaskError::Cancelled)));
+    assert!(canceller.join().unwrap());
+    gate.open();
+}
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn both<T: Send + Sync>() {}
+    both::<TaskFuture<Vec<u8>>>();
+    both::<TaskError>();
+    both::<TaskPanic>();
+    both::<ThreadPoolExecutor>();
+    both::<pythreading::futures::SubmitError<fn()>>();
+    both::<pythreading::futures::AsCompleted<u8>>();
+    both::<pythreading::futures::Map<u8>>();
+    fn error<E: std::error::Error + Send + Sync + 'static>() {}
+    error::<TaskError>();
+    error::<ResultTimeoutError>();
+    error::<pythreading::futures::AsCompletedTimeout>();
+    error::<pythreading::futures::SubmitError<fn()>>();
+    error::<pythreading::futures::BuildError>();
+}
