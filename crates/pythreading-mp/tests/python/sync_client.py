@@ -112,6 +112,34 @@ def main():
         raise AssertionError('expected IndexError')
     except IndexError:
         pass
+    # MP-M17: a dict that changes size during iteration raises RuntimeError, as CPython's does.
+    d2 = m.dict(x=1, y=2)
+    it = iter(d2)
+    assert next(it) == 'x'
+    d2['z'] = 3
+    for _ in range(2):
+        try:
+            next(it)
+            raise AssertionError('expected RuntimeError')
+        except RuntimeError as exc:
+            assert 'changed size during iteration' in str(exc), exc
+    del it
+    assert d2.popitem() == ('z', 3) and len(d2) == 2
+    # MP-M16: list iteration sees later mutations; *=, + and slice assignment.
+    l2 = m.list([1, 2])
+    seen = []
+    for x in l2:
+        seen.append(x)
+        if x == 1:
+            l2.append(3)
+    assert seen == [1, 2, 3], seen
+    l2 *= 2
+    assert l2[:] == [1, 2, 3, 1, 2, 3]
+    assert l2 + [9] == [1, 2, 3, 1, 2, 3, 9] and type(l2 + [9]) is list
+    l2[1:3] = ['a']
+    assert l2[:] == [1, 'a', 1, 2, 3]
+    assert l2[::2] == [1, 1, 3]
+    del d2, l2
     print('sync client ok', flush=True)
 
 

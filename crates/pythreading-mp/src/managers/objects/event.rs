@@ -62,6 +62,11 @@ impl SharedObject for SharedEvent {
         )
     }
 
+    fn release_waiters(&self) {
+        // Setting the event ends every `wait()`; the server is stopping, so no client observes it.
+        self.0.set();
+    }
+
     fn value(&self) -> Result<Value, String> {
         Err("TypeError: cannot pickle '_thread.lock' object".into())
     }

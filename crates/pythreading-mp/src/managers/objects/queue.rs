@@ -186,6 +186,12 @@ impl SharedObject for SharedQueue {
         )
     }
 
+    fn release_waiters(&self) {
+        // Blocked `get`s and `put`s return `ShutDown` (their connections are already closed,
+        // so nobody sees the reply); later calls fail the same way.
+        self.queue.shutdown_immediate();
+    }
+
     fn value(&self) -> Result<Value, String> {
         Err("TypeError: cannot pickle '_thread.lock' object".into())
     }
