@@ -123,3 +123,60 @@ fn shutdown_sends_two_return_frames() {
     assert_eq!(c.recv_bytes().unwrap(), ret);
     server.join().unwrap();
 }
+
+// `get_methods(token)` (what CPython's `AutoProxy` asks when it has no exposed list): the captured
+// 3.13 request, with our object's id, gets the captured method names (CPython sends them in set
+// order, so they are compared as sets). MP-M02.
+#[test]
+fn captured_get_methods_gets_the_captured_names() {
+    let server = ServerBuilder::new("hello world")
+        .queue("get_task_queue")
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let addr = server.address();
+    let create = pickle::dumps(&Value::tuple([
+        Value::None,
+        Value::from("create"),
+        Value::tuple([Value::from("get_task_queue")]),
+        Value::dict([]),
+    ]));
+    let created = pickle::loads(&replay(addr, &create)).unwrap();
+    let ident = created.as_tuple().unwrap()[1].as_tuple().unwrap()[0].clone();
+    let Value::Str(ident) = ident else {
+        panic!("ident is a str: {ident:?}")
+    };
+    let dir = session("extras_313");
+    let c2s = frames(&dir.join("conn11.c2s.bin"));
+    let s2c = frames(&dir.join("conn11.s2c.bin"));
+    let mut request = pickle::loads(&c2s[3]).unwrap();
+    {
+        let Value::Tuple(t) = &mut request else {
+            panic!("a request tuple")
+        };
+        assert_eq!(t[1], Value::from("get_methods"));
+        let Value::Tuple(args) = &mut t[2] else {
+            panic!("an args tuple")
+        };
+        let mut token = pickle::Token::from_value(&args[0]).unwrap();
+        token.id = ident.to_string();
+        args[0] = token.to_value();
+    }
+    let ours = pickle::loads(&replay(addr, &pickle::dumps(&request))).unwrap();
+    let theirs = pickle::loads(&s2c[3]).unwrap();
+    let names = |v: &Value| {
+        let t = v.as_tuple().unwrap();
+        assert_eq!(t[0], Value::from("#RETURN"));
+        let mut n: Vec<String> = t[1]
+            .as_tuple()
+            .unwrap()
+            .iter()
+            .map(|m| format!("{m:?}"))
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&ours), names(&theirs));
+    assert_eq!(names(&ours).len(), 10, "3.13's Queue methods, shutdown included");
+}
