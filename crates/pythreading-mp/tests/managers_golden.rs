@@ -178,5 +178,9 @@ fn captured_get_methods_gets_the_captured_names() {
         n
     };
     assert_eq!(names(&ours), names(&theirs));
-    assert_eq!(names(&ours).len(), 10, "3.13's Queue methods, shutdown included");
+    assert_eq!(
+        names(&ours).len(),
+        10,
+        "3.13's Queue methods, shutdown included"
+    );
 }

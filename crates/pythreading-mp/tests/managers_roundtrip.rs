@@ -134,3 +134,42 @@ fn public_types_are_send_and_sync() {
     check::<pythreading_mp::managers::ManagerError>();
     check::<pythreading_mp::managers::RunningServer>();
 }
+
+// One persistent connection per thread for method calls (as CPython's proxies keep one per
+// thread): ten more calls open no new connection; another thread opens exactly one of its own.
+#[test]
+fn method_calls_share_one_connection_per_thread() {
+    let events = std::sync::Arc::new(std::sync::Mutex::new(0usize));
+    let log = std::sync::Arc::clone(&events);
+    let server = ServerBuilder::new("hello world")
+        .queue("q")
+        .on_connection(move |e| {
+            if e.to_string().ends_with("authenticated") {
+                *log.lock().unwrap() += 1;
+            }
+        })
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let count = || *events.lock().unwrap();
+    let m = Manager::connect(server.address(), "hello world").unwrap();
+    let q = m.queue::<i64>("q").unwrap();
+    q.put(0).unwrap();
+    let before = count();
+    for i in 0..10 {
+        q.put(i).unwrap();
+        assert_eq!(q.get().unwrap(), if i == 0 { 0 } else { i - 1 });
+    }
+    assert_eq!(count(), before, "calls on one thread reuse its connection");
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for i in 0..3 {
+                q.put(100 + i).unwrap();
+            }
+        });
+    });
+    assert_eq!(count(), before + 1, "another thread opens one connection");
+    assert_eq!(q.len().unwrap(), 4);
+    assert_eq!(count(), before + 1);
+}
