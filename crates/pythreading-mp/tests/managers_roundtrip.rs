@@ -81,6 +81,41 @@ fn unknown_typeid_is_a_remote_error() {
         Err(ManagerError::Remote(tb)) => assert!(tb.contains("KeyError"), "{tb}"),
         other => panic!("{other:?}"),
     }
+    // MP-M06: a typeid registered without a callable (`Iterator`, for `#PROXY` results only)
+    // cannot be created: CPython's ValueError comes back as a traceback.
+    match m.queue::<i64>("Iterator") {
+        Err(ManagerError::Remote(tb)) => assert!(tb.contains("Without callable"), "{tb}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+// MP-M14: a server restarted on the address of a stopped one binds it and serves.
+#[test]
+fn a_server_restarts_on_the_same_address() {
+    let first = server();
+    let addr = first.address();
+    Manager::connect(addr, "hello world")
+        .unwrap()
+        .shutdown()
+        .unwrap();
+    first.join().unwrap();
+    let t0 = Instant::now();
+    let second = loop {
+        match ServerBuilder::new("hello world").queue("q").bind(addr) {
+            Ok(s) => break s.spawn().unwrap(),
+            // CPython's test retries on EADDRINUSE too.
+            Err(_) if t0.elapsed() < Duration::from_secs(5) => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let m = Manager::connect(addr, "hello world").unwrap();
+    let q = m.queue::<i64>("q").unwrap();
+    q.put(7).unwrap();
+    assert_eq!(q.get().unwrap(), 7);
+    drop(q);
+    drop(second);
 }
 
 #[test]
