@@ -1,6 +1,6 @@
 //! Golden replay: requests captured from CPython clients, sent to our server after a fresh
 //! handshake; our replies have the captured shape (exposed lists, `_queue.Empty`, `#RETURN None`).
-// Spec §4, §6.2, §7, §8
+// MP-M02, MP-M08, MP-X06; spec §4, §6.2, §7, §8
 
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,5 @@
 //! Rust client ↔ Rust server: named queues, refcounts, errors, shutdown.
-// MP-M04, MP-M10, MP-M11
+// MP-M04, MP-M06, MP-M08, MP-M10, MP-M11, MP-M13, MP-M14, MP-Q03, MP-Q04, MP-X07
 
 use std::time::{Duration, Instant};
 

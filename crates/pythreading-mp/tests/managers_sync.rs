@@ -1,5 +1,5 @@
 //! SyncManager types, Rust client ↔ Rust server: ownership, wake-ups across connections, errors.
-// MP-M15, MP-M16, MP-M17
+// MP-M08, MP-M15, MP-M16, MP-M17, MP-Q02, MP-S01, MP-S02, MP-S08
 
 use std::sync::mpsc;
 use std::thread;

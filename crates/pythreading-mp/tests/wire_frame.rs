@@ -1,5 +1,6 @@
 //! Framing and handshake behaviour: both header forms, truncation, limits, and live handshakes
 //! over loopback in both roles, legacy and modern.
+// MP-M11, MP-X04
 
 use std::io::Cursor;
 use std::net::{TcpListener, TcpStream};
