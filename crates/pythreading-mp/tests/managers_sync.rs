@@ -139,9 +139,9 @@ fn a_bounded_queue_blocks_puts_until_a_get() {
     assert!(t0.elapsed() >= Duration::from_millis(50));
 }
 
-// MP-M08: when the server stops, clients blocked in a remote `get()` / `wait()` with no timeout
-// see an error, and the server's connection threads blocked for them end too (none is left
-// parked forever holding its objects).
+// MP-M08: when the server stops, clients blocked with no timeout (`get()`, `wait()`, `acquire()`,
+// `join()`) see an error, and the server's connection threads blocked for them end too (none is
+// left parked forever holding its objects).
 #[test]
 fn stopping_the_server_releases_threads_blocked_forever() {
     let server = ServerBuilder::new("k")
@@ -155,7 +155,7 @@ fn stopping_the_server_releases_threads_blocked_forever() {
     let addr = server.address();
     let (ready, started) = mpsc::channel();
     let mut blocked = Vec::new();
-    for kind in 0..3 {
+    for kind in 0..5 {
         let ready = ready.clone();
         blocked.push(thread::spawn(move || {
             let m = Manager::connect(addr, "k").unwrap();
@@ -170,20 +170,35 @@ fn stopping_the_server_releases_threads_blocked_forever() {
                     ready.send(()).unwrap();
                     q.get().is_err()
                 }
-                _ => {
+                2 => {
                     let e = m.event().unwrap();
                     ready.send(()).unwrap();
                     e.wait().is_err()
                 }
+                3 => {
+                    // A Lock acquired twice by one connection: parked for good.
+                    let l = m.lock().unwrap();
+                    l.acquire().unwrap();
+                    ready.send(()).unwrap();
+                    l.acquire().is_err()
+                }
+                _ => {
+                    // An item taken and never marked done: `join()` parks for good.
+                    let q = m.new_joinable_queue::<i64>(0).unwrap();
+                    q.put(1).unwrap();
+                    q.get().unwrap();
+                    ready.send(()).unwrap();
+                    q.join().is_err()
+                }
             }
         }));
     }
-    for _ in 0..3 {
+    for _ in 0..5 {
         started.recv_timeout(Duration::from_secs(10)).unwrap();
     }
     // Let the three calls reach the server and park there.
     thread::sleep(Duration::from_millis(150));
-    assert!(handle.active_connections() >= 3);
+    assert!(handle.active_connections() >= 5);
     server.shutdown();
     for t in blocked {
         assert!(

@@ -190,6 +190,8 @@ impl SharedObject for SharedQueue {
         // Blocked `get`s and `put`s return `ShutDown` (their connections are already closed,
         // so nobody sees the reply); later calls fail the same way.
         self.queue.shutdown_immediate();
+        // Items taken but never marked done would keep `join()` parked: finish them all.
+        while self.queue.task_done().is_ok() {}
     }
 
     fn value(&self) -> Result<Value, String> {
