@@ -28,11 +28,21 @@ fn frames(path: &Path) -> Vec<Vec<u8>> {
     }
 }
 
+/// One server-level call on a fresh connection. Spec §11.6: one request per connection, and
+/// the server closes first (the reply is followed by EOF).
 fn replay(addr: std::net::SocketAddr, request: &[u8]) -> Vec<u8> {
     let mut c = Connection::new(TcpStream::connect(addr).unwrap());
     c.client_handshake(b"hello world").unwrap();
     c.send_bytes(request).unwrap();
-    c.recv_bytes().unwrap()
+    let reply = c.recv_bytes().unwrap();
+    c.get_ref()
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    assert!(
+        c.recv_bytes().unwrap_err().is_eof(),
+        "the server closes a server-level connection after its reply"
+    );
+    reply
 }
 
 #[test]
