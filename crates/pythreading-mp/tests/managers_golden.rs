@@ -194,3 +194,75 @@ fn captured_get_methods_gets_the_captured_names() {
         "3.13's Queue methods, shutdown included"
     );
 }
+
+// On a persistent connection, as in the captured 3.13 session: an unknown method name gets a
+// `#TRACEBACK` ending in `KeyError`, `__str__` falls back to the repr, and `#GETVALUE` of a
+// queue is `#UNSERIALIZABLE` with CPython's last line. MP-M02.
+#[test]
+fn captured_fallbacks_and_unknown_methods_get_the_captured_kinds() {
+    let server = ServerBuilder::new("hello world")
+        .queue("get_task_queue")
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let addr = server.address();
+    let create = pickle::dumps(&Value::tuple([
+        Value::None,
+        Value::from("create"),
+        Value::tuple([Value::from("get_task_queue")]),
+        Value::dict([]),
+    ]));
+    let created = pickle::loads(&replay(addr, &create)).unwrap();
+    let ident = created.as_tuple().unwrap()[1].as_tuple().unwrap()[0].clone();
+    let dir = session("extras_313");
+    let c2s = frames(&dir.join("conn05.c2s.bin"));
+    let s2c = frames(&dir.join("conn05.s2c.bin"));
+    let mut c = Connection::new(TcpStream::connect(addr).unwrap());
+    c.client_handshake(b"hello world").unwrap();
+    c.send_bytes(&c2s[3]).unwrap(); // accept_connection
+    assert_eq!(c.recv_bytes().unwrap(), s2c[3]);
+    let mut checked = 0;
+    for (request, reply) in c2s.iter().zip(&s2c).skip(4) {
+        let mut request = pickle::loads(request).unwrap();
+        let Value::Tuple(t) = &mut request else {
+            panic!("a request tuple")
+        };
+        let method = t[1].clone();
+        if ![
+            Value::from("no_such_method"),
+            Value::from("__str__"),
+            Value::from("#GETVALUE"),
+        ]
+        .contains(&method)
+        {
+            continue;
+        }
+        t[0] = ident.clone();
+        c.send_bytes(&pickle::dumps(&request)).unwrap();
+        let ours = pickle::loads(&c.recv_bytes().unwrap()).unwrap();
+        let theirs = pickle::loads(reply).unwrap();
+        let (ours, theirs) = (ours.as_tuple().unwrap(), theirs.as_tuple().unwrap());
+        assert_eq!(ours[0], theirs[0], "reply kind for {method:?}");
+        let text = |v: &Value| match v {
+            Value::Str(s) => s.to_string(),
+            other => panic!("a str: {other:?}"),
+        };
+        let (o, t) = (text(&ours[1]), text(&theirs[1]));
+        if method == Value::from("__str__") {
+            assert!(o.starts_with("<queue.Queue object at 0x"), "{o}");
+        } else {
+            let last = |s: &str| s.trim_end().lines().last().unwrap_or("").to_owned();
+            assert_eq!(last(&o), last(&t), "last traceback line for {method:?}");
+            // The chained AttributeError, up to the exposed set (whose order is set order).
+            let attr = |s: &str| {
+                s.lines()
+                    .find(|l| l.starts_with("AttributeError"))
+                    .map(|l| l.split("exposed=").next().unwrap_or("").to_owned())
+            };
+            assert_eq!(attr(&o), attr(&t), "{o}");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+}

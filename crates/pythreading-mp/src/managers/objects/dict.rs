@@ -248,6 +248,10 @@ impl SharedObject for SharedDict {
         self.call_inner(method, args).unwrap_or_else(Outcome::Raise)
     }
 
+    fn class(&self) -> &'static str {
+        "dict"
+    }
+
     fn repr(&self) -> String {
         repr(&Value::Dict(self.items().clone()))
     }

@@ -54,6 +54,10 @@ impl SharedObject for SharedEvent {
         r.into()
     }
 
+    fn class(&self) -> &'static str {
+        "threading.Event"
+    }
+
     fn repr(&self) -> String {
         let state = if self.0.is_set() { "set" } else { "unset" };
         format!(

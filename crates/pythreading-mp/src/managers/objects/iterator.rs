@@ -85,6 +85,10 @@ impl SharedObject for SharedIterator {
         }
     }
 
+    fn class(&self) -> &'static str {
+        "dict_keyiterator"
+    }
+
     fn repr(&self) -> String {
         format!(
             "<dict_keyiterator object at 0x{:x}>",

@@ -91,6 +91,10 @@ impl SharedObject for SharedLock {
         r.into()
     }
 
+    fn class(&self) -> &'static str {
+        "_thread.lock"
+    }
+
     fn repr(&self) -> String {
         let state = if self.0.locked() {
             "locked"
@@ -142,6 +146,10 @@ impl SharedObject for SharedRLock {
             _ => Err(builtin_exc("AttributeError", method)),
         };
         r.into()
+    }
+
+    fn class(&self) -> &'static str {
+        "_thread.RLock"
     }
 
     fn repr(&self) -> String {

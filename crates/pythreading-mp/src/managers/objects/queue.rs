@@ -179,6 +179,10 @@ impl SharedObject for SharedQueue {
         self.call_inner(method, args).into()
     }
 
+    fn class(&self) -> &'static str {
+        "queue.Queue"
+    }
+
     fn repr(&self) -> String {
         format!(
             "<queue.Queue object at 0x{:x}>",
