@@ -1,6 +1,7 @@
 //! A CPython `SyncManager(address, authkey).connect()` client using the Rust server's Queue,
 //! JoinableQueue, Event, Lock, RLock, dict and list (iteration through `#PROXY` included).
-// MP-M15, MP-M16, MP-M17; spec §6.4
+// MP-M04, MP-M05, MP-M15, MP-M16, MP-M17, MP-Q01, MP-Q02, MP-Q03, MP-Q04, MP-Q06, MP-Q10,
+// MP-S01, MP-S02, MP-S03, MP-S08; spec §6.4
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! Rust client ↔ Rust server: named queues, refcounts, errors, shutdown.
-// MP-M04, MP-M10, MP-M11
+// MP-M04, MP-M06, MP-M08, MP-M10, MP-M11, MP-M13, MP-M14, MP-Q03, MP-Q04, MP-X07
 
 use std::time::{Duration, Instant};
 
@@ -81,6 +81,41 @@ fn unknown_typeid_is_a_remote_error() {
         Err(ManagerError::Remote(tb)) => assert!(tb.contains("KeyError"), "{tb}"),
         other => panic!("{other:?}"),
     }
+    // MP-M06: a typeid registered without a callable (`Iterator`, for `#PROXY` results only)
+    // cannot be created: CPython's ValueError comes back as a traceback.
+    match m.queue::<i64>("Iterator") {
+        Err(ManagerError::Remote(tb)) => assert!(tb.contains("Without callable"), "{tb}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+// MP-M14: a server restarted on the address of a stopped one binds it and serves.
+#[test]
+fn a_server_restarts_on_the_same_address() {
+    let first = server();
+    let addr = first.address();
+    Manager::connect(addr, "hello world")
+        .unwrap()
+        .shutdown()
+        .unwrap();
+    first.join().unwrap();
+    let t0 = Instant::now();
+    let second = loop {
+        match ServerBuilder::new("hello world").queue("q").bind(addr) {
+            Ok(s) => break s.spawn().unwrap(),
+            // CPython's test retries on EADDRINUSE too.
+            Err(_) if t0.elapsed() < Duration::from_secs(5) => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let m = Manager::connect(addr, "hello world").unwrap();
+    let q = m.queue::<i64>("q").unwrap();
+    q.put(7).unwrap();
+    assert_eq!(q.get().unwrap(), 7);
+    drop(q);
+    drop(second);
 }
 
 #[test]
@@ -133,4 +168,43 @@ fn public_types_are_send_and_sync() {
     check::<pythreading_mp::managers::RemoteLock>();
     check::<pythreading_mp::managers::ManagerError>();
     check::<pythreading_mp::managers::RunningServer>();
+}
+
+// One persistent connection per thread for method calls (as CPython's proxies keep one per
+// thread): ten more calls open no new connection; another thread opens exactly one of its own.
+#[test]
+fn method_calls_share_one_connection_per_thread() {
+    let events = std::sync::Arc::new(std::sync::Mutex::new(0usize));
+    let log = std::sync::Arc::clone(&events);
+    let server = ServerBuilder::new("hello world")
+        .queue("q")
+        .on_connection(move |e| {
+            if e.to_string().ends_with("authenticated") {
+                *log.lock().unwrap() += 1;
+            }
+        })
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let count = || *events.lock().unwrap();
+    let m = Manager::connect(server.address(), "hello world").unwrap();
+    let q = m.queue::<i64>("q").unwrap();
+    q.put(0).unwrap();
+    let before = count();
+    for i in 0..10 {
+        q.put(i).unwrap();
+        assert_eq!(q.get().unwrap(), if i == 0 { 0 } else { i - 1 });
+    }
+    assert_eq!(count(), before, "calls on one thread reuse its connection");
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for i in 0..3 {
+                q.put(100 + i).unwrap();
+            }
+        });
+    });
+    assert_eq!(count(), before + 1, "another thread opens one connection");
+    assert_eq!(q.len().unwrap(), 4);
+    assert_eq!(count(), before + 1);
 }

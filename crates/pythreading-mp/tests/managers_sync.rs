@@ -1,5 +1,5 @@
 //! SyncManager types, Rust client ↔ Rust server: ownership, wake-ups across connections, errors.
-// MP-M15, MP-M16, MP-M17
+// MP-M08, MP-M15, MP-M16, MP-M17, MP-Q02, MP-S01, MP-S02, MP-S08
 
 use std::sync::mpsc;
 use std::thread;
@@ -137,4 +137,82 @@ fn a_bounded_queue_blocks_puts_until_a_get() {
             .is_full()
     );
     assert!(t0.elapsed() >= Duration::from_millis(50));
+}
+
+// MP-M08: when the server stops, clients blocked with no timeout (`get()`, `wait()`, `acquire()`,
+// `join()`) see an error, and the server's connection threads blocked for them end too (none is
+// left parked forever holding its objects).
+#[test]
+fn stopping_the_server_releases_threads_blocked_forever() {
+    let server = ServerBuilder::new("k")
+        .sync_manager()
+        .queue("named")
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let handle = server.handle();
+    let addr = server.address();
+    let (ready, started) = mpsc::channel();
+    let mut blocked = Vec::new();
+    for kind in 0..5 {
+        let ready = ready.clone();
+        blocked.push(thread::spawn(move || {
+            let m = Manager::connect(addr, "k").unwrap();
+            match kind {
+                0 => {
+                    let q = m.new_queue::<i64>(0).unwrap();
+                    ready.send(()).unwrap();
+                    q.get().is_err()
+                }
+                1 => {
+                    let q = m.queue::<i64>("named").unwrap();
+                    ready.send(()).unwrap();
+                    q.get().is_err()
+                }
+                2 => {
+                    let e = m.event().unwrap();
+                    ready.send(()).unwrap();
+                    e.wait().is_err()
+                }
+                3 => {
+                    // A Lock acquired twice by one connection: parked for good.
+                    let l = m.lock().unwrap();
+                    l.acquire().unwrap();
+                    ready.send(()).unwrap();
+                    l.acquire().is_err()
+                }
+                _ => {
+                    // An item taken and never marked done: `join()` parks for good.
+                    let q = m.new_joinable_queue::<i64>(0).unwrap();
+                    q.put(1).unwrap();
+                    q.get().unwrap();
+                    ready.send(()).unwrap();
+                    q.join().is_err()
+                }
+            }
+        }));
+    }
+    for _ in 0..5 {
+        started.recv_timeout(Duration::from_secs(10)).unwrap();
+    }
+    // Let the three calls reach the server and park there.
+    thread::sleep(Duration::from_millis(150));
+    assert!(handle.active_connections() >= 5);
+    server.shutdown();
+    for t in blocked {
+        assert!(
+            t.join().unwrap(),
+            "the blocked call must fail once the server stops"
+        );
+    }
+    let t0 = Instant::now();
+    while handle.active_connections() > 0 && t0.elapsed() < Duration::from_secs(5) {
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        handle.active_connections(),
+        0,
+        "connection threads still blocked after stop"
+    );
 }

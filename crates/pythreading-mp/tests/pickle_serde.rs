@@ -1,5 +1,6 @@
 //! serde: Rust types ↔ `Value` ↔ pickle bytes, with the documented mapping (issue 5 layer 1:
 //! "a `#[derive(Serialize, Deserialize)]` struct can be put on a remote queue").
+// MP-X01
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -1,5 +1,6 @@
 //! Framing and handshake behaviour: both header forms, truncation, limits, and live handshakes
 //! over loopback in both roles, legacy and modern.
+// MP-M11, MP-X04
 
 use std::io::Cursor;
 use std::net::{TcpListener, TcpStream};
@@ -181,4 +182,39 @@ fn errors_are_send_sync() {
     check::<wire::AuthenticationError>();
     fn check_conn<T: Send + Sync>() {}
     check_conn::<Connection<TcpStream>>();
+}
+
+/// Records each `write` call's length; `read` serves nothing.
+struct CountingStream(Vec<usize>);
+
+impl std::io::Read for CountingStream {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Ok(0)
+    }
+}
+
+impl std::io::Write for CountingStream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.push(buf.len());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+// Spec §1: header and payload leave in one write (CPython's peer may read the header alone
+// otherwise, and Nagle would delay a separate small payload write).
+#[test]
+fn each_frame_is_one_write() {
+    for n in [0usize, 1, 16_384, 70_000] {
+        let payload = vec![7u8; n];
+        let mut c = Connection::new(CountingStream(Vec::new()));
+        c.send_bytes(&payload).unwrap();
+        c.send_bytes(&payload).unwrap();
+        assert_eq!(c.get_ref().0, vec![n + 4, n + 4], "payload of {n} bytes");
+        let mut w = CountingStream(Vec::new());
+        wire::write_frame(&mut w, &payload).unwrap();
+        assert_eq!(w.0, vec![n + 4]);
+    }
 }

@@ -1,5 +1,6 @@
 //! Golden tests: the captured CPython 3.11/3.12/3.13 handshakes and byte streams replayed through
 //! our frame reader and handshake (fixtures copied from the project's managers vectors).
+// MP-M11, MP-X04
 
 use std::fs;
 use std::path::{Path, PathBuf};

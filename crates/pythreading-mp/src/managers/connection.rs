@@ -208,11 +208,21 @@ fn call(shared: &Shared, request: Request) -> Vec<u8> {
                     Value::from(format!("Traceback (most recent call last):\n{why}\n")),
                 ),
             },
+            // CPython raises AttributeError, then fails to find a fallback for the name: the
+            // client sees both, chained, the KeyError last.
             _ => message::traceback(&format!(
-                "AttributeError: method {} of {} object is not in exposed={:?}",
-                repr(&Value::from(method)),
-                object.repr(),
-                object.exposed()
+                "AttributeError: method {name} of <class '{}'> object is not in exposed={{{}}}\n\n\
+                 During handling of the above exception, another exception occurred:\n\n\
+                 Traceback (most recent call last):\n  File \"<pythreading manager server>\"\n\
+                 KeyError: {name}",
+                object.class(),
+                object
+                    .exposed()
+                    .iter()
+                    .map(|m| repr(&Value::from(*m)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                name = repr(&Value::from(method)),
             )),
         };
     }

@@ -144,6 +144,20 @@ impl fmt::Display for RemoteException {
 impl Error for RemoteException {}
 
 /// Anything a manager client call can fail with.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::managers::{Manager, ManagerError, ServerBuilder};
+///
+/// let server = ServerBuilder::new("k").bind("127.0.0.1:0").unwrap().spawn().unwrap();
+/// let m = Manager::connect(server.address(), "k").unwrap();
+/// // An unknown typeid: the server's KeyError comes back as a traceback.
+/// match m.queue::<i64>("nope") {
+///     Err(ManagerError::Remote(tb)) => assert!(tb.contains("KeyError")),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ManagerError {

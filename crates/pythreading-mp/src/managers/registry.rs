@@ -31,6 +31,14 @@ impl Registry {
         Registry { typeids }
     }
 
+    /// The objects shared by every `create` of their typeid (the named queues).
+    pub(crate) fn shared_objects(&self) -> impl Iterator<Item = &Arc<dyn SharedObject>> {
+        self.typeids.values().filter_map(|f| match f {
+            Factory::Shared(o) => Some(o),
+            _ => None,
+        })
+    }
+
     pub(crate) fn add_named_queue(&mut self, typeid: &str, maxsize: i64) {
         let q = Arc::new(SharedQueue::new(maxsize));
         self.typeids.insert(typeid.to_owned(), Factory::Shared(q));

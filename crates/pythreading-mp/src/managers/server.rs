@@ -92,6 +92,14 @@ impl Shared {
         for (_, s) in live {
             let _ = s.shutdown(Shutdown::Both);
         }
+        // Connection threads blocked inside an object (a remote `get()` with no timeout) would
+        // never notice their socket closing: wake them so they exit and the objects are freed.
+        for object in self.table.objects() {
+            object.release_waiters();
+        }
+        for object in self.registry.shared_objects() {
+            object.release_waiters();
+        }
     }
 }
 

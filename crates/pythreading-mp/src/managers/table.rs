@@ -93,6 +93,14 @@ impl Table {
         self.entries().get(ident).map(|e| Arc::clone(&e.object))
     }
 
+    /// Every object in the table (for [`SharedObject::release_waiters`] on stop).
+    pub(crate) fn objects(&self) -> Vec<Arc<dyn SharedObject>> {
+        self.entries()
+            .values()
+            .map(|e| Arc::clone(&e.object))
+            .collect()
+    }
+
     pub(crate) fn number_of_objects(&self) -> usize {
         self.entries().len()
     }

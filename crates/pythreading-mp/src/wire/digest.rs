@@ -8,6 +8,14 @@ use sha3::{Sha3_256, Sha3_384};
 use super::error::{AuthErrorKind, AuthenticationError};
 
 /// A digest allowed in `{name}` prefixes (CPython's `_ALLOWED_DIGESTS`).
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::wire::DigestName;
+///
+/// assert!(DigestName::ALL.contains(&DigestName::Sha256));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DigestName {
@@ -25,6 +33,12 @@ pub enum DigestName {
 
 impl DigestName {
     /// Every allowed digest.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(pythreading_mp::wire::DigestName::ALL.len(), 5);
+    /// ```
     pub const ALL: [DigestName; 5] = [
         DigestName::Md5,
         DigestName::Sha256,

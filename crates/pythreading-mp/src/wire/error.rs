@@ -5,6 +5,16 @@ use std::fmt;
 use std::io;
 
 /// Reading or writing one length-prefixed frame failed.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::wire::{read_frame, FrameError};
+///
+/// // A header announcing 5 bytes, followed by 2.
+/// let err = read_frame(&mut &[0, 0, 0, 5, 1, 2][..], 16).unwrap_err();
+/// assert!(matches!(err, FrameError::EofInFrame));
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum FrameError {
@@ -76,6 +86,14 @@ impl From<io::Error> for FrameError {
 }
 
 /// What went wrong in an authentication exchange.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::wire::AuthErrorKind;
+///
+/// assert_ne!(AuthErrorKind::DigestReceivedWrong, AuthErrorKind::DigestSentRejected);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AuthErrorKind {
@@ -152,6 +170,17 @@ impl fmt::Display for AuthenticationError {
 impl Error for AuthenticationError {}
 
 /// The handshake failed: either the transport, or the authentication itself.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::wire::{Connection, HandshakeError};
+///
+/// // A peer that hangs up instead of challenging: a transport failure, not a wrong key.
+/// let mut c = Connection::new(std::io::Cursor::new(Vec::new()));
+/// let err = c.client_handshake(b"k").unwrap_err();
+/// assert!(matches!(err, HandshakeError::Frame(_)));
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum HandshakeError {

@@ -14,12 +14,36 @@ use super::error::{AuthErrorKind, AuthenticationError, FrameError, HandshakeErro
 use super::frame::{read_frame, write_frame};
 
 /// The prefix of every challenge frame.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(pythreading_mp::wire::CHALLENGE, b"#CHALLENGE#");
+/// ```
 pub const CHALLENGE: &[u8] = b"#CHALLENGE#";
 /// The verdict sent after a correct digest.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(pythreading_mp::wire::WELCOME, b"#WELCOME#");
+/// ```
 pub const WELCOME: &[u8] = b"#WELCOME#";
 /// The verdict sent after a wrong digest.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(pythreading_mp::wire::FAILURE, b"#FAILURE#");
+/// ```
 pub const FAILURE: &[u8] = b"#FAILURE#";
 /// Every handshake frame is read with this cap, as CPython's `recv_bytes(256)`.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(pythreading_mp::wire::HANDSHAKE_FRAME_MAX, 256);
+/// ```
 pub const HANDSHAKE_FRAME_MAX: usize = 256;
 /// Random bytes in a 3.12+ challenge (after the `{sha256}` prefix).
 const MESSAGE_LENGTH: usize = 40;

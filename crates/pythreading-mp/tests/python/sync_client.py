@@ -112,6 +112,72 @@ def main():
         raise AssertionError('expected IndexError')
     except IndexError:
         pass
+    # MP-M17: a dict that changes size during iteration raises RuntimeError, as CPython's does.
+    d2 = m.dict(x=1, y=2)
+    it = iter(d2)
+    assert next(it) == 'x'
+    d2['z'] = 3
+    for _ in range(2):
+        try:
+            next(it)
+            raise AssertionError('expected RuntimeError')
+        except RuntimeError as exc:
+            assert 'changed size during iteration' in str(exc), exc
+    del it
+    assert d2.popitem() == ('z', 3) and len(d2) == 2
+    # MP-M16: list iteration sees later mutations; *=, + and slice assignment.
+    l2 = m.list([1, 2])
+    seen = []
+    for x in l2:
+        seen.append(x)
+        if x == 1:
+            l2.append(3)
+    assert seen == [1, 2, 3], seen
+    l2 *= 2
+    assert l2[:] == [1, 2, 3, 1, 2, 3]
+    assert l2 + [9] == [1, 2, 3, 1, 2, 3, 9] and type(l2 + [9]) is list
+    l2[1:3] = ['a']
+    assert l2[:] == [1, 'a', 1, 2, 3]
+    assert l2[::2] == [1, 1, 3]
+    del d2, l2
+    # MP-Q02/Q03 on queue.Queue (what SyncManager serves): a non-blocking call ignores the timeout;
+    # a negative timeout is a ValueError (unlike multiprocessing.Queue).
+    q3 = m.Queue(1)
+    q3.put('a', False, 5)
+    try:
+        q3.put('b', False, 5)
+        raise AssertionError('expected queue.Full')
+    except queue.Full:
+        pass
+    try:
+        q3.put('b', True, -1)
+        raise AssertionError('expected ValueError')
+    except ValueError:
+        pass
+    assert q3.get(False, 5) == 'a'
+    try:
+        q3.get(True, -1)
+        raise AssertionError('expected ValueError')
+    except ValueError:
+        pass
+    # MP-Q06: one task_done() too many.
+    try:
+        jq.task_done()
+        raise AssertionError('expected ValueError')
+    except ValueError as exc:
+        assert 'too many times' in str(exc), exc
+    # MP-S02/S03: an RLock released once too often; `with` gives True.
+    r2 = m.RLock()
+    with r2 as got:
+        assert got is True
+    try:
+        r2.release()
+        raise AssertionError('expected RuntimeError')
+    except RuntimeError:
+        pass
+    with lock as got:
+        assert got is True
+    del q3, r2
     print('sync client ok', flush=True)
 
 

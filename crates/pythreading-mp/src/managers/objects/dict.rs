@@ -6,12 +6,14 @@ use super::super::pyvalue::{builtin_exc, check_hashable, iter_items, key_error, 
 use super::{CallArgs, Outcome, SharedIterator, SharedObject};
 use crate::pickle::Value;
 
-/// Insertion-ordered pairs; lookups compare with Python's `==` rules.
-pub(crate) struct SharedDict(Mutex<Vec<(Value, Value)>>);
+/// Insertion-ordered pairs; lookups compare with Python's `==` rules. The pairs sit behind an
+/// `Arc` so an iterator handed out by `__iter__` can watch the dict's size (CPython raises
+/// `RuntimeError` when a dict changes size during iteration, MP-M17).
+pub(crate) struct SharedDict(Arc<Mutex<Vec<(Value, Value)>>>);
 
 impl SharedDict {
     pub(crate) fn new(initial: Vec<(Value, Value)>) -> Self {
-        let d = SharedDict(Mutex::new(Vec::new()));
+        let d = SharedDict(Arc::new(Mutex::new(Vec::new())));
         for (k, v) in initial {
             d.insert(k, v);
         }
@@ -123,10 +125,17 @@ impl SharedDict {
             }
             "__iter__" => {
                 args.none("dict.__iter__")?;
-                let keys = self.items().iter().map(|(k, _)| k.clone()).collect();
+                let keys: Vec<Value> = self.items().iter().map(|(k, _)| k.clone()).collect();
+                // A weak handle: a live iterator must not keep a released dict alive.
+                let watched = Arc::downgrade(&self.0);
+                let len = move || {
+                    watched
+                        .upgrade()
+                        .map(|d| d.lock().unwrap_or_else(|p| p.into_inner()).len())
+                };
                 Ok(Outcome::Proxy(
                     "Iterator",
-                    Arc::new(SharedIterator::new(keys)),
+                    Arc::new(SharedIterator::watching(keys, Box::new(len))),
                 ))
             }
             "clear" => {
@@ -237,6 +246,10 @@ impl SharedObject for SharedDict {
 
     fn call(&self, method: &str, args: CallArgs) -> Outcome {
         self.call_inner(method, args).unwrap_or_else(Outcome::Raise)
+    }
+
+    fn class(&self) -> &'static str {
+        "dict"
     }
 
     fn repr(&self) -> String {

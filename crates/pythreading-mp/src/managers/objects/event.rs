@@ -54,12 +54,21 @@ impl SharedObject for SharedEvent {
         r.into()
     }
 
+    fn class(&self) -> &'static str {
+        "threading.Event"
+    }
+
     fn repr(&self) -> String {
         let state = if self.0.is_set() { "set" } else { "unset" };
         format!(
             "<threading.Event at 0x{:x}: {state}>",
             self as *const Self as usize
         )
+    }
+
+    fn release_waiters(&self) {
+        // Setting the event ends every `wait()`; the server is stopping, so no client observes it.
+        self.0.set();
     }
 
     fn value(&self) -> Result<Value, String> {

@@ -310,6 +310,10 @@ impl SharedObject for SharedList {
         self.call_inner(method, args).into()
     }
 
+    fn class(&self) -> &'static str {
+        "list"
+    }
+
     fn repr(&self) -> String {
         repr(&Value::List(self.items().clone()))
     }

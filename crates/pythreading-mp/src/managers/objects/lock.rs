@@ -3,6 +3,9 @@
 //! Each client connection has its own server thread, so an `RLock`'s owner is the connection
 //! that acquired it, as in CPython.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use pythreading::threading::{Lock, RLock};
 
 use super::super::pyvalue::{builtin_exc, runtime_error, timeout_of, truthy, value_error};
@@ -35,11 +38,32 @@ fn acquire_mode(args: CallArgs, qualname: &str) -> Result<Option<std::time::Dura
     })
 }
 
-pub(crate) struct SharedLock(Lock);
+/// How often an `acquire()` with no timeout looks at the stop flag. Acquiring is not delayed
+/// by it: each slice wakes at once when the lock is released.
+const STOP_CHECK: Duration = Duration::from_millis(100);
+
+/// `acquire()` with no timeout, in slices, so that a stopping server can end it
+/// ([`SharedObject::release_waiters`]): its client is gone, and the thread would otherwise stay
+/// parked for good.
+fn acquire_until_stopped(
+    stopped: &AtomicBool,
+    acquire_timeout: impl Fn(Duration) -> bool,
+) -> Result<bool, Value> {
+    loop {
+        if stopped.load(Ordering::Acquire) {
+            return Err(runtime_error("the manager server is stopping"));
+        }
+        if acquire_timeout(STOP_CHECK) {
+            return Ok(true);
+        }
+    }
+}
+
+pub(crate) struct SharedLock(Lock, AtomicBool);
 
 impl SharedLock {
     pub(crate) fn new() -> Self {
-        SharedLock(Lock::new())
+        SharedLock(Lock::new(), AtomicBool::new(false))
     }
 }
 
@@ -50,14 +74,11 @@ impl SharedObject for SharedLock {
 
     fn call(&self, method: &str, args: CallArgs) -> Outcome {
         let r = match method {
-            "acquire" => acquire_mode(args, "lock.acquire").map(|mode| {
-                Value::Bool(match mode {
-                    None => {
-                        self.0.acquire();
-                        true
-                    }
+            "acquire" => acquire_mode(args, "lock.acquire").and_then(|mode| {
+                Ok(Value::Bool(match mode {
+                    None => acquire_until_stopped(&self.1, |d| self.0.acquire_timeout(d))?,
                     Some(d) => self.0.acquire_timeout(d),
-                })
+                }))
             }),
             "release" => args.none("lock.release").and_then(|()| {
                 self.0
@@ -68,6 +89,10 @@ impl SharedObject for SharedLock {
             _ => Err(builtin_exc("AttributeError", method)),
         };
         r.into()
+    }
+
+    fn class(&self) -> &'static str {
+        "_thread.lock"
     }
 
     fn repr(&self) -> String {
@@ -82,16 +107,20 @@ impl SharedObject for SharedLock {
         )
     }
 
+    fn release_waiters(&self) {
+        self.1.store(true, Ordering::Release);
+    }
+
     fn value(&self) -> Result<Value, String> {
         Err("TypeError: cannot pickle '_thread.lock' object".into())
     }
 }
 
-pub(crate) struct SharedRLock(RLock);
+pub(crate) struct SharedRLock(RLock, AtomicBool);
 
 impl SharedRLock {
     pub(crate) fn new() -> Self {
-        SharedRLock(RLock::new())
+        SharedRLock(RLock::new(), AtomicBool::new(false))
     }
 }
 
@@ -102,14 +131,11 @@ impl SharedObject for SharedRLock {
 
     fn call(&self, method: &str, args: CallArgs) -> Outcome {
         let r = match method {
-            "acquire" => acquire_mode(args, "RLock.acquire").map(|mode| {
-                Value::Bool(match mode {
-                    None => {
-                        self.0.acquire();
-                        true
-                    }
+            "acquire" => acquire_mode(args, "RLock.acquire").and_then(|mode| {
+                Ok(Value::Bool(match mode {
+                    None => acquire_until_stopped(&self.1, |d| self.0.acquire_timeout(d))?,
                     Some(d) => self.0.acquire_timeout(d),
-                })
+                }))
             }),
             "release" => args.none("RLock.release").and_then(|()| {
                 self.0
@@ -122,11 +148,19 @@ impl SharedObject for SharedRLock {
         r.into()
     }
 
+    fn class(&self) -> &'static str {
+        "_thread.RLock"
+    }
+
     fn repr(&self) -> String {
         format!(
             "<_thread.RLock object at 0x{:x}>",
             self as *const Self as usize
         )
+    }
+
+    fn release_waiters(&self) {
+        self.1.store(true, Ordering::Release);
     }
 
     fn value(&self) -> Result<Value, String> {

@@ -47,6 +47,12 @@ pub(crate) trait SharedObject: Send + Sync + 'static {
     fn call(&self, method: &str, args: CallArgs) -> Outcome;
     /// Python's `repr(obj)` (the `__repr__`/`__str__` fallbacks).
     fn repr(&self) -> String;
+    /// `type(obj)`'s qualified name, as CPython's tracebacks show it (`queue.Queue`).
+    fn class(&self) -> &'static str;
     /// The object by value (`#GETVALUE`), or why it cannot be pickled.
     fn value(&self) -> Result<Value, String>;
+    /// Called once when the server stops: wake every connection thread blocked in this object
+    /// for good (a `get()` with no timeout would otherwise keep its thread, and everything it
+    /// holds, alive forever after the clients are gone). Objects that never block keep the default.
+    fn release_waiters(&self) {}
 }

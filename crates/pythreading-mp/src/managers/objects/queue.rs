@@ -179,11 +179,23 @@ impl SharedObject for SharedQueue {
         self.call_inner(method, args).into()
     }
 
+    fn class(&self) -> &'static str {
+        "queue.Queue"
+    }
+
     fn repr(&self) -> String {
         format!(
             "<queue.Queue object at 0x{:x}>",
             self as *const Self as usize
         )
+    }
+
+    fn release_waiters(&self) {
+        // Blocked `get`s and `put`s return `ShutDown` (their connections are already closed,
+        // so nobody sees the reply); later calls fail the same way.
+        self.queue.shutdown_immediate();
+        // Items taken but never marked done would keep `join()` parked: finish them all.
+        while self.queue.task_done().is_ok() {}
     }
 
     fn value(&self) -> Result<Value, String> {
