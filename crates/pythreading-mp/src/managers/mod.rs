@@ -31,8 +31,7 @@
 //!   limits and never execute anything (unknown globals stay inert values).
 //! * Not served: SyncManager's `Value`, `Array`, `Namespace`, `Semaphore`, `Condition`,
 //!   `Barrier` and `Pool`; `list.sort(key=…)`. A proxy passed as an argument (a pickled
-//!   `RebuildProxy`) is stored as an inert value, not re-linked to the object it names. Iterating
-//!   a shared dict walks a snapshot of its keys (no "changed size during iteration" error).
+//!   `RebuildProxy`) is stored as an inert value, not re-linked to the object it names.
 //!
 //! # Examples
 //!

@@ -647,16 +647,25 @@ impl ThreadPoolExecutor {
     /// use pythreading::futures::{Shutdown, ThreadPoolExecutor};
     ///
     /// let pool = ThreadPoolExecutor::new(1).unwrap();
-    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
-    /// let running = pool.submit(move || rx.recv().is_ok()).unwrap();
+    /// let (started_tx, started_rx) = std::sync::mpsc::channel();
+    /// let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    /// let running = pool
+    ///     .submit(move || {
+    ///         started_tx.send(()).unwrap();
+    ///         go_rx.recv().is_ok()
+    ///     })
+    ///     .unwrap();
     /// let queued = pool.submit(|| 2).unwrap();
-    /// std::thread::spawn(move || {
+    /// // The only worker is busy with the first task, so the second one waits in the queue.
+    /// started_rx.recv().unwrap();
+    /// let opener = std::thread::spawn(move || {
     ///     std::thread::sleep(std::time::Duration::from_millis(50));
-    ///     tx.send(()).unwrap();
+    ///     go_tx.send(()).unwrap();
     /// });
     /// pool.shutdown_with(Shutdown::wait().cancel_futures());
-    /// assert!(queued.is_cancelled() || queued.result().is_ok());
-    /// assert!(running.result().is_ok());
+    /// assert!(queued.is_cancelled());
+    /// assert!(running.result().unwrap());
+    /// opener.join().unwrap();
     /// ```
     pub fn shutdown_with(&self, how: Shutdown) {
         let pool = &*self.pool;
