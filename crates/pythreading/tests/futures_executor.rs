@@ -466,3 +466,37 @@ fn workers_are_listed_by_threading_enumerate_as_daemon_threads() {
     gate.open();
     f.result().unwrap();
 }
+
+// the timing of CPython's test_cancel_futures: 50 tasks of T on 5 workers, then
+// shutdown(cancel_futures). It waits for the running ones (≥ 0.6·T) but not for the queued ones
+// (all 50 would take 10·T), and then every future is done.
+#[test]
+fn shutdown_cancel_futures_waits_for_the_running_tasks_only() {
+    let pool = ThreadPoolExecutor::new(5).unwrap();
+    let t = Duration::from_millis(100);
+    let (tx, rx) = mpsc::channel();
+    // Measured from before the first submit: a running task sleeps T after this instant.
+    let start = Instant::now();
+    let fs: Vec<_> = (0..50)
+        .map(|_| {
+            let tx = tx.clone();
+            pool.submit(move || {
+                let _ = tx.send(());
+                thread::sleep(t);
+            })
+            .unwrap()
+        })
+        .collect();
+    rx.recv().unwrap();
+    pool.shutdown_with(Shutdown::wait().cancel_futures());
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed >= t.mul_f64(0.6),
+        "did not wait for the running: {elapsed:?}"
+    );
+    assert!(elapsed < t * 10, "waited for the queued ones: {elapsed:?}");
+    assert!(fs.iter().all(TaskFuture::is_done));
+    let cancelled = fs.iter().filter(|f| f.is_cancelled()).count();
+    assert!(cancelled > 20, "{cancelled} cancelled");
+    assert_eq!(pool.worker_count(), 0);
+}
