@@ -296,7 +296,7 @@ fn blocked_submits_create_threads_that_all_exit_on_shutdown() {
     assert_eq!(pool.worker_count(), 0);
 }
 
-//
+// Q-54, S-06
 #[test]
 fn a_finished_task_leaves_no_reference_to_its_closure() {
     let pool = ThreadPoolExecutor::new(1).unwrap();
@@ -499,4 +499,73 @@ fn shutdown_cancel_futures_waits_for_the_running_tasks_only() {
     let cancelled = fs.iter().filter(|f| f.is_cancelled()).count();
     assert!(cancelled > 20, "{cancelled} cancelled");
     assert_eq!(pool.worker_count(), 0);
+}
+
+// S-03, Q-50: the executor's scope is Python's `with` block: leaving it by a panic still runs
+// shutdown(wait=True) (the queued work completes) and the caller's panic comes out unchanged.
+#[test]
+fn dropping_the_executor_during_a_panic_waits_and_keeps_the_panic() {
+    let done = Arc::new(AtomicUsize::new(0));
+    let d = done.clone();
+    let caught = std::panic::catch_unwind(move || {
+        let pool = ThreadPoolExecutor::new(2).unwrap();
+        for _ in 0..6 {
+            let d = d.clone();
+            pool.submit(move || {
+                thread::sleep(Duration::from_millis(5));
+                d.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+        }
+        panic!("the caller's own error");
+    });
+    let payload = caught.unwrap_err();
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"the caller's own error")
+    );
+    assert_eq!(
+        done.load(Ordering::SeqCst),
+        6,
+        "the drop waited for the work"
+    );
+}
+
+// S-01: failures are typed values, one type per operation shape, each carrying what was refused:
+// a cancelled, a panicked and a broken-pool task are told apart; the messages are lowercase.
+#[test]
+fn futures_failures_are_distinct_typed_values() {
+    let broken = ThreadPoolExecutor::builder()
+        .max_workers(1)
+        .try_initializer(|| Err("no database"))
+        .build()
+        .unwrap();
+    let f = broken.submit(|| 1).unwrap();
+    let b = match f.result() {
+        Err(TaskError::BrokenPool(b)) => b,
+        other => panic!("{other:?}"),
+    };
+    assert!(!TaskError::BrokenPool(b.clone()).is_cancelled());
+    assert!(TaskError::BrokenPool(b.clone()).is_failure());
+    assert_eq!(b.reason(), "no database");
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let bad = pool.submit(|| -> u8 { panic!("task failed") }).unwrap();
+    let e = bad.result().unwrap_err();
+    assert!(matches!(e, TaskError::Panicked(_)) && e.is_failure() && !e.is_cancelled());
+    assert!(TaskError::Cancelled.is_cancelled() && !TaskError::Cancelled.is_failure());
+    for msg in [
+        e.to_string(),
+        TaskError::Cancelled.to_string(),
+        b.to_string(),
+        ThreadPoolExecutor::new(0).unwrap_err().to_string(),
+    ] {
+        assert!(
+            msg.starts_with(|c: char| c.is_lowercase() || c.is_ascii_digit()),
+            "{msg}"
+        );
+    }
+    match broken.submit(|| 2) {
+        Err(e @ SubmitError::Broken(..)) => assert_eq!(e.into_inner()(), 2),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
 }

@@ -178,7 +178,7 @@ fn dropping_the_iterator_cancels_what_has_not_started() {
     assert!((1..20).contains(&n), "{n} ran");
 }
 
-//
+// Q-38, S-06
 #[test]
 fn yielded_results_are_not_kept_alive() {
     let pool = ThreadPoolExecutor::new(2).unwrap();

@@ -180,7 +180,7 @@ fn exception_by_state() {
     );
 }
 
-// Q-58 (and the panic reaches result(): no lost panic)
+// Q-58, S-01 (and the panic reaches result(): no lost panic)
 #[test]
 fn a_panicking_task_keeps_its_panic_and_the_worker_survives() {
     let pool = ThreadPoolExecutor::new(1).unwrap();

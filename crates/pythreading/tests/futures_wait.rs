@@ -361,7 +361,7 @@ fn as_completed_yields_duplicates_once_and_takes_any_iterable() {
     assert_eq!(as_completed([&f, &f]).count(), 1);
 }
 
-//
+// Q-31, S-06
 #[test]
 fn as_completed_keeps_no_reference_to_yielded_futures() {
     let pool = ThreadPoolExecutor::new(1).unwrap();
