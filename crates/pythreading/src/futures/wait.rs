@@ -106,6 +106,7 @@ where
 /// assert_eq!(r.done.len(), 2);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[doc(alias = "return_when")]
 pub enum ReturnWhen {
     /// Return as soon as any future is done.
     #[doc(alias = "FIRST_COMPLETED")]
@@ -189,6 +190,7 @@ where
 /// let r = wait_timeout([&slow], ReturnWhen::AllCompleted, Duration::from_millis(10));
 /// assert_eq!(r.not_done, vec![slow]);
 /// ```
+#[doc(alias = "wait")]
 pub fn wait_timeout<T, I>(fs: I, return_when: ReturnWhen, timeout: Duration) -> DoneAndNotDone<T>
 where
     I: IntoIterator,
