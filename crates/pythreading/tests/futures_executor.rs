@@ -569,3 +569,76 @@ fn futures_failures_are_distinct_typed_values() {
         other => panic!("{:?}", other.map(|_| ())),
     }
 }
+
+// tasks that are certainly queued (the only worker is still inside its initializer) all
+// fail with BrokenPool once the initializer fails; every later submit is refused as broken, and
+// shutdown returns at once (no worker is left).
+#[test]
+fn tasks_queued_behind_a_failing_initializer_all_fail_as_broken() {
+    let gate = Gate::default();
+    let g = gate.clone();
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(1)
+        .initializer(move || {
+            tx.lock().unwrap().send(()).unwrap();
+            g.wait();
+            panic!("error in initializer")
+        })
+        .build()
+        .unwrap();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let queued: Vec<_> = (0..5)
+        .map(|_| {
+            let r = ran.clone();
+            pool.submit(move || r.fetch_add(1, Ordering::SeqCst))
+                .unwrap()
+        })
+        .collect();
+    rx.recv().unwrap(); // the worker is inside the initializer
+    assert!(!pool.is_broken());
+    gate.open();
+    for f in &queued {
+        match f.result_timeout(Duration::from_secs(10)) {
+            Err(pythreading::futures::ResultTimeoutError::Task(TaskError::BrokenPool(b))) => {
+                assert!(
+                    b.reason().contains("error in initializer"),
+                    "{}",
+                    b.reason()
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+    assert!(pool.is_broken());
+    for _ in 0..3 {
+        assert!(pool.submit(|| 0).unwrap_err().is_broken());
+    }
+    assert!(pool.map(|x: u8| x, [1]).unwrap_err().is_broken());
+    pool.shutdown();
+    assert_eq!(pool.worker_count(), 0);
+}
+
+// the `k` of the default `ThreadPoolExecutor-k_i` names counts executors: a later one gets
+// a larger `k`, and its workers count `i` from 0.
+#[test]
+fn default_names_number_the_executors() {
+    fn k_and_i(pool: &ThreadPoolExecutor) -> (usize, usize) {
+        let name = pool
+            .submit(|| thread::current().name().unwrap().to_string())
+            .unwrap()
+            .result()
+            .unwrap();
+        let rest = name.strip_prefix("ThreadPoolExecutor-").expect(&name);
+        let (k, i) = rest.split_once('_').expect(&name);
+        (k.parse().expect(&name), i.parse().expect(&name))
+    }
+    let first = ThreadPoolExecutor::new(2).unwrap();
+    let second = ThreadPoolExecutor::default();
+    let (k1, i1) = k_and_i(&first);
+    let (k2, i2) = k_and_i(&second);
+    assert!(k2 > k1, "{k1} then {k2}");
+    assert_eq!((i1, i2), (0, 0));
+}
