@@ -368,13 +368,18 @@ fn as_completed_keeps_no_reference_to_yielded_futures() {
     let marker = Arc::new(());
     let m = marker.clone();
     let f = pool.submit(move || m).unwrap();
+    let (tx, rx) = mpsc::channel();
     let other = pool
-        .submit(|| {
+        .submit(move || {
+            tx.send(()).unwrap();
             thread::sleep(Duration::from_millis(30));
             Arc::new(())
         })
         .unwrap();
     f.result().unwrap();
+    // The single worker has started `other`, so it no longer holds `f`'s task (a worker keeps
+    // its task for a moment after publishing the result; that reference is not the iterator's).
+    rx.recv().unwrap();
     let mut it = as_completed([f, other]);
     let first = it.next().unwrap();
     drop(first);
