@@ -642,3 +642,37 @@ fn default_names_number_the_executors() {
     assert!(k2 > k1, "{k1} then {k2}");
     assert_eq!((i1, i2), (0, 0));
 }
+
+// the failing initializer is reported on stderr ("Exception in initializer: <message>";
+// Python logs it at CRITICAL level on the 'concurrent.futures' logger). Checked in a child
+// process, whose stderr the test reads.
+#[test]
+fn a_failing_initializer_is_reported_on_stderr() {
+    if std::env::var_os("PYTHREADING_FUTURES_CHILD").is_some() {
+        let pool = ThreadPoolExecutor::builder()
+            .max_workers(1)
+            .initializer(|| panic!("ValueError: error in initializer"))
+            .build()
+            .unwrap();
+        let f = pool.submit(|| 1).unwrap();
+        assert!(matches!(f.result(), Err(TaskError::BrokenPool(_))));
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_failing_initializer_is_reported_on_stderr",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("PYTHREADING_FUTURES_CHILD", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "child failed: {err}");
+    assert!(
+        err.lines()
+            .any(|l| l == "Exception in initializer: ValueError: error in initializer"),
+        "not reported in:\n{err}"
+    );
+}

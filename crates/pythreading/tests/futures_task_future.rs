@@ -471,3 +471,56 @@ fn zero_polls_and_max_waits_for_timed_reads() {
     ));
     assert!(running.exception_timeout(Duration::ZERO).unwrap().is_none());
 }
+
+/// Runs the named test of this binary in a child process (with `PYTHREADING_FUTURES_CHILD`
+/// set) and returns its stderr, so a test can check what the library reports there.
+fn child_stderr(test: &str) -> String {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env("PYTHREADING_FUTURES_CHILD", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "child failed: {err}");
+    err
+}
+
+// a raising callback is reported ("exception calling callback for <future>" and its
+// message; Python logs it on the 'concurrent.futures' logger), both when the worker runs the
+// callbacks and when a done future runs one at once; the next callback still runs.
+#[test]
+fn a_panicking_callback_is_reported_on_stderr() {
+    if std::env::var_os("PYTHREADING_FUTURES_CHILD").is_some() {
+        let (pool, _running, gate) = busy_pool();
+        let f = pool.submit(|| 1).unwrap();
+        let after = Arc::new(AtomicUsize::new(0));
+        f.add_done_callback(|_| panic!("raised by the worker's callback"));
+        let a = after.clone();
+        f.add_done_callback(move |_| {
+            a.fetch_add(1, Ordering::SeqCst);
+        });
+        gate.open();
+        drop(pool);
+        f.add_done_callback(|_| panic!("raised by an immediate callback"));
+        let a = after.clone();
+        f.add_done_callback(move |_| {
+            a.fetch_add(1, Ordering::SeqCst);
+        });
+        assert_eq!(after.load(Ordering::SeqCst), 2);
+        return;
+    }
+    let err = child_stderr("a_panicking_callback_is_reported_on_stderr");
+    for msg in [
+        "raised by the worker's callback",
+        "raised by an immediate callback",
+    ] {
+        assert!(
+            err.lines().any(
+                |l| l.starts_with("exception calling callback for TaskFuture")
+                    && l.contains("state: finished returned")
+                    && l.ends_with(msg)
+            ),
+            "{msg:?} not reported in:\n{err}"
+        );
+    }
+}
