@@ -614,3 +614,30 @@ fn zero_polls_and_max_waits_for_wait_and_as_completed() {
         assert_eq!(wait_timeout([&late], mode, Duration::MAX).done, vec![late]);
     }
 }
+
+// an empty set of futures is trivially complete: CPython's wait() returns at once
+// (`len(done) == len(fs)`) for every return_when, with both sets empty. Run on a helper thread so
+// a regression fails instead of hanging the suite.
+#[test]
+fn wait_on_no_futures_returns_at_once_for_every_mode() {
+    for mode in [
+        ReturnWhen::FirstCompleted,
+        ReturnWhen::FirstException,
+        ReturnWhen::AllCompleted,
+    ] {
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let r = wait(Vec::<TaskFuture<i32>>::new(), mode);
+            let _ = tx.send((r.done.len(), r.not_done.len()));
+        });
+        let got = rx.recv_timeout(Duration::from_secs(10));
+        assert_eq!(got, Ok((0, 0)), "{mode:?} did not return");
+        let r = wait_timeout(Vec::<TaskFuture<i32>>::new(), mode, Duration::MAX);
+        assert!(r.done.is_empty() && r.not_done.is_empty());
+    }
+    assert_eq!(as_completed(Vec::<TaskFuture<i32>>::new()).count(), 0);
+    assert_eq!(
+        as_completed_timeout(Vec::<TaskFuture<i32>>::new(), Duration::ZERO).count(),
+        0
+    );
+}
