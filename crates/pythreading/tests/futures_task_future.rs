@@ -361,12 +361,21 @@ fn public_types_are_send_and_sync() {
     both::<pythreading::futures::SubmitError<fn()>>();
     both::<pythreading::futures::AsCompleted<u8>>();
     both::<pythreading::futures::Map<u8>>();
+    both::<pythreading::futures::MapTimeout<u8>>();
+    both::<pythreading::futures::AsCompletedTimeoutIter<u8>>();
+    both::<pythreading::futures::DoneAndNotDone<u8>>();
+    both::<pythreading::futures::ThreadPoolExecutorBuilder>();
+    both::<pythreading::futures::Shutdown>();
+    both::<pythreading::futures::ReturnWhen>();
     fn error<E: std::error::Error + Send + Sync + 'static>() {}
     error::<TaskError>();
     error::<ResultTimeoutError>();
     error::<pythreading::futures::AsCompletedTimeout>();
     error::<pythreading::futures::SubmitError<fn()>>();
     error::<pythreading::futures::BuildError>();
+    error::<pythreading::futures::BrokenPool>();
+    error::<pythreading::futures::WaitTimeoutError>();
+    error::<TaskPanic>();
 }
 
 // callbacks run in registration order and a panicking one does not stop the others,
