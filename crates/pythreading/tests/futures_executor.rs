@@ -296,7 +296,7 @@ fn blocked_submits_create_threads_that_all_exit_on_shutdown() {
     assert_eq!(pool.worker_count(), 0);
 }
 
-//
+// Q-54, S-06
 #[test]
 fn a_finished_task_leaves_no_reference_to_its_closure() {
     let pool = ThreadPoolExecutor::new(1).unwrap();
@@ -465,4 +465,214 @@ fn workers_are_listed_by_threading_enumerate_as_daemon_threads() {
     assert!(workers[0].is_alive());
     gate.open();
     f.result().unwrap();
+}
+
+// the timing of CPython's test_cancel_futures: 50 tasks of T on 5 workers, then
+// shutdown(cancel_futures). It waits for the running ones (≥ 0.6·T) but not for the queued ones
+// (all 50 would take 10·T), and then every future is done.
+#[test]
+fn shutdown_cancel_futures_waits_for_the_running_tasks_only() {
+    let pool = ThreadPoolExecutor::new(5).unwrap();
+    let t = Duration::from_millis(100);
+    let (tx, rx) = mpsc::channel();
+    // Measured from before the first submit: a running task sleeps T after this instant.
+    let start = Instant::now();
+    let fs: Vec<_> = (0..50)
+        .map(|_| {
+            let tx = tx.clone();
+            pool.submit(move || {
+                let _ = tx.send(());
+                thread::sleep(t);
+            })
+            .unwrap()
+        })
+        .collect();
+    rx.recv().unwrap();
+    pool.shutdown_with(Shutdown::wait().cancel_futures());
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed >= t.mul_f64(0.6),
+        "did not wait for the running: {elapsed:?}"
+    );
+    assert!(elapsed < t * 10, "waited for the queued ones: {elapsed:?}");
+    assert!(fs.iter().all(TaskFuture::is_done));
+    let cancelled = fs.iter().filter(|f| f.is_cancelled()).count();
+    assert!(cancelled > 20, "{cancelled} cancelled");
+    assert_eq!(pool.worker_count(), 0);
+}
+
+// S-03, Q-50: the executor's scope is Python's `with` block: leaving it by a panic still runs
+// shutdown(wait=True) (the queued work completes) and the caller's panic comes out unchanged.
+#[test]
+fn dropping_the_executor_during_a_panic_waits_and_keeps_the_panic() {
+    let done = Arc::new(AtomicUsize::new(0));
+    let d = done.clone();
+    let caught = std::panic::catch_unwind(move || {
+        let pool = ThreadPoolExecutor::new(2).unwrap();
+        for _ in 0..6 {
+            let d = d.clone();
+            pool.submit(move || {
+                thread::sleep(Duration::from_millis(5));
+                d.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+        }
+        panic!("the caller's own error");
+    });
+    let payload = caught.unwrap_err();
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"the caller's own error")
+    );
+    assert_eq!(
+        done.load(Ordering::SeqCst),
+        6,
+        "the drop waited for the work"
+    );
+}
+
+// S-01: failures are typed values, one type per operation shape, each carrying what was refused:
+// a cancelled, a panicked and a broken-pool task are told apart; the messages are lowercase.
+#[test]
+fn futures_failures_are_distinct_typed_values() {
+    let broken = ThreadPoolExecutor::builder()
+        .max_workers(1)
+        .try_initializer(|| Err("no database"))
+        .build()
+        .unwrap();
+    let f = broken.submit(|| 1).unwrap();
+    let b = match f.result() {
+        Err(TaskError::BrokenPool(b)) => b,
+        other => panic!("{other:?}"),
+    };
+    assert!(!TaskError::BrokenPool(b.clone()).is_cancelled());
+    assert!(TaskError::BrokenPool(b.clone()).is_failure());
+    assert_eq!(b.reason(), "no database");
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let bad = pool.submit(|| -> u8 { panic!("task failed") }).unwrap();
+    let e = bad.result().unwrap_err();
+    assert!(matches!(e, TaskError::Panicked(_)) && e.is_failure() && !e.is_cancelled());
+    assert!(TaskError::Cancelled.is_cancelled() && !TaskError::Cancelled.is_failure());
+    for msg in [
+        e.to_string(),
+        TaskError::Cancelled.to_string(),
+        b.to_string(),
+        ThreadPoolExecutor::new(0).unwrap_err().to_string(),
+    ] {
+        assert!(
+            msg.starts_with(|c: char| c.is_lowercase() || c.is_ascii_digit()),
+            "{msg}"
+        );
+    }
+    match broken.submit(|| 2) {
+        Err(e @ SubmitError::Broken(..)) => assert_eq!(e.into_inner()(), 2),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+}
+
+// tasks that are certainly queued (the only worker is still inside its initializer) all
+// fail with BrokenPool once the initializer fails; every later submit is refused as broken, and
+// shutdown returns at once (no worker is left).
+#[test]
+fn tasks_queued_behind_a_failing_initializer_all_fail_as_broken() {
+    let gate = Gate::default();
+    let g = gate.clone();
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(1)
+        .initializer(move || {
+            tx.lock().unwrap().send(()).unwrap();
+            g.wait();
+            panic!("error in initializer")
+        })
+        .build()
+        .unwrap();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let queued: Vec<_> = (0..5)
+        .map(|_| {
+            let r = ran.clone();
+            pool.submit(move || r.fetch_add(1, Ordering::SeqCst))
+                .unwrap()
+        })
+        .collect();
+    rx.recv().unwrap(); // the worker is inside the initializer
+    assert!(!pool.is_broken());
+    gate.open();
+    for f in &queued {
+        match f.result_timeout(Duration::from_secs(10)) {
+            Err(pythreading::futures::ResultTimeoutError::Task(TaskError::BrokenPool(b))) => {
+                assert!(
+                    b.reason().contains("error in initializer"),
+                    "{}",
+                    b.reason()
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+    assert!(pool.is_broken());
+    for _ in 0..3 {
+        assert!(pool.submit(|| 0).unwrap_err().is_broken());
+    }
+    assert!(pool.map(|x: u8| x, [1]).unwrap_err().is_broken());
+    pool.shutdown();
+    assert_eq!(pool.worker_count(), 0);
+}
+
+// the `k` of the default `ThreadPoolExecutor-k_i` names counts executors: a later one gets
+// a larger `k`, and its workers count `i` from 0.
+#[test]
+fn default_names_number_the_executors() {
+    fn k_and_i(pool: &ThreadPoolExecutor) -> (usize, usize) {
+        let name = pool
+            .submit(|| thread::current().name().unwrap().to_string())
+            .unwrap()
+            .result()
+            .unwrap();
+        let rest = name.strip_prefix("ThreadPoolExecutor-").expect(&name);
+        let (k, i) = rest.split_once('_').expect(&name);
+        (k.parse().expect(&name), i.parse().expect(&name))
+    }
+    let first = ThreadPoolExecutor::new(2).unwrap();
+    let second = ThreadPoolExecutor::default();
+    let (k1, i1) = k_and_i(&first);
+    let (k2, i2) = k_and_i(&second);
+    assert!(k2 > k1, "{k1} then {k2}");
+    assert_eq!((i1, i2), (0, 0));
+}
+
+// the failing initializer is reported on stderr ("Exception in initializer: <message>";
+// Python logs it at CRITICAL level on the 'concurrent.futures' logger). Checked in a child
+// process, whose stderr the test reads.
+#[test]
+fn a_failing_initializer_is_reported_on_stderr() {
+    if std::env::var_os("PYTHREADING_FUTURES_CHILD").is_some() {
+        let pool = ThreadPoolExecutor::builder()
+            .max_workers(1)
+            .initializer(|| panic!("ValueError: error in initializer"))
+            .build()
+            .unwrap();
+        let f = pool.submit(|| 1).unwrap();
+        assert!(matches!(f.result(), Err(TaskError::BrokenPool(_))));
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_failing_initializer_is_reported_on_stderr",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("PYTHREADING_FUTURES_CHILD", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "child failed: {err}");
+    assert!(
+        err.lines()
+            .any(|l| l == "Exception in initializer: ValueError: error in initializer"),
+        "not reported in:\n{err}"
+    );
 }

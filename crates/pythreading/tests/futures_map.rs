@@ -36,7 +36,7 @@ impl Drop for Gate {
     }
 }
 
-//
+//
 #[test]
 fn results_come_in_input_order_whatever_the_completion_order() {
     let pool = ThreadPoolExecutor::new(4).unwrap();
@@ -83,7 +83,7 @@ fn a_failing_item_ends_the_iteration_with_its_error() {
     assert!(it.next().is_none());
 }
 
-//
+// Q-35, A-10 (`map(sleep, [0, 0, long], timeout)`: one deadline, elapsed within 0.6·T … 10·T)
 #[test]
 fn map_timeout_is_one_deadline_from_the_call() {
     let pool = ThreadPoolExecutor::new(3).unwrap();
@@ -178,7 +178,7 @@ fn dropping_the_iterator_cancels_what_has_not_started() {
     assert!((1..20).contains(&n), "{n} ran");
 }
 
-//
+// Q-38, S-06
 #[test]
 fn yielded_results_are_not_kept_alive() {
     let pool = ThreadPoolExecutor::new(2).unwrap();
@@ -192,4 +192,107 @@ fn yielded_results_are_not_kept_alive() {
     // Only the function (kept by the iterator? no: by nothing once tasks ran) and `marker`.
     drop(it);
     assert_eq!(Arc::strong_count(&marker), 1);
+}
+
+// input order even when the completions come exactly in reverse (each item waits for
+// its own gate; the gates open last-to-first, each after the previous task has finished).
+#[test]
+fn input_order_when_the_tasks_finish_in_reverse() {
+    let pool = ThreadPoolExecutor::new(4).unwrap();
+    let gates: Vec<Gate> = (0..4).map(|_| Gate::default()).collect();
+    let (tx, rx) = mpsc::channel();
+    let gs = gates.clone();
+    let it = pool
+        .map(
+            move |i: usize| {
+                gs[i].wait();
+                tx.send(i).unwrap();
+                i * 10
+            },
+            0..4,
+        )
+        .unwrap();
+    let mut finished = Vec::new();
+    for i in (0..4).rev() {
+        gates[i].open();
+        finished.push(rx.recv().unwrap());
+    }
+    assert_eq!(finished, [3, 2, 1, 0]);
+    let out: Vec<usize> = it.map(Result::unwrap).collect();
+    assert_eq!(out, [0, 10, 20, 30]);
+}
+
+// Q-37 (without the drop): once the deadline has passed, the item that timed out and every later
+// one are cancelled by the timeout itself, while the iterator is still alive.
+#[test]
+fn a_timeout_cancels_the_rest_before_the_iterator_is_dropped() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let gate = Gate::default();
+    let (tx, rx) = mpsc::channel();
+    let g = gate.clone();
+    let busy = pool
+        .submit(move || {
+            tx.send(()).unwrap();
+            g.wait();
+        })
+        .unwrap();
+    rx.recv().unwrap();
+    let started = Arc::new(AtomicUsize::new(0));
+    let s = started.clone();
+    let t = Duration::from_millis(50);
+    let start = Instant::now();
+    let mut it = pool
+        .map_timeout(
+            move |_: u8| {
+                s.fetch_add(1, Ordering::SeqCst);
+            },
+            [1, 2, 3],
+            t,
+        )
+        .unwrap();
+    assert!(it.next().unwrap().unwrap_err().is_timeout());
+    let elapsed = start.elapsed();
+    assert!(elapsed >= t.mul_f64(0.6) && elapsed < t * 10, "{elapsed:?}");
+    assert!(it.next().is_none());
+    gate.open();
+    busy.result().unwrap();
+    pool.shutdown();
+    assert_eq!(
+        started.load(Ordering::SeqCst),
+        0,
+        "cancelled tasks never start"
+    );
+    drop(it);
+}
+
+// `Duration::ZERO` polls and `Duration::MAX` waits forever (no overflow panic) for `map_timeout`.
+#[test]
+fn zero_polls_and_max_waits_for_map_timeout() {
+    let pool = ThreadPoolExecutor::new(2).unwrap();
+    let out: Vec<u64> = pool
+        .map_timeout(
+            |ms: u64| {
+                thread::sleep(Duration::from_millis(ms));
+                ms
+            },
+            [30, 0, 10],
+            Duration::MAX,
+        )
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(out, [30, 0, 10]);
+
+    let gate = Gate::default();
+    let g = gate.clone();
+    let start = Instant::now();
+    let mut it = pool
+        .map_timeout(move |_: u8| g.wait(), [1], Duration::ZERO)
+        .unwrap();
+    assert!(it.next().unwrap().unwrap_err().is_timeout());
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "ZERO must not block"
+    );
+    gate.open();
 }

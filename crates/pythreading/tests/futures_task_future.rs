@@ -115,7 +115,7 @@ fn result_with_zero_timeout_by_state() {
     assert_eq!(pending.result_timeout(Duration::MAX).unwrap(), 0);
 }
 
-//
+// Q-05, A-10 (`result(timeout=5)` with the value set later; elapsed within 0.6·T … 10·T)
 #[test]
 fn result_waits_for_a_value_set_later() {
     let pool = ThreadPoolExecutor::new(1).unwrap();
@@ -180,7 +180,7 @@ fn exception_by_state() {
     );
 }
 
-// Q-58 (and the panic reaches result(): no lost panic)
+// Q-58, S-01 (and the panic reaches result(): no lost panic)
 #[test]
 fn a_panicking_task_keeps_its_panic_and_the_worker_survives() {
     let pool = ThreadPoolExecutor::new(1).unwrap();
@@ -250,7 +250,7 @@ fn callback_on_a_done_future_runs_at_once_on_the_calling_thread() {
     gate.open();
 }
 
-//
+//
 #[test]
 fn callbacks_run_in_order_and_a_panicking_one_does_not_stop_the_others() {
     let (pool, _running, gate) = busy_pool();
@@ -361,10 +361,175 @@ fn public_types_are_send_and_sync() {
     both::<pythreading::futures::SubmitError<fn()>>();
     both::<pythreading::futures::AsCompleted<u8>>();
     both::<pythreading::futures::Map<u8>>();
+    both::<pythreading::futures::MapTimeout<u8>>();
+    both::<pythreading::futures::AsCompletedTimeoutIter<u8>>();
+    both::<pythreading::futures::DoneAndNotDone<u8>>();
+    both::<pythreading::futures::ThreadPoolExecutorBuilder>();
+    both::<pythreading::futures::Shutdown>();
+    both::<pythreading::futures::ReturnWhen>();
     fn error<E: std::error::Error + Send + Sync + 'static>() {}
     error::<TaskError>();
     error::<ResultTimeoutError>();
     error::<pythreading::futures::AsCompletedTimeout>();
     error::<pythreading::futures::SubmitError<fn()>>();
     error::<pythreading::futures::BuildError>();
+    error::<pythreading::futures::BrokenPool>();
+    error::<pythreading::futures::WaitTimeoutError>();
+    error::<TaskPanic>();
+}
+
+// callbacks run in registration order and a panicking one does not stop the others,
+// whoever completes the future: `cancel()` on the caller's thread, `shutdown(cancel_futures)`
+// draining the queue, or the worker (with a value or a panic).
+#[test]
+fn callbacks_keep_registration_order_whoever_completes_the_future() {
+    fn register(f: &TaskFuture<i32>) -> Arc<Mutex<Vec<usize>>> {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        for i in 0..5 {
+            let l = log.clone();
+            f.add_done_callback(move |_| {
+                l.lock().unwrap().push(i);
+                if i % 2 == 0 {
+                    panic!("callback {i} raises");
+                }
+            });
+        }
+        log
+    }
+    let all = [0, 1, 2, 3, 4];
+
+    let (pool, running, gate) = busy_pool();
+    let cancelled = pool.submit(|| 3).unwrap();
+    let drained = pool.submit(|| 4).unwrap();
+    let (log_c, log_d) = (register(&cancelled), register(&drained));
+    assert!(cancelled.cancel());
+    assert_eq!(*log_c.lock().unwrap(), all);
+    assert!(log_d.lock().unwrap().is_empty(), "still queued");
+    let opener = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(20));
+        gate.open();
+    });
+    pool.shutdown_with(pythreading::futures::Shutdown::wait().cancel_futures());
+    opener.join().unwrap();
+    assert!(drained.is_cancelled());
+    assert_eq!(*log_d.lock().unwrap(), all);
+    running.result().unwrap();
+
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let hold = Gate::default();
+    let h = hold.clone();
+    let value = pool
+        .submit(move || {
+            h.wait();
+            1
+        })
+        .unwrap();
+    let h = hold.clone();
+    let panics = pool
+        .submit(move || -> i32 {
+            h.wait();
+            panic!("task raises")
+        })
+        .unwrap();
+    let (log_v, log_p) = (register(&value), register(&panics));
+    hold.open();
+    drop(pool);
+    assert_eq!(*log_v.lock().unwrap(), all);
+    assert_eq!(*log_p.lock().unwrap(), all);
+    assert_eq!(value.result().unwrap(), 1);
+    assert!(matches!(panics.result(), Err(TaskError::Panicked(_))));
+}
+
+// `Duration::ZERO` polls and `Duration::MAX` waits forever (no overflow panic) for every timed
+// read of a future: result_timeout, take_result_timeout, exception_timeout.
+#[test]
+fn zero_polls_and_max_waits_for_timed_reads() {
+    let (pool, running, gate) = busy_pool();
+    let value = pool.submit(|| 5).unwrap();
+    let panics = pool.submit(|| -> i32 { panic!("late") }).unwrap();
+    let start = Instant::now();
+    assert!(matches!(
+        value.take_result_timeout(Duration::ZERO),
+        Err(ResultTimeoutError::Timeout)
+    ));
+    assert!(panics.exception_timeout(Duration::ZERO).is_err());
+    assert!(matches!(
+        running.result_timeout(Duration::ZERO),
+        Err(ResultTimeoutError::Timeout)
+    ));
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "ZERO must not block"
+    );
+
+    let opener = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(30));
+        gate.open();
+    });
+    running.result_timeout(Duration::MAX).unwrap();
+    assert_eq!(value.take_result_timeout(Duration::MAX).unwrap(), 5);
+    match panics.exception_timeout(Duration::MAX) {
+        Ok(Some(TaskError::Panicked(p))) => assert_eq!(p.message(), "late"),
+        other => panic!("{other:?}"),
+    }
+    opener.join().unwrap();
+    // Done futures answer ZERO at once.
+    assert!(matches!(
+        value.take_result_timeout(Duration::ZERO),
+        Err(ResultTimeoutError::Task(TaskError::Taken))
+    ));
+    assert!(running.exception_timeout(Duration::ZERO).unwrap().is_none());
+}
+
+/// Runs the named test of this binary in a child process (with `PYTHREADING_FUTURES_CHILD`
+/// set) and returns its stderr, so a test can check what the library reports there.
+fn child_stderr(test: &str) -> String {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env("PYTHREADING_FUTURES_CHILD", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "child failed: {err}");
+    err
+}
+
+// a raising callback is reported ("exception calling callback for <future>" and its
+// message; Python logs it on the 'concurrent.futures' logger), both when the worker runs the
+// callbacks and when a done future runs one at once; the next callback still runs.
+#[test]
+fn a_panicking_callback_is_reported_on_stderr() {
+    if std::env::var_os("PYTHREADING_FUTURES_CHILD").is_some() {
+        let (pool, _running, gate) = busy_pool();
+        let f = pool.submit(|| 1).unwrap();
+        let after = Arc::new(AtomicUsize::new(0));
+        f.add_done_callback(|_| panic!("raised by the worker's callback"));
+        let a = after.clone();
+        f.add_done_callback(move |_| {
+            a.fetch_add(1, Ordering::SeqCst);
+        });
+        gate.open();
+        drop(pool);
+        f.add_done_callback(|_| panic!("raised by an immediate callback"));
+        let a = after.clone();
+        f.add_done_callback(move |_| {
+            a.fetch_add(1, Ordering::SeqCst);
+        });
+        assert_eq!(after.load(Ordering::SeqCst), 2);
+        return;
+    }
+    let err = child_stderr("a_panicking_callback_is_reported_on_stderr");
+    for msg in [
+        "raised by the worker's callback",
+        "raised by an immediate callback",
+    ] {
+        assert!(
+            err.lines().any(
+                |l| l.starts_with("exception calling callback for TaskFuture")
+                    && l.contains("state: finished returned")
+                    && l.ends_with(msg)
+            ),
+            "{msg:?} not reported in:\n{err}"
+        );
+    }
 }

@@ -361,20 +361,25 @@ fn as_completed_yields_duplicates_once_and_takes_any_iterable() {
     assert_eq!(as_completed([&f, &f]).count(), 1);
 }
 
-//
+// Q-31, S-06
 #[test]
 fn as_completed_keeps_no_reference_to_yielded_futures() {
     let pool = ThreadPoolExecutor::new(1).unwrap();
     let marker = Arc::new(());
     let m = marker.clone();
     let f = pool.submit(move || m).unwrap();
+    let (tx, rx) = mpsc::channel();
     let other = pool
-        .submit(|| {
+        .submit(move || {
+            tx.send(()).unwrap();
             thread::sleep(Duration::from_millis(30));
             Arc::new(())
         })
         .unwrap();
     f.result().unwrap();
+    // The single worker has started `other`, so it no longer holds `f`'s task (a worker keeps
+    // its task for a moment after publishing the result; that reference is not the iterator's).
+    rx.recv().unwrap();
     let mut it = as_completed([f, other]);
     let first = it.next().unwrap();
     drop(first);
@@ -425,4 +430,214 @@ fn a_broken_pool_failure_counts_as_an_exception() {
     assert_eq!(r.done, vec![failed]);
     assert_eq!(r.not_done, vec![stuck]);
     gate.open();
+}
+
+/// Submits a task that returns `v` once `gate` opens (it may or may not have started yet).
+fn gated(pool: &ThreadPoolExecutor, gate: &Gate, v: i32) -> TaskFuture<i32> {
+    let g = gate.clone();
+    pool.submit(move || {
+        g.wait();
+        v
+    })
+    .unwrap()
+}
+
+// as_completed yields the already-done futures first (in input order), then
+// the others exactly in the order they complete — here an order forced by opening one gate at a
+// time, the reverse of the input order, and waiting for each to be yielded before the next.
+#[test]
+fn as_completed_follows_the_completion_order_not_the_input_order() {
+    let pool = ThreadPoolExecutor::new(3).unwrap();
+    let early = finished(&pool, 0);
+    let gates: Vec<Gate> = (0..3).map(|_| Gate::default()).collect();
+    let fs: Vec<_> = (0..3)
+        .map(|i| gated(&pool, &gates[i], i as i32 + 1))
+        .collect();
+    let mut it = as_completed([&fs[0], &fs[1], &early, &fs[2]]);
+    assert_eq!(it.next().unwrap(), early, "the done one comes first");
+    for i in (0..3).rev() {
+        gates[i].open();
+        assert_eq!(it.next().unwrap(), fs[i]);
+    }
+    assert!(it.next().is_none());
+}
+
+// the FIRST_* modes return as soon as their condition holds, while the other
+// futures stay blocked (a wait for more would never return: their gates open only afterwards).
+#[test]
+fn first_modes_return_as_soon_as_their_condition_holds() {
+    let pool = ThreadPoolExecutor::new(3).unwrap();
+    let keep = Gate::default();
+    let stuck = blocked(&pool, &keep);
+    let go = Gate::default();
+    let quick = gated(&pool, &go, 1);
+    let opener = {
+        let g = go.clone();
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(30));
+            g.open();
+        })
+    };
+    let start = Instant::now();
+    let r = wait_timeout(
+        [&stuck, &quick],
+        ReturnWhen::FirstCompleted,
+        Duration::from_secs(10),
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(r.done, vec![quick.clone()]);
+    assert_eq!(r.not_done, vec![stuck.clone()]);
+    opener.join().unwrap();
+
+    // FIRST_EXCEPTION: a success does not end it, the failure does.
+    let fail_gate = Gate::default();
+    let fg = fail_gate.clone();
+    let bad = pool
+        .submit(move || -> i32 {
+            fg.wait();
+            panic!("fails")
+        })
+        .unwrap();
+    let r = wait_timeout(
+        [&stuck, &quick, &bad],
+        ReturnWhen::FirstException,
+        Duration::from_millis(30),
+    );
+    assert_eq!(r.done, vec![quick.clone()], "a success alone is not enough");
+    let opener = {
+        let g = fail_gate.clone();
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(30));
+            g.open();
+        })
+    };
+    let start = Instant::now();
+    let r = wait_timeout(
+        [&stuck, &quick, &bad],
+        ReturnWhen::FirstException,
+        Duration::from_secs(10),
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(r.done, vec![quick, bad]);
+    assert_eq!(r.not_done, vec![stuck]);
+    opener.join().unwrap();
+    keep.open();
+}
+
+// wait(timeout=0.05) and as_completed with timeout 0 and 0.1 while a long task
+// is pending: each returns after its timeout (≥ 0.6·T, < 10·T) — no earlier, and not at the task's
+// end.
+#[test]
+fn wait_and_as_completed_time_out_on_time() {
+    let pool = ThreadPoolExecutor::new(2).unwrap();
+    let gate = Gate::default();
+    let long = blocked(&pool, &gate);
+    let ok = finished(&pool, 1);
+
+    let t = Duration::from_millis(50);
+    let start = Instant::now();
+    let r = wait_timeout([&long, &ok], ReturnWhen::AllCompleted, t);
+    let elapsed = start.elapsed();
+    assert!(elapsed >= t.mul_f64(0.6) && elapsed < t * 10, "{elapsed:?}");
+    assert_eq!((r.done, r.not_done), (vec![ok.clone()], vec![long.clone()]));
+
+    let start = Instant::now();
+    let mut it = as_completed_timeout([&long, &ok], Duration::ZERO);
+    assert_eq!(it.next().unwrap().unwrap(), ok);
+    assert_eq!(it.next().unwrap().unwrap_err().unfinished(), 1);
+    assert!(start.elapsed() < Duration::from_secs(1), "timeout 0 polls");
+
+    let t = Duration::from_millis(100);
+    let start = Instant::now();
+    let mut it = as_completed_timeout([&long, &ok], t);
+    assert_eq!(it.next().unwrap().unwrap(), ok);
+    assert_eq!(it.next().unwrap().unwrap_err().unfinished(), 1);
+    let elapsed = start.elapsed();
+    assert!(elapsed >= t.mul_f64(0.6) && elapsed < t * 10, "{elapsed:?}");
+    assert!(!long.is_done());
+    gate.open();
+}
+
+// `Duration::ZERO` polls and `Duration::MAX` waits forever (no overflow panic) for the timed
+// `wait` and `as_completed`.
+#[test]
+fn zero_polls_and_max_waits_for_wait_and_as_completed() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let gate = Gate::default();
+    let f = blocked(&pool, &gate);
+    let start = Instant::now();
+    let r = wait_timeout([&f], ReturnWhen::AllCompleted, Duration::ZERO);
+    assert_eq!(r.not_done, vec![f.clone()]);
+    assert!(r.done.is_empty());
+    let mut it = as_completed_timeout([&f], Duration::ZERO);
+    assert_eq!(it.next().unwrap().unwrap_err().unfinished(), 1);
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "ZERO must not block"
+    );
+
+    let opener = {
+        let g = gate.clone();
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(30));
+            g.open();
+        })
+    };
+    let r = wait_timeout([&f], ReturnWhen::AllCompleted, Duration::MAX);
+    assert_eq!(r.done, vec![f.clone()]);
+    opener.join().unwrap();
+    let second = pool
+        .submit(|| {
+            thread::sleep(Duration::from_millis(30));
+            2
+        })
+        .unwrap();
+    let got: Vec<_> = as_completed_timeout([&second, &f], Duration::MAX)
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(got, vec![f, second]);
+    for mode in [ReturnWhen::FirstCompleted, ReturnWhen::FirstException] {
+        let late = pool
+            .submit(|| {
+                thread::sleep(Duration::from_millis(20));
+                3
+            })
+            .unwrap();
+        assert_eq!(wait_timeout([&late], mode, Duration::MAX).done, vec![late]);
+    }
+}
+
+// an empty set of futures is trivially complete: CPython's wait() returns at once
+// (`len(done) == len(fs)`) for every return_when, with both sets empty. Run on a helper thread so
+// a regression fails instead of hanging the suite.
+#[test]
+fn wait_on_no_futures_returns_at_once_for_every_mode() {
+    for mode in [
+        ReturnWhen::FirstCompleted,
+        ReturnWhen::FirstException,
+        ReturnWhen::AllCompleted,
+    ] {
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let r = wait(Vec::<TaskFuture<i32>>::new(), mode);
+            let _ = tx.send((r.done.len(), r.not_done.len()));
+        });
+        let got = rx.recv_timeout(Duration::from_secs(10));
+        assert_eq!(got, Ok((0, 0)), "{mode:?} did not return");
+        let r = wait_timeout(Vec::<TaskFuture<i32>>::new(), mode, Duration::MAX);
+        assert!(r.done.is_empty() && r.not_done.is_empty());
+    }
+    assert_eq!(as_completed(Vec::<TaskFuture<i32>>::new()).count(), 0);
+    assert_eq!(
+        as_completed_timeout(Vec::<TaskFuture<i32>>::new(), Duration::ZERO).count(),
+        0
+    );
 }

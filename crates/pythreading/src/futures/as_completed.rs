@@ -80,12 +80,42 @@ impl<T> Drop for Engine<T> {
     }
 }
 
-/// Iterator returned by [`as_completed`].
+/// Iterator returned by [`as_completed`]: each distinct future once, in completion order.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading::futures::{as_completed, ThreadPoolExecutor};
+///
+/// let pool = ThreadPoolExecutor::new(2).unwrap();
+/// let fs = vec![pool.submit(|| 1).unwrap(), pool.submit(|| 2).unwrap()];
+/// let mut sum = 0;
+/// for f in as_completed(&fs) {
+///     sum += f.result().unwrap();
+/// }
+/// assert_eq!(sum, 3);
+/// ```
 pub struct AsCompleted<T> {
     engine: Engine<T>,
 }
 
-/// Iterator returned by [`as_completed_timeout`].
+/// Iterator returned by [`as_completed_timeout`]: the futures that complete in time, then at most
+/// one [`AsCompletedTimeout`] (Python's `TimeoutError`).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use pythreading::futures::{as_completed_timeout, ThreadPoolExecutor};
+///
+/// let pool = ThreadPoolExecutor::new(1).unwrap();
+/// let f = pool.submit(|| 1).unwrap();
+/// let done: Vec<_> = as_completed_timeout([&f], Duration::from_secs(5))
+///     .collect::<Result<_, _>>()
+///     .unwrap();
+/// assert_eq!(done, vec![f]);
+/// ```
+#[doc(alias = "TimeoutError")]
 pub struct AsCompletedTimeoutIter<T> {
     engine: Engine<T>,
 }
@@ -155,6 +185,7 @@ where
 /// assert_eq!(it.next().unwrap().unwrap_err().unfinished(), 1);
 /// assert!(it.next().is_none());
 /// ```
+#[doc(alias = "as_completed")]
 pub fn as_completed_timeout<T, I>(fs: I, timeout: Duration) -> AsCompletedTimeoutIter<T>
 where
     I: IntoIterator,

@@ -113,6 +113,7 @@ impl Error for TaskError {
 /// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
+#[doc(alias = "TimeoutError")]
 pub enum ResultTimeoutError {
     /// The deadline passed first (Python's `TimeoutError`); the task may still finish later.
     #[doc(alias = "TimeoutError")]
@@ -199,6 +200,7 @@ impl Error for WaitTimeoutError {}
 /// assert_eq!(err.to_string(), "1 (of 1) futures unfinished");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[doc(alias = "TimeoutError")]
 pub struct AsCompletedTimeout {
     pub(crate) unfinished: usize,
     pub(crate) total: usize,
@@ -426,6 +428,8 @@ pub enum SubmitError<F> {
     #[doc(alias = "RuntimeError")]
     Shutdown(F),
     /// The pool is broken (Python's `BrokenThreadPool`).
+    #[doc(alias = "BrokenThreadPool")]
+    #[doc(alias = "BrokenExecutor")]
     Broken(F, BrokenPool),
     /// No worker thread existed and the OS refused to start one.
     Spawn(F, io::Error),
@@ -528,6 +532,7 @@ impl<F> Error for SubmitError<F> {
 /// assert_eq!(err.to_string(), "max_workers must be greater than 0");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[doc(alias = "ValueError")]
 pub struct BuildError {
     pub(crate) _private: (),
 }

@@ -385,6 +385,7 @@ impl Shutdown {
 /// let squares: Vec<i32> = futures.iter().map(|f| f.result().unwrap()).collect();
 /// assert_eq!(squares[9], 81);
 /// ```
+#[doc(alias = "Executor")]
 pub struct ThreadPoolExecutor {
     pool: StdArc<Pool>,
 }
@@ -479,6 +480,7 @@ impl ThreadPoolExecutor {
     /// pool.submit(|| ()).unwrap().result().unwrap();
     /// assert_eq!(pool.worker_count(), 1);
     /// ```
+    #[doc(alias = "_threads")]
     pub fn worker_count(&self) -> usize {
         lock(&self.pool.state).live
     }
@@ -492,6 +494,7 @@ impl ThreadPoolExecutor {
     /// let pool = ThreadPoolExecutor::new(1).unwrap();
     /// assert!(!pool.is_broken());
     /// ```
+    #[doc(alias = "_broken")]
     pub fn is_broken(&self) -> bool {
         lock(&self.pool.state).broken.is_some()
     }
@@ -506,6 +509,7 @@ impl ThreadPoolExecutor {
     /// pool.shutdown();
     /// assert!(pool.is_shutdown());
     /// ```
+    #[doc(alias = "_shutdown")]
     pub fn is_shutdown(&self) -> bool {
         lock(&self.pool.state).shutdown
     }
@@ -631,6 +635,7 @@ impl ThreadPoolExecutor {
     /// pool.shutdown_nowait();
     /// assert_eq!(f.result().unwrap(), "still runs");
     /// ```
+    #[doc(alias = "shutdown")]
     pub fn shutdown_nowait(&self) {
         self.shutdown_with(Shutdown::nowait());
     }
@@ -647,8 +652,8 @@ impl ThreadPoolExecutor {
     /// use pythreading::futures::{Shutdown, ThreadPoolExecutor};
     ///
     /// let pool = ThreadPoolExecutor::new(1).unwrap();
-    /// let (started_tx, started_rx) = std::sync::mpsc::channel();
-    /// let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    /// let (started_tx, started) = std::sync::mpsc::channel::<()>();
+    /// let (go, go_rx) = std::sync::mpsc::channel::<()>();
     /// let running = pool
     ///     .submit(move || {
     ///         started_tx.send(()).unwrap();
@@ -656,17 +661,18 @@ impl ThreadPoolExecutor {
     ///     })
     ///     .unwrap();
     /// let queued = pool.submit(|| 2).unwrap();
-    /// // The only worker is busy with the first task, so the second one waits in the queue.
-    /// started_rx.recv().unwrap();
-    /// let opener = std::thread::spawn(move || {
+    /// // Until a worker has taken it, a task is pending and `cancel_futures` would cancel it too.
+    /// started.recv().unwrap();
+    /// std::thread::spawn(move || {
     ///     std::thread::sleep(std::time::Duration::from_millis(50));
-    ///     go_tx.send(()).unwrap();
+    ///     go.send(()).unwrap();
     /// });
     /// pool.shutdown_with(Shutdown::wait().cancel_futures());
     /// assert!(queued.is_cancelled());
     /// assert!(running.result().unwrap());
-    /// opener.join().unwrap();
     /// ```
+    #[doc(alias = "shutdown")]
+    #[doc(alias = "cancel_futures")]
     pub fn shutdown_with(&self, how: Shutdown) {
         let pool = &*self.pool;
         let mut st = lock(&pool.state);

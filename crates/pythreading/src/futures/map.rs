@@ -49,11 +49,35 @@ impl<T> Drop for Pending<T> {
 ///
 /// After the first error the remaining tasks are cancelled and the iterator ends, as Python's
 /// `map` generator does once it raises. Dropping it early cancels the tasks not yet started.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading::futures::ThreadPoolExecutor;
+///
+/// let pool = ThreadPoolExecutor::new(2).unwrap();
+/// let mut it = pool.map(|x: i32| 10 / x, [5, 0, 2]).unwrap();
+/// assert_eq!(it.next().unwrap().unwrap(), 2);
+/// assert!(it.next().unwrap().is_err()); // the division by zero panicked
+/// assert!(it.next().is_none()); // and the rest was cancelled
+/// ```
 pub struct Map<T> {
     pending: Pending<T>,
 }
 
 /// Results of [`ThreadPoolExecutor::map_timeout`], in input order, under one deadline.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use pythreading::futures::ThreadPoolExecutor;
+///
+/// let pool = ThreadPoolExecutor::new(2).unwrap();
+/// let it = pool.map_timeout(|x: u8| x + 1, [1, 2], Duration::from_secs(5)).unwrap();
+/// let out: Vec<u8> = it.collect::<Result<_, _>>().unwrap();
+/// assert_eq!(out, [2, 3]);
+/// ```
 pub struct MapTimeout<T> {
     pending: Pending<T>,
 }
@@ -195,6 +219,7 @@ impl ThreadPoolExecutor {
     /// assert!(it.next().unwrap().unwrap_err().is_timeout());
     /// assert!(it.next().is_none());
     /// ```
+    #[doc(alias = "map")]
     pub fn map_timeout<I, F, T>(
         &self,
         f: F,

@@ -504,6 +504,7 @@ impl<T> TaskFuture<T> {
     /// let f = pool.submit(|| 42).unwrap();
     /// assert_eq!(f.result_timeout(Duration::from_secs(5)).unwrap(), 42);
     /// ```
+    #[doc(alias = "result")]
     pub fn result_timeout(&self, timeout: Duration) -> Result<T, ResultTimeoutError>
     where
         T: Clone,
@@ -604,6 +605,7 @@ impl<T> TaskFuture<T> {
     /// let f = pool.submit(|| 1).unwrap();
     /// assert!(f.exception_timeout(Duration::from_secs(5)).unwrap().is_none());
     /// ```
+    #[doc(alias = "exception")]
     pub fn exception_timeout(
         &self,
         timeout: Duration,

@@ -106,6 +106,7 @@ where
 /// assert_eq!(r.done.len(), 2);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[doc(alias = "return_when")]
 pub enum ReturnWhen {
     /// Return as soon as any future is done.
     #[doc(alias = "FIRST_COMPLETED")]
@@ -189,6 +190,7 @@ where
 /// let r = wait_timeout([&slow], ReturnWhen::AllCompleted, Duration::from_millis(10));
 /// assert_eq!(r.not_done, vec![slow]);
 /// ```
+#[doc(alias = "wait")]
 pub fn wait_timeout<T, I>(fs: I, return_when: ReturnWhen, timeout: Duration) -> DoneAndNotDone<T>
 where
     I: IntoIterator,
@@ -217,10 +219,16 @@ fn wait_deadline<T>(
             None => registered.push(i),
         }
     }
-    let satisfied = |n_done: usize, failed: bool| match return_when {
-        ReturnWhen::FirstCompleted => n_done > 0,
-        ReturnWhen::FirstException => failed || n_done == fs.len(),
-        ReturnWhen::AllCompleted => n_done == fs.len(),
+    // Every mode is satisfied once all are done, as CPython checks `len(done) == len(fs)` for
+    // each: without that, FIRST_COMPLETED on an empty set would wait forever for a completion
+    // that cannot come.
+    let satisfied = |n_done: usize, failed: bool| {
+        n_done == fs.len()
+            || match return_when {
+                ReturnWhen::FirstCompleted => n_done > 0,
+                ReturnWhen::FirstException => failed,
+                ReturnWhen::AllCompleted => false,
+            }
     };
     let mut events = Vec::new();
     while !satisfied(n_done, failed) {
