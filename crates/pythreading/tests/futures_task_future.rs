@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -13,34 +13,8 @@ use pythreading::futures::{
     ResultTimeoutError, TaskError, TaskFuture, TaskPanic, ThreadPoolExecutor,
 };
 
-/// A latch the tests open by hand: a task blocked on it is RUNNING for as long as we like.
-#[derive(Clone, Default)]
-struct Gate(Arc<(Mutex<bool>, Condvar)>);
-
-impl Gate {
-    fn wait(&self) {
-        let (m, c) = &*self.0;
-        let mut open = m.lock().unwrap();
-        while !*open {
-            open = c.wait(open).unwrap();
-        }
-    }
-    fn open(&self) {
-        let (m, c) = &*self.0;
-        *m.lock().unwrap() = true;
-        c.notify_all();
-    }
-}
-
-/// A failing assertion must not leave a task blocked forever (the pool's drop waits for it):
-/// any handle to the gate opens it when dropped.
-impl Drop for Gate {
-    fn drop(&mut self) {
-        let (m, c) = &*self.0;
-        *m.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        c.notify_all();
-    }
-}
+mod futures_common;
+use futures_common::Gate;
 
 /// A 1-worker pool whose worker is stuck in `running` until the gate opens.
 fn busy_pool() -> (ThreadPoolExecutor, TaskFuture<()>, Gate) {

@@ -1,7 +1,7 @@
 //! `futures::wait` and `futures::as_completed` (Q-18 … Q-31).
 
+use std::sync::Arc;
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -10,33 +10,8 @@ use pythreading::futures::{
     wait_timeout,
 };
 
-#[derive(Clone, Default)]
-struct Gate(Arc<(Mutex<bool>, Condvar)>);
-
-impl Gate {
-    fn wait(&self) {
-        let (m, c) = &*self.0;
-        let mut open = m.lock().unwrap();
-        while !*open {
-            open = c.wait(open).unwrap();
-        }
-    }
-    fn open(&self) {
-        let (m, c) = &*self.0;
-        *m.lock().unwrap() = true;
-        c.notify_all();
-    }
-}
-
-/// A failing assertion must not leave a task blocked forever (the pool's drop waits for it):
-/// any handle to the gate opens it when dropped.
-impl Drop for Gate {
-    fn drop(&mut self) {
-        let (m, c) = &*self.0;
-        *m.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        c.notify_all();
-    }
-}
+mod futures_common;
+use futures_common::Gate;
 
 /// Submits a task that reports it started, then blocks until `gate` opens.
 fn blocked(pool: &ThreadPoolExecutor, gate: &Gate) -> TaskFuture<i32> {

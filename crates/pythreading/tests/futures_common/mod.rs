@@ -1,0 +1,35 @@
+//! Helpers shared by the `futures_*` integration tests.
+
+use std::sync::{Arc, Condvar, Mutex};
+
+/// A latch the tests open by hand: a task blocked on it is RUNNING for as long as we like.
+#[derive(Clone, Default)]
+pub(crate) struct Gate(Arc<(Mutex<bool>, Condvar)>);
+
+impl Gate {
+    /// Blocks until the gate is open.
+    pub(crate) fn wait(&self) {
+        let (m, c) = &*self.0;
+        let mut open = m.lock().unwrap();
+        while !*open {
+            open = c.wait(open).unwrap();
+        }
+    }
+
+    /// Opens the gate for every waiter, present and future.
+    pub(crate) fn open(&self) {
+        let (m, c) = &*self.0;
+        *m.lock().unwrap() = true;
+        c.notify_all();
+    }
+}
+
+/// A failing assertion must not leave a task blocked forever (the pool's drop waits for it):
+/// any handle to the gate opens it when dropped.
+impl Drop for Gate {
+    fn drop(&mut self) {
+        let (m, c) = &*self.0;
+        *m.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        c.notify_all();
+    }
+}
