@@ -10,8 +10,9 @@
 //!   says someone is parked on it (the count is read under the same lock the waiter registered
 //!   under, so no wake-up is lost), and notifies after unlocking, so the woken thread does not
 //!   immediately block on the mutex;
-//! - a thread that would park first yields a few times, re-checking the state: on a busy queue
-//!   the item or the room usually arrives within that window, and two context switches are saved.
+//! - a thread that would park first spins, then yields a few times (`backoff.rs`), re-checking
+//!   the state: on a busy queue the item or the room usually arrives within that window, and two
+//!   context switches are saved.
 //!
 //! User code never runs under the lock, with one exception: items dropped by
 //! `shutdown_immediate` are dropped after unlocking, but `PriorityQueue` must compare items
@@ -23,10 +24,11 @@ use std::marker::PhantomData;
 use std::mem;
 use std::time::Duration;
 
+use super::backoff::Backoff;
 use super::error::{GetTimeoutError, PutTimeoutError, TaskDoneError};
 use crate::deadline::Deadline;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use crate::sync::{Condvar, Mutex, MutexGuard, lock, thread};
+use crate::sync::{Condvar, Mutex, MutexGuard, lock};
 
 /// Where a queue keeps its items: the policy (FIFO, LIFO, priority).
 pub(crate) trait Store<T>: Default {
@@ -63,14 +65,6 @@ impl<T, S: Store<T>> Drop for PushingGuard<'_, T, S> {
         }
     }
 }
-
-/// How many times a would-be sleeper yields and re-checks before parking.
-///
-/// Short on purpose: the machine may have few cores, and a yield is cheap only while the other
-/// side is running.
-/// (One under loom: the models check the logic, not the timing, and each yield multiplies the
-/// interleavings.)
-const YIELDS_BEFORE_PARKING: u32 = if cfg!(loom) { 1 } else { 16 };
 
 /// Bytes of spare item storage a drained queue may keep for its next burst.
 const SPARE_BYTES: usize = 16 * 1024;
@@ -167,24 +161,20 @@ impl<T, S: Store<T>> Core<T, S> {
         }
     }
 
-    /// Gives the other side a short chance to act before parking: yields until the lock-free
-    /// hints say the wait is over (or a few times at most), then relocks. The caller re-checks
-    /// the real state under the lock either way, so a stale hint costs a park, never a mistake.
-    fn yield_a_little<'a>(
-        &'a self,
-        st: MutexGuard<'a, State<S>>,
-        ready: impl Fn(usize) -> bool,
-    ) -> MutexGuard<'a, State<S>> {
-        drop(st);
-        for _ in 0..YIELDS_BEFORE_PARKING {
-            thread::yield_now();
+    /// Gives the other side a short chance to act before parking: spins, then yields, until
+    /// the lock-free hints say the wait is over (or the backoff budget is spent). Called without
+    /// the lock; the caller re-checks the real state under the lock either way, so a stale hint
+    /// costs a park, never a mistake.
+    fn wait_a_little(&self, ready: impl Fn(usize) -> bool) {
+        let mut backoff = Backoff::new();
+        while !backoff.is_completed() {
+            backoff.snooze();
             if self.shut_hint.load(Ordering::Acquire)
                 || ready(self.len_hint.load(Ordering::Acquire))
             {
                 break;
             }
         }
-        self.lock()
     }
 
     fn publish_len(&self, st: &State<S>) {
@@ -241,7 +231,9 @@ impl<T, S: Store<T>> Core<T, S> {
             }
             if !yielded {
                 yielded = true;
-                st = self.yield_a_little(st, |len| self.capacity.is_none_or(|cap| len < cap));
+                drop(st);
+                self.wait_a_little(|len| self.capacity.is_none_or(|cap| len < cap));
+                st = self.lock();
                 continue;
             }
             st.putters += 1;
@@ -319,7 +311,9 @@ impl<T, S: Store<T>> Core<T, S> {
             }
             if !yielded {
                 yielded = true;
-                st = self.yield_a_little(st, |len| len > 0);
+                drop(st);
+                self.wait_a_little(|len| len > 0);
+                st = self.lock();
                 continue;
             }
             st.getters += 1;

@@ -4,10 +4,11 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::Duration;
 
+use super::backoff::Backoff;
 use super::iter::{Source, TryIter};
 use crate::deadline::Deadline;
 use crate::sync::atomic::{AtomicUsize, Ordering};
-use crate::sync::{Condvar, Mutex, lock, thread};
+use crate::sync::{Condvar, Mutex, lock};
 
 /// An unbounded first-in, first-out queue with nothing but `put` and `get`:
 /// Python's `queue.SimpleQueue`.
@@ -58,8 +59,6 @@ struct Tail<T> {
     getters: usize,
 }
 
-/// See `core.rs`: the same yield-then-park policy.
-const YIELDS_BEFORE_PARKING: u32 = if cfg!(loom) { 1 } else { 16 };
 /// Bytes of spare storage a drained buffer may keep.
 const SPARE_BYTES: usize = 16 * 1024;
 
@@ -251,8 +250,9 @@ impl<T> SimpleQueue<T> {
         }
         // Give a running producer a short chance before paying for a park and a wake-up.
         // `len` is only a hint here: the buffers are re-checked under their locks before parking.
-        for _ in 0..YIELDS_BEFORE_PARKING {
-            thread::yield_now();
+        let mut backoff = Backoff::new();
+        while !backoff.is_completed() {
+            backoff.snooze();
             if self.len.load(Ordering::Acquire) > 0 {
                 break;
             }
