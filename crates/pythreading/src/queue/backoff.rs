@@ -9,7 +9,9 @@
 //! Under loom the budget is one yield: the models check the logic, not the timing, and every
 //! extra step multiplies the interleavings.
 
-use crate::sync::thread;
+use std::sync::TryLockError;
+
+use crate::sync::{Mutex, MutexGuard, lock, thread};
 
 /// Spin rounds double from 1 up to `1 << SPIN_LIMIT` hints.
 const SPIN_LIMIT: u32 = 6;
@@ -42,4 +44,25 @@ impl Backoff {
     pub(super) fn is_completed(&self) -> bool {
         self.step >= STEP_LIMIT
     }
+}
+
+/// Locks `mutex`, ignoring poison like [`lock`]; when the lock is taken, first retries with the
+/// same spin-then-yield budget before blocking in the mutex.
+///
+/// Critical sections here are a few instructions long, so a held lock is usually released
+/// within the spin; and when its holder has been preempted (more threads than cores), yielding
+/// lets it finish rather than queueing behind it in the kernel. Under loom this is a plain lock.
+pub(super) fn lock_busy<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    if !cfg!(loom) {
+        let mut backoff = Backoff::new();
+        loop {
+            match mutex.try_lock() {
+                Ok(guard) => return guard,
+                Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) if backoff.is_completed() => break,
+                Err(TryLockError::WouldBlock) => backoff.snooze(),
+            }
+        }
+    }
+    lock(mutex)
 }

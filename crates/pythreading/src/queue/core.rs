@@ -24,11 +24,11 @@ use std::marker::PhantomData;
 use std::mem;
 use std::time::Duration;
 
-use super::backoff::Backoff;
+use super::backoff::{Backoff, lock_busy};
 use super::error::{GetTimeoutError, PutTimeoutError, TaskDoneError};
 use crate::deadline::Deadline;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use crate::sync::{Condvar, Mutex, MutexGuard, lock};
+use crate::sync::{Condvar, Mutex, MutexGuard};
 
 /// Where a queue keeps its items: the policy (FIFO, LIFO, priority).
 pub(crate) trait Store<T>: Default {
@@ -127,7 +127,7 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     fn lock(&self) -> MutexGuard<'_, State<S>> {
-        lock(&self.state)
+        lock_busy(&self.state)
     }
 
     fn has_room(&self, st: &State<S>) -> bool {
@@ -454,6 +454,7 @@ fn relock<G>(result: Result<G, std::sync::PoisonError<G>>) -> G {
 mod tests {
     use super::super::lifo::Lifo;
     use super::*;
+    use crate::sync::lock;
 
     // Memory: a drained unbounded queue gives back what a burst made it allocate, keeping at most
     // `keep` slots; a bounded queue never allocates beyond its capacity's storage.

@@ -4,11 +4,11 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::Duration;
 
-use super::backoff::Backoff;
+use super::backoff::{Backoff, lock_busy};
 use super::iter::{Source, TryIter};
 use crate::deadline::Deadline;
 use crate::sync::atomic::{AtomicUsize, Ordering};
-use crate::sync::{Condvar, Mutex, lock};
+use crate::sync::{Condvar, Mutex};
 
 /// An unbounded first-in, first-out queue with nothing but `put` and `get`:
 /// Python's `queue.SimpleQueue`.
@@ -98,7 +98,7 @@ impl<T> SimpleQueue<T> {
     /// ```
     #[doc(alias = "put_nowait")]
     pub fn put(&self, item: T) {
-        let mut tail = lock(&self.tail);
+        let mut tail = lock_busy(&self.tail);
         tail.items.push_back(item);
         self.len.fetch_add(1, Ordering::Release);
         let wake = tail.getters > 0;
@@ -146,7 +146,7 @@ impl<T> SimpleQueue<T> {
         if self.len.load(Ordering::Acquire) == 0 {
             return None;
         }
-        self.pop(&mut lock(&self.head))
+        self.pop(&mut lock_busy(&self.head))
     }
 
     /// Removes and returns the oldest item, waiting at most `timeout`; `None` (Python's
@@ -231,7 +231,7 @@ impl<T> SimpleQueue<T> {
                 if head.capacity() > keep {
                     head.shrink_to(keep);
                 }
-                let mut tail = lock(&self.tail);
+                let mut tail = lock_busy(&self.tail);
                 if tail.items.is_empty() {
                     return None;
                 }
@@ -245,7 +245,7 @@ impl<T> SimpleQueue<T> {
     }
 
     fn get_until(&self, deadline: Option<Deadline>) -> Option<T> {
-        if let Some(item) = self.pop(&mut lock(&self.head)) {
+        if let Some(item) = self.pop(&mut lock_busy(&self.head)) {
             return Some(item);
         }
         // Give a running producer a short chance before paying for a park and a wake-up.
@@ -258,13 +258,13 @@ impl<T> SimpleQueue<T> {
             }
         }
         loop {
-            let mut head = lock(&self.head);
+            let mut head = lock_busy(&self.head);
             if let Some(item) = self.pop(&mut head) {
                 return Some(item);
             }
             // Both buffers were empty. Park on the tail, where a put will see us; release the
             // head first so other getters (and their deadlines) are not held up meanwhile.
-            let mut tail = lock(&self.tail);
+            let mut tail = lock_busy(&self.tail);
             drop(head);
             if !tail.items.is_empty() {
                 continue;
