@@ -219,8 +219,15 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     fn put_wait(&self, item: T, wait: Wait) -> Result<(), PutTimeoutError<T>> {
-        let mut st = self.lock();
+        // When the hints say the queue is full, wait for room before taking the lock at all:
+        // on a busy queue that keeps a would-be sleeper off the lock the others need.
+        let room = |len| self.capacity.is_none_or(|cap| len < cap);
         let mut yielded = false;
+        if !room(self.len_hint.load(Ordering::Acquire)) && !self.shut_hint.load(Ordering::Acquire) {
+            yielded = true;
+            self.wait_a_little(room);
+        }
+        let mut st = self.lock();
         loop {
             if st.shut_down {
                 return Err(PutTimeoutError::ShutDown(item));
@@ -232,7 +239,7 @@ impl<T, S: Store<T>> Core<T, S> {
             if !yielded {
                 yielded = true;
                 drop(st);
-                self.wait_a_little(|len| self.capacity.is_none_or(|cap| len < cap));
+                self.wait_a_little(room);
                 st = self.lock();
                 continue;
             }
@@ -300,8 +307,13 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     fn get_wait(&self, wait: Wait) -> Result<T, GetTimeoutError> {
-        let mut st = self.lock();
+        // As in `put_wait`: an empty queue by the hints is waited on before locking.
         let mut yielded = false;
+        if self.len_hint.load(Ordering::Acquire) == 0 && !self.shut_hint.load(Ordering::Acquire) {
+            yielded = true;
+            self.wait_a_little(|len| len > 0);
+        }
+        let mut st = self.lock();
         loop {
             if let Some((item, wake)) = self.pop_locked(&mut st) {
                 return Ok(self.took(st, item, wake));
