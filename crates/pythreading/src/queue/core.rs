@@ -10,8 +10,9 @@
 //!   says someone is parked on it (the count is read under the same lock the waiter registered
 //!   under, so no wake-up is lost), and notifies after unlocking, so the woken thread does not
 //!   immediately block on the mutex;
-//! - a thread that would park first yields a few times, re-checking the state: on a busy queue
-//!   the item or the room usually arrives within that window, and two context switches are saved.
+//! - a thread that would park first spins, then yields a few times (`backoff.rs`), re-checking
+//!   the state: on a busy queue the item or the room usually arrives within that window, and two
+//!   context switches are saved.
 //!
 //! User code never runs under the lock, with one exception: items dropped by
 //! `shutdown_immediate` are dropped after unlocking, but `PriorityQueue` must compare items
@@ -23,10 +24,11 @@ use std::marker::PhantomData;
 use std::mem;
 use std::time::Duration;
 
+use super::backoff::{Backoff, lock_busy};
 use super::error::{GetTimeoutError, PutTimeoutError, TaskDoneError};
 use crate::deadline::Deadline;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use crate::sync::{Condvar, Mutex, MutexGuard, lock, thread};
+use crate::sync::{Condvar, Mutex, MutexGuard};
 
 /// Where a queue keeps its items: the policy (FIFO, LIFO, priority).
 pub(crate) trait Store<T>: Default {
@@ -63,14 +65,6 @@ impl<T, S: Store<T>> Drop for PushingGuard<'_, T, S> {
         }
     }
 }
-
-/// How many times a would-be sleeper yields and re-checks before parking.
-///
-/// Short on purpose: the machine may have few cores, and a yield is cheap only while the other
-/// side is running.
-/// (One under loom: the models check the logic, not the timing, and each yield multiplies the
-/// interleavings.)
-const YIELDS_BEFORE_PARKING: u32 = if cfg!(loom) { 1 } else { 16 };
 
 /// Bytes of spare item storage a drained queue may keep for its next burst.
 const SPARE_BYTES: usize = 16 * 1024;
@@ -133,7 +127,7 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     fn lock(&self) -> MutexGuard<'_, State<S>> {
-        lock(&self.state)
+        lock_busy(&self.state)
     }
 
     fn has_room(&self, st: &State<S>) -> bool {
@@ -167,24 +161,20 @@ impl<T, S: Store<T>> Core<T, S> {
         }
     }
 
-    /// Gives the other side a short chance to act before parking: yields until the lock-free
-    /// hints say the wait is over (or a few times at most), then relocks. The caller re-checks
-    /// the real state under the lock either way, so a stale hint costs a park, never a mistake.
-    fn yield_a_little<'a>(
-        &'a self,
-        st: MutexGuard<'a, State<S>>,
-        ready: impl Fn(usize) -> bool,
-    ) -> MutexGuard<'a, State<S>> {
-        drop(st);
-        for _ in 0..YIELDS_BEFORE_PARKING {
-            thread::yield_now();
+    /// Gives the other side a short chance to act before parking: spins, then yields, until
+    /// the lock-free hints say the wait is over (or the backoff budget is spent). Called without
+    /// the lock; the caller re-checks the real state under the lock either way, so a stale hint
+    /// costs a park, never a mistake.
+    fn wait_a_little(&self, ready: impl Fn(usize) -> bool) {
+        let mut backoff = Backoff::new();
+        while !backoff.is_completed() {
+            backoff.snooze();
             if self.shut_hint.load(Ordering::Acquire)
                 || ready(self.len_hint.load(Ordering::Acquire))
             {
                 break;
             }
         }
-        self.lock()
     }
 
     fn publish_len(&self, st: &State<S>) {
@@ -229,8 +219,15 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     fn put_wait(&self, item: T, wait: Wait) -> Result<(), PutTimeoutError<T>> {
-        let mut st = self.lock();
+        // When the hints say the queue is full, wait for room before taking the lock at all:
+        // on a busy queue that keeps a would-be sleeper off the lock the others need.
+        let room = |len| self.capacity.is_none_or(|cap| len < cap);
         let mut yielded = false;
+        if !room(self.len_hint.load(Ordering::Acquire)) && !self.shut_hint.load(Ordering::Acquire) {
+            yielded = true;
+            self.wait_a_little(room);
+        }
+        let mut st = self.lock();
         loop {
             if st.shut_down {
                 return Err(PutTimeoutError::ShutDown(item));
@@ -241,7 +238,9 @@ impl<T, S: Store<T>> Core<T, S> {
             }
             if !yielded {
                 yielded = true;
-                st = self.yield_a_little(st, |len| self.capacity.is_none_or(|cap| len < cap));
+                drop(st);
+                self.wait_a_little(room);
+                st = self.lock();
                 continue;
             }
             st.putters += 1;
@@ -308,8 +307,13 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     fn get_wait(&self, wait: Wait) -> Result<T, GetTimeoutError> {
-        let mut st = self.lock();
+        // As in `put_wait`: an empty queue by the hints is waited on before locking.
         let mut yielded = false;
+        if self.len_hint.load(Ordering::Acquire) == 0 && !self.shut_hint.load(Ordering::Acquire) {
+            yielded = true;
+            self.wait_a_little(|len| len > 0);
+        }
+        let mut st = self.lock();
         loop {
             if let Some((item, wake)) = self.pop_locked(&mut st) {
                 return Ok(self.took(st, item, wake));
@@ -319,7 +323,9 @@ impl<T, S: Store<T>> Core<T, S> {
             }
             if !yielded {
                 yielded = true;
-                st = self.yield_a_little(st, |len| len > 0);
+                drop(st);
+                self.wait_a_little(|len| len > 0);
+                st = self.lock();
                 continue;
             }
             st.getters += 1;
@@ -460,6 +466,7 @@ fn relock<G>(result: Result<G, std::sync::PoisonError<G>>) -> G {
 mod tests {
     use super::super::lifo::Lifo;
     use super::*;
+    use crate::sync::lock;
 
     // Memory: a drained unbounded queue gives back what a burst made it allocate, keeping at most
     // `keep` slots; a bounded queue never allocates beyond its capacity's storage.

@@ -114,6 +114,7 @@
 //! | `queue.Empty` from a `SimpleQueue` | `None` from [`SimpleQueue::try_get`] / [`SimpleQueue::get_timeout`] |
 
 mod api;
+mod backoff;
 mod core;
 mod error;
 mod fifo;

@@ -4,10 +4,11 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::Duration;
 
+use super::backoff::{Backoff, lock_busy};
 use super::iter::{Source, TryIter};
 use crate::deadline::Deadline;
 use crate::sync::atomic::{AtomicUsize, Ordering};
-use crate::sync::{Condvar, Mutex, lock, thread};
+use crate::sync::{Condvar, Mutex};
 
 /// An unbounded first-in, first-out queue with nothing but `put` and `get`:
 /// Python's `queue.SimpleQueue`.
@@ -42,15 +43,30 @@ pub struct SimpleQueue<T> {
     // `tail`; consumers take from `head`, and when it runs dry they swap the whole tail buffer in
     // at once. Everything in `head` is older than everything in `tail`, so the order is FIFO.
     // Lock order: `head`, then `tail`.
+    // The two sides live on separate cache lines, so that a put does not invalidate the line
+    // a get is using and the other way round.
+    /// What consumers touch.
+    cons: Consumers<T>,
+    /// What producers touch.
+    prod: Producers<T>,
+}
+
+#[repr(align(64))]
+struct Consumers<T> {
     /// Consumers take from here.
     head: Mutex<VecDeque<T>>,
+    /// Items taken so far (wrapping). Raised after a pop.
+    popped: AtomicUsize,
+}
+
+#[repr(align(64))]
+struct Producers<T> {
     /// Producers append here; parked getters register here, where puts can see them.
     tail: Mutex<Tail<T>>,
     /// Paired with `tail`.
     not_empty: Condvar,
-    /// Items in both buffers. Raised under the `tail` lock, lowered after a pop: never below
-    /// the true count by more than the pops in flight, and never negative.
-    len: AtomicUsize,
+    /// Items put so far (wrapping). Raised under the `tail` lock, before the item can be taken.
+    pushed: AtomicUsize,
 }
 
 struct Tail<T> {
@@ -58,8 +74,6 @@ struct Tail<T> {
     getters: usize,
 }
 
-/// See `core.rs`: the same yield-then-park policy.
-const YIELDS_BEFORE_PARKING: u32 = if cfg!(loom) { 1 } else { 16 };
 /// Bytes of spare storage a drained buffer may keep.
 const SPARE_BYTES: usize = 16 * 1024;
 
@@ -76,13 +90,18 @@ impl<T> SimpleQueue<T> {
     /// ```
     pub fn new() -> Self {
         SimpleQueue {
-            head: Mutex::new(VecDeque::new()),
-            tail: Mutex::new(Tail {
-                items: VecDeque::new(),
-                getters: 0,
-            }),
-            not_empty: Condvar::new(),
-            len: AtomicUsize::new(0),
+            cons: Consumers {
+                head: Mutex::new(VecDeque::new()),
+                popped: AtomicUsize::new(0),
+            },
+            prod: Producers {
+                tail: Mutex::new(Tail {
+                    items: VecDeque::new(),
+                    getters: 0,
+                }),
+                not_empty: Condvar::new(),
+                pushed: AtomicUsize::new(0),
+            },
         }
     }
 
@@ -99,13 +118,13 @@ impl<T> SimpleQueue<T> {
     /// ```
     #[doc(alias = "put_nowait")]
     pub fn put(&self, item: T) {
-        let mut tail = lock(&self.tail);
+        let mut tail = lock_busy(&self.prod.tail);
         tail.items.push_back(item);
-        self.len.fetch_add(1, Ordering::Release);
+        self.prod.pushed.fetch_add(1, Ordering::Release);
         let wake = tail.getters > 0;
         drop(tail);
         if wake {
-            self.not_empty.notify_one();
+            self.prod.not_empty.notify_one();
         }
     }
 
@@ -144,10 +163,10 @@ impl<T> SimpleQueue<T> {
     /// ```
     #[doc(alias = "get_nowait")]
     pub fn try_get(&self) -> Option<T> {
-        if self.len.load(Ordering::Acquire) == 0 {
+        if self.is_empty() {
             return None;
         }
-        self.pop(&mut lock(&self.head))
+        self.pop(&mut lock_busy(&self.cons.head))
     }
 
     /// Removes and returns the oldest item, waiting at most `timeout`; `None` (Python's
@@ -183,7 +202,13 @@ impl<T> SimpleQueue<T> {
     /// ```
     #[doc(alias = "qsize")]
     pub fn len(&self) -> usize {
-        self.len.load(Ordering::Acquire)
+        // `popped` first: every pop counted there follows its push, whose count the acquire
+        // makes visible to the `pushed` load after it, so the difference is never negative.
+        // A pop in flight (item taken, not yet counted) makes the figure one high at most per
+        // pop, as in CPython, where `qsize()` is a snapshot too.
+        let popped = self.cons.popped.load(Ordering::Acquire);
+        let pushed = self.prod.pushed.load(Ordering::Acquire);
+        pushed.wrapping_sub(popped)
     }
 
     /// Whether the queue holds nothing now.
@@ -232,7 +257,7 @@ impl<T> SimpleQueue<T> {
                 if head.capacity() > keep {
                     head.shrink_to(keep);
                 }
-                let mut tail = lock(&self.tail);
+                let mut tail = lock_busy(&self.prod.tail);
                 if tail.items.is_empty() {
                     return None;
                 }
@@ -241,30 +266,31 @@ impl<T> SimpleQueue<T> {
                 head.pop_front()?
             }
         };
-        self.len.fetch_sub(1, Ordering::Release);
+        self.cons.popped.fetch_add(1, Ordering::Release);
         Some(item)
     }
 
     fn get_until(&self, deadline: Option<Deadline>) -> Option<T> {
-        if let Some(item) = self.pop(&mut lock(&self.head)) {
+        if let Some(item) = self.pop(&mut lock_busy(&self.cons.head)) {
             return Some(item);
         }
         // Give a running producer a short chance before paying for a park and a wake-up.
         // `len` is only a hint here: the buffers are re-checked under their locks before parking.
-        for _ in 0..YIELDS_BEFORE_PARKING {
-            thread::yield_now();
-            if self.len.load(Ordering::Acquire) > 0 {
+        let mut backoff = Backoff::new();
+        while !backoff.is_completed() {
+            backoff.snooze();
+            if !self.is_empty() {
                 break;
             }
         }
         loop {
-            let mut head = lock(&self.head);
+            let mut head = lock_busy(&self.cons.head);
             if let Some(item) = self.pop(&mut head) {
                 return Some(item);
             }
             // Both buffers were empty. Park on the tail, where a put will see us; release the
             // head first so other getters (and their deadlines) are not held up meanwhile.
-            let mut tail = lock(&self.tail);
+            let mut tail = lock_busy(&self.prod.tail);
             drop(head);
             if !tail.items.is_empty() {
                 continue;
@@ -278,11 +304,11 @@ impl<T> SimpleQueue<T> {
             };
             tail.getters += 1;
             tail = match left {
-                None => match self.not_empty.wait(tail) {
+                None => match self.prod.not_empty.wait(tail) {
                     Ok(g) => g,
                     Err(p) => p.into_inner(),
                 },
-                Some(left) => match self.not_empty.wait_timeout(tail, left) {
+                Some(left) => match self.prod.not_empty.wait_timeout(tail, left) {
                     Ok((g, _)) => g,
                     Err(p) => p.into_inner().0,
                 },
