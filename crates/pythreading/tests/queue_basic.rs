@@ -7,17 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// `elapsed` is within CPython's window for a timeout of `expected`.
-fn assert_timeout(elapsed: Duration, expected: Duration) {
-    assert!(
-        elapsed >= expected.mul_f64(0.6),
-        "returned too early: {elapsed:?} < 0.6 × {expected:?}"
-    );
-    assert!(
-        elapsed < expected * 10,
-        "returned too late: {elapsed:?} ≥ 10 × {expected:?}"
-    );
-}
+mod timing;
+use timing::assert_timeout;
 
 /// Runs `block` while a trigger thread sleeps 0.1 s and then runs `trigger`; checks that `block`
 /// returned only after the trigger fired (A-05, P-04, P-05).

@@ -8,18 +8,10 @@ use std::time::{Duration, Instant};
 
 use pythreading::threading::{Barrier, BarrierBuildError, BarrierWaitResult, BrokenBarrierError};
 
-const N: usize = 5;
+mod timing;
+use timing::wait_for;
 
-fn wait_for(what: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !what() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "condition never held"
-        );
-        thread::sleep(Duration::from_millis(1));
-    }
-}
+const N: usize = 5;
 
 /// Runs `f(i)` on `n` threads and returns their results in thread order.
 fn bunch<R: Send + 'static>(n: usize, f: impl Fn(usize) -> R + Send + Sync + 'static) -> Vec<R> {

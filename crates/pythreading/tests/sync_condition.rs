@@ -7,18 +7,10 @@ use std::time::{Duration, Instant};
 
 use pythreading::threading::{Condition, ConditionLock, Lock, RLock};
 
-const T: Duration = Duration::from_millis(100);
+mod timing;
+use timing::wait_for;
 
-fn wait_for(what: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !what() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "condition never held"
-        );
-        thread::sleep(Duration::from_millis(1));
-    }
-}
+const T: Duration = Duration::from_millis(100);
 
 #[test]
 fn send_sync() {

@@ -10,26 +10,10 @@ use std::time::{Duration, Instant};
 
 use pythreading::threading::{Lock, LockGuard, ReleaseError};
 
+mod timing;
+use timing::{assert_timeout, wait_for};
+
 const T: Duration = Duration::from_millis(100);
-
-fn assert_timeout(elapsed: Duration, expected: Duration) {
-    assert!(
-        elapsed >= expected.mul_f64(0.6),
-        "{elapsed:?} < 0.6 × {expected:?}"
-    );
-    assert!(elapsed < expected * 10, "{elapsed:?} ≥ 10 × {expected:?}");
-}
-
-fn wait_for(what: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !what() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "condition never held"
-        );
-        thread::sleep(Duration::from_millis(1));
-    }
-}
 
 #[test]
 fn send_sync() {

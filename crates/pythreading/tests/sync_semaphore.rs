@@ -8,16 +8,8 @@ use std::time::{Duration, Instant};
 
 use pythreading::threading::{BoundedReleaseError, BoundedSemaphore, Semaphore};
 
-fn wait_for(what: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !what() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "condition never held"
-        );
-        thread::sleep(Duration::from_millis(1));
-    }
-}
+mod timing;
+use timing::wait_for;
 
 /// Waits until `count` reaches `expected`, then checks that it stays there a while.
 fn settles_at(count: &AtomicUsize, expected: usize) {

@@ -1,0 +1,31 @@
+//! Timing helpers shared by the integration tests (the CPython test-suite conventions, A-01/A-02).
+// Each test crate includes this module and uses a subset of it.
+#![allow(dead_code)]
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// `lock_tests.assertTimeout`: a timed wait lasted at least 0.6·T and less than 10·T.
+pub(crate) fn assert_timeout(elapsed: Duration, expected: Duration) {
+    assert!(
+        elapsed >= expected.mul_f64(0.6),
+        "returned too early: {elapsed:?} < 0.6 × {expected:?}"
+    );
+    assert!(
+        elapsed < expected * 10,
+        "returned too late: {elapsed:?} ≥ 10 × {expected:?}"
+    );
+}
+
+/// Polls `what` every millisecond until it holds; fails the test after 10 s (a handshake, not a
+/// measurement: the bound only turns a hang into a failure).
+pub(crate) fn wait_for(what: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !what() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "condition never held"
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
+}
