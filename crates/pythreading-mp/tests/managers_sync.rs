@@ -27,10 +27,7 @@ fn an_rlock_is_owned_by_the_connection_that_acquired_it() {
     let other = thread::spawn(move || {
         let release = r2.release().unwrap_err();
         let try_acquire = r2.try_acquire().unwrap();
-        (
-            release.as_exception().map(|e| e.name().to_owned()),
-            try_acquire,
-        )
+        (release.as_exception().map(|e| e.name.clone()), try_acquire)
     })
     .join()
     .unwrap();
@@ -107,7 +104,7 @@ fn dict_and_list_follow_python() {
             .unwrap_err()
             .as_exception()
             .unwrap()
-            .is("IndexError")
+            .is_builtin("IndexError")
     );
     // Iterators made by keys() are released: only the dict and the list remain.
     assert_eq!(m.number_of_objects().unwrap(), 2);

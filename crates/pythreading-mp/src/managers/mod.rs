@@ -1,6 +1,6 @@
 //! The `managers` layer: a `multiprocessing.managers`-compatible server and client.
 //!
-//! The server ([`ServerBuilder`] → [`Server`]) serves named queues (the seeds' `get_task_queue`)
+//! The server ([`ServerBuilder`] → [`Server`]) serves named queues (the tutorials' `get_task_queue`)
 //! and SyncManager's `Queue`, `JoinableQueue`, `Event`, `Lock`, `RLock`, `dict` and `list` to
 //! unmodified CPython 3.8+ clients and to our own [`Manager`] client, whose typed proxies
 //! ([`RemoteQueue`], [`RemoteDict`], ...) also work against CPython servers.
@@ -15,7 +15,19 @@
 //! | `m.shutdown()` | [`Manager::shutdown`] |
 //! | `queue.Empty` / `queue.Full` | [`RemoteGetError::Empty`] / [`RemotePutError::Full`] |
 //! | `RemoteError` | [`ManagerError::Remote`] |
+//! | an exception a remote method raised | [`ManagerError::Exception`] ([`PyException`](crate::pickle::PyException)) |
 //! | `AuthenticationError` | [`ManagerError::as_authentication`] |
+//!
+//! # Layout
+//!
+//! The modules follow the protocol's shape:
+//!
+//! * `protocol/`: the messages both directions (requests, replies) and the Python values they
+//!   carry, on [`pickle`](crate::pickle)'s one model of each object
+//!   ([`PyException`](crate::pickle::PyException), [`Token`](crate::pickle::Token)).
+//! * `server/`: the accept loop, the per-connection session, the object table and the served
+//!   types (its module docs say how to add one: one file and one registration line).
+//! * `client/`: [`Manager`], its factories and the typed proxies.
 //!
 //! # Compatibility
 //!
@@ -55,21 +67,13 @@
 //! ```
 
 mod client;
-mod codec;
-mod config;
-mod connection;
-mod error;
-mod message;
-mod objects;
-mod proxy;
-mod pyvalue;
-mod registry;
+mod protocol;
 mod server;
-mod table;
 
-pub use client::Manager;
-pub use codec::RemoteValue;
-pub use config::ServerConfig;
-pub use error::{ManagerError, RemoteException, RemoteGetError, RemotePutError};
-pub use proxy::{RemoteDict, RemoteEvent, RemoteList, RemoteLock, RemoteQueue, RemoteRLock};
-pub use server::{ConnectionEvent, RunningServer, Server, ServerBuilder, ShutdownHandle};
+pub use client::{
+    Manager, ManagerError, RemoteDict, RemoteEvent, RemoteGetError, RemoteList, RemoteLock,
+    RemotePutError, RemoteQueue, RemoteRLock, RemoteValue,
+};
+pub use server::{
+    ConnectionEvent, RunningServer, Server, ServerBuilder, ServerConfig, ShutdownHandle,
+};

@@ -195,6 +195,20 @@ impl PyException {
         self.module == "queue" && self.name == "Full"
     }
 
+    /// Whether this is `queue.ShutDown` (3.13+).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading_mp::pickle::PyException;
+    ///
+    /// assert!(PyException::new("queue", "ShutDown", vec![]).is_queue_shut_down());
+    /// ```
+    #[doc(alias = "queue.ShutDown")]
+    pub fn is_queue_shut_down(&self) -> bool {
+        self.module == "queue" && self.name == "ShutDown"
+    }
+
     /// Whether this is `StopIteration`.
     ///
     /// # Examples
@@ -305,6 +319,8 @@ impl fmt::Display for PyException {
         f.write_str(")")
     }
 }
+
+impl std::error::Error for PyException {}
 
 impl From<&PyException> for Value {
     fn from(e: &PyException) -> Value {

@@ -1,4 +1,37 @@
-//! The manager server: accept loop, per-connection threads, limits and shutdown.
+//! The manager server: accept loop, per-connection sessions, the object table and the served
+//! types.
+//!
+//! | file | what |
+//! |---|---|
+//! | `mod.rs` | [`ServerBuilder`], [`Server`] (the accept loop), [`ShutdownHandle`], [`RunningServer`] |
+//! | `config.rs` | [`ServerConfig`]: the limits |
+//! | `session.rs` | one connection: handshake, first request, the method loop |
+//! | `table.rs` | ident → object, with CPython's refcounts |
+//! | `registry.rs` | typeid → how `create` makes the object |
+//! | `served/` | the served types, one file each, and the `Served` trait |
+//!
+//! # How to add a served type
+//!
+//! A new typeid is one file and one line:
+//!
+//! 1. Add `served/my_type.rs` with a struct and its methods, each
+//!    `fn name(&self, args: CallArgs) -> MethodResult`. Bind arguments with
+//!    `CallArgs::bind` (Python's rules, Python's
+//!    `TypeError`s), read `block`/`timeout` with the one parser,
+//!    `Wait`, raise with the builders of
+//!    `protocol/exceptions.rs` or [`PyException`](crate::pickle::PyException), return with
+//!    `ret(value)` (or `Outcome::Proxy` for a result that stays on the server).
+//! 2. Implement `Served` for it: `TYPEIDS` (the names `create` knows it by),
+//!    `CLASS` (Python's `type(obj)` name, for `repr` and tracebacks), `METHODS` (a table of
+//!    `method("name", Self::name)` in CPython's `_exposed_` order: the table is both the
+//!    exposed list sent to clients and the dispatch, so they cannot disagree), `construct`
+//!    (the typeid's constructor arguments), and where it matters `repr`, `value`
+//!    (`#GETVALUE`) and `release_waiters` (anything that blocks must wake when the server stops).
+//! 3. Declare the module in `served/mod.rs` and add **one line** to
+//!    `Registry::add_sync_manager_types` in `registry.rs`: `self.register::<MyType>();`.
+//!
+//! `served/event.rs` is the smallest complete example; `served/queue.rs` shows blocking
+//! methods.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -10,10 +43,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
-use super::ServerConfig;
-use super::connection;
-use super::registry::Registry;
-use super::table::Table;
+mod config;
+mod registry;
+pub(crate) mod served;
+mod session;
+mod table;
+
+pub use config::ServerConfig;
+use registry::Registry;
+use table::Table;
 
 /// What happened to one incoming connection (for logging).
 ///
@@ -375,7 +413,7 @@ impl Server {
                 .name("pythreading-manager-conn".into())
                 .spawn(move || {
                     let _guard = guard;
-                    connection::handle(stream, peer, conn_shared);
+                    session::handle(stream, peer, conn_shared);
                 });
             // If the OS refuses a thread, the closure (and its guard and stream) is dropped:
             // the connection closes and the count goes back down.

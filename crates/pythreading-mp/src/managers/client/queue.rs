@@ -4,10 +4,10 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use super::super::client::Manager;
-use super::super::codec::{RemoteValue, from_value, to_value};
-use super::super::error::{ManagerError, RemoteGetError, RemotePutError};
-use super::{ProxyCore, expect_bool, expect_usize, secs};
+use super::Manager;
+use super::codec::{RemoteValue, from_value, to_value};
+use super::error::{ManagerError, RemoteGetError, RemotePutError};
+use super::proxy::{ProxyCore, expect_bool, expect_usize, secs};
 use crate::pickle::Value;
 
 /// A queue living in a manager server (CPython's queue proxy), typed on the Rust side.

@@ -3,10 +3,10 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use super::super::client::{Manager, Reply};
-use super::super::codec::{RemoteValue, from_value, to_value};
-use super::super::error::ManagerError;
-use super::{ProxyCore, expect_usize};
+use super::codec::{RemoteValue, from_value, to_value};
+use super::error::ManagerError;
+use super::proxy::{ProxyCore, expect_usize};
+use super::{Answer, Manager};
 use crate::pickle::Value;
 
 /// Keeps `RemoteDict` `Send + Sync` whatever `K` and `V` are: it holds none of them.
@@ -98,7 +98,7 @@ impl<K: RemoteValue, V: RemoteValue> RemoteDict<K, V> {
     pub fn get(&self, key: K) -> Result<Option<V>, ManagerError> {
         match self.core.call("__getitem__", vec![to_value(&key)?]) {
             Ok(v) => from_value(v).map(Some),
-            Err(e) if e.as_exception().is_some_and(|x| x.is("KeyError")) => Ok(None),
+            Err(e) if e.as_exception().is_some_and(|x| x.is_builtin("KeyError")) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -123,7 +123,7 @@ impl<K: RemoteValue, V: RemoteValue> RemoteDict<K, V> {
     pub fn remove(&self, key: K) -> Result<Option<V>, ManagerError> {
         match self.core.call("pop", vec![to_value(&key)?]) {
             Ok(v) => from_value(v).map(Some),
-            Err(e) if e.as_exception().is_some_and(|x| x.is("KeyError")) => Ok(None),
+            Err(e) if e.as_exception().is_some_and(|x| x.is_builtin("KeyError")) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -181,7 +181,7 @@ impl<K: RemoteValue, V: RemoteValue> RemoteDict<K, V> {
     /// ```
     #[doc(alias = "__contains__")]
     pub fn contains_key(&self, key: K) -> Result<bool, ManagerError> {
-        super::expect_bool(self.core.call("__contains__", vec![to_value(&key)?])?)
+        super::proxy::expect_bool(self.core.call("__contains__", vec![to_value(&key)?])?)
     }
 
     /// The keys in insertion order, by iterating through the server's `Iterator` proxy
@@ -203,7 +203,7 @@ impl<K: RemoteValue, V: RemoteValue> RemoteDict<K, V> {
     /// ```
     pub fn keys(&self) -> Result<Vec<K>, ManagerError> {
         let manager = self.core.manager();
-        let Reply::Proxy { ident, .. } =
+        let Answer::Proxy { ident, .. } =
             manager.call_method(self.core.ident(), "__iter__", Vec::new(), Vec::new())?
         else {
             return Err(ManagerError::Protocol(
@@ -217,7 +217,7 @@ impl<K: RemoteValue, V: RemoteValue> RemoteDict<K, V> {
                     Ok(k) => out.push(k),
                     Err(e) => break Err(e),
                 },
-                Err(e) if e.as_exception().is_some_and(|x| x.is("StopIteration")) => break Ok(()),
+                Err(e) if e.as_exception().is_some_and(|x| x.is_stop_iteration()) => break Ok(()),
                 Err(e) => break Err(e),
             }
         };

@@ -1,24 +1,14 @@
-//! Typed proxies: Rust handles to objects living in a manager server.
+//! The one server reference every typed proxy holds.
 //!
 //! Each proxy holds one reference on the server (taken by `create`) and drops it when the proxy
 //! is dropped (`decref` on a fresh connection, as CPython's finalizers do). Method calls go over
 //! the calling thread's persistent connection.
 
-mod dict;
-mod list;
-mod queue;
-mod sync;
-
 use std::fmt;
 
-use super::client::Manager;
+use super::Manager;
 use super::error::ManagerError;
 use crate::pickle::Value;
-
-pub use dict::RemoteDict;
-pub use list::RemoteList;
-pub use queue::RemoteQueue;
-pub use sync::{RemoteEvent, RemoteLock, RemoteRLock};
 
 /// One server reference: decref'd on drop.
 pub(crate) struct ProxyCore {

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use super::super::client::Manager;
-use super::super::error::ManagerError;
-use super::{ProxyCore, expect_bool, secs};
+use super::Manager;
+use super::error::ManagerError;
+use super::proxy::{ProxyCore, expect_bool, secs};
 use crate::pickle::Value;
 
 /// An `Event` in a manager server (`EventProxy`).
@@ -291,7 +291,7 @@ macro_rules! acquirer {
             /// # use pythreading_mp::managers::{Manager, ServerBuilder};
             /// # let server = ServerBuilder::new("k").sync_manager().bind("127.0.0.1:0").unwrap().spawn().unwrap();
             #[doc = concat!("let l = Manager::connect(server.address(), \"k\").unwrap().", stringify!($ctor), "().unwrap();")]
-            /// assert!(l.release().unwrap_err().as_exception().unwrap().is("RuntimeError"));
+            /// assert!(l.release().unwrap_err().as_exception().unwrap().is_builtin("RuntimeError"));
             /// ```
             pub fn release(&self) -> Result<(), ManagerError> {
                 self.0.call("release", Vec::new()).map(|_| ())

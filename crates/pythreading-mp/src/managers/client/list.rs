@@ -3,10 +3,10 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use super::super::client::Manager;
-use super::super::codec::{RemoteValue, from_value, to_value};
-use super::super::error::ManagerError;
-use super::{ProxyCore, expect_usize};
+use super::Manager;
+use super::codec::{RemoteValue, from_value, to_value};
+use super::error::ManagerError;
+use super::proxy::{ProxyCore, expect_usize};
 use crate::pickle::Value;
 
 /// A `list` in a manager server (`ListProxy`).
@@ -97,7 +97,7 @@ impl<T: RemoteValue> RemoteList<T> {
     pub fn get(&self, index: i64) -> Result<Option<T>, ManagerError> {
         match self.core.call("__getitem__", vec![Value::Int(index)]) {
             Ok(v) => from_value(v).map(Some),
-            Err(e) if e.as_exception().is_some_and(|x| x.is("IndexError")) => Ok(None),
+            Err(e) if e.as_exception().is_some_and(|x| x.is_builtin("IndexError")) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -142,7 +142,7 @@ impl<T: RemoteValue> RemoteList<T> {
     pub fn pop(&self) -> Result<Option<T>, ManagerError> {
         match self.core.call("pop", Vec::new()) {
             Ok(v) => from_value(v).map(Some),
-            Err(e) if e.as_exception().is_some_and(|x| x.is("IndexError")) => Ok(None),
+            Err(e) if e.as_exception().is_some_and(|x| x.is_builtin("IndexError")) => Ok(None),
             Err(e) => Err(e),
         }
     }

@@ -5,14 +5,12 @@
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 
-use super::message::{
-    self, ERROR, PROXY, RETURN, Request, UNSERIALIZABLE, decode_request, encode_reply,
-};
-use super::objects::{CallArgs, Outcome};
-use super::pyvalue::{address, repr, token};
-use super::server::{ConnectionEvent, Shared};
-use crate::pickle::Value;
-use crate::wire::{Connection, FrameError};
+use super::registry::Factory;
+use super::served::{Outcome, SharedObject};
+use super::{ConnectionEvent, Shared};
+use crate::managers::protocol::{CallArgs, Reply, Request, repr};
+use crate::pickle::{Address, Limits, PyException, Token, Value};
+use crate::wire::Connection;
 
 pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     let _ = stream.set_nodelay(true);
@@ -30,59 +28,63 @@ pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     }
     shared.log(ConnectionEvent::Authenticated { peer });
     conn.set_max_frame(shared.config.max_frame());
+    let limits = shared.config.pickle_limits();
     // The first request must also come within the handshake timeout.
     let first = match conn.recv_bytes() {
         Ok(bytes) => bytes,
         Err(_) => return,
     };
-    let request = match decode_request(&first) {
+    let request = match Request::decode(&first, &limits) {
         Ok(r) => r,
         Err(line) => {
-            let _ = conn.send_bytes(&message::traceback(&line));
+            let _ = conn.send_bytes(&Reply::traceback(&line).encode());
             return;
         }
     };
     if request.ident.is_some() {
-        let _ = conn.send_bytes(&message::traceback(
-            "AssertionError: an object method needs accept_connection first",
-        ));
+        let _ = conn.send_bytes(
+            &Reply::traceback("AssertionError: an object method needs accept_connection first")
+                .encode(),
+        );
         return;
     }
     let stream = conn.get_ref();
     if stream.set_read_timeout(None).is_err() || stream.set_write_timeout(None).is_err() {
         return;
     }
-    let reply = public(&shared, request);
-    match reply {
-        Public::Reply(bytes) => {
-            let _ = conn.send_bytes(&bytes);
+    match public(&shared, request) {
+        Public::Reply(reply) => {
+            let _ = conn.send_bytes(&reply.encode());
         }
         Public::Serve => {
-            if conn.send_bytes(&encode_reply(RETURN, Value::None)).is_ok() {
-                serve_client(&shared, &mut conn);
+            if conn
+                .send_bytes(&Reply::Return(Value::None).encode())
+                .is_ok()
+            {
+                serve_client(&shared, &mut conn, &limits);
             }
         }
         Public::Shutdown => {
             // CPython sends ('#RETURN', None) twice: once itself, once from the generic handler.
-            let _ = conn.send_bytes(&encode_reply(RETURN, Value::None));
-            let _ = conn.send_bytes(&encode_reply(RETURN, Value::None));
+            let _ = conn.send_bytes(&Reply::Return(Value::None).encode());
+            let _ = conn.send_bytes(&Reply::Return(Value::None).encode());
             shared.stop();
         }
     }
 }
 
 enum Public {
-    Reply(Vec<u8>),
+    Reply(Reply),
     Serve,
     Shutdown,
 }
 
 fn ok(v: Value) -> Public {
-    Public::Reply(encode_reply(RETURN, v))
+    Public::Reply(Reply::Return(v))
 }
 
 fn tb(line: String) -> Public {
-    Public::Reply(message::traceback(&line))
+    Public::Reply(Reply::traceback(&line))
 }
 
 fn ident_arg(args: &CallArgs) -> Option<&str> {
@@ -90,6 +92,10 @@ fn ident_arg(args: &CallArgs) -> Option<&str> {
         [Value::Str(s)] => Some(s),
         _ => None,
     }
+}
+
+fn exposed_value(object: &dyn SharedObject) -> Value {
+    Value::Tuple(object.exposed().into_iter().map(Value::from).collect())
 }
 
 /// A server-level function (`ident = None`).
@@ -116,14 +122,12 @@ fn public(shared: &Shared, request: Request) -> Public {
         },
         "create" => create(shared, request.args),
         "get_methods" => {
-            let id = match request.args.args.first().and_then(super::pyvalue::as_token) {
-                Some((_, _, id)) => id.to_owned(),
-                None => return tb("TypeError: get_methods expects a Token".into()),
+            let id = match request.args.args.first().map(Token::from_value) {
+                Some(Ok(token)) => token.id,
+                _ => return tb("TypeError: get_methods expects a Token".into()),
             };
             match shared.table.get(&id) {
-                Some(obj) => ok(Value::Tuple(
-                    obj.exposed().iter().map(|m| Value::from(*m)).collect(),
-                )),
+                Some(obj) => ok(exposed_value(&*obj)),
                 None => tb(format!("KeyError: '{id}'")),
             }
         }
@@ -142,7 +146,6 @@ fn create(shared: &Shared, mut args: CallArgs) -> Public {
         Value::Str(s) => s,
         _ => return tb("TypeError: typeid must be a str".into()),
     };
-    use super::registry::Factory;
     let object = match shared.registry.get(&typeid) {
         None => return tb(format!("KeyError: '{typeid}'")),
         Some(Factory::Shared(obj)) => Arc::clone(obj),
@@ -150,38 +153,36 @@ fn create(shared: &Shared, mut args: CallArgs) -> Public {
             Ok(obj) => obj,
             Err(exc) => return tb(exception_line(&exc)),
         },
-        Some(Factory::NoCallable) => {
-            return tb("ValueError: Without callable, must have one non-keyword argument".into());
-        }
     };
-    let exposed = Value::Tuple(object.exposed().iter().map(|m| Value::from(*m)).collect());
+    let exposed = exposed_value(&*object);
     let ident = shared.table.create(&typeid, object);
     ok(Value::tuple([Value::from(ident), exposed]))
 }
 
-/// `Name: message` for an exception value, as the last line of a traceback.
-fn exception_line(exc: &Value) -> String {
-    match super::pyvalue::as_exception(exc) {
-        Some((_, name, [Value::Str(msg)])) => format!("{name}: {msg}"),
-        Some((_, name, args)) => format!("{name}: {}", repr(&Value::Tuple(args.to_vec()))),
-        None => repr(exc),
+/// `Name: message` for an exception, as the last line of a traceback.
+fn exception_line(exc: &PyException) -> String {
+    match exc.message() {
+        Some(msg) => format!("{}: {msg}", exc.name),
+        None => format!("{}: {}", exc.name, repr(&Value::Tuple(exc.args.clone()))),
     }
 }
 
 /// The object-method loop (`Server.serve_client`) until the client goes away or the frame is
 /// unreadable.
-fn serve_client<S: std::io::Read + std::io::Write>(shared: &Shared, conn: &mut Connection<S>) {
+fn serve_client<S: std::io::Read + std::io::Write>(
+    shared: &Shared,
+    conn: &mut Connection<S>,
+    limits: &Limits,
+) {
     loop {
-        let bytes = match conn.recv_bytes() {
-            Ok(b) => b,
-            Err(FrameError::Eof) => return,
-            Err(_) => return,
+        let Ok(bytes) = conn.recv_bytes() else {
+            return;
         };
-        let reply = match decode_request(&bytes) {
+        let reply = match Request::decode(&bytes, limits) {
             Ok(request) => call(shared, request),
-            Err(line) => message::traceback(&line),
+            Err(line) => Reply::traceback(&line),
         };
-        if conn.send_bytes(&reply).is_err() {
+        if conn.send_bytes(&reply.encode()).is_err() {
             return;
         }
         if shared.is_stopped() {
@@ -190,34 +191,33 @@ fn serve_client<S: std::io::Read + std::io::Write>(shared: &Shared, conn: &mut C
     }
 }
 
-fn call(shared: &Shared, request: Request) -> Vec<u8> {
+fn call(shared: &Shared, request: Request) -> Reply {
     let Some(ident) = request.ident else {
-        return message::traceback("AssertionError: server-level call on an object connection");
+        return Reply::traceback("AssertionError: server-level call on an object connection");
     };
     let Some(object) = shared.table.get(&ident) else {
-        return message::traceback(&format!("KeyError: '{ident}'"));
+        return Reply::traceback(&format!("KeyError: '{ident}'"));
     };
     let method = request.method.as_str();
-    if !object.exposed().contains(&method) {
+    let exposed = object.exposed();
+    if !exposed.contains(&method) {
         return match method {
-            "__str__" | "__repr__" => encode_reply(RETURN, Value::from(object.repr())),
+            "__str__" | "__repr__" => Reply::Return(Value::from(object.repr())),
             "#GETVALUE" => match object.value() {
-                Ok(v) => encode_reply(RETURN, v),
-                Err(why) => encode_reply(
-                    UNSERIALIZABLE,
-                    Value::from(format!("Traceback (most recent call last):\n{why}\n")),
-                ),
+                Ok(v) => Reply::Return(v),
+                Err(why) => {
+                    Reply::Unserializable(format!("Traceback (most recent call last):\n{why}\n"))
+                }
             },
             // CPython raises AttributeError, then fails to find a fallback for the name: the
             // client sees both, chained, the KeyError last.
-            _ => message::traceback(&format!(
+            _ => Reply::traceback(&format!(
                 "AttributeError: method {name} of <class '{}'> object is not in exposed={{{}}}\n\n\
                  During handling of the above exception, another exception occurred:\n\n\
                  Traceback (most recent call last):\n  File \"<pythreading manager server>\"\n\
                  KeyError: {name}",
                 object.class(),
-                object
-                    .exposed()
+                exposed
                     .iter()
                     .map(|m| repr(&Value::from(*m)))
                     .collect::<Vec<_>>()
@@ -227,14 +227,23 @@ fn call(shared: &Shared, request: Request) -> Vec<u8> {
         };
     }
     match object.call(method, request.args) {
-        Outcome::Return(v) => encode_reply(RETURN, v),
-        Outcome::Raise(e) => encode_reply(ERROR, e),
-        Outcome::Proxy(typeid, new) => {
-            let exposed = Value::Tuple(new.exposed().iter().map(|m| Value::from(*m)).collect());
+        Ok(Outcome::Return(v)) => Reply::Return(v),
+        Err(e) => Reply::Error(e),
+        Ok(Outcome::Proxy(typeid, new)) => {
+            let exposed = new.exposed().into_iter().map(str::to_owned).collect();
             let id = shared.table.create(typeid, new);
             let addr = shared.address;
-            let tok = token(typeid, address(&addr.ip().to_string(), addr.port()), &id);
-            encode_reply(PROXY, Value::tuple([exposed, tok]))
+            Reply::Proxy {
+                exposed,
+                token: Token {
+                    typeid: typeid.to_owned(),
+                    address: Address::Tcp {
+                        host: addr.ip().to_string(),
+                        port: addr.port(),
+                    },
+                    id,
+                },
+            }
         }
     }
 }

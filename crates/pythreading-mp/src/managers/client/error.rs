@@ -4,144 +4,9 @@ use std::error::Error;
 use std::fmt;
 use std::io;
 
-use super::pyvalue::repr;
-use crate::pickle::{PickleError, Value};
+use crate::managers::protocol::ReplyError;
+use crate::pickle::{PickleError, PyException};
 use crate::wire::{AuthenticationError, FrameError, HandshakeError};
-
-/// An exception a remote method raised (`('#ERROR', exc)`), by value: its class and arguments.
-///
-/// # Examples
-///
-/// ```
-/// use pythreading_mp::managers::RemoteException;
-/// use pythreading_mp::pickle::Value;
-/// let e = RemoteException::new("builtins", "KeyError", vec![Value::from("k")]);
-/// assert!(e.is("KeyError"));
-/// assert_eq!(e.to_string(), "KeyError('k')");
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct RemoteException {
-    module: String,
-    name: String,
-    args: Vec<Value>,
-}
-
-impl RemoteException {
-    /// An exception of class `module.name` with these arguments.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let e = pythreading_mp::managers::RemoteException::new("queue", "Full", vec![]);
-    /// assert!(e.is_full());
-    /// ```
-    pub fn new(module: impl Into<String>, name: impl Into<String>, args: Vec<Value>) -> Self {
-        RemoteException {
-            module: module.into(),
-            name: name.into(),
-            args,
-        }
-    }
-
-    /// The class's module (`builtins`, `_queue`, ...).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let e = pythreading_mp::managers::RemoteException::new("_queue", "Empty", vec![]);
-    /// assert_eq!(e.module(), "_queue");
-    /// ```
-    pub fn module(&self) -> &str {
-        &self.module
-    }
-
-    /// The class's name (`KeyError`, `Empty`, ...).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let e = pythreading_mp::managers::RemoteException::new("_queue", "Empty", vec![]);
-    /// assert_eq!(e.name(), "Empty");
-    /// ```
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The exception's `args`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use pythreading_mp::pickle::Value;
-    /// let e = pythreading_mp::managers::RemoteException::new("builtins", "ValueError", vec![Value::from(1)]);
-    /// assert_eq!(e.args(), &[Value::from(1)]);
-    /// ```
-    pub fn args(&self) -> &[Value] {
-        &self.args
-    }
-
-    /// Whether the class is named `name` (any module).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let e = pythreading_mp::managers::RemoteException::new("builtins", "IndexError", vec![]);
-    /// assert!(e.is("IndexError"));
-    /// ```
-    pub fn is(&self, name: &str) -> bool {
-        self.name == name
-    }
-
-    /// `queue.Empty` (sent by CPython as `_queue.Empty`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let e = pythreading_mp::managers::RemoteException::new("queue", "Empty", vec![]);
-    /// assert!(e.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.name == "Empty" && (self.module == "_queue" || self.module == "queue")
-    }
-
-    /// `queue.Full`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let e = pythreading_mp::managers::RemoteException::new("queue", "Full", vec![]);
-    /// assert!(e.is_full());
-    /// ```
-    pub fn is_full(&self) -> bool {
-        self.name == "Full" && self.module == "queue"
-    }
-
-    /// `queue.ShutDown` (3.13+).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let e = pythreading_mp::managers::RemoteException::new("queue", "ShutDown", vec![]);
-    /// assert!(e.is_shut_down());
-    /// ```
-    pub fn is_shut_down(&self) -> bool {
-        self.name == "ShutDown" && self.module == "queue"
-    }
-}
-
-impl fmt::Display for RemoteException {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let args = repr(&Value::Tuple(self.args.clone()));
-        if self.args.len() == 1 {
-            // "(x,)" → "(x)" as Python's exception repr shows it.
-            write!(f, "{}({})", self.name, &args[1..args.len() - 2])
-        } else {
-            write!(f, "{}{}", self.name, args)
-        }
-    }
-}
-
-impl Error for RemoteException {}
 
 /// Anything a manager client call can fail with.
 ///
@@ -170,7 +35,7 @@ pub enum ManagerError {
     /// A reply was not a valid pickle.
     Pickle(PickleError),
     /// The remote method raised (`#ERROR`).
-    Exception(RemoteException),
+    Exception(PyException),
     /// The server failed outside the method (`#TRACEBACK`; CPython's `RemoteError`).
     Remote(String),
     /// The server could not pickle its reply (`#UNSERIALIZABLE`).
@@ -203,11 +68,12 @@ impl ManagerError {
     /// # Examples
     ///
     /// ```
-    /// use pythreading_mp::managers::{ManagerError, RemoteException};
-    /// let e = ManagerError::Exception(RemoteException::new("builtins", "KeyError", vec![]));
-    /// assert!(e.as_exception().unwrap().is("KeyError"));
+    /// use pythreading_mp::managers::ManagerError;
+    /// use pythreading_mp::pickle::PyException;
+    /// let e = ManagerError::Exception(PyException::builtin("KeyError", vec![]));
+    /// assert!(e.as_exception().unwrap().is_builtin("KeyError"));
     /// ```
-    pub fn as_exception(&self) -> Option<&RemoteException> {
+    pub fn as_exception(&self) -> Option<&PyException> {
         match self {
             ManagerError::Exception(e) => Some(e),
             _ => None,
@@ -259,6 +125,15 @@ impl From<HandshakeError> for ManagerError {
 impl From<FrameError> for ManagerError {
     fn from(e: FrameError) -> Self {
         ManagerError::Frame(e)
+    }
+}
+
+impl From<ReplyError> for ManagerError {
+    fn from(e: ReplyError) -> Self {
+        match e {
+            ReplyError::Pickle(e) => ManagerError::Pickle(e),
+            ReplyError::Shape(m) => ManagerError::Protocol(m),
+        }
     }
 }
 
@@ -323,8 +198,8 @@ impl Error for RemoteGetError {
 impl From<ManagerError> for RemoteGetError {
     fn from(e: ManagerError) -> Self {
         match e.as_exception() {
-            Some(x) if x.is_empty() => RemoteGetError::Empty,
-            Some(x) if x.is_shut_down() => RemoteGetError::ShutDown,
+            Some(x) if x.is_queue_empty() => RemoteGetError::Empty,
+            Some(x) if x.is_queue_shut_down() => RemoteGetError::ShutDown,
             _ => RemoteGetError::Failed(e),
         }
     }
@@ -379,8 +254,8 @@ impl<T> RemotePutError<T> {
 
     pub(crate) fn from_manager(e: ManagerError, item: T) -> Self {
         match e.as_exception() {
-            Some(x) if x.is_full() => RemotePutError::Full(item),
-            Some(x) if x.is_shut_down() => RemotePutError::ShutDown(item),
+            Some(x) if x.is_queue_full() => RemotePutError::Full(item),
+            Some(x) if x.is_queue_shut_down() => RemotePutError::ShutDown(item),
             _ => RemotePutError::Failed(e, item),
         }
     }

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::pickle::Limits;
+
 /// Limits a [`Server`](super::Server) enforces on its clients.
 ///
 /// CPython has no limits after authentication; ours are generous but finite so that a client
@@ -22,6 +24,7 @@ pub struct ServerConfig {
     max_frame: usize,
     max_connections: usize,
     handshake_timeout: Duration,
+    pickle_limits: Option<Limits>,
 }
 
 impl Default for ServerConfig {
@@ -30,6 +33,7 @@ impl Default for ServerConfig {
             max_frame: 64 * 1024 * 1024,
             max_connections: 512,
             handshake_timeout: Duration::from_secs(10),
+            pickle_limits: None,
         }
     }
 }
@@ -111,6 +115,35 @@ impl ServerConfig {
     /// ```
     pub fn with_handshake_timeout(mut self, timeout: Duration) -> Self {
         self.handshake_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The limits every request's pickle is read with. Unless set, [`Limits::default()`] with
+    /// the input length capped at [`max_frame`](ServerConfig::max_frame).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = pythreading_mp::managers::ServerConfig::default().with_max_frame(1 << 20);
+    /// assert_eq!(c.pickle_limits().max_input_len(), 1 << 20);
+    /// ```
+    pub fn pickle_limits(&self) -> Limits {
+        self.pickle_limits
+            .unwrap_or_else(|| Limits::default().with_max_input_len(self.max_frame))
+    }
+
+    /// Sets the limits requests' pickles are read with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading_mp::managers::ServerConfig;
+    /// use pythreading_mp::pickle::Limits;
+    /// let c = ServerConfig::default().with_pickle_limits(Limits::new().with_max_depth(50));
+    /// assert_eq!(c.pickle_limits().max_depth(), 50);
+    /// ```
+    pub fn with_pickle_limits(mut self, limits: Limits) -> Self {
+        self.pickle_limits = Some(limits);
         self
     }
 }

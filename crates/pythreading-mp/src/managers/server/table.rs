@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::objects::SharedObject;
+use super::served::SharedObject;
 
 struct Entry {
     object: Arc<dyn SharedObject>,

@@ -1,4 +1,13 @@
-//! The client: `BaseManager(address, authkey).connect()` and the calls proxies make.
+//! The client: [`Manager`] (`BaseManager(address, authkey).connect()`), its factories and the
+//! typed proxies.
+//!
+//! | file | what |
+//! |---|---|
+//! | `mod.rs` | [`Manager`]: connections, server-level calls, method calls |
+//! | `proxy.rs` | the reference every proxy holds (decref'd on drop) |
+//! | `queue.rs`, `dict.rs`, `list.rs`, `sync.rs` | the typed proxies and their factories |
+//! | `codec.rs` | [`RemoteValue`]: Rust values ↔ pickle values |
+//! | `error.rs` | [`ManagerError`] and the per-operation errors |
 //!
 //! Server-level calls (`dummy`, `create`, `decref`, `shutdown`, ...) each use a fresh connection,
 //! as CPython's do. Object-method calls share one persistent connection per thread and server
@@ -11,10 +20,23 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use super::error::{ManagerError, RemoteException};
-use super::message::{ERROR, PROXY, RETURN, TRACEBACK, UNSERIALIZABLE, encode_request};
-use super::pyvalue::{as_exception, as_token};
-use crate::pickle::{self, Value};
+mod codec;
+mod dict;
+mod error;
+mod list;
+mod proxy;
+mod queue;
+mod sync;
+
+pub use codec::RemoteValue;
+pub use dict::RemoteDict;
+pub use error::{ManagerError, RemoteGetError, RemotePutError};
+pub use list::RemoteList;
+pub use queue::RemoteQueue;
+pub use sync::{RemoteEvent, RemoteLock, RemoteRLock};
+
+use crate::managers::protocol::{Reply, Request};
+use crate::pickle::{Limits, Value};
 use crate::wire::Connection;
 
 /// How long connecting to a manager may take.
@@ -62,8 +84,8 @@ impl fmt::Debug for Manager {
     }
 }
 
-/// A reply other than an error: a value, or a new server-side object (`#PROXY`).
-pub(crate) enum Reply {
+/// A successful reply: a value, or a new server-side object (`#PROXY`).
+pub(crate) enum Answer {
     Value(Value),
     Proxy { ident: String },
 }
@@ -83,45 +105,15 @@ fn request(
     method: &str,
     args: Vec<Value>,
     kwargs: Vec<(Value, Value)>,
-) -> Result<Reply, ManagerError> {
-    conn.send_bytes(&encode_request(ident, method, args, kwargs))?;
+) -> Result<Answer, ManagerError> {
+    conn.send_bytes(&Request::new(ident, method, args, kwargs).encode())?;
     let bytes = conn.recv_bytes()?;
-    decode_reply(pickle::loads(&bytes)?)
-}
-
-fn decode_reply(v: Value) -> Result<Reply, ManagerError> {
-    let Value::Tuple(mut parts) = v else {
-        return Err(ManagerError::Protocol("reply is not a 2-tuple".into()));
-    };
-    if parts.len() != 2 {
-        return Err(ManagerError::Protocol("reply is not a 2-tuple".into()));
-    }
-    let result = parts.pop().unwrap_or(Value::None);
-    let kind = parts.pop().unwrap_or(Value::None);
-    match kind.as_str() {
-        Some(RETURN) => Ok(Reply::Value(result)),
-        Some(ERROR) => Err(match as_exception(&result) {
-            Some((module, name, args)) => {
-                ManagerError::Exception(RemoteException::new(module, name, args.to_vec()))
-            }
-            None => ManagerError::Protocol("#ERROR without an exception".into()),
-        }),
-        Some(TRACEBACK) => Err(ManagerError::Remote(
-            result.as_str().unwrap_or("<non-str traceback>").to_owned(),
-        )),
-        Some(UNSERIALIZABLE) => Err(ManagerError::Unserializable(
-            result.as_str().unwrap_or("").to_owned(),
-        )),
-        Some(PROXY) => match result.as_tuple().and_then(|t| t.get(1)).and_then(as_token) {
-            Some((_, _, ident)) => Ok(Reply::Proxy {
-                ident: ident.to_owned(),
-            }),
-            None => Err(ManagerError::Protocol("#PROXY without a Token".into())),
-        },
-        _ => Err(ManagerError::Protocol(format!(
-            "unrecognized message type {}",
-            super::pyvalue::repr(&kind)
-        ))),
+    match Reply::decode(&bytes, &Limits::default())? {
+        Reply::Return(v) => Ok(Answer::Value(v)),
+        Reply::Proxy { token, .. } => Ok(Answer::Proxy { ident: token.id }),
+        Reply::Error(e) => Err(ManagerError::Exception(e)),
+        Reply::Traceback(tb) => Err(ManagerError::Remote(tb)),
+        Reply::Unserializable(tb) => Err(ManagerError::Unserializable(tb)),
     }
 }
 
@@ -192,8 +184,8 @@ impl Manager {
     ) -> Result<Value, ManagerError> {
         let mut conn = open(&self.endpoint)?;
         match request(&mut conn, None, method, args, kwargs)? {
-            Reply::Value(v) => Ok(v),
-            Reply::Proxy { .. } => Err(ManagerError::Protocol(
+            Answer::Value(v) => Ok(v),
+            Answer::Proxy { .. } => Err(ManagerError::Protocol(
                 "#PROXY reply to a server-level call".into(),
             )),
         }
@@ -241,7 +233,7 @@ impl Manager {
         method: &str,
         args: Vec<Value>,
         kwargs: Vec<(Value, Value)>,
-    ) -> Result<Reply, ManagerError> {
+    ) -> Result<Answer, ManagerError> {
         let unavailable =
             || ManagerError::Protocol("this thread's connection table is unavailable".into());
         CONNECTIONS
@@ -293,8 +285,8 @@ impl Manager {
         kwargs: Vec<(Value, Value)>,
     ) -> Result<Value, ManagerError> {
         match self.call_method(ident, method, args, kwargs)? {
-            Reply::Value(v) => Ok(v),
-            Reply::Proxy { ident, .. } => {
+            Answer::Value(v) => Ok(v),
+            Answer::Proxy { ident, .. } => {
                 self.decref(&ident);
                 Err(ManagerError::Protocol(format!(
                     "unexpected #PROXY from {method}"

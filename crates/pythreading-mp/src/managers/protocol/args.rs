@@ -1,0 +1,217 @@
+//! Binding a call's positional and keyword arguments to a method's parameters, as Python does,
+//! and the one parser for the `block`/`timeout` arguments every blocking method takes.
+
+use std::time::Duration;
+
+use super::exceptions::{type_error, value_error};
+use super::python::truthy;
+use crate::pickle::{PyException, Value};
+
+/// The arguments of one method call.
+#[derive(Debug, Default)]
+pub(crate) struct CallArgs {
+    pub(crate) args: Vec<Value>,
+    pub(crate) kwargs: Vec<(Value, Value)>,
+}
+
+impl CallArgs {
+    /// Binds to `params` (in order); `required` of them must be given. Returns one slot per
+    /// parameter, or Python's TypeError.
+    pub(crate) fn bind(
+        self,
+        qualname: &str,
+        params: &[&str],
+        required: usize,
+    ) -> Result<Vec<Option<Value>>, PyException> {
+        if self.args.len() > params.len() {
+            return Err(type_error(format!(
+                "{qualname}() takes {} positional arguments but {} were given",
+                params.len() + 1,
+                self.args.len() + 1
+            )));
+        }
+        let mut slots: Vec<Option<Value>> = self.args.into_iter().map(Some).collect();
+        slots.resize(params.len(), None);
+        for (k, v) in self.kwargs {
+            let name = k.as_str().unwrap_or("");
+            match params.iter().position(|p| *p == name) {
+                Some(i) if slots[i].is_none() => slots[i] = Some(v),
+                Some(_) => {
+                    return Err(type_error(format!(
+                        "{qualname}() got multiple values for argument '{name}'"
+                    )));
+                }
+                None => {
+                    return Err(type_error(format!(
+                        "{qualname}() got an unexpected keyword argument '{name}'"
+                    )));
+                }
+            }
+        }
+        if let Some(missing) = slots[..required.min(params.len())]
+            .iter()
+            .position(Option::is_none)
+        {
+            return Err(type_error(format!(
+                "{qualname}() missing 1 required positional argument: '{}'",
+                params[missing]
+            )));
+        }
+        Ok(slots)
+    }
+
+    /// For methods without parameters.
+    pub(crate) fn none(self, qualname: &str) -> Result<(), PyException> {
+        self.bind(qualname, &[], 0).map(|_| ())
+    }
+
+    /// For methods with exactly one required parameter: its value.
+    pub(crate) fn one(self, qualname: &str, param: &str) -> Result<Value, PyException> {
+        let mut a = self.bind(qualname, &[param], 1)?;
+        Ok(a[0].take().unwrap_or(Value::None))
+    }
+}
+
+/// How long a blocking method may wait, as its Python arguments say.
+///
+/// The one parser for `block`/`timeout` (queues), `timeout` (events, conditions) and
+/// `blocking`/`timeout` (locks, semaphores): the conventions differ by method family in CPython,
+/// so each has its constructor, but the seconds are read in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// Do not block at all (`block=False`).
+    Poll,
+    /// Block until done (`timeout=None`, or a lock's `timeout=-1`).
+    Forever,
+    /// Block at most this long.
+    For(Duration),
+}
+
+impl Wait {
+    /// `Queue.get(block=True, timeout=None)` / `Queue.put(item, block=True, timeout=None)`:
+    /// a negative timeout is CPython's `ValueError`; `block=False` ignores the timeout.
+    pub(crate) fn block_timeout(
+        block: Option<&Value>,
+        timeout: Option<&Value>,
+    ) -> Result<Wait, PyException> {
+        if !block.is_none_or(truthy) {
+            return Ok(Wait::Poll);
+        }
+        Wait::timeout(timeout, "'timeout' must be a non-negative number")
+    }
+
+    /// `Event.wait(timeout=None)`: `None` is forever; a timeout that is not positive waits not at
+    /// all, as CPython's does.
+    pub(crate) fn event_timeout(timeout: Option<&Value>) -> Result<Wait, PyException> {
+        match seconds(timeout)? {
+            None => Ok(Wait::Forever),
+            // CPython's `Condition.wait` polls unless `timeout > 0` (so NaN polls too).
+            Some(s) if s > 0.0 => Ok(Wait::For(duration(s))),
+            Some(_) => Ok(Wait::For(Duration::ZERO)),
+        }
+    }
+
+    /// `Lock.acquire(blocking=True, timeout=-1)`: `-1` is forever; any other negative value is
+    /// a `ValueError`, and so is a timeout on a non-blocking call.
+    pub(crate) fn acquire(
+        blocking: Option<&Value>,
+        timeout: Option<&Value>,
+    ) -> Result<Wait, PyException> {
+        let blocking = blocking.is_none_or(truthy);
+        let secs = match seconds(timeout)? {
+            None => None,
+            Some(-1.0) => None,
+            Some(s) => Some(s),
+        };
+        match (blocking, secs) {
+            (false, None) => Ok(Wait::Poll),
+            (false, Some(_)) => Err(value_error(
+                "can't specify a timeout for a non-blocking call",
+            )),
+            (true, None) => Ok(Wait::Forever),
+            (true, Some(s)) if s.is_nan() || s < 0.0 => {
+                Err(value_error("timeout value must be a non-negative number"))
+            }
+            (true, Some(s)) => Ok(Wait::For(duration(s))),
+        }
+    }
+
+    /// A `timeout` argument where `None` is forever and a negative number is refused.
+    fn timeout(timeout: Option<&Value>, negative: &str) -> Result<Wait, PyException> {
+        match seconds(timeout)? {
+            None => Ok(Wait::Forever),
+            Some(s) if s.is_nan() || s < 0.0 => Err(value_error(negative)),
+            Some(s) => Ok(Wait::For(duration(s))),
+        }
+    }
+}
+
+/// Seconds as a float, `None` for Python's `None` (or an absent argument).
+fn seconds(v: Option<&Value>) -> Result<Option<f64>, PyException> {
+    Ok(Some(match v {
+        None | Some(Value::None) => return Ok(None),
+        Some(Value::Int(i)) => *i as f64,
+        Some(Value::Bool(b)) => f64::from(u8::from(*b)),
+        Some(Value::Float(f)) => *f,
+        Some(other) => {
+            return Err(type_error(format!(
+                "'{}' object cannot be interpreted as a timeout",
+                other.type_name()
+            )));
+        }
+    }))
+}
+
+/// Non-negative seconds as a `Duration`; beyond what a `Duration` holds is forever in practice.
+fn duration(secs: f64) -> Duration {
+    Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_timeouts_follow_python() {
+        assert_eq!(Wait::block_timeout(None, None).unwrap(), Wait::Forever);
+        assert_eq!(
+            Wait::block_timeout(None, Some(&Value::Float(0.5))).unwrap(),
+            Wait::For(Duration::from_millis(500))
+        );
+        assert_eq!(
+            Wait::block_timeout(Some(&Value::Bool(false)), Some(&Value::Int(-1))).unwrap(),
+            Wait::Poll
+        );
+        assert!(Wait::block_timeout(None, Some(&Value::Int(-1))).is_err());
+        assert!(Wait::block_timeout(None, Some(&Value::Float(f64::NAN))).is_err());
+        assert!(Wait::block_timeout(None, Some(&Value::from("1"))).is_err());
+    }
+
+    #[test]
+    fn acquire_timeouts_follow_python() {
+        assert_eq!(Wait::acquire(None, None).unwrap(), Wait::Forever);
+        assert_eq!(
+            Wait::acquire(None, Some(&Value::Int(-1))).unwrap(),
+            Wait::Forever
+        );
+        assert_eq!(
+            Wait::acquire(Some(&Value::Bool(false)), None).unwrap(),
+            Wait::Poll
+        );
+        assert!(Wait::acquire(Some(&Value::Bool(false)), Some(&Value::Int(1))).is_err());
+        assert!(Wait::acquire(None, Some(&Value::Int(-2))).is_err());
+        assert_eq!(
+            Wait::acquire(None, Some(&Value::Int(2))).unwrap(),
+            Wait::For(Duration::from_secs(2))
+        );
+    }
+
+    #[test]
+    fn event_timeouts_follow_python() {
+        assert_eq!(Wait::event_timeout(None).unwrap(), Wait::Forever);
+        assert_eq!(
+            Wait::event_timeout(Some(&Value::Int(-3))).unwrap(),
+            Wait::For(Duration::ZERO)
+        );
+    }
+}
