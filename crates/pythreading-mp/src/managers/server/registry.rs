@@ -4,8 +4,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::served::{
-    Served, SharedDict, SharedEvent, SharedIterator, SharedList, SharedLock, SharedObject,
-    SharedQueue, SharedRLock,
+    RefusedPool, Served, SharedArray, SharedBarrier, SharedBoundedSemaphore, SharedCondition,
+    SharedDict, SharedEvent, SharedIterator, SharedList, SharedLock, SharedNamespace, SharedObject,
+    SharedQueue, SharedRLock, SharedSemaphore, SharedValue,
 };
 use crate::managers::protocol::CallArgs;
 use crate::pickle::PyException;
@@ -53,6 +54,14 @@ impl Registry {
         self.register::<SharedRLock>();
         self.register::<SharedDict>();
         self.register::<SharedList>();
+        self.register::<SharedValue>();
+        self.register::<SharedArray>();
+        self.register::<SharedNamespace>();
+        self.register::<SharedSemaphore>();
+        self.register::<SharedBoundedSemaphore>();
+        self.register::<SharedCondition>();
+        self.register::<SharedBarrier>();
+        self.register::<RefusedPool>();
     }
 
     /// The objects shared by every `create` of their typeid (the named queues).

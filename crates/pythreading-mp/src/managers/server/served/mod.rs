@@ -5,25 +5,39 @@
 //! they cannot disagree. The server sees every object as a [`SharedObject`], which every
 //! [`Served`] type is.
 
+mod array;
+mod barrier;
+mod condition;
 mod dict;
 mod event;
 mod iterator;
 mod list;
 mod lock;
+mod namespace;
+mod pool;
 mod pydict;
 mod queue;
+mod semaphore;
+mod value;
 
 use std::sync::Arc;
 
 use crate::managers::protocol::{CallArgs, attribute_error};
 use crate::pickle::{PyException, Value};
 
+pub(crate) use array::SharedArray;
+pub(crate) use barrier::SharedBarrier;
+pub(crate) use condition::SharedCondition;
 pub(crate) use dict::SharedDict;
 pub(crate) use event::SharedEvent;
 pub(crate) use iterator::SharedIterator;
 pub(crate) use list::SharedList;
 pub(crate) use lock::{SharedLock, SharedRLock};
+pub(crate) use namespace::SharedNamespace;
+pub(crate) use pool::RefusedPool;
 pub(crate) use queue::SharedQueue;
+pub(crate) use semaphore::{SharedBoundedSemaphore, SharedSemaphore};
+pub(crate) use value::SharedValue;
 
 /// What a method call produced.
 pub(crate) enum Outcome {

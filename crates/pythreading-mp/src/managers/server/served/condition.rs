@@ -1,0 +1,229 @@
+//! SyncManager's `Condition` (served as `threading.Condition`, proxied by `ConditionProxy`:
+//! `acquire`, `release`, `wait`, `notify`, `notify_all`; `wait_for` runs on the client, which
+//! calls `wait` until its predicate holds).
+//!
+//! The lock is held across requests (`acquire` in one, `wait` in the next), so the guard-based
+//! core `Condition` does not fit; this is CPython's own algorithm instead: the lock is an
+//! `RLock` owned by the connection's thread, and each waiter parks on a lock of its own that
+//! `notify` releases, oldest waiter first.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use pythreading::threading::{Lock, RLock};
+
+use super::{Method, MethodResult, Served, method, ret};
+use crate::managers::protocol::{CallArgs, Wait, runtime_error, type_error, value_error};
+use crate::pickle::{PyException, Value};
+
+/// How often a blocked re-acquire of the lock looks at the stop flag.
+const STOP_CHECK: Duration = Duration::from_millis(100);
+
+#[derive(Default)]
+struct Waiters {
+    /// Each waiter's own lock, held until a `notify` releases it.
+    queue: VecDeque<Arc<Lock>>,
+    /// Set once when the server stops: no new waits, and every waiter was released.
+    stopped: bool,
+}
+
+pub(crate) struct SharedCondition {
+    lock: RLock,
+    waiters: Mutex<Waiters>,
+}
+
+fn stopping() -> PyException {
+    runtime_error("the manager server is stopping")
+}
+
+impl SharedCondition {
+    fn waiters(&self) -> MutexGuard<'_, Waiters> {
+        self.waiters.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.waiters().stopped
+    }
+
+    /// Takes the lock, giving up only if the server stops.
+    fn acquire_until_stopped(&self) -> Result<(), PyException> {
+        loop {
+            if self.is_stopped() {
+                return Err(stopping());
+            }
+            if self.lock.acquire_timeout(STOP_CHECK) {
+                return Ok(());
+            }
+        }
+    }
+
+    fn acquire(&self, args: CallArgs) -> MethodResult {
+        let a = args.bind("Condition.acquire", &["blocking", "timeout"], 0)?;
+        let got = match Wait::acquire(a[0].as_ref(), a[1].as_ref())? {
+            Wait::Poll => self.lock.try_acquire(),
+            Wait::For(d) => self.lock.acquire_timeout(d),
+            Wait::Forever => {
+                self.acquire_until_stopped()?;
+                true
+            }
+        };
+        ret(Value::Bool(got))
+    }
+
+    fn release(&self, args: CallArgs) -> MethodResult {
+        args.none("Condition.release")?;
+        self.lock
+            .release()
+            .map_err(|_| runtime_error("cannot release un-acquired lock"))?;
+        ret(Value::None)
+    }
+
+    fn wait(&self, args: CallArgs) -> MethodResult {
+        let a = args.bind("Condition.wait", &["timeout"], 0)?;
+        let wait = Wait::event_timeout(a[0].as_ref())?;
+        if !self.lock.is_owned() {
+            return Err(runtime_error("cannot wait on un-acquired lock"));
+        }
+        let waiter = Arc::new(Lock::new());
+        waiter.acquire();
+        {
+            let mut w = self.waiters();
+            if w.stopped {
+                return Err(stopping());
+            }
+            w.queue.push_back(Arc::clone(&waiter));
+        }
+        // Release every level of the RLock (an owner can hold it several times), and take them
+        // all back afterwards, as CPython's `_release_save`/`_acquire_restore` do.
+        let depth = self.lock.recursion_count();
+        for _ in 0..depth {
+            let _ = self.lock.release();
+        }
+        let mut notified = match wait {
+            Wait::Forever => {
+                // `notify` or a stopping server releases the waiter's lock.
+                waiter.acquire();
+                true
+            }
+            Wait::For(d) => waiter.acquire_timeout(d),
+            Wait::Poll => waiter.try_acquire(),
+        };
+        if !notified {
+            let mut w = self.waiters();
+            match w.queue.iter().position(|x| Arc::ptr_eq(x, &waiter)) {
+                Some(i) => {
+                    w.queue.remove(i);
+                }
+                // A notify took this waiter while it timed out: it counts as woken, so that
+                // `notify(n)` never wakes fewer than it took (CPython loses that wake-up).
+                None => notified = true,
+            }
+        }
+        self.acquire_until_stopped()?;
+        for _ in 1..depth {
+            self.lock.acquire();
+        }
+        if self.is_stopped() {
+            return Err(stopping());
+        }
+        ret(Value::Bool(notified))
+    }
+
+    /// Wakes at most `n` waiters, oldest first.
+    fn wake(&self, n: usize) -> Result<(), PyException> {
+        if !self.lock.is_owned() {
+            return Err(runtime_error("cannot notify on un-acquired lock"));
+        }
+        let woken: Vec<Arc<Lock>> = {
+            let mut w = self.waiters();
+            let n = n.min(w.queue.len());
+            w.queue.drain(..n).collect()
+        };
+        for waiter in woken {
+            let _ = waiter.release();
+        }
+        Ok(())
+    }
+
+    fn notify(&self, args: CallArgs) -> MethodResult {
+        let a = args.bind("Condition.notify", &["n"], 0)?;
+        let n = match &a[0] {
+            None => 1,
+            Some(Value::Int(i)) => *i,
+            Some(Value::Bool(b)) => i64::from(*b),
+            Some(other) => {
+                return Err(type_error(format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    other.type_name()
+                )));
+            }
+        };
+        let n = usize::try_from(n).map_err(|_| {
+            value_error(
+                "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize.",
+            )
+        })?;
+        self.wake(n)?;
+        ret(Value::None)
+    }
+
+    fn notify_all(&self, args: CallArgs) -> MethodResult {
+        args.none("Condition.notify_all")?;
+        self.wake(usize::MAX)?;
+        ret(Value::None)
+    }
+}
+
+impl Served for SharedCondition {
+    const TYPEIDS: &'static [&'static str] = &["Condition"];
+    const CLASS: &'static str = "threading.Condition";
+    const METHODS: &'static [Method<Self>] = &[
+        method("acquire", Self::acquire),
+        method("release", Self::release),
+        method("wait", Self::wait),
+        method("notify", Self::notify),
+        method("notify_all", Self::notify_all),
+    ];
+
+    /// `Condition(lock=None)`. A lock proxy argument is refused: CPython's server rebuilds it
+    /// as a proxy to itself that cannot authenticate when the manager's key is not the server
+    /// process's own (`connect()` clients), so it cannot work there either.
+    fn construct(args: CallArgs) -> Result<Self, PyException> {
+        let a = args.bind("Condition.__init__", &["lock"], 0)?;
+        if a[0].as_ref().is_some_and(|l| !l.is_none()) {
+            return Err(type_error(
+                "Condition(lock): this server cannot use a lock passed as an argument; \
+                 call Condition() for one with its own RLock",
+            ));
+        }
+        Ok(SharedCondition {
+            lock: RLock::new(),
+            waiters: Mutex::new(Waiters::default()),
+        })
+    }
+
+    fn repr(&self) -> String {
+        let state = if self.lock.locked() {
+            "locked"
+        } else {
+            "unlocked"
+        };
+        format!(
+            "<Condition(<{state} _thread.RLock object at 0x{:x}>, {})>",
+            &self.lock as *const RLock as usize,
+            self.waiters().queue.len()
+        )
+    }
+
+    fn release_waiters(&self) {
+        let waiting: Vec<Arc<Lock>> = {
+            let mut w = self.waiters();
+            w.stopped = true;
+            w.queue.drain(..).collect()
+        };
+        for waiter in waiting {
+            let _ = waiter.release();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! CPython `SyncManager(address, authkey).connect()` clients (3.11, 3.12, 3.13) using the Rust
+//! server's `Value`, `Array`, `Namespace`, `Semaphore`, `BoundedSemaphore`, `Condition` and
+//! `Barrier`, several threads (one connection each) blocked on one Condition and one Barrier at
+//! once; `Pool` is refused with an error that names what is missing (`python/types_client.py`,
+//! which passes against CPython's own server too).
+// MP-M04, MP-M15, MP-M18, MP-S05, MP-S06, MP-S07, MP-S08; spec §4 (`create` errors as
+// `#TRACEBACK`), §6.4
+
+mod common;
+
+use pythreading_mp::managers::{Manager, ServerBuilder};
+
+fn types_client(version: &str) {
+    let Some(mut py) = common::python(version) else {
+        return;
+    };
+    let server = ServerBuilder::new("hello world")
+        .sync_manager()
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    py.arg(common::script("types_client.py"))
+        .env("MANAGER_PORT", server.address().port().to_string())
+        .env("SERVER", "pythreading");
+    let out = common::run(py, 120);
+    let (stdout, stderr) = common::text(&out);
+    assert!(out.status.success(), "client failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.starts_with(&format!("python {version}")),
+        "the client ran on another interpreter than {version}:\n{stdout}"
+    );
+    assert!(stdout.contains("types client ok"), "{stdout}");
+    // Every proxy the client made was released.
+    let m = Manager::connect(server.address(), "hello world").unwrap();
+    assert_eq!(
+        m.number_of_objects().unwrap(),
+        0,
+        "{}",
+        m.debug_info().unwrap()
+    );
+}
+
+#[test]
+fn cpython_311_uses_every_sync_manager_type() {
+    types_client("3.11");
+}
+
+#[test]
+fn cpython_312_uses_every_sync_manager_type() {
+    types_client("3.12");
+}
+
+#[test]
+fn cpython_313_uses_every_sync_manager_type() {
+    types_client("3.13");
+}
