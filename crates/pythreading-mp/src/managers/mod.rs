@@ -72,8 +72,8 @@ mod server;
 
 pub use client::{
     Manager, ManagerError, RemoteDict, RemoteEvent, RemoteGetError, RemoteList, RemoteLock,
-    RemotePutError, RemoteQueue, RemoteRLock, RemoteValue,
+    RemoteObject, RemotePutError, RemoteQueue, RemoteRLock, RemoteValue,
 };
 pub use server::{
-    ConnectionEvent, RunningServer, Server, ServerBuilder, ServerConfig, ShutdownHandle,
+    ConnectionEvent, RunningServer, ServedType, Server, ServerBuilder, ServerConfig, ShutdownHandle,
 };

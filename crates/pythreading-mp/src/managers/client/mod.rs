@@ -24,6 +24,7 @@ mod codec;
 mod dict;
 mod error;
 mod list;
+mod object;
 mod proxy;
 mod queue;
 mod sync;
@@ -32,6 +33,7 @@ pub use codec::RemoteValue;
 pub use dict::RemoteDict;
 pub use error::{ManagerError, RemoteGetError, RemotePutError};
 pub use list::RemoteList;
+pub use object::RemoteObject;
 pub use queue::RemoteQueue;
 pub use sync::{RemoteEvent, RemoteLock, RemoteRLock};
 

@@ -39,6 +39,15 @@ impl ProxyCore {
         })
     }
 
+    /// Takes over the reference a `create` the caller made already holds.
+    pub(crate) fn adopt(manager: &Manager, ident: String) -> Self {
+        manager.proxy_created();
+        ProxyCore {
+            manager: manager.clone(),
+            ident,
+        }
+    }
+
     pub(crate) fn call(&self, method: &str, args: Vec<Value>) -> Result<Value, ManagerError> {
         self.manager
             .call_value(&self.ident, method, args, Vec::new())

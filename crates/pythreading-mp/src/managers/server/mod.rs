@@ -45,13 +45,16 @@ use std::thread::{self, JoinHandle};
 
 mod config;
 mod registry;
+mod serde_args;
 pub(crate) mod served;
 mod session;
 mod table;
+mod user_type;
 
 pub use config::ServerConfig;
 use registry::Registry;
 use table::Table;
+pub use user_type::ServedType;
 
 /// What happened to one incoming connection (for logging).
 ///
@@ -208,6 +211,28 @@ impl ServerBuilder {
     #[doc(alias = "register")]
     pub fn queue(mut self, typeid: &str) -> Self {
         self.registry.add_named_queue(typeid, 0);
+        self
+    }
+
+    /// Serves a Rust type of the program's own under its typeid, with its exposed methods:
+    /// `BaseManager.register(typeid, callable, exposed=...)`. A CPython client registers the
+    /// same typeid without a callable and calls `manager.Typeid(*args)`; our client calls
+    /// [`Manager::create_object`](crate::managers::Manager::create_object).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading_mp::managers::{ServedType, ServerBuilder};
+    ///
+    /// let greeter = ServedType::new("Greeter", |name: String| Ok(name))
+    ///     .method("greet", |name: &String, ()| Ok(format!("hello, {name}")));
+    /// let b = ServerBuilder::new("k").register(greeter);
+    /// # let _ = b;
+    /// ```
+    #[doc(alias = "BaseManager.register")]
+    pub fn register<T: Send + Sync + 'static>(mut self, served: ServedType<T>) -> Self {
+        let (typeid, constructor) = served.into_constructor();
+        self.registry.register_constructor(typeid, constructor);
         self
     }
 

@@ -11,7 +11,10 @@ use super::served::{
 use crate::managers::protocol::CallArgs;
 use crate::pickle::PyException;
 
-type Constructor = fn(CallArgs) -> Result<Arc<dyn SharedObject>, PyException>;
+/// A closure, not a `fn`: a Rust type registered by a program ([`ServedType`](super::ServedType))
+/// brings its constructor with it.
+pub(crate) type Constructor =
+    Arc<dyn Fn(CallArgs) -> Result<Arc<dyn SharedObject>, PyException> + Send + Sync>;
 
 pub(crate) enum Factory {
     /// The same object on every `create` (the tutorials' `get_task_queue`).
@@ -41,9 +44,17 @@ impl Registry {
     /// Serves `T` under each of its [`Served::TYPEIDS`]: the one line a new type needs.
     pub(crate) fn register<T: Served>(&mut self) {
         for typeid in T::TYPEIDS {
-            self.typeids
-                .insert((*typeid).to_owned(), Factory::Construct(construct::<T>));
+            self.typeids.insert(
+                (*typeid).to_owned(),
+                Factory::Construct(Arc::new(construct::<T>)),
+            );
         }
+    }
+
+    /// Serves a program's own type under `typeid` (replacing what was registered there).
+    pub(crate) fn register_constructor(&mut self, typeid: &str, constructor: Constructor) {
+        self.typeids
+            .insert(typeid.to_owned(), Factory::Construct(constructor));
     }
 
     /// SyncManager's typeids (those this server implements).
