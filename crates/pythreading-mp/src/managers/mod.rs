@@ -71,8 +71,10 @@ mod protocol;
 mod server;
 
 pub use client::{
-    Manager, ManagerError, RemoteDict, RemoteEvent, RemoteGetError, RemoteList, RemoteLock,
-    RemoteObject, RemotePutError, RemoteQueue, RemoteRLock, RemoteValue,
+    Manager, ManagerError, RemoteArray, RemoteBarrier, RemoteBarrierError, RemoteBoundedSemaphore,
+    RemoteCell, RemoteCondition, RemoteDict, RemoteEvent, RemoteGetError, RemoteList, RemoteLock,
+    RemoteNamespace, RemoteObject, RemotePutError, RemoteQueue, RemoteRLock, RemoteSemaphore,
+    RemoteValue,
 };
 pub use server::{
     ConnectionEvent, RunningServer, ServedType, Server, ServerBuilder, ServerConfig, ShutdownHandle,

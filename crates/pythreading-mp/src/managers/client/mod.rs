@@ -20,21 +20,33 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+mod array;
+mod barrier;
+mod cell;
 mod codec;
+mod condition;
 mod dict;
 mod error;
 mod list;
+mod namespace;
 mod object;
 mod proxy;
 mod queue;
+mod semaphore;
 mod sync;
 
+pub use array::RemoteArray;
+pub use barrier::{RemoteBarrier, RemoteBarrierError};
+pub use cell::RemoteCell;
 pub use codec::RemoteValue;
+pub use condition::RemoteCondition;
 pub use dict::RemoteDict;
 pub use error::{ManagerError, RemoteGetError, RemotePutError};
 pub use list::RemoteList;
+pub use namespace::RemoteNamespace;
 pub use object::RemoteObject;
 pub use queue::RemoteQueue;
+pub use semaphore::{RemoteBoundedSemaphore, RemoteSemaphore};
 pub use sync::{RemoteEvent, RemoteLock, RemoteRLock};
 
 use crate::managers::protocol::{Reply, Request};

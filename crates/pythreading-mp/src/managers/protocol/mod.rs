@@ -14,9 +14,11 @@
 //! | `exceptions.rs` | the exceptions served methods raise |
 //! | `python.rs` | `repr`, `==`, `<`, truthiness and hashability of Python values |
 //! | `sequence.rs` | iterable, index and slice arguments |
+//! | `pyarray.rs` | `array.array` values (SyncManager's `Array`) |
 
 mod args;
 mod exceptions;
+mod pyarray;
 mod python;
 mod reply;
 mod request;
@@ -26,6 +28,9 @@ pub(crate) use args::{CallArgs, Wait};
 pub(crate) use exceptions::{
     attribute_error, index_error, memory_error, queue_shut_down, runtime_error, type_error,
     value_error,
+};
+pub(crate) use pyarray::{
+    BAD_TYPECODE, Item, Kind, as_array, decode_array, encode_array, item_value, kind_of,
 };
 pub(crate) use python::{check_hashable, py_cmp, py_eq, py_hash, repr, truthy};
 pub(crate) use reply::{Reply, ReplyError};
