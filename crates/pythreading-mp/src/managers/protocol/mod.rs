@@ -14,6 +14,7 @@
 //! | `exceptions.rs` | the exceptions served methods raise |
 //! | `python.rs` | `repr`, `==`, `<`, truthiness and hashability of Python values |
 //! | `sequence.rs` | iterable, index and slice arguments |
+//! | `size.rs` | what a value costs to send, estimated before pickling |
 
 mod args;
 mod exceptions;
@@ -21,8 +22,9 @@ mod python;
 mod reply;
 mod request;
 mod sequence;
+mod size;
 
-pub(crate) use args::{CallArgs, Wait};
+pub(crate) use args::{CallArgs, ClientWatch, WATCH_SLICE, Wait};
 pub(crate) use exceptions::{
     attribute_error, index_error, memory_error, queue_shut_down, runtime_error, type_error,
     value_error,
@@ -31,3 +33,4 @@ pub(crate) use python::{check_hashable, py_cmp, py_eq, py_hash, repr, truthy};
 pub(crate) use reply::{Reply, ReplyError};
 pub(crate) use request::Request;
 pub(crate) use sequence::{as_slice, int_arg, iter_items, slice_positions};
+pub(crate) use size::{encoded_size_capped, encoded_size_over};

@@ -7,11 +7,13 @@
 
 mod dict;
 mod event;
+mod fifo;
 mod iterator;
 mod list;
 mod lock;
 mod pydict;
 mod queue;
+mod sort;
 
 use std::sync::Arc;
 
@@ -29,6 +31,9 @@ pub(crate) use queue::SharedQueue;
 pub(crate) enum Outcome {
     /// `('#RETURN', value)`.
     Return(Value),
+    /// `('#RETURN', value)` of a value the call removed from the object (a queue's `get`): if
+    /// it cannot be delivered, the server hands it back with [`Served::give_back`].
+    Taken(Value),
     /// `('#PROXY', ...)`: the result stays on the server as a new object of this typeid.
     Proxy(&'static str, Arc<dyn SharedObject>),
 }
@@ -87,6 +92,10 @@ pub(crate) trait Served: Send + Sync + Sized + 'static {
     /// for good (a `get()` with no timeout would otherwise keep its thread, and everything it
     /// holds, alive forever after the clients are gone). Objects that never block keep the default.
     fn release_waiters(&self) {}
+
+    /// Takes back a value an [`Outcome::Taken`] removed but the server could not deliver (the
+    /// caller's connection closed). Types that never return `Taken` keep the default.
+    fn give_back(&self, _value: Value) {}
 }
 
 /// An object living in the server, called by name with pickled arguments (what the object
@@ -104,6 +113,8 @@ pub(crate) trait SharedObject: Send + Sync + 'static {
     fn value(&self) -> Result<Value, String>;
     /// See [`Served::release_waiters`].
     fn release_waiters(&self);
+    /// See [`Served::give_back`].
+    fn give_back(&self, value: Value);
 }
 
 impl<T: Served> SharedObject for T {
@@ -135,5 +146,9 @@ impl<T: Served> SharedObject for T {
 
     fn release_waiters(&self) {
         Served::release_waiters(self);
+    }
+
+    fn give_back(&self, value: Value) {
+        Served::give_back(self, value);
     }
 }
