@@ -35,7 +35,7 @@ fn kind_and_text(r: &[Value]) -> (String, String) {
         Value::Str(s) => s.clone(),
         other => pythreading_mp::pickle::PyException::from_value(other)
             .map(|e| e.to_string())
-            .unwrap_or_else(|_| format!("{other:?}")),
+            .unwrap_or_else(|_| format!("a {}", other.type_name())),
     };
     (kind, text)
 }
