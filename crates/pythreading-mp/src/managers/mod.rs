@@ -13,7 +13,7 @@
 //! | `m.get_task_queue()` | [`Manager::queue`] |
 //! | `m.Queue()`, `m.Event()`, `m.Lock()`, `m.RLock()`, `m.dict()`, `m.list()` | [`Manager::new_queue`], [`Manager::event`], [`Manager::lock`], [`Manager::rlock`], [`Manager::dict`], [`Manager::list`] |
 //! | `m.shutdown()` | [`Manager::shutdown`] |
-//! | `queue.Empty` / `queue.Full` | [`RemoteGetError::Empty`] / [`RemotePutError::Full`] |
+//! | `queue.Empty` / `queue.Full` | [`RemoteTryGetError::Empty`], [`RemoteGetTimeoutError::Timeout`] / [`RemoteTryPutError::Full`], [`RemotePutTimeoutError::Timeout`] |
 //! | `RemoteError` | [`ManagerError::Remote`] |
 //! | an exception a remote method raised | [`ManagerError::Exception`] ([`PyException`](crate::pickle::PyException)) |
 //! | `AuthenticationError` | [`ManagerError::as_authentication`] |
@@ -71,8 +71,9 @@ mod protocol;
 mod server;
 
 pub use client::{
-    Manager, ManagerError, RemoteDict, RemoteEvent, RemoteGetError, RemoteList, RemoteLock,
-    RemotePutError, RemoteQueue, RemoteRLock, RemoteValue,
+    Manager, ManagerError, RemoteDict, RemoteEvent, RemoteGetError, RemoteGetTimeoutError,
+    RemoteList, RemoteLock, RemotePutError, RemotePutTimeoutError, RemoteQueue, RemoteRLock,
+    RemoteTryGetError, RemoteTryPutError, RemoteValue,
 };
 pub use server::{
     ConnectionEvent, RunningServer, Server, ServerBuilder, ServerConfig, ShutdownHandle,

@@ -30,7 +30,10 @@ mod sync;
 
 pub use codec::RemoteValue;
 pub use dict::RemoteDict;
-pub use error::{ManagerError, RemoteGetError, RemotePutError};
+pub use error::{
+    ManagerError, RemoteGetError, RemoteGetTimeoutError, RemotePutError, RemotePutTimeoutError,
+    RemoteTryGetError, RemoteTryPutError,
+};
 pub use list::RemoteList;
 pub use queue::RemoteQueue;
 pub use sync::{RemoteEvent, RemoteLock, RemoteRLock};
