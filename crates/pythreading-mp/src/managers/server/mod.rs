@@ -33,7 +33,7 @@
 //! `served/event.rs` is the smallest complete example; `served/queue.rs` shows blocking
 //! methods.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io;
 use std::net::{
@@ -108,8 +108,8 @@ pub(crate) struct Shared {
     next_id: AtomicU64,
     /// Every live connection's socket, to close them on stop or eviction.
     live: Mutex<HashMap<u64, TcpStream>>,
-    /// The connections not yet authenticated, oldest first (ids grow).
-    pending: Mutex<BTreeSet<u64>>,
+    /// The connections not yet authenticated and their peers, oldest first (ids grow).
+    pending: Mutex<BTreeMap<u64, SocketAddr>>,
     /// Signalled whenever a connection thread ends (for shutdown's join).
     ended: Condvar,
     ended_lock: Mutex<()>,
@@ -164,21 +164,21 @@ impl Shared {
         let mut live = lock(&self.live);
         let mut pending = lock(&self.pending);
         while pending.len() >= self.config.max_unauthenticated() {
-            let Some(oldest) = pending.pop_first() else {
+            let Some((oldest, oldest_peer)) = pending.pop_first() else {
                 break;
             };
             if let Some(s) = live.get(&oldest) {
                 let _ = s.shutdown(Shutdown::Both);
             }
             self.log(ConnectionEvent::Refused {
-                peer,
+                peer: oldest_peer,
                 reason: format!(
-                    "too many unauthenticated connections (limit {}): closed the oldest",
+                    "not authenticated yet while {} newer connections waited (the limit): closed",
                     self.config.max_unauthenticated()
                 ),
             });
         }
-        pending.insert(id);
+        pending.insert(id, peer);
         if let Ok(clone) = stream.try_clone() {
             live.insert(id, clone);
         }
@@ -389,7 +389,7 @@ impl ServerBuilder {
                 authenticated: AtomicUsize::new(0),
                 next_id: AtomicU64::new(0),
                 live: Mutex::new(HashMap::new()),
-                pending: Mutex::new(BTreeSet::new()),
+                pending: Mutex::new(BTreeMap::new()),
                 ended: Condvar::new(),
                 ended_lock: Mutex::new(()),
                 logger: self.logger,
