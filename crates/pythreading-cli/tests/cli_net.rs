@@ -263,3 +263,67 @@ fn a_wrong_key_is_refused_with_a_message() {
     let (ok, _, _) = rest(child, out);
     assert!(!ok, "the master times out without results");
 }
+
+/// Kills the child if the test fails before it is reaped.
+struct KillOnDrop(Option<Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+// Issue 15 §4: the limits and plain-data mode as `serve` flags.
+#[test]
+fn serve_limit_flags_reach_the_server() {
+    use pythreading_mp::pickle::Value;
+    let mut serve = bin();
+    serve.args([
+        "serve",
+        "--address",
+        "127.0.0.1:0",
+        "--authkey",
+        "k",
+        "--queue",
+        "jobs",
+        "--plain-data",
+        "--max-objects",
+        "2",
+        "--max-depth",
+        "8",
+        "--idle-timeout",
+        "30",
+    ]);
+    let (child, out, port) = spawn_and_port(serve, "serving on ");
+    let mut guard = KillOnDrop(Some(child));
+    let m = Manager::connect(("127.0.0.1", port), "k").unwrap();
+    let q = m.queue::<Value>("jobs").unwrap();
+    // --plain-data: a pickled call is refused, plain data goes through.
+    let evil = Value::reduce(
+        Value::global("os", "system"),
+        Value::tuple([Value::from("echo pwned")]),
+    );
+    let err = q.put(evil).unwrap_err();
+    assert!(err.to_string().contains("os.system"), "{err}");
+    q.put(Value::from("plain")).unwrap();
+    assert_eq!(q.get().unwrap(), Value::from("plain"));
+    // --max-depth 8.
+    let mut deep = Value::None;
+    for _ in 0..12 {
+        deep = Value::list([deep]);
+    }
+    assert!(q.put(deep).is_err());
+    // --max-objects 2: the queue proxy holds one; one more fits, the next does not.
+    let e1 = m.event().unwrap();
+    let err = m.event().unwrap_err();
+    assert!(err.to_string().contains("MemoryError"), "{err}");
+    drop((e1, q));
+    m.shutdown().unwrap();
+    let child = guard.0.take().unwrap();
+    let (ok, stdout, stderr) = rest(child, out);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("server stopped"));
+}

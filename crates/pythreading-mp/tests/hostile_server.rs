@@ -215,22 +215,29 @@ fn frames_over_the_limit_close_the_connection() {
 }
 
 #[test]
-fn connections_over_the_limit_are_closed_at_once() {
+fn authenticated_connections_over_the_limit_get_an_error_reply() {
     let (server, events) = server_with(
         ServerConfig::default()
             .with_max_connections(2)
             .with_handshake_timeout(Duration::from_secs(30)),
     );
-    let _a = TcpStream::connect(server.address()).unwrap();
-    let _b = TcpStream::connect(server.address()).unwrap();
-    let handle = server.handle();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while handle.active_connections() < 2 {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(5));
+    // Two persistent (authenticated) connections fill the cap.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut c = authed(server.address());
+        c.send_bytes(&pickle::dumps(&Value::tuple([
+            Value::None,
+            Value::from("accept_connection"),
+            Value::tuple([Value::from("MainProcess")]),
+            Value::dict([]),
+        ])))
+        .unwrap();
+        assert_eq!(reply_kind(&c.recv_bytes().unwrap()), "#RETURN");
+        held.push(c);
     }
-    let mut c = TcpStream::connect(server.address()).unwrap();
-    assert!(closed_within(&mut c, Duration::from_secs(5)));
+    // A third client authenticates, then gets CPython's error reply instead of a bare EOF.
+    let err = Manager::connect(server.address(), "hello world").unwrap_err();
+    assert!(err.to_string().contains("too many connections"), "{err}");
     assert!(
         events
             .lock()
@@ -238,4 +245,14 @@ fn connections_over_the_limit_are_closed_at_once() {
             .iter()
             .any(|e| e.contains("too many connections"))
     );
+    // A slot freed is a slot served.
+    drop(held.pop());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match Manager::connect(server.address(), "hello world") {
+            Ok(_) => break,
+            Err(e) => assert!(Instant::now() < deadline, "never served again: {e}"),
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::Stdio;
 use std::time::Duration;
 
-use pythreading_mp::managers::{Manager, RemoteGetError};
+use pythreading_mp::managers::{Manager, RemoteGetTimeoutError};
 
 fn rust_worker_against_cpython_master(version: &str) {
     let Some(mut py) = common::python(version) else {
@@ -54,7 +54,7 @@ fn rust_worker_against_cpython_master(version: &str) {
                 result.put(format!("{n} * {n} = {}", n * n)).unwrap();
                 done += 1;
             }
-            Err(RemoteGetError::Empty) => break,
+            Err(RemoteGetTimeoutError::Timeout) => break,
             Err(e) => {
                 let _ = child.kill();
                 let mut err = String::new();

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
 
-use pythreading_mp::managers::{Manager, RemoteGetError};
+use pythreading_mp::managers::{Manager, RemoteGetTimeoutError};
 
 fn against(version: &str) {
     let Some(mut py) = common::python(version) else {
@@ -18,9 +18,9 @@ fn against(version: &str) {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    let mut child = py.spawn().unwrap();
+    let mut child = KillOnDrop(py.spawn().unwrap());
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
+    BufReader::new(child.0.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
     let port: u16 = line
@@ -38,8 +38,12 @@ fn against(version: &str) {
     assert_eq!(q.get().unwrap(), "a");
     assert!(matches!(
         q.get_timeout(Duration::from_millis(50)),
-        Err(RemoteGetError::Empty)
+        Err(RemoteGetTimeoutError::Timeout)
     ));
+    // `Duration::MAX` is sent as `timeout=None` (CPython raises OverflowError above
+    // `threading.TIMEOUT_MAX`, and its lock refuses `None`: there it is `-1`).
+    q.put_timeout("c".into(), Duration::MAX).unwrap();
+    assert_eq!(q.get_timeout(Duration::MAX).unwrap(), "c");
     let jq = m.new_joinable_queue::<i64>(0).unwrap();
     jq.put(1).unwrap();
     jq.get().unwrap();
@@ -50,8 +54,11 @@ fn against(version: &str) {
     assert!(!e.wait_timeout(Duration::from_millis(20)).unwrap());
     e.set().unwrap();
     assert!(e.is_set().unwrap());
+    assert!(e.wait_timeout(Duration::MAX).unwrap());
 
     let l = m.lock().unwrap();
+    assert!(l.acquire_timeout(Duration::MAX).unwrap());
+    l.release().unwrap();
     assert!(l.try_acquire().unwrap());
     assert!(!l.try_acquire().unwrap());
     l.release().unwrap();
@@ -79,8 +86,18 @@ fn against(version: &str) {
     assert_eq!(list.get(-1).unwrap(), Some(3));
     assert_eq!(list.get(10).unwrap(), None);
 
-    drop(child.stdin.take());
-    let _ = child.wait();
+    drop(child.0.stdin.take());
+    let _ = child.0.wait();
+}
+
+/// Kills the CPython server if the test fails before it exits.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[test]

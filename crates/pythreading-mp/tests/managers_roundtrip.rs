@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use pythreading_mp::managers::{Manager, ManagerError, RemoteGetError, ServerBuilder};
+use pythreading_mp::managers::{Manager, ManagerError, RemoteGetTimeoutError, ServerBuilder};
 
 fn server() -> pythreading_mp::managers::RunningServer {
     ServerBuilder::new("hello world")
@@ -52,7 +52,7 @@ fn empty_arrives_as_a_typed_error_after_the_timeout() {
     let q = m.queue::<i64>("get_task_queue").unwrap();
     let t0 = Instant::now();
     let err = q.get_timeout(Duration::from_millis(100)).unwrap_err();
-    assert!(matches!(err, RemoteGetError::Empty));
+    assert!(matches!(err, RemoteGetTimeoutError::Timeout));
     assert!(t0.elapsed() >= Duration::from_millis(60));
 }
 

@@ -131,7 +131,7 @@ fn a_bounded_queue_blocks_puts_until_a_get() {
     assert!(
         q.put_timeout(4, Duration::from_millis(80))
             .unwrap_err()
-            .is_full()
+            .is_timeout()
     );
     assert!(t0.elapsed() >= Duration::from_millis(50));
 }

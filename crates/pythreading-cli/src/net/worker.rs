@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use pythreading_mp::managers::{Manager, RemoteGetError};
+use pythreading_mp::managers::{Manager, RemoteGetTimeoutError};
 
 use super::Endpoint;
 
@@ -34,12 +34,12 @@ pub(crate) fn worker(args: WorkerArgs) -> Result<(), String> {
                 result.put(r).map_err(|e| e.to_string())?;
                 done += 1;
             }
-            Err(RemoteGetError::Empty) => {
+            Err(RemoteGetTimeoutError::Timeout) => {
                 println!("task queue is empty.");
                 break;
             }
             // A CPython master shuts its server down as soon as it has every result.
-            Err(RemoteGetError::Failed(e)) if done > 0 => {
+            Err(RemoteGetTimeoutError::Failed(e)) if done > 0 => {
                 println!("server went away ({e}).");
                 break;
             }

@@ -13,7 +13,7 @@
 //! | `m.get_task_queue()` | [`Manager::queue`] |
 //! | `m.Queue()`, `m.Event()`, `m.Lock()`, `m.RLock()`, `m.dict()`, `m.list()` | [`Manager::new_queue`], [`Manager::event`], [`Manager::lock`], [`Manager::rlock`], [`Manager::dict`], [`Manager::list`] |
 //! | `m.shutdown()` | [`Manager::shutdown`] |
-//! | `queue.Empty` / `queue.Full` | [`RemoteGetError::Empty`] / [`RemotePutError::Full`] |
+//! | `queue.Empty` / `queue.Full` | [`RemoteTryGetError::Empty`], [`RemoteGetTimeoutError::Timeout`] / [`RemoteTryPutError::Full`], [`RemotePutTimeoutError::Timeout`] |
 //! | `RemoteError` | [`ManagerError::Remote`] |
 //! | an exception a remote method raised | [`ManagerError::Exception`] ([`PyException`](crate::pickle::PyException)) |
 //! | `AuthenticationError` | [`ManagerError::as_authentication`] |
@@ -38,9 +38,20 @@
 //! * Refcounts: `create` +1, `incref` +1, `decref` −1, dropped at 0. Our proxies take one
 //!   reference at `create` and drop it on `Drop`; method calls share one persistent connection
 //!   per thread and server, closed with the last proxy.
-//! * Limits ([`ServerConfig`]): a frame cap after authentication, a connection cap, a handshake
-//!   timeout; handshake frames are capped at 256 bytes; pickles are read with depth and size
-//!   limits and never execute anything (unknown globals stay inert values).
+//! * Limits ([`ServerConfig`]), where CPython has none: one deadline over the handshake and the
+//!   first request; a small pool of unauthenticated connections of its own (the oldest is
+//!   closed when it is full), so a client with the key is always served; a cap on
+//!   authenticated connections (the client over it gets an error reply, a `RemoteError` in
+//!   CPython); an optional idle timeout; caps on the frame size, on the memory decoding a
+//!   request may take, on nesting depth, on reply size, on `list * n`, on objects per server
+//!   and per connection. Handshake frames are capped at 256 bytes. Pickles never execute
+//!   anything (unknown globals stay inert values); [`ServerConfig::with_plain_data`] also
+//!   refuses values that a CPython consumer would execute when it unpickles them.
+//! * More reliable than CPython: a `get()` (or `acquire()`, `wait()`, `join()`) whose client has
+//!   gone stops waiting and frees its thread; an item taken for a client that went away before
+//!   the reply was sent goes back to the head of its queue instead of being lost.
+//! * Differs from CPython: `list * n` and `list *= n` copy the items (CPython shares them), so
+//!   results over 64 MiB raise `MemoryError` instead of being built.
 //! * Not served: SyncManager's `Value`, `Array`, `Namespace`, `Semaphore`, `Condition`,
 //!   `Barrier` and `Pool`; `list.sort(key=…)`. A proxy passed as an argument (a pickled
 //!   `RebuildProxy`) is stored as an inert value, not re-linked to the object it names.
@@ -72,9 +83,9 @@ mod server;
 
 pub use client::{
     Manager, ManagerError, RemoteArray, RemoteBarrier, RemoteBarrierError, RemoteBoundedSemaphore,
-    RemoteCell, RemoteCondition, RemoteDict, RemoteEvent, RemoteGetError, RemoteList, RemoteLock,
-    RemoteNamespace, RemoteObject, RemotePutError, RemoteQueue, RemoteRLock, RemoteSemaphore,
-    RemoteValue,
+    RemoteCell, RemoteCondition, RemoteDict, RemoteEvent, RemoteGetError, RemoteGetTimeoutError,
+    RemoteList, RemoteLock, RemoteNamespace, RemoteObject, RemotePutError, RemotePutTimeoutError,
+    RemoteQueue, RemoteRLock, RemoteSemaphore, RemoteTryGetError, RemoteTryPutError, RemoteValue,
 };
 pub use server::{
     ConnectionEvent, RunningServer, ServedType, Server, ServerBuilder, ServerConfig, ShutdownHandle,

@@ -108,6 +108,8 @@ pub enum Limit {
     InputLen,
     /// The decoded value would be bigger than the expansion budget (shared references copied out).
     Expansion,
+    /// Decoding would hold more than `max_decoded` bytes.
+    Decoded,
 }
 
 /// The reason a pickle was refused. See the table in the module docs for the Python equivalents.
@@ -186,6 +188,9 @@ impl fmt::Display for ErrorKind {
             ErrorKind::LimitExceeded(Limit::InputLen) => f.write_str("input is too long"),
             ErrorKind::LimitExceeded(Limit::Expansion) => {
                 f.write_str("decoded value would be too big")
+            }
+            ErrorKind::LimitExceeded(Limit::Decoded) => {
+                f.write_str("decoding would take more memory than the limit allows")
             }
         }
     }

@@ -12,6 +12,11 @@
 ///   while costing nothing to pickles without shared references, whose size is bounded by
 ///   the input.
 ///
+/// * `max_decoded` (default 1 GiB): what decoding may hold at once, estimated as a fixed cost
+///   per object the pickle builds (about 170 bytes: the decoder's node plus the [`Value`](super::Value))
+///   plus payloads. Every opcode of a pickle can build an object, so a pickle of `n` bytes
+///   can cost up to ~170·`n` bytes; this caps it, whatever the input length allows.
+///
 /// Declared lengths are always checked against the remaining input before anything is
 /// allocated, whatever the limits.
 ///
@@ -29,6 +34,7 @@ pub struct Limits {
     max_input_len: usize,
     max_depth: usize,
     max_expansion: usize,
+    max_decoded: usize,
 }
 
 impl Limits {
@@ -46,6 +52,7 @@ impl Limits {
             max_input_len: 256 << 20,
             max_depth: 1000,
             max_expansion: 16 << 20,
+            max_decoded: 1 << 30,
         }
     }
 
@@ -89,6 +96,36 @@ impl Limits {
     pub const fn with_max_expansion(mut self, bytes: usize) -> Limits {
         self.max_expansion = bytes;
         self
+    }
+
+    /// Sets the most a decode may hold at once, in estimated bytes (see the type docs).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading_mp::pickle::{self, ErrorKind, Limit, Limits};
+    ///
+    /// let many_nones = [&b"\x80\x04]("[..], &[b'N'; 10_000], b"e."].concat();
+    /// let err = pickle::loads_with(&many_nones, &Limits::new().with_max_decoded(100_000)).unwrap_err();
+    /// assert_eq!(err.kind(), &ErrorKind::LimitExceeded(Limit::Decoded));
+    /// assert!(pickle::loads(&many_nones).is_ok());
+    /// ```
+    pub const fn with_max_decoded(mut self, bytes: usize) -> Limits {
+        self.max_decoded = bytes;
+        self
+    }
+
+    /// The most a decode may hold at once, in estimated bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading_mp::pickle::Limits;
+    ///
+    /// assert_eq!(Limits::default().max_decoded(), 1 << 30);
+    /// ```
+    pub const fn max_decoded(&self) -> usize {
+        self.max_decoded
     }
 
     /// The longest input accepted, in bytes.

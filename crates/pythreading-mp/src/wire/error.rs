@@ -66,14 +66,8 @@ impl fmt::Display for FrameError {
     }
 }
 
-impl Error for FrameError {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        match self {
-            FrameError::Io(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+/// The cause is part of the message (`Display`), so `source()` is `None`; the variant holds it.
+impl Error for FrameError {}
 
 impl From<io::Error> for FrameError {
     fn from(e: io::Error) -> Self {
@@ -217,14 +211,8 @@ impl fmt::Display for HandshakeError {
     }
 }
 
-impl Error for HandshakeError {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        match self {
-            HandshakeError::Frame(e) => Some(e),
-            HandshakeError::Auth(e) => Some(e),
-        }
-    }
-}
+/// The cause is part of the message (`Display`), so `source()` is `None`; the variants hold it.
+impl Error for HandshakeError {}
 
 impl From<FrameError> for HandshakeError {
     fn from(e: FrameError) -> Self {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::Manager;
 use super::error::ManagerError;
-use super::proxy::{ProxyCore, expect_bool, expect_usize, secs};
+use super::proxy::{ProxyCore, expect_bool, expect_usize, timeout_arg};
 use crate::pickle::Value;
 
 /// A `Barrier` in a manager server (`BarrierProxy`): `parties` clients meet in
@@ -155,7 +155,9 @@ impl RemoteBarrier {
     /// assert!(b.is_broken().unwrap());
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> Result<usize, RemoteBarrierError> {
-        Ok(expect_usize(self.0.call("wait", vec![secs(timeout)])?)?)
+        Ok(expect_usize(
+            self.0.call("wait", vec![timeout_arg(timeout)])?,
+        )?)
     }
 
     /// Breaks the barrier: every waiter, now and later, gets `Broken`.

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::Manager;
 use super::error::ManagerError;
-use super::proxy::{ProxyCore, expect_bool, secs};
+use super::proxy::{ProxyCore, expect_bool, timeout_arg};
 use crate::pickle::Value;
 
 /// A `Condition` in a manager server (`ConditionProxy`). Its lock belongs to the connection
@@ -107,10 +107,13 @@ impl RemoteCondition {
     /// c.release().unwrap();
     /// ```
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, ManagerError> {
-        expect_bool(
-            self.0
-                .call("acquire", vec![Value::Bool(true), secs(timeout)])?,
-        )
+        // The lock is an RLock: `timeout=None` is not its "forever" (-1 is), so a timeout
+        // too long to send is no timeout at all.
+        let args = match timeout_arg(timeout) {
+            Value::None => vec![Value::Bool(true)],
+            t => vec![Value::Bool(true), t],
+        };
+        expect_bool(self.0.call("acquire", args)?)
     }
 
     /// Releases one level of the lock.
@@ -169,7 +172,7 @@ impl RemoteCondition {
     /// c.release().unwrap();
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> Result<bool, ManagerError> {
-        expect_bool(self.0.call("wait", vec![secs(timeout)])?)
+        expect_bool(self.0.call("wait", vec![timeout_arg(timeout)])?)
     }
 
     /// Waits until `predicate` holds, checking it first and after every wake-up; runs here, on

@@ -260,4 +260,18 @@ impl<K: RemoteValue, V: RemoteValue> RemoteDict<K, V> {
     pub fn copy(&self) -> Result<Value, ManagerError> {
         self.core.call("copy", Vec::new())
     }
+
+    /// The object's ident on the server (its `Token.id`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading_mp::managers::{Manager, ServerBuilder};
+    /// # let server = ServerBuilder::new("k").sync_manager().bind("127.0.0.1:0").unwrap().spawn().unwrap();
+    /// let d = Manager::connect(server.address(), "k").unwrap().dict::<String, i64>().unwrap();
+    /// assert!(d.ident().chars().all(|c| c.is_ascii_hexdigit()));
+    /// ```
+    pub fn ident(&self) -> &str {
+        self.core.ident()
+    }
 }

@@ -230,4 +230,18 @@ impl<T: RemoteValue> RemoteList<T> {
             ))),
         }
     }
+
+    /// The object's ident on the server (its `Token.id`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading_mp::managers::{Manager, ServerBuilder};
+    /// # let server = ServerBuilder::new("k").sync_manager().bind("127.0.0.1:0").unwrap().spawn().unwrap();
+    /// let l = Manager::connect(server.address(), "k").unwrap().list::<i64>().unwrap();
+    /// assert!(l.ident().chars().all(|c| c.is_ascii_hexdigit()));
+    /// ```
+    pub fn ident(&self) -> &str {
+        self.core.ident()
+    }
 }

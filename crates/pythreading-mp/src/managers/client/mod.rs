@@ -41,7 +41,10 @@ pub use cell::RemoteCell;
 pub use codec::RemoteValue;
 pub use condition::RemoteCondition;
 pub use dict::RemoteDict;
-pub use error::{ManagerError, RemoteGetError, RemotePutError};
+pub use error::{
+    ManagerError, RemoteGetError, RemoteGetTimeoutError, RemotePutError, RemotePutTimeoutError,
+    RemoteTryGetError, RemoteTryPutError,
+};
 pub use list::RemoteList;
 pub use namespace::RemoteNamespace;
 pub use object::RemoteObject;

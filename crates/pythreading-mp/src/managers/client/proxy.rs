@@ -97,6 +97,37 @@ pub(crate) fn expect_usize(v: Value) -> Result<usize, ManagerError> {
     }
 }
 
-pub(crate) fn secs(d: std::time::Duration) -> Value {
-    Value::Float(d.as_secs_f64())
+/// CPython's `threading.TIMEOUT_MAX` (3.11–3.13 on 64-bit Linux): the longest timeout a
+/// CPython server accepts; longer ones raise `OverflowError` there.
+pub(crate) const TIMEOUT_MAX_SECS: f64 = 9_223_372_036.0;
+
+/// A timeout as sent to the server: seconds, or `None` (wait for ever) for `Duration::MAX` and
+/// anything beyond CPython's `threading.TIMEOUT_MAX`.
+pub(crate) fn timeout_arg(d: std::time::Duration) -> Value {
+    let s = d.as_secs_f64();
+    if d == std::time::Duration::MAX || s > TIMEOUT_MAX_SECS {
+        Value::None
+    } else {
+        Value::Float(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn forever_is_sent_as_none() {
+        assert_eq!(timeout_arg(Duration::MAX), Value::None);
+        assert_eq!(
+            timeout_arg(Duration::from_secs(10_000_000_000)),
+            Value::None
+        );
+        assert_eq!(timeout_arg(Duration::from_millis(1500)), Value::Float(1.5));
+        assert_eq!(
+            timeout_arg(Duration::from_secs(9_223_372_036)),
+            Value::Float(9_223_372_036.0)
+        );
+    }
 }

@@ -6,8 +6,11 @@ use std::time::Duration;
 
 use super::Manager;
 use super::codec::{RemoteValue, from_value, to_value};
-use super::error::{ManagerError, RemoteGetError, RemotePutError};
-use super::proxy::{ProxyCore, expect_bool, expect_usize, secs};
+use super::error::{
+    ManagerError, RemoteGetError, RemoteGetTimeoutError, RemotePutError, RemotePutTimeoutError,
+    RemoteTryGetError, RemoteTryPutError,
+};
+use super::proxy::{ProxyCore, expect_bool, expect_usize, timeout_arg};
 use crate::pickle::Value;
 
 /// A queue living in a manager server (CPython's queue proxy), typed on the Rust side.
@@ -120,14 +123,20 @@ impl Manager {
 }
 
 impl<T: RemoteValue> RemoteQueue<T> {
-    fn put_with(&self, item: T, kwargs: Vec<(&str, Value)>) -> Result<(), RemotePutError<T>> {
+    /// `put(item, **kwargs)`; on failure, `wrap` gets the error and the item back.
+    fn put_with<E>(
+        &self,
+        item: T,
+        kwargs: Vec<(&str, Value)>,
+        wrap: impl FnOnce(ManagerError, T) -> E,
+    ) -> Result<(), E> {
         let v = match to_value(&item) {
             Ok(v) => v,
-            Err(e) => return Err(RemotePutError::Failed(e, item)),
+            Err(e) => return Err(wrap(e, item)),
         };
         match self.core.call_kw("put", vec![v], kwargs) {
             Ok(_) => Ok(()),
-            Err(e) => Err(RemotePutError::from_manager(e, item)),
+            Err(e) => Err(wrap(e, item)),
         }
     }
 
@@ -146,14 +155,15 @@ impl<T: RemoteValue> RemoteQueue<T> {
     /// q.put(5).unwrap();
     /// ```
     pub fn put(&self, item: T) -> Result<(), RemotePutError<T>> {
-        self.put_with(item, Vec::new())
+        self.put_with(item, Vec::new(), RemotePutError::from_manager)
     }
 
     /// Puts an item if there is room now (`put_nowait(item)`).
     ///
     /// # Errors
     ///
-    /// [`RemotePutError::Full`] when there is no room, or as [`RemoteQueue::put`].
+    /// [`RemoteTryPutError::Full`] when there is no room, [`RemoteTryPutError::ShutDown`],
+    /// [`RemoteTryPutError::Failed`]; each with the item.
     ///
     /// # Examples
     ///
@@ -164,15 +174,21 @@ impl<T: RemoteValue> RemoteQueue<T> {
     /// q.try_put(5).unwrap();
     /// ```
     #[doc(alias = "put_nowait")]
-    pub fn try_put(&self, item: T) -> Result<(), RemotePutError<T>> {
-        self.put_with(item, vec![("block", Value::Bool(false))])
+    pub fn try_put(&self, item: T) -> Result<(), RemoteTryPutError<T>> {
+        self.put_with(
+            item,
+            vec![("block", Value::Bool(false))],
+            RemoteTryPutError::from_manager,
+        )
     }
 
-    /// Puts an item, waiting at most `timeout` for room (`put(item, timeout=t)`).
+    /// Puts an item, waiting at most `timeout` for room (`put(item, timeout=t)`;
+    /// `Duration::MAX`, or anything beyond CPython's `threading.TIMEOUT_MAX`, waits for ever).
     ///
     /// # Errors
     ///
-    /// [`RemotePutError::Full`] on timeout, or as [`RemoteQueue::put`].
+    /// [`RemotePutTimeoutError::Timeout`] when there was no room in time,
+    /// [`RemotePutTimeoutError::ShutDown`], [`RemotePutTimeoutError::Failed`]; each with the item.
     ///
     /// # Examples
     ///
@@ -183,13 +199,18 @@ impl<T: RemoteValue> RemoteQueue<T> {
     /// # let q = Manager::connect(server.address(), "k").unwrap().queue::<i64>("q").unwrap();
     /// q.put_timeout(5, Duration::from_millis(10)).unwrap();
     /// ```
-    pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), RemotePutError<T>> {
-        self.put_with(item, vec![("timeout", secs(timeout))])
+    pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), RemotePutTimeoutError<T>> {
+        self.put_with(
+            item,
+            vec![("timeout", timeout_arg(timeout))],
+            RemotePutTimeoutError::from_manager,
+        )
     }
 
-    fn get_with(&self, kwargs: Vec<(&str, Value)>) -> Result<T, RemoteGetError> {
+    /// `get(**kwargs)`, its failures mapped to the operation's error type.
+    fn get_with<E: From<ManagerError>>(&self, kwargs: Vec<(&str, Value)>) -> Result<T, E> {
         let v = self.core.call_kw("get", Vec::new(), kwargs)?;
-        from_value(v).map_err(RemoteGetError::Failed)
+        from_value(v).map_err(E::from)
     }
 
     /// Takes an item, waiting for one (`get()`).
@@ -215,7 +236,8 @@ impl<T: RemoteValue> RemoteQueue<T> {
     ///
     /// # Errors
     ///
-    /// [`RemoteGetError::Empty`] when there is none, or as [`RemoteQueue::get`].
+    /// [`RemoteTryGetError::Empty`] when there is none, [`RemoteTryGetError::ShutDown`],
+    /// [`RemoteTryGetError::Failed`].
     ///
     /// # Examples
     ///
@@ -226,15 +248,17 @@ impl<T: RemoteValue> RemoteQueue<T> {
     /// assert!(q.try_get().unwrap_err().is_empty());
     /// ```
     #[doc(alias = "get_nowait")]
-    pub fn try_get(&self) -> Result<T, RemoteGetError> {
+    pub fn try_get(&self) -> Result<T, RemoteTryGetError> {
         self.get_with(vec![("block", Value::Bool(false))])
     }
 
-    /// Takes an item, waiting at most `timeout` (`get(timeout=t)`).
+    /// Takes an item, waiting at most `timeout` (`get(timeout=t)`; `Duration::MAX`, or anything
+    /// beyond CPython's `threading.TIMEOUT_MAX`, waits for ever).
     ///
     /// # Errors
     ///
-    /// [`RemoteGetError::Empty`] on timeout, or as [`RemoteQueue::get`].
+    /// [`RemoteGetTimeoutError::Timeout`] when nothing arrived in time,
+    /// [`RemoteGetTimeoutError::ShutDown`], [`RemoteGetTimeoutError::Failed`].
     ///
     /// # Examples
     ///
@@ -243,10 +267,10 @@ impl<T: RemoteValue> RemoteQueue<T> {
     /// # use std::time::Duration;
     /// # let server = ServerBuilder::new("k").queue("q").bind("127.0.0.1:0").unwrap().spawn().unwrap();
     /// # let q = Manager::connect(server.address(), "k").unwrap().queue::<i64>("q").unwrap();
-    /// assert!(q.get_timeout(Duration::from_millis(10)).unwrap_err().is_empty());
+    /// assert!(q.get_timeout(Duration::from_millis(10)).unwrap_err().is_timeout());
     /// ```
-    pub fn get_timeout(&self, timeout: Duration) -> Result<T, RemoteGetError> {
-        self.get_with(vec![("timeout", secs(timeout))])
+    pub fn get_timeout(&self, timeout: Duration) -> Result<T, RemoteGetTimeoutError> {
+        self.get_with(vec![("timeout", timeout_arg(timeout))])
     }
 
     /// The number of items (`qsize()`).

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::Manager;
 use super::error::ManagerError;
-use super::proxy::{ProxyCore, expect_bool, secs};
+use super::proxy::{ProxyCore, expect_bool, timeout_arg};
 use crate::pickle::Value;
 
 /// A `Semaphore` in a manager server (`AcquirerProxy`).
@@ -147,7 +147,7 @@ macro_rules! semaphore_methods {
             pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, ManagerError> {
                 expect_bool(
                     self.0
-                        .call("acquire", vec![Value::Bool(true), secs(timeout)])?,
+                        .call("acquire", vec![Value::Bool(true), timeout_arg(timeout)])?,
                 )
             }
 

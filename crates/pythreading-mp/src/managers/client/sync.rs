@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::Manager;
 use super::error::ManagerError;
-use super::proxy::{ProxyCore, expect_bool, secs};
+use super::proxy::{ProxyCore, expect_bool, timeout_arg};
 use crate::pickle::Value;
 
 /// An `Event` in a manager server (`EventProxy`).
@@ -210,7 +210,7 @@ impl RemoteEvent {
     /// assert!(!e.wait_timeout(Duration::from_millis(5)).unwrap());
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> Result<bool, ManagerError> {
-        expect_bool(self.0.call("wait", vec![secs(timeout)])?)
+        expect_bool(self.0.call("wait", vec![timeout_arg(timeout)])?)
     }
 }
 
@@ -272,11 +272,12 @@ macro_rules! acquirer {
             /// l.release().unwrap();
             /// ```
             pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, ManagerError> {
-                expect_bool(self.0.call_kw(
-                    "acquire",
-                    Vec::new(),
-                    vec![("timeout", secs(timeout))],
-                )?)
+                // A lock's "for ever" is `timeout=-1` (CPython's `acquire` refuses `None`).
+                let timeout = match timeout_arg(timeout) {
+                    Value::None => Value::Int(-1),
+                    secs => secs,
+                };
+                expect_bool(self.0.call_kw("acquire", Vec::new(), vec![("timeout", timeout)])?)
             }
 
             /// Releases.

@@ -1,18 +1,55 @@
 //! Binding a call's positional and keyword arguments to a method's parameters, as Python does,
 //! and the one parser for the `block`/`timeout` arguments every blocking method takes.
 
+use std::net::TcpStream;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::exceptions::{type_error, value_error};
 use super::python::truthy;
 use crate::pickle::{PyException, Value};
 
-/// The arguments of one method call.
+/// The arguments of one method call, and a way to tell whether its caller is still there.
 #[derive(Debug, Default)]
 pub(crate) struct CallArgs {
     pub(crate) args: Vec<Value>,
     pub(crate) kwargs: Vec<(Value, Value)>,
+    /// The caller's connection, for methods that block (`None` in tests and server calls).
+    pub(crate) caller: Option<Arc<ClientWatch>>,
 }
+
+/// Watches a client's socket while a method blocks on its behalf: a blocked `get()` whose
+/// client has gone leaves the queue instead of holding a thread (and later an item) for ever.
+#[derive(Debug)]
+pub(crate) struct ClientWatch(TcpStream);
+
+impl ClientWatch {
+    pub(crate) fn new(stream: TcpStream) -> Self {
+        ClientWatch(stream)
+    }
+
+    /// Whether the client has closed its end (or the connection failed). A client waiting for
+    /// its reply sends nothing, so a readable socket with no data means end of stream.
+    pub(crate) fn gone(&self) -> bool {
+        // The connection's own thread is inside the method, not reading: peeking without
+        // blocking does not disturb it.
+        if self.0.set_nonblocking(true).is_err() {
+            return true;
+        }
+        let mut byte = [0u8; 1];
+        let r = self.0.peek(&mut byte);
+        let restored = self.0.set_nonblocking(false).is_ok();
+        match r {
+            Ok(0) => true,
+            Ok(_) => !restored,
+            Err(e) => !restored || e.kind() != std::io::ErrorKind::WouldBlock,
+        }
+    }
+}
+
+/// How often a blocked method looks at its client and at the server's stop flag. Waking is not
+/// delayed by it: each slice ends at once when the awaited event happens.
+pub(crate) const WATCH_SLICE: Duration = Duration::from_millis(100);
 
 impl CallArgs {
     /// Binds to `params` (in order); `required` of them must be given. Returns one slot per

@@ -15,6 +15,7 @@
 //! | `python.rs` | `repr`, `==`, `<`, truthiness and hashability of Python values |
 //! | `sequence.rs` | iterable, index and slice arguments |
 //! | `pyarray.rs` | `array.array` values (SyncManager's `Array`) |
+//! | `size.rs` | what a value costs to send, estimated before pickling |
 
 mod args;
 mod exceptions;
@@ -23,8 +24,9 @@ mod python;
 mod reply;
 mod request;
 mod sequence;
+mod size;
 
-pub(crate) use args::{CallArgs, Wait};
+pub(crate) use args::{CallArgs, ClientWatch, WATCH_SLICE, Wait};
 pub(crate) use exceptions::{
     attribute_error, index_error, memory_error, queue_shut_down, runtime_error, type_error,
     value_error,
@@ -36,3 +38,4 @@ pub(crate) use python::{check_hashable, py_cmp, py_eq, py_hash, repr, truthy};
 pub(crate) use reply::{Reply, ReplyError};
 pub(crate) use request::Request;
 pub(crate) use sequence::{as_slice, int_arg, iter_items, slice_positions};
+pub(crate) use size::{encoded_size_capped, encoded_size_over};

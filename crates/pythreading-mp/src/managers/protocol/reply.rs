@@ -66,6 +66,18 @@ impl Reply {
         pickle::dumps(&self.into_value())
     }
 
+    /// `('#RETURN', value)` as a server sends it, handing `value` back (so a value taken from
+    /// a queue can be returned to it if the reply cannot be delivered).
+    pub(crate) fn encode_return(value: Value) -> (Vec<u8>, Value) {
+        let reply = Value::tuple([Value::from(RETURN), value]);
+        let bytes = pickle::dumps(&reply);
+        let value = match reply {
+            Value::Tuple(mut parts) => parts.pop().unwrap_or(Value::None),
+            _ => Value::None,
+        };
+        (bytes, value)
+    }
+
     /// Reads a reply as the client receives it.
     pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<Reply, ReplyError> {
         let v = pickle::loads_with(bytes, limits).map_err(ReplyError::Pickle)?;
@@ -140,6 +152,14 @@ mod tests {
             let back = Reply::decode(&r.clone().encode(), &Limits::default()).unwrap();
             assert_eq!(back, r);
         }
+    }
+
+    #[test]
+    fn a_return_keeps_its_value() {
+        let v = Value::from("item");
+        let (bytes, back) = Reply::encode_return(v.clone());
+        assert_eq!(back, v);
+        assert_eq!(bytes, Reply::Return(v).encode());
     }
 
     #[test]

@@ -23,7 +23,11 @@ impl Request {
         Request {
             ident: ident.map(str::to_owned),
             method: method.to_owned(),
-            args: CallArgs { args, kwargs },
+            args: CallArgs {
+                args,
+                kwargs,
+                caller: None,
+            },
         }
     }
 
@@ -95,7 +99,11 @@ impl Request {
         Ok(Request {
             ident,
             method,
-            args: CallArgs { args, kwargs },
+            args: CallArgs {
+                args,
+                kwargs,
+                caller: None,
+            },
         })
     }
 }

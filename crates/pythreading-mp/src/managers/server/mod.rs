@@ -33,17 +33,20 @@
 //! `served/event.rs` is the smallest complete example; `served/queue.rs` shows blocking
 //! methods.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io;
 use std::net::{
     IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs,
 };
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
 mod config;
+mod deadline;
+mod plain_data;
 mod registry;
 mod serde_args;
 pub(crate) mod served;
@@ -101,10 +104,23 @@ pub(crate) struct Shared {
     pub(crate) table: Table,
     pub(crate) address: SocketAddr,
     stopped: AtomicBool,
+    /// Connection threads alive.
     active: AtomicUsize,
+    /// Connections holding an authenticated slot (at most `max_connections`).
+    authenticated: AtomicUsize,
     next_id: AtomicU64,
+    /// Every live connection's socket, to close them on stop or eviction.
     live: Mutex<HashMap<u64, TcpStream>>,
+    /// The connections not yet authenticated and their peers, oldest first (ids grow).
+    pending: Mutex<BTreeMap<u64, SocketAddr>>,
+    /// Signalled whenever a connection thread ends (for shutdown's join).
+    ended: Condvar,
+    ended_lock: Mutex<()>,
     logger: Option<Logger>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Shared {
@@ -129,8 +145,7 @@ impl Shared {
             &wake_address(self.address),
             std::time::Duration::from_secs(1),
         );
-        let live = std::mem::take(&mut *self.live.lock().unwrap_or_else(|p| p.into_inner()));
-        for (_, s) in live {
+        for s in lock(&self.live).values() {
             let _ = s.shutdown(Shutdown::Both);
         }
         // Connection threads blocked inside an object (a remote `get()` with no timeout) would
@@ -141,6 +156,96 @@ impl Shared {
         for object in self.registry.shared_objects() {
             object.release_waiters();
         }
+    }
+}
+
+impl Shared {
+    /// Registers a new connection as not yet authenticated; if that makes too many, the oldest
+    /// unauthenticated one is closed (its thread ends at its next read).
+    fn admit(self: &Arc<Self>, stream: &TcpStream, peer: SocketAddr) -> Slot {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut live = lock(&self.live);
+        let mut pending = lock(&self.pending);
+        while pending.len() >= self.config.max_unauthenticated() {
+            let Some((oldest, oldest_peer)) = pending.pop_first() else {
+                break;
+            };
+            if let Some(s) = live.get(&oldest) {
+                let _ = s.shutdown(Shutdown::Both);
+            }
+            self.log(ConnectionEvent::Refused {
+                peer: oldest_peer,
+                reason: format!(
+                    "not authenticated yet while {} newer connections waited (the limit): closed",
+                    self.config.max_unauthenticated()
+                ),
+            });
+        }
+        pending.insert(id, peer);
+        if let Ok(clone) = stream.try_clone() {
+            live.insert(id, clone);
+        }
+        self.active.fetch_add(1, Ordering::AcqRel);
+        Slot {
+            shared: Arc::clone(self),
+            id,
+            authenticated: false,
+        }
+    }
+
+    /// Waits until every connection thread has ended, or `grace` has passed.
+    fn join_connections(&self, grace: Duration) -> bool {
+        let deadline = Instant::now() + grace;
+        let mut guard = lock(&self.ended_lock);
+        while self.active.load(Ordering::Acquire) > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            guard = self
+                .ended
+                .wait_timeout(guard, left.min(Duration::from_millis(100)))
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        true
+    }
+}
+
+/// One connection's place in the server: unauthenticated until [`Slot::authenticate`], freed on
+/// drop.
+pub(crate) struct Slot {
+    shared: Arc<Shared>,
+    id: u64,
+    authenticated: bool,
+}
+
+impl Slot {
+    /// Moves this connection from the unauthenticated pool to an authenticated slot; `false`
+    /// if all `max_connections` slots are taken.
+    pub(crate) fn authenticate(&mut self) -> bool {
+        lock(&self.shared.pending).remove(&self.id);
+        let max = self.shared.config.max_connections();
+        if self.shared.authenticated.fetch_add(1, Ordering::AcqRel) >= max {
+            self.shared.authenticated.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        self.authenticated = true;
+        true
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let shared = &self.shared;
+        lock(&shared.live).remove(&self.id);
+        lock(&shared.pending).remove(&self.id);
+        if self.authenticated {
+            shared.authenticated.fetch_sub(1, Ordering::AcqRel);
+        }
+        let _g = lock(&shared.ended_lock);
+        shared.active.fetch_sub(1, Ordering::AcqRel);
+        shared.ended.notify_all();
     }
 }
 
@@ -306,8 +411,12 @@ impl ServerBuilder {
                 address,
                 stopped: AtomicBool::new(false),
                 active: AtomicUsize::new(0),
+                authenticated: AtomicUsize::new(0),
                 next_id: AtomicU64::new(0),
                 live: Mutex::new(HashMap::new()),
+                pending: Mutex::new(BTreeMap::new()),
+                ended: Condvar::new(),
+                ended_lock: Mutex::new(()),
                 logger: self.logger,
             }),
         })
@@ -333,20 +442,6 @@ impl fmt::Debug for Server {
         f.debug_struct("Server")
             .field("address", &self.shared.address)
             .finish_non_exhaustive()
-    }
-}
-
-/// Decrements the active count when a connection thread ends.
-struct ActiveGuard(Arc<Shared>, u64);
-
-impl Drop for ActiveGuard {
-    fn drop(&mut self) {
-        self.0
-            .live
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&self.1);
-        self.0.active.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -377,10 +472,14 @@ impl Server {
         ShutdownHandle(Arc::clone(&self.shared))
     }
 
-    /// Serves until [`ShutdownHandle::shutdown`] or a client's `shutdown` request.
+    /// Serves until [`ShutdownHandle::shutdown`] or a client's `shutdown` request, then waits
+    /// (at most [`ServerConfig::shutdown_grace`]) for the connection threads to end.
     ///
     /// The accept loop only accepts: each connection's handshake and requests run on a thread of
-    /// their own, so a silent client delays nobody. Connections over the limit are closed at once.
+    /// their own, so a silent client delays nobody. Unauthenticated connections live in a
+    /// small pool of their own ([`ServerConfig::max_unauthenticated`]; the oldest is closed
+    /// when it is full) under one deadline for the handshake and first request, so a client
+    /// with the key is always served.
     ///
     /// # Errors
     ///
@@ -415,35 +514,18 @@ impl Server {
             if shared.is_stopped() {
                 break;
             }
-            let max = shared.config.max_connections();
-            if shared.active.fetch_add(1, Ordering::AcqRel) >= max {
-                shared.active.fetch_sub(1, Ordering::AcqRel);
-                shared.log(ConnectionEvent::Refused {
-                    peer,
-                    reason: format!("too many connections (limit {max})"),
-                });
-                continue;
-            }
-            let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
-            if let Ok(clone) = stream.try_clone() {
-                shared
-                    .live
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(id, clone);
-            }
-            let guard = ActiveGuard(Arc::clone(&shared), id);
+            let slot = shared.admit(&stream, peer);
             let conn_shared = Arc::clone(&shared);
             let spawned = thread::Builder::new()
                 .name("pythreading-manager-conn".into())
-                .spawn(move || {
-                    let _guard = guard;
-                    session::handle(stream, peer, conn_shared);
-                });
-            // If the OS refuses a thread, the closure (and its guard and stream) is dropped:
-            // the connection closes and the count goes back down.
+                .spawn(move || session::handle(stream, peer, conn_shared, slot));
+            // If the OS refuses a thread, the closure (and its slot and stream) is dropped:
+            // the connection closes and the counts go back down.
             drop(spawned);
         }
+        // Stopped: every socket is closed and every blocked waiter released; give the
+        // connection threads a bounded time to finish.
+        shared.join_connections(shared.config.shutdown_grace());
         Ok(())
     }
 

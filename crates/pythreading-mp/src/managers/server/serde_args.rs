@@ -23,7 +23,7 @@ use crate::pickle::{self, PyException, Value};
 
 /// Binds `args` to `A`; `qualname` names the function in the `TypeError`.
 pub(crate) fn bind<A: DeserializeOwned>(qualname: &str, args: CallArgs) -> Result<A, PyException> {
-    let CallArgs { args, kwargs } = args;
+    let CallArgs { args, kwargs, .. } = args;
     if !kwargs.is_empty() {
         return bind_keywords(qualname, args, kwargs);
     }
@@ -176,6 +176,7 @@ mod tests {
                 .into_iter()
                 .map(|(k, v)| (Value::from(k), v))
                 .collect(),
+            caller: None,
         }
     }
 

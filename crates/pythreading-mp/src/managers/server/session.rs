@@ -4,21 +4,29 @@
 
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
+use std::time::Instant;
 
+use super::deadline::DeadlineStream;
+use super::plain_data;
 use super::registry::Factory;
 use super::served::{Outcome, SharedObject};
-use super::{ConnectionEvent, Shared};
-use crate::managers::protocol::{CallArgs, Reply, Request, repr};
+use super::{ConnectionEvent, Shared, Slot};
+use crate::managers::protocol::{
+    CallArgs, ClientWatch, Reply, Request, encoded_size_over, memory_error, repr,
+};
 use crate::pickle::{Address, Limits, PyException, Token, Value};
 use crate::wire::Connection;
 
-pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
+pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, mut slot: Slot) {
     let _ = stream.set_nodelay(true);
-    let timeout = Some(shared.config.handshake_timeout());
-    if stream.set_read_timeout(timeout).is_err() || stream.set_write_timeout(timeout).is_err() {
-        return;
-    }
-    let mut conn = Connection::new(stream);
+    let watch = stream
+        .try_clone()
+        .ok()
+        .map(|s| Arc::new(ClientWatch::new(s)));
+    // One deadline over the whole handshake and the first request: trickling bytes does not
+    // extend it.
+    let deadline = Instant::now() + shared.config.handshake_timeout();
+    let mut conn = Connection::new(DeadlineStream::new(stream, deadline));
     if let Err(e) = conn.server_handshake(&shared.authkey) {
         shared.log(ConnectionEvent::Refused {
             peer,
@@ -26,14 +34,30 @@ pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
         });
         return;
     }
-    shared.log(ConnectionEvent::Authenticated { peer });
+    let admitted = slot.authenticate();
     conn.set_max_frame(shared.config.max_frame());
     let limits = shared.config.pickle_limits();
-    // The first request must also come within the handshake timeout.
-    let first = match conn.recv_bytes() {
-        Ok(bytes) => bytes,
-        Err(_) => return,
+    // The first request must also come before the deadline.
+    let Ok(first) = conn.recv_bytes() else {
+        return;
     };
+    if !admitted {
+        // CPython's reply to a request the server cannot serve: a CPython client raises
+        // `RemoteError` with this text instead of seeing a bare EOF.
+        let max = shared.config.max_connections();
+        let _ = conn.send_bytes(
+            &Reply::traceback(&format!(
+                "RuntimeError: too many connections (limit {max}); try again later"
+            ))
+            .encode(),
+        );
+        shared.log(ConnectionEvent::Refused {
+            peer,
+            reason: format!("too many connections (limit {max})"),
+        });
+        return;
+    }
+    shared.log(ConnectionEvent::Authenticated { peer });
     let request = match Request::decode(&first, &limits) {
         Ok(r) => r,
         Err(line) => {
@@ -48,11 +72,14 @@ pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
         );
         return;
     }
-    let stream = conn.get_ref();
-    if stream.set_read_timeout(None).is_err() || stream.set_write_timeout(None).is_err() {
-        return;
-    }
-    match public(&shared, request) {
+    conn.get_ref().authenticated(shared.config.idle_timeout());
+    let mut session = Session {
+        shared: &shared,
+        limits,
+        created: 0,
+        watch,
+    };
+    match session.public(request) {
         Public::Reply(reply) => {
             let _ = conn.send_bytes(&reply.encode());
         }
@@ -61,7 +88,7 @@ pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
                 .send_bytes(&Reply::Return(Value::None).encode())
                 .is_ok()
             {
-                serve_client(&shared, &mut conn, &limits);
+                session.serve_client(&mut conn);
             }
         }
         Public::Shutdown => {
@@ -71,6 +98,16 @@ pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
             shared.stop();
         }
     }
+}
+
+/// One authenticated connection's state.
+struct Session<'a> {
+    shared: &'a Shared,
+    limits: Limits,
+    /// Objects this connection has made (`create`, `#PROXY` results).
+    created: usize,
+    /// The client's socket, for blocking methods to notice it closing.
+    watch: Option<Arc<ClientWatch>>,
 }
 
 enum Public {
@@ -98,65 +135,246 @@ fn exposed_value(object: &dyn SharedObject) -> Value {
     Value::Tuple(object.exposed().into_iter().map(Value::from).collect())
 }
 
-/// A server-level function (`ident = None`).
-fn public(shared: &Shared, request: Request) -> Public {
-    match request.method.as_str() {
-        "dummy" => ok(Value::None),
-        "accept_connection" => Public::Serve,
-        "shutdown" => Public::Shutdown,
-        "number_of_objects" => ok(Value::Int(shared.table.number_of_objects() as i64)),
-        "debug_info" => ok(Value::from(shared.table.debug_info())),
-        "incref" | "decref" => match ident_arg(&request.args) {
-            Some(id) => {
-                let r = if request.method == "incref" {
-                    shared.table.incref(id)
-                } else {
-                    shared.table.decref(id)
+impl Session<'_> {
+    /// A server-level function (`ident = None`).
+    fn public(&mut self, request: Request) -> Public {
+        let shared = self.shared;
+        match request.method.as_str() {
+            "dummy" => ok(Value::None),
+            "accept_connection" => Public::Serve,
+            "shutdown" => Public::Shutdown,
+            "number_of_objects" => ok(Value::Int(shared.table.number_of_objects() as i64)),
+            "debug_info" => ok(Value::from(shared.table.debug_info())),
+            "incref" | "decref" => match ident_arg(&request.args) {
+                Some(id) => {
+                    let r = if request.method == "incref" {
+                        shared.table.incref(id)
+                    } else {
+                        shared.table.decref(id)
+                    };
+                    match r {
+                        Ok(()) => ok(Value::None),
+                        Err(e) => tb(e.python_line()),
+                    }
+                }
+                None => tb("TypeError: expected one ident argument".into()),
+            },
+            "create" => self.create(request.args),
+            "get_methods" => {
+                let id = match request.args.args.first().map(Token::from_value) {
+                    Some(Ok(token)) => token.id,
+                    _ => return tb("TypeError: get_methods expects a Token".into()),
                 };
-                match r {
-                    Ok(()) => ok(Value::None),
-                    Err(e) => tb(e.python_line()),
+                match shared.table.get(&id) {
+                    Some(obj) => ok(exposed_value(&*obj)),
+                    None => tb(format!("KeyError: '{id}'")),
                 }
             }
-            None => tb("TypeError: expected one ident argument".into()),
-        },
-        "create" => create(shared, request.args),
-        "get_methods" => {
-            let id = match request.args.args.first().map(Token::from_value) {
-                Some(Ok(token)) => token.id,
-                _ => return tb("TypeError: get_methods expects a Token".into()),
+            other => tb(format!(
+                "AssertionError: {} unrecognized",
+                repr(&Value::from(other))
+            )),
+        }
+    }
+
+    /// Counts one more object made by this connection; the error line if over its cap.
+    fn count_created(&mut self) -> Result<(), String> {
+        let max = self.shared.config.max_objects_per_connection();
+        if self.created >= max {
+            return Err(format!(
+                "MemoryError: this connection has made {max} objects, the server's limit per connection"
+            ));
+        }
+        self.created += 1;
+        Ok(())
+    }
+
+    fn create(&mut self, mut args: CallArgs) -> Public {
+        let shared = self.shared;
+        if args.args.is_empty() {
+            return tb(
+                "TypeError: create() missing 1 required positional argument: 'typeid'".into(),
+            );
+        }
+        let typeid = match args.args.remove(0) {
+            Value::Str(s) => s,
+            _ => return tb("TypeError: typeid must be a str".into()),
+        };
+        if let Err(e) = self.plain(&args) {
+            return tb(exception_line(&e));
+        }
+        let object = match shared.registry.get(&typeid) {
+            None => return tb(format!("KeyError: '{typeid}'")),
+            Some(Factory::Shared(obj)) => Arc::clone(obj),
+            Some(Factory::Construct(ctor)) => {
+                if let Err(line) = self.count_created() {
+                    return tb(line);
+                }
+                match ctor(args) {
+                    Ok(obj) => obj,
+                    Err(exc) => return tb(exception_line(&exc)),
+                }
+            }
+        };
+        let exposed = exposed_value(&*object);
+        match shared
+            .table
+            .create(&typeid, object, shared.config.max_objects())
+        {
+            Ok(ident) => ok(Value::tuple([Value::from(ident), exposed])),
+            Err(e) => tb(e.python_line()),
+        }
+    }
+
+    /// In plain-data mode, refuses arguments that name a global outside the allow-list.
+    fn plain(&self, args: &CallArgs) -> Result<(), PyException> {
+        if !self.shared.config.plain_data() {
+            return Ok(());
+        }
+        for v in args.args.iter().chain(args.kwargs.iter().map(|(_, v)| v)) {
+            plain_data::check(v)?;
+        }
+        Ok(())
+    }
+
+    /// The object-method loop (`Server.serve_client`) until the client goes away, stays idle
+    /// too long, or sends an unreadable frame.
+    fn serve_client(&mut self, conn: &mut Connection<DeadlineStream>) {
+        loop {
+            let Ok(bytes) = conn.recv_bytes() else {
+                return;
             };
-            match shared.table.get(&id) {
-                Some(obj) => ok(exposed_value(&*obj)),
-                None => tb(format!("KeyError: '{id}'")),
+            let sent = match Request::decode(&bytes, &self.limits) {
+                Ok(mut request) => {
+                    request.args.caller = self.watch.clone();
+                    match self.call(request) {
+                        Called::Reply(reply) => {
+                            conn.send_bytes(&self.capped(reply).encode()).is_ok()
+                        }
+                        Called::Taken(object, value) => self.deliver(conn, &*object, value),
+                    }
+                }
+                Err(line) => conn.send_bytes(&Reply::traceback(&line).encode()).is_ok(),
+            };
+            if !sent || self.shared.is_stopped() {
+                return;
             }
         }
-        other => tb(format!(
-            "AssertionError: {} unrecognized",
-            repr(&Value::from(other))
-        )),
+    }
+
+    /// Sends a value taken from `object`; if its client is gone or the send fails, the value
+    /// goes back to the object (a queue item is never lost to a dead client).
+    fn deliver(
+        &self,
+        conn: &mut Connection<DeadlineStream>,
+        object: &dyn SharedObject,
+        value: Value,
+    ) -> bool {
+        if self.watch.as_ref().is_some_and(|w| w.gone()) {
+            object.give_back(value);
+            return false;
+        }
+        let (bytes, value) = Reply::encode_return(value);
+        if conn.send_bytes(&bytes).is_err() {
+            object.give_back(value);
+            return false;
+        }
+        true
+    }
+
+    /// A `#RETURN` too large to send becomes a `MemoryError` (CPython would build it; we do
+    /// not hold gigabytes for one client).
+    fn capped(&self, reply: Reply) -> Reply {
+        let max = self.shared.config.max_reply();
+        match &reply {
+            Reply::Return(v) if encoded_size_over(v, max) => Reply::Error(memory_error(format!(
+                "the reply would be over the server's limit of {max} bytes"
+            ))),
+            _ => reply,
+        }
+    }
+
+    fn call(&mut self, request: Request) -> Called {
+        self.call_object(request).unwrap_or_else(Called::Reply)
+    }
+
+    /// Calls a method; `Err` is a reply that is not the method's own result.
+    fn call_object(&mut self, request: Request) -> Result<Called, Reply> {
+        let shared = self.shared;
+        let Some(ident) = request.ident else {
+            return Err(Reply::traceback(
+                "AssertionError: server-level call on an object connection",
+            ));
+        };
+        let Some(object) = shared.table.get(&ident) else {
+            return Err(Reply::traceback(&format!("KeyError: '{ident}'")));
+        };
+        let method = request.method.as_str();
+        let exposed = object.exposed();
+        if !exposed.contains(&method) {
+            return Err(match method {
+                "__str__" | "__repr__" => Reply::Return(Value::from(object.repr())),
+                "#GETVALUE" => match object.value() {
+                    Ok(v) => Reply::Return(v),
+                    Err(why) => Reply::Unserializable(format!(
+                        "Traceback (most recent call last):\n{why}\n"
+                    )),
+                },
+                // CPython raises AttributeError, then fails to find a fallback for the name: the
+                // client sees both, chained, the KeyError last.
+                _ => Reply::traceback(&format!(
+                    "AttributeError: method {name} of <class '{}'> object is not in exposed={{{}}}\n\n\
+                     During handling of the above exception, another exception occurred:\n\n\
+                     Traceback (most recent call last):\n  File \"<pythreading manager server>\"\n\
+                     KeyError: {name}",
+                    object.class(),
+                    exposed
+                        .iter()
+                        .map(|m| repr(&Value::from(*m)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    name = repr(&Value::from(method)),
+                )),
+            });
+        }
+        if let Err(e) = self.plain(&request.args) {
+            return Err(Reply::Error(e));
+        }
+        Ok(Called::Reply(match object.call(method, request.args) {
+            Ok(Outcome::Return(v)) => Reply::Return(v),
+            Ok(Outcome::Taken(v)) => return Ok(Called::Taken(object, v)),
+            Err(e) => Reply::Error(e),
+            Ok(Outcome::Proxy(typeid, new)) => {
+                self.count_created()
+                    .map_err(|line| Reply::traceback(&line))?;
+                let exposed = new.exposed().into_iter().map(str::to_owned).collect();
+                let id = shared
+                    .table
+                    .create(typeid, new, shared.config.max_objects())
+                    .map_err(|e| Reply::traceback(&e.python_line()))?;
+                let addr = shared.address;
+                Reply::Proxy {
+                    exposed,
+                    token: Token {
+                        typeid: typeid.to_owned(),
+                        address: Address::Tcp {
+                            host: addr.ip().to_string(),
+                            port: addr.port(),
+                        },
+                        id,
+                    },
+                }
+            }
+        }))
     }
 }
 
-fn create(shared: &Shared, mut args: CallArgs) -> Public {
-    if args.args.is_empty() {
-        return tb("TypeError: create() missing 1 required positional argument: 'typeid'".into());
-    }
-    let typeid = match args.args.remove(0) {
-        Value::Str(s) => s,
-        _ => return tb("TypeError: typeid must be a str".into()),
-    };
-    let object = match shared.registry.get(&typeid) {
-        None => return tb(format!("KeyError: '{typeid}'")),
-        Some(Factory::Shared(obj)) => Arc::clone(obj),
-        Some(Factory::Construct(ctor)) => match ctor(args) {
-            Ok(obj) => obj,
-            Err(exc) => return tb(exception_line(&exc)),
-        },
-    };
-    let exposed = exposed_value(&*object);
-    let ident = shared.table.create(&typeid, object);
-    ok(Value::tuple([Value::from(ident), exposed]))
+/// What an object-method call produced.
+enum Called {
+    /// A reply to send.
+    Reply(Reply),
+    /// A value taken from the object, to send or give back.
+    Taken(Arc<dyn SharedObject>, Value),
 }
 
 /// `Name: message` for an exception, as the last line of a traceback.
@@ -164,86 +382,5 @@ fn exception_line(exc: &PyException) -> String {
     match exc.message() {
         Some(msg) => format!("{}: {msg}", exc.name),
         None => format!("{}: {}", exc.name, repr(&Value::Tuple(exc.args.clone()))),
-    }
-}
-
-/// The object-method loop (`Server.serve_client`) until the client goes away or the frame is
-/// unreadable.
-fn serve_client<S: std::io::Read + std::io::Write>(
-    shared: &Shared,
-    conn: &mut Connection<S>,
-    limits: &Limits,
-) {
-    loop {
-        let Ok(bytes) = conn.recv_bytes() else {
-            return;
-        };
-        let reply = match Request::decode(&bytes, limits) {
-            Ok(request) => call(shared, request),
-            Err(line) => Reply::traceback(&line),
-        };
-        if conn.send_bytes(&reply.encode()).is_err() {
-            return;
-        }
-        if shared.is_stopped() {
-            return;
-        }
-    }
-}
-
-fn call(shared: &Shared, request: Request) -> Reply {
-    let Some(ident) = request.ident else {
-        return Reply::traceback("AssertionError: server-level call on an object connection");
-    };
-    let Some(object) = shared.table.get(&ident) else {
-        return Reply::traceback(&format!("KeyError: '{ident}'"));
-    };
-    let method = request.method.as_str();
-    let exposed = object.exposed();
-    if !exposed.contains(&method) {
-        return match method {
-            "__str__" | "__repr__" => Reply::Return(Value::from(object.repr())),
-            "#GETVALUE" => match object.value() {
-                Ok(v) => Reply::Return(v),
-                Err(why) => {
-                    Reply::Unserializable(format!("Traceback (most recent call last):\n{why}\n"))
-                }
-            },
-            // CPython raises AttributeError, then fails to find a fallback for the name: the
-            // client sees both, chained, the KeyError last.
-            _ => Reply::traceback(&format!(
-                "AttributeError: method {name} of <class '{}'> object is not in exposed={{{}}}\n\n\
-                 During handling of the above exception, another exception occurred:\n\n\
-                 Traceback (most recent call last):\n  File \"<pythreading manager server>\"\n\
-                 KeyError: {name}",
-                object.class(),
-                exposed
-                    .iter()
-                    .map(|m| repr(&Value::from(*m)))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                name = repr(&Value::from(method)),
-            )),
-        };
-    }
-    match object.call(method, request.args) {
-        Ok(Outcome::Return(v)) => Reply::Return(v),
-        Err(e) => Reply::Error(e),
-        Ok(Outcome::Proxy(typeid, new)) => {
-            let exposed = new.exposed().into_iter().map(str::to_owned).collect();
-            let id = shared.table.create(typeid, new);
-            let addr = shared.address;
-            Reply::Proxy {
-                exposed,
-                token: Token {
-                    typeid: typeid.to_owned(),
-                    address: Address::Tcp {
-                        host: addr.ip().to_string(),
-                        port: addr.port(),
-                    },
-                    id,
-                },
-            }
-        }
     }
 }

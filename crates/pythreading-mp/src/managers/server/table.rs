@@ -20,6 +20,8 @@ pub(crate) enum TableError {
     UnknownIdent(String),
     /// `AssertionError: Id ... has refcount 0, not 1+`.
     NotReferenced(String),
+    /// The table holds its maximum number of objects.
+    Full(usize),
 }
 
 impl TableError {
@@ -29,6 +31,9 @@ impl TableError {
             TableError::NotReferenced(id) => {
                 format!("AssertionError: Id {id} has refcount 0, not 1+")
             }
+            TableError::Full(max) => format!(
+                "MemoryError: the server holds {max} objects, its limit; release some first"
+            ),
         }
     }
 }
@@ -43,11 +48,23 @@ impl Table {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Stores `object` (or finds it again: a named queue keeps its ident) and increfs it.
-    pub(crate) fn create(&self, typeid: &str, object: Arc<dyn SharedObject>) -> String {
+    /// Stores `object` (or finds it again: a named queue keeps its ident) and increfs it; a
+    /// new object is refused when the table already holds `max`.
+    pub(crate) fn create(
+        &self,
+        typeid: &str,
+        object: Arc<dyn SharedObject>,
+        max: usize,
+    ) -> Result<String, TableError> {
         // CPython's ident is '%x' % id(obj): the address, lowercase hex.
         let ident = format!("{:x}", Arc::as_ptr(&object) as *const () as usize);
         let mut entries = self.entries();
+        if !entries.contains_key(&ident) && entries.len() >= max {
+            drop(entries);
+            // The refused object is dropped outside the table's lock.
+            drop(object);
+            return Err(TableError::Full(max));
+        }
         let entry = entries.entry(ident.clone()).or_insert_with(|| Entry {
             object: Arc::clone(&object),
             typeid: typeid.to_owned(),
@@ -55,7 +72,7 @@ impl Table {
         });
         entry.object = object;
         entry.refcount += 1;
-        ident
+        Ok(ident)
     }
 
     pub(crate) fn incref(&self, ident: &str) -> Result<(), TableError> {

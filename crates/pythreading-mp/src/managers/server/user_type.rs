@@ -257,4 +257,6 @@ impl<T: Send + Sync + 'static> SharedObject for UserObject<T> {
     }
 
     fn release_waiters(&self) {}
+
+    fn give_back(&self, _value: Value) {}
 }

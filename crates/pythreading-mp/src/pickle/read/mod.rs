@@ -67,6 +67,7 @@ pub(crate) fn loads_with(input: &[u8], limits: &Limits) -> Result<Value, PickleE
         marks: Vec::new(),
         memo: Memo::default(),
         shared: false,
+        max_nodes: limits.max_decoded().saturating_sub(input.len()) / NODE_COST,
     };
     let root = m.run()?;
     Expander::new(
@@ -91,7 +92,14 @@ struct Machine<'a> {
     memo: Memo,
     /// Whether a node may be referenced twice (a memo read or `DUP` happened).
     shared: bool,
+    /// The most nodes `max_decoded` allows (payloads are charged as the input's length).
+    max_nodes: usize,
 }
+
+/// What one decoded object costs while decoding: its node, then its `Value`, then its place in
+/// the parent and on the stack.
+const NODE_COST: usize =
+    std::mem::size_of::<Node>() + std::mem::size_of::<Value>() + 2 * std::mem::size_of::<Id>();
 
 /// The unpickler's memo. `MEMOIZE` (protocol 4+) and CPython's `BINPUT`s use consecutive
 /// indexes, kept in a vector; any other index (a hostile `LONG_BINPUT 0xffffffff`) goes to a
@@ -324,6 +332,9 @@ impl<'a> Machine<'a> {
     fn run(&mut self) -> Result<Id, PickleError> {
         loop {
             self.op_start = self.pos;
+            if self.nodes.len() > self.max_nodes {
+                return Err(self.err(ErrorKind::LimitExceeded(Limit::Decoded)));
+            }
             let op = self.u8()?;
             match op {
                 PROTO => {

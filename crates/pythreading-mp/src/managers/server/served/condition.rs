@@ -9,16 +9,14 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use pythreading::threading::{Lock, RLock};
 
 use super::{Method, MethodResult, Served, method, ret};
-use crate::managers::protocol::{CallArgs, Wait, runtime_error, type_error, value_error};
+use crate::managers::protocol::{
+    CallArgs, ClientWatch, WATCH_SLICE, Wait, runtime_error, type_error, value_error,
+};
 use crate::pickle::{PyException, Value};
-
-/// How often a blocked re-acquire of the lock looks at the stop flag.
-const STOP_CHECK: Duration = Duration::from_millis(100);
 
 #[derive(Default)]
 struct Waiters {
@@ -37,6 +35,10 @@ fn stopping() -> PyException {
     runtime_error("the manager server is stopping")
 }
 
+fn caller_gone() -> PyException {
+    runtime_error("the client went away while waiting")
+}
+
 impl SharedCondition {
     fn waiters(&self) -> MutexGuard<'_, Waiters> {
         self.waiters.lock().unwrap_or_else(|p| p.into_inner())
@@ -46,25 +48,30 @@ impl SharedCondition {
         self.waiters().stopped
     }
 
-    /// Takes the lock, giving up only if the server stops.
-    fn acquire_until_stopped(&self) -> Result<(), PyException> {
+    /// Takes the lock, giving up only if the server stops or the caller goes away (then the
+    /// lock is not held: nobody would ever release it).
+    fn acquire_until_stopped(&self, caller: Option<&ClientWatch>) -> Result<(), PyException> {
         loop {
             if self.is_stopped() {
                 return Err(stopping());
             }
-            if self.lock.acquire_timeout(STOP_CHECK) {
+            if self.lock.acquire_timeout(WATCH_SLICE) {
                 return Ok(());
+            }
+            if caller.is_some_and(ClientWatch::gone) {
+                return Err(caller_gone());
             }
         }
     }
 
     fn acquire(&self, args: CallArgs) -> MethodResult {
+        let caller = args.caller.clone();
         let a = args.bind("Condition.acquire", &["blocking", "timeout"], 0)?;
         let got = match Wait::acquire(a[0].as_ref(), a[1].as_ref())? {
             Wait::Poll => self.lock.try_acquire(),
             Wait::For(d) => self.lock.acquire_timeout(d),
             Wait::Forever => {
-                self.acquire_until_stopped()?;
+                self.acquire_until_stopped(caller.as_deref())?;
                 true
             }
         };
@@ -80,6 +87,7 @@ impl SharedCondition {
     }
 
     fn wait(&self, args: CallArgs) -> MethodResult {
+        let caller = args.caller.clone();
         let a = args.bind("Condition.wait", &["timeout"], 0)?;
         let wait = Wait::event_timeout(a[0].as_ref())?;
         if !self.lock.is_owned() {
@@ -101,11 +109,17 @@ impl SharedCondition {
             let _ = self.lock.release();
         }
         let mut notified = match wait {
-            Wait::Forever => {
-                // `notify` or a stopping server releases the waiter's lock.
-                waiter.acquire();
-                true
-            }
+            // `notify` or a stopping server releases the waiter's lock; in slices, to notice a
+            // caller that went away.
+            Wait::Forever => loop {
+                if waiter.acquire_timeout(WATCH_SLICE) {
+                    break true;
+                }
+                if caller.as_ref().is_some_and(|c| c.gone()) {
+                    self.leave(&waiter);
+                    return Err(caller_gone());
+                }
+            },
             Wait::For(d) => waiter.acquire_timeout(d),
             Wait::Poll => waiter.try_acquire(),
         };
@@ -120,7 +134,13 @@ impl SharedCondition {
                 None => notified = true,
             }
         }
-        self.acquire_until_stopped()?;
+        if let Err(e) = self.acquire_until_stopped(caller.as_deref()) {
+            // Gone while taking the lock back after a notification: hand the wake-up on.
+            if notified {
+                self.wake_unchecked(1);
+            }
+            return Err(e);
+        }
         for _ in 1..depth {
             self.lock.acquire();
         }
@@ -130,11 +150,35 @@ impl SharedCondition {
         ret(Value::Bool(notified))
     }
 
+    /// A waiter whose client went away leaves the queue; if a `notify` took it already, the
+    /// wake-up goes to the next waiter instead of being lost (CPython's would be).
+    fn leave(&self, waiter: &Arc<Lock>) {
+        let queued = {
+            let mut w = self.waiters();
+            match w.queue.iter().position(|x| Arc::ptr_eq(x, waiter)) {
+                Some(i) => {
+                    w.queue.remove(i);
+                    true
+                }
+                None => false,
+            }
+        };
+        if !queued {
+            self.wake_unchecked(1);
+        }
+    }
+
     /// Wakes at most `n` waiters, oldest first.
     fn wake(&self, n: usize) -> Result<(), PyException> {
         if !self.lock.is_owned() {
             return Err(runtime_error("cannot notify on un-acquired lock"));
         }
+        self.wake_unchecked(n);
+        Ok(())
+    }
+
+    /// [`wake`](Self::wake) without the ownership check.
+    fn wake_unchecked(&self, n: usize) {
         let woken: Vec<Arc<Lock>> = {
             let mut w = self.waiters();
             let n = n.min(w.queue.len());
@@ -143,7 +187,6 @@ impl SharedCondition {
         for waiter in woken {
             let _ = waiter.release();
         }
-        Ok(())
     }
 
     fn notify(&self, args: CallArgs) -> MethodResult {

@@ -3,7 +3,7 @@
 use pythreading::threading::Event;
 
 use super::{Method, MethodResult, Served, method, ret};
-use crate::managers::protocol::{CallArgs, Wait};
+use crate::managers::protocol::{CallArgs, WATCH_SLICE, Wait, runtime_error};
 use crate::pickle::{PyException, Value};
 
 pub(crate) struct SharedEvent(Event);
@@ -27,12 +27,18 @@ impl SharedEvent {
     }
 
     fn wait(&self, args: CallArgs) -> MethodResult {
+        let caller = args.caller.clone();
         let a = args.bind("Event.wait", &["timeout"], 0)?;
         let set = match Wait::event_timeout(a[0].as_ref())? {
-            Wait::Forever => {
-                self.0.wait();
-                true
-            }
+            // In slices, so a waiter whose client went away does not stay parked for good.
+            Wait::Forever => loop {
+                if self.0.wait_timeout(WATCH_SLICE) {
+                    break true;
+                }
+                if caller.as_ref().is_some_and(|c| c.gone()) {
+                    return Err(runtime_error("the client went away while waiting"));
+                }
+            },
             Wait::Poll => self.0.is_set(),
             Wait::For(d) => self.0.wait_timeout(d),
         };

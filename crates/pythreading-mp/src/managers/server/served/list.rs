@@ -1,16 +1,20 @@
 //! SyncManager's `list` (proxied by `ListProxy`).
 
-use std::cmp::Ordering;
 use std::sync::{Mutex, MutexGuard};
 
 use super::{Method, MethodResult, Served, method, ret};
 use crate::managers::protocol::{
-    CallArgs, as_slice, index_error, int_arg, iter_items, memory_error, py_cmp, py_eq, repr,
-    slice_positions, truthy, type_error, value_error,
+    CallArgs, as_slice, encoded_size_capped, index_error, int_arg, iter_items, memory_error, py_eq,
+    repr, slice_positions, truthy, type_error, value_error,
 };
 use crate::pickle::{PyException, Value};
 
 pub(crate) struct SharedList(Mutex<Vec<Value>>);
+
+/// The most items `list * n` and `list *= n` may produce.
+const MAX_REPEAT_ITEMS: usize = 1 << 24;
+/// The most (estimated) bytes `list * n` and `list *= n` may produce.
+const MAX_REPEAT_BYTES: usize = 64 << 20;
 
 /// A Python index into `len` items, negative counting from the end.
 fn index(i: i64, len: usize) -> Option<usize> {
@@ -33,8 +37,23 @@ impl SharedList {
                 )));
             }
         };
-        if items.len().saturating_mul(n) > 1 << 24 {
-            return Err(memory_error("list too large"));
+        if items.len().saturating_mul(n) > MAX_REPEAT_ITEMS {
+            return Err(memory_error(format!(
+                "list too large: {} items, the server's limit is {MAX_REPEAT_ITEMS}",
+                items.len().saturating_mul(n)
+            )));
+        }
+        // Each copy is a deep copy here (a `Value` is a tree; CPython shares the items): refuse
+        // before building anything that would take too much memory.
+        let mut unit: usize = 0;
+        for item in items {
+            unit = unit.saturating_add(encoded_size_capped(item, MAX_REPEAT_BYTES));
+            if unit.saturating_mul(n) > MAX_REPEAT_BYTES {
+                return Err(memory_error(format!(
+                    "list too large: repeating it {n} times would take over \
+                     {MAX_REPEAT_BYTES} bytes, the server's limit"
+                )));
+            }
         }
         Ok(items
             .iter()
@@ -249,22 +268,7 @@ impl SharedList {
             return Err(type_error("sort(key=...) is not supported by this server"));
         }
         let reverse = a[1].as_ref().is_some_and(truthy);
-        let mut items = self.items();
-        let mut failed = None;
-        items.sort_by(|x, y| {
-            py_cmp(x, y).unwrap_or_else(|| {
-                failed.get_or_insert((x.type_name().to_owned(), y.type_name().to_owned()));
-                Ordering::Equal
-            })
-        });
-        if let Some((x, y)) = failed {
-            return Err(type_error(format!(
-                "'<' not supported between instances of '{x}' and '{y}'"
-            )));
-        }
-        if reverse {
-            items.reverse();
-        }
+        super::sort::sort(&mut self.items(), reverse)?;
         ret(Value::None)
     }
 }

@@ -9,22 +9,20 @@ use std::time::Duration;
 use pythreading::threading::{Lock, RLock};
 
 use super::{Method, MethodResult, Served, method, ret};
-use crate::managers::protocol::{CallArgs, Wait, runtime_error};
+use crate::managers::protocol::{CallArgs, WATCH_SLICE, Wait, runtime_error};
 use crate::pickle::{PyException, Value};
 
-/// How often an `acquire()` with no timeout looks at the stop flag. Acquiring is not delayed
-/// by it: each slice wakes at once when the lock is released.
-const STOP_CHECK: Duration = Duration::from_millis(100);
-
 /// `acquire(blocking=True, timeout=-1)` on anything with a timed acquire. With no timeout it
-/// waits in slices, so that a stopping server can end it ([`Served::release_waiters`]): its
-/// client is gone, and the thread would otherwise stay parked for good.
+/// waits in slices, so that a stopping server ([`Served::release_waiters`]) or a client that
+/// went away ends it: the thread would otherwise stay parked for good. (A lock acquired for a
+/// client that is gone stays held, as in CPython: its owner's connection is what held it.)
 fn acquire(
     qualname: &str,
     args: CallArgs,
     stopped: &AtomicBool,
     acquire_timeout: impl Fn(Duration) -> bool,
 ) -> MethodResult {
+    let caller = args.caller.clone();
     let a = args.bind(qualname, &["blocking", "timeout"], 0)?;
     let got = match Wait::acquire(a[0].as_ref(), a[1].as_ref())? {
         Wait::Poll => acquire_timeout(Duration::ZERO),
@@ -33,8 +31,11 @@ fn acquire(
             if stopped.load(Ordering::Acquire) {
                 return Err(runtime_error("the manager server is stopping"));
             }
-            if acquire_timeout(STOP_CHECK) {
+            if acquire_timeout(WATCH_SLICE) {
                 break true;
+            }
+            if caller.as_ref().is_some_and(|c| c.gone()) {
+                return Err(runtime_error("the client went away while waiting"));
             }
         },
     };

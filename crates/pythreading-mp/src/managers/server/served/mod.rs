@@ -10,6 +10,7 @@ mod barrier;
 mod condition;
 mod dict;
 mod event;
+mod fifo;
 mod iterator;
 mod list;
 mod lock;
@@ -18,6 +19,7 @@ mod pool;
 mod pydict;
 mod queue;
 mod semaphore;
+mod sort;
 mod value;
 
 use std::sync::Arc;
@@ -43,6 +45,9 @@ pub(crate) use value::SharedValue;
 pub(crate) enum Outcome {
     /// `('#RETURN', value)`.
     Return(Value),
+    /// `('#RETURN', value)` of a value the call removed from the object (a queue's `get`): if
+    /// it cannot be delivered, the server hands it back with [`Served::give_back`].
+    Taken(Value),
     /// `('#PROXY', ...)`: the result stays on the server as a new object of this typeid.
     Proxy(&'static str, Arc<dyn SharedObject>),
 }
@@ -101,6 +106,10 @@ pub(crate) trait Served: Send + Sync + Sized + 'static {
     /// for good (a `get()` with no timeout would otherwise keep its thread, and everything it
     /// holds, alive forever after the clients are gone). Objects that never block keep the default.
     fn release_waiters(&self) {}
+
+    /// Takes back a value an [`Outcome::Taken`] removed but the server could not deliver (the
+    /// caller's connection closed). Types that never return `Taken` keep the default.
+    fn give_back(&self, _value: Value) {}
 }
 
 /// An object living in the server, called by name with pickled arguments (what the object
@@ -118,6 +127,8 @@ pub(crate) trait SharedObject: Send + Sync + 'static {
     fn value(&self) -> Result<Value, String>;
     /// See [`Served::release_waiters`].
     fn release_waiters(&self);
+    /// See [`Served::give_back`].
+    fn give_back(&self, value: Value);
 }
 
 impl<T: Served> SharedObject for T {
@@ -149,5 +160,9 @@ impl<T: Served> SharedObject for T {
 
     fn release_waiters(&self) {
         Served::release_waiters(self);
+    }
+
+    fn give_back(&self, value: Value) {
+        Served::give_back(self, value);
     }
 }

@@ -1,119 +1,105 @@
 //! `queue.Queue` served to clients: the named queues (`get_task_queue`) and SyncManager's
-//! `Queue`/`JoinableQueue`, backed by `pythreading::queue::Queue<Value>`.
+//! `Queue`/`JoinableQueue`.
+//!
+//! Unlike CPython's server, a `get` whose client has gone stops waiting (its thread does not
+//! stay parked for good), and an item taken for a client that went away before the reply was
+//! sent goes back to the head of the queue instead of being lost.
 
-use pythreading::queue::{GetTimeoutError, PutTimeoutError, Queue, TryGetError, TryPutError};
-
-use super::{Method, MethodResult, Served, method, ret};
-use crate::managers::protocol::{CallArgs, Wait, queue_shut_down, truthy, type_error, value_error};
+use super::fifo::{Fifo, FifoError};
+use super::{Method, MethodResult, Outcome, Served, method, ret};
+use crate::managers::protocol::{
+    CallArgs, ClientWatch, Wait, queue_shut_down, truthy, type_error, value_error,
+};
 use crate::pickle::{PyException, Value};
 
 /// A queue shared with clients.
-pub(crate) struct SharedQueue {
-    queue: Queue<Value>,
-    maxsize: i64,
+pub(crate) struct SharedQueue(Fifo);
+
+fn raise(e: FifoError) -> PyException {
+    match e {
+        FifoError::Empty => PyException::queue_empty(),
+        FifoError::Full => PyException::queue_full(),
+        FifoError::ShutDown => queue_shut_down(),
+        // The reply goes nowhere; the connection ends right after.
+        FifoError::CallerGone => PyException::builtin(
+            "ConnectionResetError",
+            vec![Value::from("the client went away while waiting")],
+        ),
+    }
 }
 
 impl SharedQueue {
     /// `queue.Queue(maxsize)`: zero or negative means unbounded.
     pub(crate) fn new(maxsize: i64) -> Self {
-        SharedQueue {
-            queue: Queue::from_maxsize(maxsize),
-            maxsize,
-        }
+        SharedQueue(Fifo::new(maxsize))
     }
 
-    fn put_item(&self, item: Value, wait: Wait) -> Result<(), PyException> {
-        match wait {
-            Wait::Poll => match self.queue.try_put(item) {
-                Ok(()) => Ok(()),
-                Err(TryPutError::Full(_)) => Err(PyException::queue_full()),
-                Err(_) => Err(queue_shut_down()),
-            },
-            Wait::Forever => self.queue.put(item).map_err(|_| queue_shut_down()),
-            Wait::For(d) => match self.queue.put_timeout(item, d) {
-                Ok(()) => Ok(()),
-                Err(PutTimeoutError::Timeout(_)) => Err(PyException::queue_full()),
-                Err(_) => Err(queue_shut_down()),
-            },
-        }
+    fn put_item(&self, item: Value, wait: Wait, caller: Option<&ClientWatch>) -> MethodResult {
+        self.0.put(item, wait, caller).map_err(raise)?;
+        ret(Value::None)
     }
 
-    fn get_item(&self, wait: Wait) -> Result<Value, PyException> {
-        match wait {
-            Wait::Poll => match self.queue.try_get() {
-                Ok(v) => Ok(v),
-                Err(TryGetError::Empty) => Err(PyException::queue_empty()),
-                Err(_) => Err(queue_shut_down()),
-            },
-            Wait::Forever => self.queue.get().map_err(|_| queue_shut_down()),
-            Wait::For(d) => match self.queue.get_timeout(d) {
-                Ok(v) => Ok(v),
-                Err(GetTimeoutError::Timeout) => Err(PyException::queue_empty()),
-                Err(_) => Err(queue_shut_down()),
-            },
-        }
+    fn get_item(&self, wait: Wait, caller: Option<&ClientWatch>) -> MethodResult {
+        Ok(Outcome::Taken(self.0.get(wait, caller).map_err(raise)?))
     }
 
     fn put(&self, args: CallArgs) -> MethodResult {
+        let caller = args.caller.clone();
         let mut a = args.bind("Queue.put", &["item", "block", "timeout"], 1)?;
         let wait = Wait::block_timeout(a[1].as_ref(), a[2].as_ref())?;
-        self.put_item(a[0].take().unwrap_or(Value::None), wait)?;
-        ret(Value::None)
+        self.put_item(a[0].take().unwrap_or(Value::None), wait, caller.as_deref())
     }
 
     fn put_nowait(&self, args: CallArgs) -> MethodResult {
         let item = args.one("Queue.put_nowait", "item")?;
-        self.put_item(item, Wait::Poll)?;
-        ret(Value::None)
+        self.put_item(item, Wait::Poll, None)
     }
 
     fn get(&self, args: CallArgs) -> MethodResult {
+        let caller = args.caller.clone();
         let a = args.bind("Queue.get", &["block", "timeout"], 0)?;
         let wait = Wait::block_timeout(a[0].as_ref(), a[1].as_ref())?;
-        ret(self.get_item(wait)?)
+        self.get_item(wait, caller.as_deref())
     }
 
     fn get_nowait(&self, args: CallArgs) -> MethodResult {
         args.none("Queue.get_nowait")?;
-        ret(self.get_item(Wait::Poll)?)
+        self.get_item(Wait::Poll, None)
     }
 
     fn qsize(&self, args: CallArgs) -> MethodResult {
         args.none("Queue.qsize")?;
-        ret(Value::Int(self.queue.len() as i64))
+        ret(Value::Int(self.0.len() as i64))
     }
 
     fn empty(&self, args: CallArgs) -> MethodResult {
         args.none("Queue.empty")?;
-        ret(Value::Bool(self.queue.is_empty()))
+        ret(Value::Bool(self.0.len() == 0))
     }
 
     fn full(&self, args: CallArgs) -> MethodResult {
         args.none("Queue.full")?;
-        ret(Value::Bool(self.maxsize > 0 && self.queue.is_full()))
+        ret(Value::Bool(self.0.is_full()))
     }
 
     fn task_done(&self, args: CallArgs) -> MethodResult {
         args.none("Queue.task_done")?;
-        self.queue
-            .task_done()
-            .map_err(|_| value_error("task_done() called too many times"))?;
+        if !self.0.task_done() {
+            return Err(value_error("task_done() called too many times"));
+        }
         ret(Value::None)
     }
 
     fn join(&self, args: CallArgs) -> MethodResult {
+        let caller = args.caller.clone();
         args.none("Queue.join")?;
-        self.queue.join();
+        self.0.join(caller.as_deref()).map_err(raise)?;
         ret(Value::None)
     }
 
     fn shutdown(&self, args: CallArgs) -> MethodResult {
         let a = args.bind("Queue.shutdown", &["immediate"], 0)?;
-        if a[0].as_ref().is_some_and(truthy) {
-            self.queue.shutdown_immediate();
-        } else {
-            self.queue.shutdown();
-        }
+        self.0.shutdown(a[0].as_ref().is_some_and(truthy));
         ret(Value::None)
     }
 }
@@ -152,10 +138,12 @@ impl Served for SharedQueue {
 
     fn release_waiters(&self) {
         // Blocked `get`s and `put`s return `ShutDown` (their connections are already closed,
-        // so nobody sees the reply); later calls fail the same way.
-        self.queue.shutdown_immediate();
-        // Items taken but never marked done would keep `join()` parked: finish them all.
-        while self.queue.task_done().is_ok() {}
+        // so nobody sees the reply); `join()`s end.
+        self.0.release_all();
+    }
+
+    fn give_back(&self, value: Value) {
+        self.0.give_back(value);
     }
 
     fn value(&self) -> Result<Value, String> {

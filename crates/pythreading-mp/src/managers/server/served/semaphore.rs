@@ -7,12 +7,10 @@ use std::time::Duration;
 use pythreading::threading::{BoundedSemaphore, Semaphore};
 
 use super::{Method, MethodResult, Served, method, ret};
-use crate::managers::protocol::{CallArgs, Wait, runtime_error, truthy, type_error, value_error};
+use crate::managers::protocol::{
+    CallArgs, WATCH_SLICE, Wait, runtime_error, truthy, type_error, value_error,
+};
 use crate::pickle::{PyException, Value};
-
-/// How often an `acquire()` with no timeout looks at the stop flag. Acquiring is not delayed
-/// by it: each slice wakes at once when a permit is released.
-const STOP_CHECK: Duration = Duration::from_millis(100);
 
 /// `Semaphore.acquire(blocking=True, timeout=None)`. Unlike a lock's, a semaphore's timeout has
 /// no `-1`: `None` waits forever, a timeout that is not positive only polls (CPython gives up at
@@ -23,6 +21,7 @@ fn acquire(
     stopped: &AtomicBool,
     acquire_timeout: impl Fn(Duration) -> bool,
 ) -> MethodResult {
+    let caller = args.caller.clone();
     let a = args.bind(qualname, &["blocking", "timeout"], 0)?;
     let blocking = a[0].as_ref().is_none_or(truthy);
     let timeout = a[1].as_ref().filter(|t| !t.is_none());
@@ -38,13 +37,16 @@ fn acquire(
     let got = match wait {
         Wait::Poll => acquire_timeout(Duration::ZERO),
         Wait::For(d) => acquire_timeout(d),
-        // In slices, so that a stopping server can end it (its client is gone).
+        // In slices, so that a stopping server or a client that went away ends it.
         Wait::Forever => loop {
             if stopped.load(Ordering::Acquire) {
                 return Err(runtime_error("the manager server is stopping"));
             }
-            if acquire_timeout(STOP_CHECK) {
+            if acquire_timeout(WATCH_SLICE) {
                 break true;
+            }
+            if caller.as_ref().is_some_and(|c| c.gone()) {
+                return Err(runtime_error("the client went away while waiting"));
             }
         },
     };
