@@ -8,14 +8,19 @@
 
 mod common;
 
-use pythreading_mp::managers::{Manager, ServerBuilder};
+use pythreading_mp::managers::{Manager, ServerBuilder, ServerConfig};
 
 fn types_client(version: &str) {
+    types_client_with(version, ServerConfig::default());
+}
+
+fn types_client_with(version: &str, config: ServerConfig) {
     let Some(mut py) = common::python(version) else {
         return;
     };
     let server = ServerBuilder::new("hello world")
         .sync_manager()
+        .config(config)
         .bind("127.0.0.1:0")
         .unwrap()
         .spawn()
@@ -54,4 +59,11 @@ fn cpython_312_uses_every_sync_manager_type() {
 #[test]
 fn cpython_313_uses_every_sync_manager_type() {
     types_client("3.13");
+}
+
+// Plain-data mode refuses values naming globals outside its allow-list: every value these
+// types carry (arrays as `array.array`, slices) is on it, so the same client passes.
+#[test]
+fn cpython_311_uses_every_sync_manager_type_in_plain_data_mode() {
+    types_client_with("3.11", ServerConfig::default().with_plain_data(true));
 }

@@ -17,6 +17,8 @@ const ALLOWED: &[(&str, &str)] = &[
     ("builtins", "frozenset"),
     ("builtins", "complex"),
     ("builtins", "slice"),
+    // `array.array(typecode, bytes)`: how `managers` pickles the arrays an `Array` proxy sends.
+    ("array", "array"),
     ("builtins", "object"),
     ("_codecs", "encode"),
     ("copyreg", "_reconstructor"),
