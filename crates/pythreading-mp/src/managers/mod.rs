@@ -1,9 +1,12 @@
 //! The `managers` layer: a `multiprocessing.managers`-compatible server and client.
 //!
-//! The server ([`ServerBuilder`] → [`Server`]) serves named queues (the tutorials' `get_task_queue`)
-//! and SyncManager's `Queue`, `JoinableQueue`, `Event`, `Lock`, `RLock`, `dict` and `list` to
-//! unmodified CPython 3.8+ clients and to our own [`Manager`] client, whose typed proxies
-//! ([`RemoteQueue`], [`RemoteDict`], ...) also work against CPython servers.
+//! The server ([`ServerBuilder`] → [`Server`]) serves named queues (the tutorials' `get_task_queue`),
+//! every SyncManager typeid (`Queue`, `JoinableQueue`, `Event`, `Lock`, `RLock`, `Semaphore`,
+//! `BoundedSemaphore`, `Condition`, `Barrier`, `Value`, `Array`, `Namespace`, `dict`, `list`;
+//! `Pool` is refused with an error naming what is missing) and the program's own Rust types
+//! ([`ServedType`]) to unmodified CPython 3.8+ clients and to our own [`Manager`] client, whose
+//! typed proxies ([`RemoteQueue`], [`RemoteDict`], [`RemoteCondition`], [`RemoteObject`], ...)
+//! also work against CPython servers.
 //!
 //! | Python | Rust |
 //! |---|---|
@@ -12,6 +15,11 @@
 //! | `BaseManager(address, authkey).connect()` | [`Manager::connect`] |
 //! | `m.get_task_queue()` | [`Manager::queue`] |
 //! | `m.Queue()`, `m.Event()`, `m.Lock()`, `m.RLock()`, `m.dict()`, `m.list()` | [`Manager::new_queue`], [`Manager::event`], [`Manager::lock`], [`Manager::rlock`], [`Manager::dict`], [`Manager::list`] |
+//! | `m.Semaphore(n)`, `m.BoundedSemaphore(n)`, `m.Condition()`, `m.Barrier(n)` | [`Manager::semaphore`], [`Manager::bounded_semaphore`], [`Manager::condition`], [`Manager::barrier`] |
+//! | `m.Value(typecode, v)`, `m.Array(typecode, items)`, `m.Namespace()` | [`Manager::value`] ([`RemoteCell`]), [`Manager::array`], [`Manager::namespace`] |
+//! | `BaseManager.register(typeid, callable, exposed=...)` (serving) | [`ServedType`] + [`ServerBuilder::register`] |
+//! | `m.Typeid(*args)` of any registered typeid (`AutoProxy`) | [`Manager::create_object`] → [`RemoteObject`] |
+//! | `threading.BrokenBarrierError` | [`RemoteBarrierError::Broken`] |
 //! | `m.shutdown()` | [`Manager::shutdown`] |
 //! | `queue.Empty` / `queue.Full` | [`RemoteTryGetError::Empty`], [`RemoteGetTimeoutError::Timeout`] / [`RemoteTryPutError::Full`], [`RemotePutTimeoutError::Timeout`] |
 //! | `RemoteError` | [`ManagerError::Remote`] |
@@ -52,9 +60,12 @@
 //!   the reply was sent goes back to the head of its queue instead of being lost.
 //! * Differs from CPython: `list * n` and `list *= n` copy the items (CPython shares them), so
 //!   results over 64 MiB raise `MemoryError` instead of being built.
-//! * Not served: SyncManager's `Value`, `Array`, `Namespace`, `Semaphore`, `Condition`,
-//!   `Barrier` and `Pool`; `list.sort(key=…)`. A proxy passed as an argument (a pickled
-//!   `RebuildProxy`) is stored as an inert value, not re-linked to the object it names.
+//! * Not served: SyncManager's `Pool` (it runs Python functions in worker processes; `create`
+//!   fails with a `NotImplementedError` saying so, where an unknown typeid is a `KeyError`), a
+//!   `Barrier` action and `Condition(lock)` with a lock proxy (both refused with a `TypeError`;
+//!   the latter fails on CPython's server too for `connect()` clients), `list.sort(key=…)`. A
+//!   proxy passed as an argument (a pickled `RebuildProxy`) is stored as an inert value, not
+//!   re-linked to the object it names.
 //!
 //! # Examples
 //!
@@ -76,6 +87,54 @@
 //! assert_eq!(results.get().unwrap(), "7 * 7 = 49");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Serving your own Rust types
+//!
+//! CPython's `BaseManager.register(typeid, callable, exposed=...)` serves a Python class; a
+//! [`ServedType`] serves a Rust type the same way. It states the typeid, the constructor and the
+//! exposed methods once; arguments and results are serde values (a tuple for positional
+//! arguments, a struct to accept keywords too), and a method raises a Python exception by
+//! returning `Err(PyException)`. Objects are shared by every client connection, each served on
+//! its own thread, so methods take `&self`: keep the state in atomics or behind a lock.
+//!
+//! ```
+//! use std::sync::Mutex;
+//! use pythreading_mp::managers::{Manager, RemoteObject, ServedType, ServerBuilder, ManagerError};
+//! use pythreading_mp::pickle::PyException;
+//!
+//! /// The served type: a stack of strings.
+//! struct Stack(Mutex<Vec<String>>);
+//!
+//! let stack = ServedType::new("Stack", |()| Ok(Stack(Mutex::new(Vec::new()))))
+//!     .method("push", |s: &Stack, item: String| {
+//!         s.0.lock().unwrap().push(item);
+//!         Ok(())
+//!     })
+//!     .method("pop", |s: &Stack, ()| {
+//!         s.0.lock().unwrap().pop().ok_or_else(|| {
+//!             PyException::builtin("IndexError", vec!["pop from empty stack".into()])
+//!         })
+//!     });
+//! let server = ServerBuilder::new("key").register(stack).bind("127.0.0.1:0")?.spawn()?;
+//!
+//! // A CPython client: `M.register('Stack'); m = M(address, b'key'); m.connect();
+//! // s = m.Stack(); s.push('a'); s.pop()`. Ours, through a typed proxy of our own:
+//! struct StackProxy(RemoteObject);
+//! impl StackProxy {
+//!     fn push(&self, item: &str) -> Result<(), ManagerError> { self.0.call("push", (item,)) }
+//!     fn pop(&self) -> Result<String, ManagerError> { self.0.call("pop", ()) }
+//! }
+//! let m = Manager::connect(server.address(), "key")?;
+//! let s = StackProxy(m.create_object("Stack", ())?);
+//! s.push("a")?;
+//! assert_eq!(s.pop()?, "a");
+//! assert!(s.pop().unwrap_err().as_exception().unwrap().is_builtin("IndexError"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The `shared_counter` and `kv_cache` examples (`cargo run -p pythreading-mp --example
+//! shared_counter -- --serve 127.0.0.1:50000`) are complete programs, each with the Python
+//! client lines in its header; the tests run unmodified CPython 3.11–3.13 clients against them.
 
 mod client;
 mod protocol;

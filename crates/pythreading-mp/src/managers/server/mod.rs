@@ -341,8 +341,11 @@ impl ServerBuilder {
         self
     }
 
-    /// Serves SyncManager's `Queue`, `JoinableQueue`, `Event`, `Lock`, `RLock`, `dict` and
-    /// `list`, so a CPython `SyncManager(address, authkey).connect()` client can use them.
+    /// Serves SyncManager's typeids, so a CPython `SyncManager(address, authkey).connect()`
+    /// client can use them: `Queue`, `JoinableQueue`, `Event`, `Lock`, `RLock`, `Semaphore`,
+    /// `BoundedSemaphore`, `Condition`, `Barrier`, `Value`, `Array`, `Namespace`, `dict` and
+    /// `list`. `Pool` (and `AsyncResult`) are known but refused with a `NotImplementedError`
+    /// naming what is missing: a pool runs Python functions in worker processes.
     ///
     /// # Examples
     ///
