@@ -67,3 +67,26 @@ fn cpython_313_uses_every_sync_manager_type() {
 fn cpython_311_uses_every_sync_manager_type_in_plain_data_mode() {
     types_client_with("3.11", ServerConfig::default().with_plain_data(true));
 }
+
+// More reliable than CPython: a Condition waiter killed (SIGKILL) while it waits leaves the
+// queue, so the next `notify(1)` wakes a live waiter. On CPython's server the dead waiter's
+// thread takes the notification and then keeps the lock (the same script hangs there).
+#[test]
+fn cpython_311_a_killed_condition_waiter_swallows_no_notification() {
+    let Some(mut py) = common::python("3.11") else {
+        return;
+    };
+    let server = ServerBuilder::new("hello world")
+        .sync_manager()
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    py.arg(common::script("dead_waiter.py"))
+        .env("MANAGER_PORT", server.address().port().to_string());
+    let out = common::run(py, 60);
+    let (stdout, stderr) = common::text(&out);
+    assert!(out.status.success(), "client failed:\n{stdout}\n{stderr}");
+    assert!(stdout.starts_with("python 3.11"), "{stdout}");
+    assert!(stdout.contains("live waiter woken"), "{stdout}\n{stderr}");
+}

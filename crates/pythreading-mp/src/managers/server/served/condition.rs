@@ -134,8 +134,15 @@ impl SharedCondition {
                 None => notified = true,
             }
         }
-        if let Err(e) = self.acquire_until_stopped(caller.as_deref()) {
-            // Gone while taking the lock back after a notification: hand the wake-up on.
+        // A client that went away must neither take the lock back (nobody would release it)
+        // nor keep a wake-up a live waiter could use: checked before and after re-taking it.
+        let gone = || caller.as_ref().is_some_and(|c| c.gone());
+        let retaken = if gone() {
+            Err(caller_gone())
+        } else {
+            self.acquire_until_stopped(caller.as_deref())
+        };
+        if let Err(e) = retaken {
             if notified {
                 self.wake_unchecked(1);
             }
@@ -143,6 +150,15 @@ impl SharedCondition {
         }
         for _ in 1..depth {
             self.lock.acquire();
+        }
+        if gone() {
+            for _ in 0..depth {
+                let _ = self.lock.release();
+            }
+            if notified {
+                self.wake_unchecked(1);
+            }
+            return Err(caller_gone());
         }
         if self.is_stopped() {
             return Err(stopping());
