@@ -231,3 +231,99 @@ pub(crate) fn encode_array(typecode: char, kind: Kind, items: impl Iterator<Item
         Value::tuple([Value::from(typecode.to_string()), Value::Bytes(bytes)]),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn array(typecode: &str, bytes: &[u8]) -> Value {
+        Value::reduce(
+            Value::global("array", "array"),
+            Value::tuple([Value::from(typecode), Value::Bytes(bytes.to_vec())]),
+        )
+    }
+
+    #[test]
+    fn bytes_are_cpythons_native_little_endian_items() {
+        // array('h', [1, -2]).tobytes() on x86-64
+        let v = array("h", &[1, 0, 0xfe, 0xff]);
+        assert_eq!(decode_array(&v).unwrap(), [Value::Int(1), Value::Int(-2)]);
+        // array('Q', [2**64 - 1]) is beyond i64: a BigInt
+        let v = array("Q", &[0xff; 8]);
+        let items = decode_array(&v).unwrap();
+        assert!(matches!(items[0], Value::BigInt(_)), "{items:?}");
+        // array('u', 'é') is one 4-byte code point
+        let v = array("u", &[0xe9, 0, 0, 0]);
+        assert_eq!(decode_array(&v).unwrap(), [Value::from("é")]);
+        assert!(
+            decode_array(&array("i", &[1, 2, 3])).is_err(),
+            "not a whole item"
+        );
+        assert!(decode_array(&array("z", &[])).is_err(), "bad typecode");
+        assert!(decode_array(&Value::from("x")).is_err());
+    }
+
+    #[test]
+    fn encoding_round_trips_every_typecode() {
+        for (tc, v) in [
+            ('b', Value::Int(-128)),
+            ('B', Value::Int(255)),
+            ('h', Value::Int(-32768)),
+            ('H', Value::Int(65535)),
+            ('i', Value::Int(i64::from(i32::MIN))),
+            ('I', Value::Int(i64::from(u32::MAX))),
+            ('l', Value::Int(i64::MIN)),
+            ('q', Value::Int(i64::MAX)),
+            ('d', Value::Float(0.1)),
+            ('f', Value::Float(0.5)),
+            ('u', Value::from("x")),
+            ('w', Value::from("\u{10ffff}")),
+        ] {
+            let kind = kind_of(tc).unwrap();
+            let item = kind.item(&v).unwrap();
+            let encoded = encode_array(tc, kind, [item].into_iter());
+            assert_eq!(decode_array(&encoded).unwrap(), [v], "{tc}");
+        }
+    }
+
+    #[test]
+    fn items_out_of_range_or_of_the_wrong_type_are_refused_as_python_does() {
+        let b = kind_of('b').unwrap();
+        assert!(
+            b.item(&Value::Int(128))
+                .unwrap_err()
+                .is_builtin("OverflowError")
+        );
+        assert!(
+            b.item(&Value::Int(-129))
+                .unwrap_err()
+                .is_builtin("OverflowError")
+        );
+        assert!(
+            b.item(&Value::Float(1.0))
+                .unwrap_err()
+                .is_builtin("TypeError")
+        );
+        assert_eq!(b.item(&Value::Bool(true)).unwrap(), Item::Int(1));
+        let d = kind_of('d').unwrap();
+        assert!(
+            d.item(&Value::from("1"))
+                .unwrap_err()
+                .is_builtin("TypeError")
+        );
+        assert_eq!(d.item(&Value::Int(3)).unwrap(), Item::Float(3.0));
+        let f = kind_of('f').unwrap();
+        assert_eq!(
+            f.item(&Value::Float(0.1)).unwrap(),
+            Item::Float(f64::from(0.1f32)),
+            "rounded to single precision as array('f') stores it"
+        );
+        let u = kind_of('u').unwrap();
+        assert!(
+            u.item(&Value::from("ab"))
+                .unwrap_err()
+                .is_builtin("TypeError")
+        );
+        assert!(kind_of('x').is_none());
+    }
+}
