@@ -15,6 +15,10 @@ pub(crate) struct DeadlineStream {
     stream: TcpStream,
     deadline: Cell<Option<Instant>>,
     idle: Cell<Option<Duration>>,
+    /// The read and write timeouts last set on the socket (`None` inside: not set yet), so
+    /// that an unchanged timeout costs no system call.
+    read_set: Cell<Option<Option<Duration>>>,
+    write_set: Cell<Option<Option<Duration>>>,
 }
 
 impl DeadlineStream {
@@ -23,6 +27,8 @@ impl DeadlineStream {
             stream,
             deadline: Cell::new(Some(deadline)),
             idle: Cell::new(None),
+            read_set: Cell::new(None),
+            write_set: Cell::new(None),
         }
     }
 
@@ -51,7 +57,10 @@ impl DeadlineStream {
 impl Read for DeadlineStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let timeout = self.budget(self.idle.get())?;
-        self.stream.set_read_timeout(timeout)?;
+        if self.read_set.get() != Some(timeout) {
+            self.stream.set_read_timeout(timeout)?;
+            self.read_set.set(Some(timeout));
+        }
         self.stream.read(buf)
     }
 }
@@ -60,7 +69,10 @@ impl Write for DeadlineStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         // A client that stops reading its replies is as idle as one that stops sending.
         let timeout = self.budget(self.idle.get())?;
-        self.stream.set_write_timeout(timeout)?;
+        if self.write_set.get() != Some(timeout) {
+            self.stream.set_write_timeout(timeout)?;
+            self.write_set.set(Some(timeout));
+        }
         self.stream.write(buf)
     }
 
