@@ -90,3 +90,30 @@ fn cpython_311_a_killed_condition_waiter_swallows_no_notification() {
     assert!(stdout.starts_with("python 3.11"), "{stdout}");
     assert!(stdout.contains("live waiter woken"), "{stdout}\n{stderr}");
 }
+
+// More reliable than CPython: a Barrier party killed (SIGKILL) while it waits breaks the
+// barrier, so the others learn of it (BrokenBarrierError). On CPython's server the dead party
+// counts as arrived and the next waiter passes the barrier one party short (the same script
+// prints 'dead party counted as arrived' there).
+#[test]
+fn cpython_311_a_killed_barrier_party_breaks_the_barrier() {
+    let Some(mut py) = common::python("3.11") else {
+        return;
+    };
+    let server = ServerBuilder::new("hello world")
+        .sync_manager()
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn()
+        .unwrap();
+    py.arg(common::script("dead_party.py"))
+        .env("MANAGER_PORT", server.address().port().to_string());
+    let out = common::run(py, 60);
+    let (stdout, stderr) = common::text(&out);
+    assert!(out.status.success(), "client failed:\n{stdout}\n{stderr}");
+    assert!(stdout.starts_with("python 3.11"), "{stdout}");
+    assert!(
+        stdout.contains("dead party broke the barrier"),
+        "{stdout}\n{stderr}"
+    );
+}

@@ -3,28 +3,102 @@
 //!
 //! Every client blocked in `wait` is a connection thread parked in the core [`Barrier`]; a
 //! broken barrier raises `threading.BrokenBarrierError` in each, as CPython's does.
+//!
+//! More reliable than CPython: a party whose client goes away while it waits (killed, say)
+//! breaks the barrier, as a timeout would. CPython counts it as arrived, so the others pass
+//! the barrier one party short and nobody learns of it. A waiting party cannot leave the core
+//! barrier without breaking it, so a watchdog thread (one per barrier, only while someone
+//! waits) looks at the waiting clients every [`WATCH_SLICE`] and aborts the barrier for them.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
 
 use pythreading::threading::Barrier;
 
 use super::{Method, MethodResult, Served, method, ret};
-use crate::managers::protocol::{CallArgs, Wait, attribute_error, type_error, value_error};
+use crate::managers::protocol::{
+    CallArgs, ClientWatch, WATCH_SLICE, Wait, attribute_error, type_error, value_error,
+};
 use crate::pickle::{PyException, Value};
 
-pub(crate) struct SharedBarrier(Barrier);
+/// The clients waiting now, and whether the watchdog runs.
+#[derive(Default)]
+struct Waiting {
+    callers: Vec<(u64, Arc<ClientWatch>)>,
+    next_id: u64,
+    watchdog: bool,
+}
+
+pub(crate) struct SharedBarrier {
+    barrier: Arc<Barrier>,
+    waiting: Arc<Mutex<Waiting>>,
+}
+
+fn lock(w: &Mutex<Waiting>) -> MutexGuard<'_, Waiting> {
+    w.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Until nobody waits: aborts the barrier when a waiting party's client is gone.
+fn watchdog(barrier: Arc<Barrier>, waiting: Arc<Mutex<Waiting>>) {
+    loop {
+        thread::sleep(WATCH_SLICE);
+        // Looked at under the lock: a party leaves the list (under the same lock) before its
+        // connection thread reads or writes again, and `gone` switches the socket to
+        // non-blocking for a moment, which must not happen under a read in progress.
+        let dead = {
+            let mut w = lock(&waiting);
+            if w.callers.is_empty() {
+                w.watchdog = false;
+                return;
+            }
+            w.callers.iter().any(|(_, c)| c.gone())
+        };
+        if dead {
+            barrier.abort();
+        }
+    }
+}
 
 fn broken() -> PyException {
     PyException::new("threading", "BrokenBarrierError", Vec::new())
 }
 
 impl SharedBarrier {
+    /// Adds a waiting client to the watchdog's list (starting the watchdog if it is idle).
+    fn watch(&self, caller: Arc<ClientWatch>) -> u64 {
+        let mut w = lock(&self.waiting);
+        let id = w.next_id;
+        w.next_id += 1;
+        w.callers.push((id, caller));
+        if !w.watchdog {
+            let (barrier, waiting) = (Arc::clone(&self.barrier), Arc::clone(&self.waiting));
+            let spawned = thread::Builder::new()
+                .name("pythreading-barrier-watch".into())
+                .spawn(move || watchdog(barrier, waiting));
+            // Without a thread the barrier still works; only a dead party goes unnoticed.
+            w.watchdog = spawned.is_ok();
+        }
+        id
+    }
+
+    fn unwatch(&self, id: u64) {
+        lock(&self.waiting).callers.retain(|(i, _)| *i != id);
+    }
+
     fn wait(&self, args: CallArgs) -> MethodResult {
+        let caller = args.caller.clone();
         let a = args.bind("Barrier.wait", &["timeout"], 0)?;
+        let wait = Wait::event_timeout(a[0].as_ref())?;
+        let id = caller.map(|c| self.watch(c));
         // `None` means the barrier's own default timeout (if it was built with one).
-        let r = match Wait::event_timeout(a[0].as_ref())? {
-            Wait::Forever => self.0.wait(),
-            Wait::For(d) => self.0.wait_timeout(d),
-            Wait::Poll => self.0.wait_timeout(std::time::Duration::ZERO),
+        let r = match wait {
+            Wait::Forever => self.barrier.wait(),
+            Wait::For(d) => self.barrier.wait_timeout(d),
+            Wait::Poll => self.barrier.wait_timeout(std::time::Duration::ZERO),
         };
+        if let Some(id) = id {
+            self.unwatch(id);
+        }
         match r {
             Ok(arrived) => ret(Value::Int(arrived.index() as i64)),
             Err(_) => Err(broken()),
@@ -33,13 +107,13 @@ impl SharedBarrier {
 
     fn abort(&self, args: CallArgs) -> MethodResult {
         args.none("Barrier.abort")?;
-        self.0.abort();
+        self.barrier.abort();
         ret(Value::None)
     }
 
     fn reset(&self, args: CallArgs) -> MethodResult {
         args.none("Barrier.reset")?;
-        self.0.reset();
+        self.barrier.reset();
         ret(Value::None)
     }
 
@@ -47,9 +121,9 @@ impl SharedBarrier {
     fn getattribute(&self, args: CallArgs) -> MethodResult {
         let name = args.one("Barrier.__getattribute__", "name")?;
         match name.as_str() {
-            Some("parties") => ret(Value::Int(self.0.parties() as i64)),
-            Some("n_waiting") => ret(Value::Int(self.0.n_waiting() as i64)),
-            Some("broken") => ret(Value::Bool(self.0.is_broken())),
+            Some("parties") => ret(Value::Int(self.barrier.parties() as i64)),
+            Some("n_waiting") => ret(Value::Int(self.barrier.n_waiting() as i64)),
+            Some("broken") => ret(Value::Bool(self.barrier.is_broken())),
             Some(other) => Err(attribute_error(format!(
                 "'Barrier' object has no attribute '{other}'"
             ))),
@@ -101,24 +175,27 @@ impl Served for SharedBarrier {
             builder = builder.timeout(d);
         }
         let barrier = builder.build().map_err(|e| value_error(e.to_string()))?;
-        Ok(SharedBarrier(barrier))
+        Ok(SharedBarrier {
+            barrier: Arc::new(barrier),
+            waiting: Arc::new(Mutex::new(Waiting::default())),
+        })
     }
 
     fn repr(&self) -> String {
         let at = self as *const Self as usize;
-        if self.0.is_broken() {
+        if self.barrier.is_broken() {
             format!("<threading.Barrier at 0x{at:x}: broken>")
         } else {
             format!(
                 "<threading.Barrier at 0x{at:x}: waiters={}/{}>",
-                self.0.n_waiting(),
-                self.0.parties()
+                self.barrier.n_waiting(),
+                self.barrier.parties()
             )
         }
     }
 
     /// Aborting releases every blocked client with `BrokenBarrierError`.
     fn release_waiters(&self) {
-        self.0.abort();
+        self.barrier.abort();
     }
 }
