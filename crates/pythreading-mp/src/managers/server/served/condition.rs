@@ -6,6 +6,10 @@
 //! core `Condition` does not fit; this is CPython's own algorithm instead: the lock is an
 //! `RLock` owned by the connection's thread, and each waiter parks on a lock of its own that
 //! `notify` releases, oldest waiter first.
+//!
+//! More reliable than CPython: a waiter whose client goes away (killed, say) leaves the queue
+//! without taking the lock back, and a notification it was given goes to the next waiter.
+//! CPython's server thread takes the notification and then keeps the lock for good.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
