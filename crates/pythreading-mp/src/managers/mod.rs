@@ -50,8 +50,8 @@
 //! * More reliable than CPython: a `get()` (or `acquire()`, `wait()`, `join()`) whose client has
 //!   gone stops waiting and frees its thread; an item taken for a client that went away before
 //!   the reply was sent goes back to the head of its queue instead of being lost.
-//! * Differs from CPython: `list * n` and `list *= n` copy the items (CPython shares them), so
-//!   results over 64 MiB raise `MemoryError` instead of being built.
+//! * A served `list` shares its items as CPython does (`l * 1000` holds references, and its
+//!   reply pickles each distinct item once); `*`/`*=` beyond 16 Mi items raise `MemoryError`.
 //! * Not served: SyncManager's `Value`, `Array`, `Namespace`, `Semaphore`, `Condition`,
 //!   `Barrier` and `Pool`; `list.sort(key=…)`. A proxy passed as an argument (a pickled
 //!   `RebuildProxy`) is stored as an inert value, not re-linked to the object it names.
