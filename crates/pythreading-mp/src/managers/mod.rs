@@ -58,8 +58,11 @@
 //! * More reliable than CPython: a `get()` (or `acquire()`, `wait()`, `join()`) whose client has
 //!   gone stops waiting and frees its thread; an item taken for a client that went away before
 //!   the reply was sent goes back to the head of its queue instead of being lost.
-//! * Differs from CPython: `list * n` and `list *= n` copy the items (CPython shares them), so
-//!   results over 64 MiB raise `MemoryError` instead of being built.
+//! * A served `list` shares its items as CPython does (`l * 1000` holds references, and its
+//!   reply pickles each distinct item once); `*`/`*=` beyond 16 Mi items raise `MemoryError`.
+//! * Also more reliable than CPython: a `Condition` waiter whose client was killed swallows no
+//!   notification and does not keep the lock; a `Barrier` party whose client was killed breaks
+//!   the barrier instead of counting as arrived.
 //! * Not served: SyncManager's `Pool` (it runs Python functions in worker processes; `create`
 //!   fails with a `NotImplementedError` saying so, where an unknown typeid is a `KeyError`), a
 //!   `Barrier` action and `Condition(lock)` with a lock proxy (both refused with a `TypeError`;

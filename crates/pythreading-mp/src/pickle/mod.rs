@@ -148,3 +148,5 @@ pub fn loads_with(data: &[u8], limits: &Limits) -> Result<Value, PickleError> {
 pub fn dumps(value: &Value) -> Vec<u8> {
     write::dumps(value)
 }
+
+pub(crate) use write::dumps_pair_of_shared_list;

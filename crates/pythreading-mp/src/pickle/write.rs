@@ -40,6 +40,47 @@ pub(crate) fn dumps(value: &Value) -> Vec<u8> {
     w.out
 }
 
+/// `(kind, [items...])` with each distinct item (by address) written once and referred to by
+/// memo afterwards, as CPython's pickler shares an object that a list holds many times: a
+/// `[big] * 1000` reply costs one `big` and 999 memo reads, not 1000 copies.
+pub(crate) fn dumps_pair_of_shared_list(kind: &str, items: &[std::sync::Arc<Value>]) -> Vec<u8> {
+    let mut w = Writer {
+        out: vec![PROTO, 4],
+        frame_start: None,
+        memo_len: 0,
+        names: HashMap::new(),
+        globals: HashMap::new(),
+    };
+    let mut seen: HashMap<*const Value, u32> = HashMap::new();
+    w.save_str(kind.as_bytes());
+    w.boundary();
+    w.write(&[EMPTY_LIST]);
+    w.memoize();
+    for batch in items.chunks(BATCH_SIZE) {
+        w.write(&[MARK]);
+        for item in batch {
+            let key = std::sync::Arc::as_ptr(item);
+            match seen.get(&key) {
+                Some(&i) => w.memo_get(i),
+                None => {
+                    w.save_inner(item);
+                    // One more MEMOIZE names this item whatever its type (a repeated memo
+                    // entry is harmless to any unpickler).
+                    let i = w.memoize();
+                    seen.insert(key, i);
+                }
+            }
+            w.boundary();
+        }
+        w.write(&[APPENDS]);
+    }
+    w.write(&[TUPLE2]);
+    w.memoize();
+    w.write(&[STOP]);
+    w.commit_frame();
+    w.out
+}
+
 struct Writer<'v> {
     out: Vec<u8>,
     /// Where the current frame's 9 reserved header bytes start, if a frame is open.

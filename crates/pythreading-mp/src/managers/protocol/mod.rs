@@ -38,4 +38,4 @@ pub(crate) use python::{check_hashable, py_cmp, py_eq, py_hash, repr, truthy};
 pub(crate) use reply::{Reply, ReplyError};
 pub(crate) use request::Request;
 pub(crate) use sequence::{as_slice, int_arg, iter_items, slice_positions};
-pub(crate) use size::{encoded_size_capped, encoded_size_over};
+pub(crate) use size::encoded_size_over;

@@ -10,7 +10,7 @@ pub(crate) fn encoded_size_over(v: &Value, max: usize) -> bool {
 }
 
 /// The estimated encoded size of `v`, or any number above `max` once it is known to be over.
-pub(crate) fn encoded_size_capped(v: &Value, max: usize) -> usize {
+fn encoded_size_capped(v: &Value, max: usize) -> usize {
     let mut total: usize = 0;
     let mut stack = vec![v];
     while let Some(v) = stack.pop() {

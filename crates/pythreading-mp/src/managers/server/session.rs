@@ -45,16 +45,17 @@ pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, m
         // CPython's reply to a request the server cannot serve: a CPython client raises
         // `RemoteError` with this text instead of seeing a bare EOF.
         let max = shared.config.max_connections();
+        // Logged first, so the log has it by the time the client reads the reply.
+        shared.log(ConnectionEvent::Refused {
+            peer,
+            reason: format!("too many connections (limit {max})"),
+        });
         let _ = conn.send_bytes(
             &Reply::traceback(&format!(
                 "RuntimeError: too many connections (limit {max}); try again later"
             ))
             .encode(),
         );
-        shared.log(ConnectionEvent::Refused {
-            peer,
-            reason: format!("too many connections (limit {max})"),
-        });
         return;
     }
     shared.log(ConnectionEvent::Authenticated { peer });
@@ -251,6 +252,9 @@ impl Session<'_> {
                         Called::Reply(reply) => {
                             conn.send_bytes(&self.capped(reply).encode()).is_ok()
                         }
+                        Called::Shared(items) => {
+                            conn.send_bytes(&self.encode_shared(&items)).is_ok()
+                        }
                         Called::Taken(object, value) => self.deliver(conn, &*object, value),
                     }
                 }
@@ -280,6 +284,20 @@ impl Session<'_> {
             return false;
         }
         true
+    }
+
+    /// `('#RETURN', [items])`, each distinct item written once; a `MemoryError` instead if the
+    /// pickle is over the reply limit.
+    fn encode_shared(&self, items: &[Arc<Value>]) -> Vec<u8> {
+        let bytes = crate::pickle::dumps_pair_of_shared_list("#RETURN", items);
+        let max = self.shared.config.max_reply();
+        if bytes.len() > max {
+            return Reply::Error(memory_error(format!(
+                "the reply would be over the server's limit of {max} bytes"
+            )))
+            .encode();
+        }
+        bytes
     }
 
     /// A `#RETURN` too large to send becomes a `MemoryError` (CPython would build it; we do
@@ -343,6 +361,7 @@ impl Session<'_> {
         Ok(Called::Reply(match object.call(method, request.args) {
             Ok(Outcome::Return(v)) => Reply::Return(v),
             Ok(Outcome::Taken(v)) => return Ok(Called::Taken(object, v)),
+            Ok(Outcome::ReturnShared(items)) => return Ok(Called::Shared(items)),
             Err(e) => Reply::Error(e),
             Ok(Outcome::Proxy(typeid, new)) => {
                 self.count_created()
@@ -375,6 +394,8 @@ enum Called {
     Reply(Reply),
     /// A value taken from the object, to send or give back.
     Taken(Arc<dyn SharedObject>, Value),
+    /// Items the object shares, to send with each distinct item once.
+    Shared(Vec<Arc<Value>>),
 }
 
 /// `Name: message` for an exception, as the last line of a traceback.

@@ -1,20 +1,28 @@
 //! SyncManager's `list` (proxied by `ListProxy`).
+//!
+//! Items are shared, as in CPython: `l * 1000` holds 1000 references to each item, not 1000
+//! copies, and its reply pickles each distinct item once.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{Method, MethodResult, Served, method, ret};
+use super::{Method, MethodResult, Outcome, Served, method, ret};
 use crate::managers::protocol::{
-    CallArgs, as_slice, encoded_size_capped, index_error, int_arg, iter_items, memory_error, py_eq,
-    repr, slice_positions, truthy, type_error, value_error,
+    CallArgs, as_slice, index_error, int_arg, iter_items, memory_error, py_eq, repr,
+    slice_positions, truthy, type_error, value_error,
 };
 use crate::pickle::{PyException, Value};
 
-pub(crate) struct SharedList(Mutex<Vec<Value>>);
+/// One item: shared by every place the list holds it.
+type Item = Arc<Value>;
 
-/// The most items `list * n` and `list *= n` may produce.
+pub(crate) struct SharedList(Mutex<Vec<Item>>);
+
+/// The most items `list * n` and `list *= n` may produce (references: 8 bytes each).
 const MAX_REPEAT_ITEMS: usize = 1 << 24;
-/// The most (estimated) bytes `list * n` and `list *= n` may produce.
-const MAX_REPEAT_BYTES: usize = 64 << 20;
+
+fn items_of(values: Vec<Value>) -> Vec<Item> {
+    values.into_iter().map(Arc::new).collect()
+}
 
 /// A Python index into `len` items, negative counting from the end.
 fn index(i: i64, len: usize) -> Option<usize> {
@@ -23,11 +31,11 @@ fn index(i: i64, len: usize) -> Option<usize> {
 }
 
 impl SharedList {
-    fn items(&self) -> MutexGuard<'_, Vec<Value>> {
+    fn items(&self) -> MutexGuard<'_, Vec<Item>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn repeat(items: &[Value], n: &Value) -> Result<Vec<Value>, PyException> {
+    fn repeat(items: &[Item], n: &Value) -> Result<Vec<Item>, PyException> {
         let n = match n {
             Value::Int(n) => (*n).max(0) as usize,
             other => {
@@ -43,18 +51,7 @@ impl SharedList {
                 items.len().saturating_mul(n)
             )));
         }
-        // Each copy is a deep copy here (a `Value` is a tree; CPython shares the items): refuse
-        // before building anything that would take too much memory.
-        let mut unit: usize = 0;
-        for item in items {
-            unit = unit.saturating_add(encoded_size_capped(item, MAX_REPEAT_BYTES));
-            if unit.saturating_mul(n) > MAX_REPEAT_BYTES {
-                return Err(memory_error(format!(
-                    "list too large: repeating it {n} times would take over \
-                     {MAX_REPEAT_BYTES} bytes, the server's limit"
-                )));
-            }
-        }
+        // References, not copies: CPython shares the items too.
         Ok(items
             .iter()
             .cloned()
@@ -68,13 +65,13 @@ impl SharedList {
         let items = self.items();
         if let Some(s) = as_slice(&key) {
             let pos = slice_positions(s, items.len())?;
-            return ret(Value::List(
-                pos.into_iter().map(|i| items[i].clone()).collect(),
+            return Ok(Outcome::ReturnShared(
+                pos.into_iter().map(|i| Arc::clone(&items[i])).collect(),
             ));
         }
         let i = int_arg(&key, "list indices")?;
         index(i, items.len())
-            .map(|i| items[i].clone())
+            .map(|i| Value::clone(&items[i]))
             .map_or_else(|| Err(index_error("list index out of range")), ret)
     }
 
@@ -84,7 +81,7 @@ impl SharedList {
         let value = a[1].take().unwrap_or(Value::None);
         let mut items = self.items();
         if let Some(s) = as_slice(&key) {
-            let new = iter_items(value)?;
+            let new = items_of(iter_items(value)?);
             let pos = slice_positions(s, items.len())?;
             if s[2].unwrap_or(1) == 1 {
                 let start = pos.first().copied().unwrap_or_else(|| {
@@ -112,7 +109,7 @@ impl SharedList {
         let i = int_arg(&key, "list indices")?;
         let i = index(i, items.len())
             .ok_or_else(|| index_error("list assignment index out of range"))?;
-        items[i] = value;
+        items[i] = Arc::new(value);
         ret(Value::None)
     }
 
@@ -148,8 +145,8 @@ impl SharedList {
         match args.one("list.__add__", "value")? {
             Value::List(o) => {
                 let mut out = self.items().clone();
-                out.extend(o);
-                ret(Value::List(out))
+                out.extend(items_of(o));
+                Ok(Outcome::ReturnShared(out))
             }
             o => Err(type_error(format!(
                 "can only concatenate list (not \"{}\") to list",
@@ -160,7 +157,8 @@ impl SharedList {
 
     fn mul(&self, args: CallArgs) -> MethodResult {
         let n = args.one("list.__mul__", "value")?;
-        ret(Value::List(Self::repeat(&self.items(), &n)?))
+        let repeated = Self::repeat(&self.items(), &n)?;
+        Ok(Outcome::ReturnShared(repeated))
     }
 
     fn imul(&self, args: CallArgs) -> MethodResult {
@@ -168,12 +166,12 @@ impl SharedList {
         let mut items = self.items();
         let new = Self::repeat(&items, &n)?;
         *items = new;
-        ret(Value::List(items.clone()))
+        Ok(Outcome::ReturnShared(items.clone()))
     }
 
     fn reversed(&self, args: CallArgs) -> MethodResult {
         args.none("list.__reversed__")?;
-        let rev: Vec<Value> = self.items().iter().rev().cloned().collect();
+        let rev: Vec<Value> = self.items().iter().rev().map(|v| Value::clone(v)).collect();
         ret(Value::reduce(
             Value::global("builtins", "iter"),
             Value::tuple([Value::List(rev)]),
@@ -182,12 +180,12 @@ impl SharedList {
 
     fn append(&self, args: CallArgs) -> MethodResult {
         let v = args.one("list.append", "object")?;
-        self.items().push(v);
+        self.items().push(Arc::new(v));
         ret(Value::None)
     }
 
     fn extend(&self, args: CallArgs) -> MethodResult {
-        let new = iter_items(args.one("list.extend", "iterable")?)?;
+        let new = items_of(iter_items(args.one("list.extend", "iterable")?)?);
         self.items().extend(new);
         ret(Value::None)
     }
@@ -198,7 +196,7 @@ impl SharedList {
         let mut items = self.items();
         let len = items.len() as i64;
         let at = if i < 0 { (i + len).max(0) } else { i.min(len) } as usize;
-        items.insert(at, a[1].take().unwrap_or(Value::None));
+        items.insert(at, Arc::new(a[1].take().unwrap_or(Value::None)));
         ret(Value::None)
     }
 
@@ -213,7 +211,8 @@ impl SharedList {
             return Err(index_error("pop from empty list"));
         }
         let i = index(i, items.len()).ok_or_else(|| index_error("pop index out of range"))?;
-        ret(items.remove(i))
+        let item = items.remove(i);
+        ret(Arc::try_unwrap(item).unwrap_or_else(|shared| Value::clone(&shared)))
     }
 
     fn remove(&self, args: CallArgs) -> MethodResult {
@@ -305,14 +304,18 @@ impl Served for SharedList {
             Some(v) => iter_items(v)?,
             None => Vec::new(),
         };
-        Ok(SharedList(Mutex::new(items)))
+        Ok(SharedList(Mutex::new(items_of(items))))
     }
 
     fn repr(&self) -> String {
-        repr(&Value::List(self.items().clone()))
+        let items = self.items();
+        let parts: Vec<String> = items.iter().map(|v| repr(v)).collect();
+        format!("[{}]", parts.join(", "))
     }
 
     fn value(&self) -> Result<Value, String> {
-        Ok(Value::List(self.items().clone()))
+        Ok(Value::List(
+            self.items().iter().map(|v| Value::clone(v)).collect(),
+        ))
     }
 }

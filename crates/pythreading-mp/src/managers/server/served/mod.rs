@@ -45,6 +45,9 @@ pub(crate) use value::SharedValue;
 pub(crate) enum Outcome {
     /// `('#RETURN', value)`.
     Return(Value),
+    /// `('#RETURN', [items...])` of items the object shares (a list's `*`, slices): pickled
+    /// with each distinct item once, as CPython does.
+    ReturnShared(Vec<Arc<Value>>),
     /// `('#RETURN', value)` of a value the call removed from the object (a queue's `get`): if
     /// it cannot be delivered, the server hands it back with [`Served::give_back`].
     Taken(Value),

@@ -7,6 +7,7 @@
 //! sorted by a stable merge sort of such runs, which agrees with CPython whenever `<` is a
 //! total order.
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 
 use crate::managers::protocol::{py_cmp, type_error};
@@ -38,7 +39,7 @@ fn is_number(v: &Value) -> bool {
 
 /// Sorts `items` in place (`reverse` as `list.sort(reverse=True)`: stable, like CPython, by
 /// reversing before and after).
-pub(crate) fn sort(items: &mut Vec<Value>, reverse: bool) -> Result<(), PyException> {
+pub(crate) fn sort<T: Borrow<Value>>(items: &mut Vec<T>, reverse: bool) -> Result<(), PyException> {
     if reverse {
         items.reverse();
     }
@@ -49,7 +50,7 @@ pub(crate) fn sort(items: &mut Vec<Value>, reverse: bool) -> Result<(), PyExcept
     result
 }
 
-fn sort_ascending(items: &mut Vec<Value>) -> Result<(), PyException> {
+fn sort_ascending<T: Borrow<Value>>(items: &mut Vec<T>) -> Result<(), PyException> {
     let n = items.len();
     if n < 2 {
         return Ok(());
@@ -65,7 +66,7 @@ fn sort_ascending(items: &mut Vec<Value>) -> Result<(), PyException> {
     let mut rest = std::mem::take(items).into_iter();
     while start < n {
         let len = MIN_RUN.min(n - start);
-        let mut chunk: Vec<Value> = rest.by_ref().take(len).collect();
+        let mut chunk: Vec<T> = rest.by_ref().take(len).collect();
         let run = count_run(&mut chunk)?;
         binary_insertion(&mut chunk, run)?;
         runs.push(chunk);
@@ -89,19 +90,19 @@ fn sort_ascending(items: &mut Vec<Value>) -> Result<(), PyException> {
 
 /// The length of the natural run at the start (a strictly descending run is reversed), as
 /// CPython's `count_run`.
-fn count_run(items: &mut [Value]) -> Result<usize, PyException> {
+fn count_run<T: Borrow<Value>>(items: &mut [T]) -> Result<usize, PyException> {
     let n = items.len();
     if n < 2 {
         return Ok(n);
     }
     let mut k = 2;
-    if lt(&items[1], &items[0])? {
-        while k < n && lt(&items[k], &items[k - 1])? {
+    if lt(items[1].borrow(), items[0].borrow())? {
+        while k < n && lt(items[k].borrow(), items[k - 1].borrow())? {
             k += 1;
         }
         items[..k].reverse();
     } else {
-        while k < n && !lt(&items[k], &items[k - 1])? {
+        while k < n && !lt(items[k].borrow(), items[k - 1].borrow())? {
             k += 1;
         }
     }
@@ -110,12 +111,12 @@ fn count_run(items: &mut [Value]) -> Result<usize, PyException> {
 
 /// CPython's `binarysort`: `items[..start]` is sorted; insert the rest one by one, each after
 /// every item it is not less than (stable).
-fn binary_insertion(items: &mut [Value], start: usize) -> Result<(), PyException> {
+fn binary_insertion<T: Borrow<Value>>(items: &mut [T], start: usize) -> Result<(), PyException> {
     for i in start.max(1)..items.len() {
         let (mut l, mut r) = (0, i);
         while l < r {
             let p = l + ((r - l) >> 1);
-            if lt(&items[i], &items[p])? {
+            if lt(items[i].borrow(), items[p].borrow())? {
                 r = p;
             } else {
                 l = p + 1;
@@ -127,13 +128,13 @@ fn binary_insertion(items: &mut [Value], start: usize) -> Result<(), PyException
 }
 
 /// A stable merge: an item of `b` goes first only if it is less than the item of `a`.
-fn merge(a: Vec<Value>, b: Vec<Value>) -> Result<Vec<Value>, PyException> {
+fn merge<T: Borrow<Value>>(a: Vec<T>, b: Vec<T>) -> Result<Vec<T>, PyException> {
     let mut out = Vec::with_capacity(a.len() + b.len());
     let mut a = a.into_iter().peekable();
     let mut b = b.into_iter().peekable();
     loop {
         let take_b = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) => lt(y, x)?,
+            (Some(x), Some(y)) => lt(y.borrow(), x.borrow())?,
             (Some(_), None) => false,
             (None, Some(_)) => true,
             (None, None) => return Ok(out),
