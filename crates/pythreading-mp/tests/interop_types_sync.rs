@@ -73,22 +73,12 @@ fn cpython_311_uses_every_sync_manager_type_in_plain_data_mode() {
 // thread takes the notification and then keeps the lock (the same script hangs there).
 #[test]
 fn cpython_311_a_killed_condition_waiter_swallows_no_notification() {
-    let Some(mut py) = common::python("3.11") else {
-        return;
-    };
-    let server = ServerBuilder::new("hello world")
-        .sync_manager()
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap();
-    py.arg(common::script("dead_waiter.py"))
-        .env("MANAGER_PORT", server.address().port().to_string());
-    let out = common::run(py, 60);
-    let (stdout, stderr) = common::text(&out);
-    assert!(out.status.success(), "client failed:\n{stdout}\n{stderr}");
-    assert!(stdout.starts_with("python 3.11"), "{stdout}");
-    assert!(stdout.contains("live waiter woken"), "{stdout}\n{stderr}");
+    killed_client("3.11", "dead_waiter.py", "live waiter woken");
+}
+
+#[test]
+fn cpython_313_a_killed_condition_waiter_swallows_no_notification() {
+    killed_client("3.13", "dead_waiter.py", "live waiter woken");
 }
 
 // More reliable than CPython: a Barrier party killed (SIGKILL) while it waits breaks the
@@ -97,7 +87,18 @@ fn cpython_311_a_killed_condition_waiter_swallows_no_notification() {
 // prints 'dead party counted as arrived' there).
 #[test]
 fn cpython_311_a_killed_barrier_party_breaks_the_barrier() {
-    let Some(mut py) = common::python("3.11") else {
+    killed_client("3.11", "dead_party.py", "dead party broke the barrier");
+}
+
+#[test]
+fn cpython_313_a_killed_barrier_party_breaks_the_barrier() {
+    killed_client("3.13", "dead_party.py", "dead party broke the barrier");
+}
+
+/// Runs a script that kills one of its own clients mid-wait (a forked child, SIGKILL) and
+/// prints what the others saw.
+fn killed_client(version: &str, script: &str, marker: &str) {
+    let Some(mut py) = common::python(version) else {
         return;
     };
     let server = ServerBuilder::new("hello world")
@@ -106,14 +107,11 @@ fn cpython_311_a_killed_barrier_party_breaks_the_barrier() {
         .unwrap()
         .spawn()
         .unwrap();
-    py.arg(common::script("dead_party.py"))
+    py.arg(common::script(script))
         .env("MANAGER_PORT", server.address().port().to_string());
     let out = common::run(py, 60);
     let (stdout, stderr) = common::text(&out);
-    assert!(out.status.success(), "client failed:\n{stdout}\n{stderr}");
-    assert!(stdout.starts_with("python 3.11"), "{stdout}");
-    assert!(
-        stdout.contains("dead party broke the barrier"),
-        "{stdout}\n{stderr}"
-    );
+    assert!(out.status.success(), "{script} failed:\n{stdout}\n{stderr}");
+    assert!(stdout.starts_with(&format!("python {version}")), "{stdout}");
+    assert!(stdout.contains(marker), "{stdout}\n{stderr}");
 }
