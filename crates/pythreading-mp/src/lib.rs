@@ -5,8 +5,10 @@
 //! 1. [`pickle`]: bytes ↔ a [`pickle::Value`] model. Never executes or imports anything.
 //! 2. [`wire`]: framing and the HMAC handshake of `multiprocessing.connection`.
 //! 3. [`managers`]: a `multiprocessing.managers`-compatible server and client.
+//! 4. [`connection`]: `Pipe`, `Connection`, `Listener` and `Client` (`multiprocessing.connection`).
 #![forbid(unsafe_code)]
 
+pub mod connection;
 pub mod managers;
 pub mod pickle;
 pub mod wire;
