@@ -240,7 +240,7 @@ impl Drop for Listener {
 }
 
 /// Runs the handshake under one deadline, then wraps the stream.
-fn authenticate(
+pub(crate) fn authenticate(
     mut stream: Stream,
     authkey: &[u8],
     timeout: Duration,

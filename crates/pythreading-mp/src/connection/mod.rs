@@ -38,6 +38,9 @@ mod listener;
 mod pipe;
 mod stream;
 
+pub(crate) use listener::authenticate;
+pub(crate) use stream::Stream;
+
 pub use address::{Address, AddressParseError};
 pub use conn::{Connection, DEFAULT_MAX_FRAME};
 pub use error::ConnectionError;
