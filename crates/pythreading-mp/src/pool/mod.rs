@@ -1,0 +1,3 @@
+//! Python's `multiprocessing.Pool` and `concurrent.futures.ProcessPoolExecutor`.
+
+pub(crate) mod worker;
