@@ -89,11 +89,16 @@ pub(crate) fn run(
             exit_flushed(1);
         };
         let entry = lookup(&name);
+        // Read the whole job before running any of it: the parent writes a job in one go, and
+        // must never block on a write while this worker blocks writing replies.
+        let mut items = Vec::with_capacity(count.min(1 << 16) as usize);
         for _ in 0..count {
-            let item = match conn.recv_bytes() {
-                Ok(i) => i,
+            match conn.recv_bytes() {
+                Ok(i) => items.push(i),
                 Err(_) => exit_flushed(0),
-            };
+            }
+        }
+        for item in items {
             reply.clear();
             run_item(&entry, &name, &item, &mut reply);
             if conn.send_bytes(&reply).is_err() {

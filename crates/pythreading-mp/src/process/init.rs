@@ -93,6 +93,13 @@ pub(crate) fn check_may_start() -> Result<(), ProcessError> {
     Ok(())
 }
 
+/// The checks of [`check_may_start`] and [`reexec`] for a pool, run in the caller's thread so
+/// the error comes from `Pool::new` (workers are started from the pool's own threads).
+pub(crate) fn check_may_start_for_pool() -> Result<(), ProcessError> {
+    check_may_start()?;
+    reexec().map(|_| ())
+}
+
 /// How a child of this process must be started.
 pub(crate) fn reexec() -> Result<Reexec, ProcessError> {
     if let Some(test) = THIS_TEST.with(|t| t.borrow().clone()) {

@@ -54,9 +54,10 @@ pub use handle::{Process, ProcessBuilder};
 pub use init::init;
 pub use registry::Target;
 
-pub(crate) use bootstrap::Bootstrap;
-pub(crate) use init::exit_flushed;
-pub(crate) use registry::{CallError, Lookup, call_entry, lookup};
+pub(crate) use bootstrap::{Bootstrap, Role, send as send_bootstrap};
+pub(crate) use init::{check_may_start_for_pool, current, exit_flushed, next_child_identity};
+pub(crate) use launch::{exit_code, launch};
+pub(crate) use registry::{CallError, Lookup, call_entry, lookup, target_name};
 
 /// What [`register!`](crate::register) expands to; not a public API.
 #[doc(hidden)]
