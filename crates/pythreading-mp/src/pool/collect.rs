@@ -274,6 +274,19 @@ impl<T: DeserializeOwned> AsyncResult<T> {
         self.value()
     }
 
+    /// Waits and hands back the single task's raw outcome (for the executor).
+    pub(crate) fn get_outcome(&self) -> Result<Vec<u8>, PoolError> {
+        self.collector.all_done(Duration::MAX);
+        match lock(&self.collector.state)
+            .slots
+            .first_mut()
+            .and_then(Option::take)
+        {
+            Some(o) => o,
+            None => Err(PoolError::Terminated),
+        }
+    }
+
     /// Waits until the value is ready (Python's `wait()`).
     ///
     /// # Examples

@@ -854,3 +854,24 @@ impl Drop for Pool {
         self.engine.join_threads();
     }
 }
+
+impl Pool {
+    /// Submits one encoded call; used by [`ProcessPoolExecutor`](super::ProcessPoolExecutor).
+    pub(crate) fn submit_encoded(
+        &self,
+        target: &'static str,
+        args: Vec<u8>,
+    ) -> Result<Arc<Collector>, PoolError> {
+        self.submit_items(target, vec![args], 1, None)
+    }
+}
+
+/// The registry name of `F` or the error naming the fix (for the executor).
+pub(crate) fn registered_name<F>() -> Result<&'static str, PoolError> {
+    registered::<F>()
+}
+
+/// Encodes one argument tuple (for the executor).
+pub(crate) fn encode_args<A: Serialize>(args: &A) -> Result<Vec<u8>, PoolError> {
+    encode_item(args)
+}

@@ -10,6 +10,8 @@
 //! | `close`, `terminate`, `join`, `with Pool() as p:` | [`Pool::close`], [`Pool::terminate`], [`Pool::join`], drop |
 //! | a task's exception (`RemoteTraceback`) | [`PoolError::Panicked`] |
 //! | a killed worker: **hangs forever** (gh-66587) | [`PoolError::WorkerDied`] for that task alone |
+//! | `ProcessPoolExecutor(max_workers)`, `submit`, `map`, `shutdown` | [`ProcessPoolExecutor`] (returns the core's `TaskFuture`) |
+//! | `BrokenProcessPool` for every future when one worker dies | only the dead worker's future fails |
 //!
 //! Functions run by a pool must be registered with [`register!`](crate::register), and
 //! `main` must start with [`init()`](crate::init), as for [`Process`](crate::process::Process).
@@ -37,9 +39,11 @@
 mod collect;
 mod engine;
 mod error;
+mod executor;
 mod handle;
 pub(crate) mod worker;
 
 pub use collect::{AsyncResult, IMap, IMapUnordered};
 pub use error::PoolError;
+pub use executor::{ProcessPoolExecutor, ProcessPoolExecutorBuilder};
 pub use handle::{Pool, PoolBuilder};
