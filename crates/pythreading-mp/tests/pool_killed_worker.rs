@@ -74,6 +74,11 @@ fn sigkill_mid_task_fails_that_task_alone() {
     }
     assert!(t.elapsed() < BOUND);
     let pids = check_1000(results);
+    // The replacement may still be starting when the last result arrives: wait for it, bounded.
+    let t = Instant::now();
+    while pool.worker_pids().len() < 2 && t.elapsed() < BOUND {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let after: HashSet<u32> = pool.worker_pids().into_iter().collect();
     assert_eq!(after.len(), 2, "the dead worker was replaced");
     assert_ne!(before, after, "a new worker pid after the death");
@@ -87,6 +92,12 @@ fn sigkill_mid_task_fails_that_task_alone() {
         "{e:?}"
     );
     assert_eq!(e.signal(), Some(9));
+    // Chunked: the dead worker's chunk is re-run item by item, so again exactly task 500 fails.
+    let chunked: Vec<_> = pool
+        .imap_chunksize(sigkill_at_500, 0..1000, 50)
+        .unwrap()
+        .collect();
+    check_1000(chunked);
     let results: Vec<_> = pool.map_chunksize(abort_at_never, 0..100, 7).unwrap();
     assert_eq!(results, (1..101).collect::<Vec<u64>>());
 }

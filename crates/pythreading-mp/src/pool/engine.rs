@@ -25,8 +25,9 @@ use rustix::process::{Pid, PidfdFlags, Signal, pidfd_open, pidfd_send_signal};
 
 use super::collect::{Collector, Outcome};
 use super::error::PoolError;
+use super::jobwire::{Reader, encode_job};
 use super::worker;
-use crate::pickle::{self, Value};
+use crate::pickle::Value;
 use crate::process::{
     Bootstrap, Role, current, exit_code, launch, next_child_identity, send_bootstrap,
 };
@@ -322,17 +323,16 @@ impl Engine {
         self.cv.notify_all();
     }
 
-    /// Writes a job (header frame, then one frame per item) in a single write.
+    /// Writes a job as one frame, in a single write.
     fn send_job(conn: &mut Connection<UnixStream>, job: &Job) -> std::io::Result<()> {
-        let header = Value::tuple([
-            Value::Str(job.target.to_owned()),
-            Value::Int(job.items.len() as i64),
-        ]);
-        let mut buf = Vec::with_capacity(job.bytes());
-        encode_frame(&mut buf, &pickle::dumps(&header));
-        for (_, item) in &job.items {
-            encode_frame(&mut buf, item);
-        }
+        let mut payload = Vec::with_capacity(job.bytes());
+        encode_job(
+            &mut payload,
+            job.target,
+            job.items.iter().map(|(_, b)| b.as_slice()),
+        );
+        let mut buf = Vec::with_capacity(payload.len() + 12);
+        encode_frame(&mut buf, &payload);
         let mut stream: &UnixStream = conn.get_ref();
         stream.write_all(&buf)
     }
@@ -427,20 +427,16 @@ impl Engine {
                     return self.worker_died(k, w, inflight);
                 }
             }
-            // Wait for one reply: the worker answers items in the order it received them.
+            // Wait for the reply to the oldest job in flight: the worker answers in order.
             let reply = match w.conn.recv_bytes() {
                 Ok(r) => r,
                 Err(_) => return self.worker_died(k, w, inflight),
             };
-            let front = inflight
-                .front_mut()
+            let job = inflight
+                .pop_front()
                 .expect("a reply implies a job in flight");
-            let (index, _) = front.items.pop_front().expect("a job in flight has items");
-            front.collector.deliver(index, outcome_of(&reply));
-            if front.items.is_empty() {
-                inflight.pop_front();
-            }
-            served += 1;
+            served += job.items.len() as u64;
+            deliver_reply(job, &reply);
             if served >= budget_total {
                 // Retired by max_tasks_per_child: it exits by itself after this reply.
                 self.retire(k, w);
@@ -459,14 +455,31 @@ impl Engine {
             }
             return Served::Stop;
         }
-        if let Some(front) = inflight.front_mut()
-            && let Some((index, _)) = front.items.pop_front()
-        {
-            front
-                .collector
-                .deliver(index, Err(PoolError::WorkerDied { pid, exitcode }));
+        // The oldest job in flight is the one the worker was running. One item: that is the
+        // task that died with it. Several: run them again one by one, so the one that kills
+        // its worker is found exactly and fails alone (the others may run a second time).
+        let mut requeue: Vec<Job> = Vec::new();
+        if let Some(front) = inflight.pop_front() {
+            if front.items.len() == 1 {
+                let (index, _) = front.items.into_iter().next().expect("one item");
+                front
+                    .collector
+                    .deliver(index, Err(PoolError::WorkerDied { pid, exitcode }));
+            } else {
+                let Job {
+                    target,
+                    items,
+                    collector,
+                } = front;
+                requeue.extend(items.into_iter().map(|item| Job {
+                    target,
+                    items: VecDeque::from([item]),
+                    collector: Arc::clone(&collector),
+                }));
+            }
         }
-        self.requeue_front(inflight.into_iter().collect());
+        requeue.extend(inflight);
+        self.requeue_front(requeue);
         Served::Replace
     }
 }
@@ -476,10 +489,19 @@ enum Served {
     Stop,
 }
 
-fn outcome_of(reply: &[u8]) -> Outcome {
-    let Some((&status, payload)) = reply.split_first() else {
-        return Err(PoolError::Encode("empty reply from the worker".into()));
-    };
+/// Hands every item of `job` its outcome from the worker's reply.
+fn deliver_reply(job: Job, reply: &[u8]) {
+    let mut r = Reader::new(reply);
+    for (index, _) in job.items {
+        let outcome = match (r.u8(), r.bytes()) {
+            (Ok(status), Ok(payload)) => outcome_of(status, payload),
+            _ => Err(PoolError::Encode("malformed reply from the worker".into())),
+        };
+        job.collector.deliver(index, outcome);
+    }
+}
+
+fn outcome_of(status: u8, payload: &[u8]) -> Outcome {
     let text = || String::from_utf8_lossy(payload).into_owned();
     match status {
         worker::OK => Ok(payload.to_vec()),

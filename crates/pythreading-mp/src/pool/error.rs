@@ -35,6 +35,12 @@ pub enum PoolError {
     },
     /// The worker running the task died (killed, crashed, or called `exit`). Only that task
     /// fails; the worker is replaced. CPython's `Pool` hangs forever here (gh-66587).
+    ///
+    /// When the worker was running a chunk of several tasks (`chunksize` > 1), the pool cannot
+    /// tell which one it died in, so it runs that chunk's tasks again one at a time: the task
+    /// that kills its worker again fails alone with this error, and the others complete (a task
+    /// of that chunk that had already finished may run twice; with chunk size 1, the default of
+    /// `imap`, `apply` and the executor, no task ever runs twice).
     WorkerDied {
         /// The dead worker's pid.
         pid: u32,

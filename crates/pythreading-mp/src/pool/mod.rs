@@ -41,6 +41,7 @@ mod engine;
 mod error;
 mod executor;
 mod handle;
+mod jobwire;
 pub(crate) mod worker;
 
 pub use collect::{AsyncResult, IMap, IMapUnordered};

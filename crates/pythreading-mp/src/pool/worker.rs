@@ -1,11 +1,8 @@
 //! The pool worker's loop, in the child: run tasks until told to stop or retired.
 //!
-//! Protocol (after the bootstrap), every message one `wire` frame:
-//! * parent → worker: a job header, the pickle of `(function name, item count)`, then one frame
-//!   per item holding the pickle of that item's argument tuple;
-//! * worker → parent: one frame **per item**, in order: a status byte then the payload (the
-//!   result's pickle, or a UTF-8 message). Replying per item is what lets the parent know
-//!   exactly which task a dead worker was running: the first one without a reply.
+//! Protocol (after the bootstrap): one job frame in (a chunk of items for one function), one
+//! reply frame out with every item's outcome, in order (see [`super::jobwire`]). A job is read
+//! whole before any of it runs, so the parent's write of a job never waits on this worker.
 //!
 //! End of input (the parent closed the socket) ends the worker with exit code 0.
 
@@ -13,6 +10,7 @@ use std::cell::RefCell;
 use std::os::unix::net::UnixStream;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use super::jobwire::{decode_job, put_u32};
 use crate::pickle::{self, Value};
 use crate::process::{Bootstrap, CallError, Lookup, call_entry, exit_flushed, lookup};
 use crate::wire::Connection;
@@ -79,54 +77,44 @@ pub(crate) fn run(
 
     let mut done: u64 = 0;
     let mut reply = Vec::new();
+    let mut one = Vec::new();
     loop {
-        let header = match conn.recv_bytes() {
-            Ok(h) => h,
+        let frame = match conn.recv_bytes() {
+            Ok(f) => f,
             Err(_) => exit_flushed(0), // the parent closed the pool (or died)
         };
-        let Some((name, count)) = pickle::loads(&header).ok().and_then(|v| parse_header(&v)) else {
-            eprintln!("Process {}: malformed job header", boot.name);
+        let Ok((name, items)) = decode_job(&frame) else {
+            eprintln!("Process {}: malformed job from the parent", boot.name);
             exit_flushed(1);
         };
-        let entry = lookup(&name);
-        // Read the whole job before running any of it: the parent writes a job in one go, and
-        // must never block on a write while this worker blocks writing replies.
-        let mut items = Vec::with_capacity(count.min(1 << 16) as usize);
-        for _ in 0..count {
-            match conn.recv_bytes() {
-                Ok(i) => items.push(i),
-                Err(_) => exit_flushed(0),
-            }
+        let entry = lookup(name);
+        reply.clear();
+        for item in &items {
+            one.clear();
+            let status = run_item(&entry, name, item, &mut one);
+            reply.push(status);
+            put_u32(&mut reply, one.len());
+            reply.extend_from_slice(&one);
         }
-        for item in items {
-            reply.clear();
-            run_item(&entry, &name, &item, &mut reply);
-            if conn.send_bytes(&reply).is_err() {
-                exit_flushed(0);
-            }
-            done += 1;
-            if max_tasks.is_some_and(|m| done >= m) {
-                // Retired (Python's `maxtasksperchild`): the parent sends no more than `m` items.
-                exit_flushed(0);
-            }
+        if conn.send_bytes(&reply).is_err() {
+            exit_flushed(0);
+        }
+        if reply.capacity() > 1 << 24 {
+            reply = Vec::new();
+        }
+        done += items.len() as u64;
+        if max_tasks.is_some_and(|m| done >= m) {
+            // Retired (Python's `maxtasksperchild`): the parent never sends more than `m` items.
+            exit_flushed(0);
         }
     }
 }
 
-fn parse_header(v: &Value) -> Option<(String, u64)> {
-    let t = v.as_tuple()?;
-    let [name, count] = t else { return None };
-    Some((
-        name.as_str()?.to_owned(),
-        u64::try_from(count.as_int()?).ok()?,
-    ))
-}
-
-fn run_item(entry: &Lookup, name: &str, item: &[u8], reply: &mut Vec<u8>) {
+/// Runs one item; its payload goes to `out`, its status is returned.
+fn run_item(entry: &Lookup, name: &str, item: &[u8], out: &mut Vec<u8>) -> u8 {
     let Lookup::Found(entry) = entry else {
-        reply.push(NOT_REGISTERED);
-        reply.extend_from_slice(format!("function `{name}` is not registered").as_bytes());
-        return;
+        out.extend_from_slice(format!("function `{name}` is not registered").as_bytes());
+        return NOT_REGISTERED;
     };
     let args = match pickle::loads_with(
         item,
@@ -136,30 +124,29 @@ fn run_item(entry: &Lookup, name: &str, item: &[u8], reply: &mut Vec<u8>) {
     ) {
         Ok(a) => a,
         Err(e) => {
-            reply.push(BAD_ARGS);
-            reply.extend_from_slice(e.to_string().as_bytes());
-            return;
+            out.extend_from_slice(e.to_string().as_bytes());
+            return BAD_ARGS;
         }
     };
     match catch_unwind(AssertUnwindSafe(|| call_entry(entry, &args))) {
         Ok(Ok(v)) => {
-            reply.push(OK);
-            reply.extend_from_slice(&pickle::dumps(&v));
+            out.extend_from_slice(&pickle::dumps(&v));
+            OK
         }
         Ok(Err(CallError::Args(e))) => {
-            reply.push(BAD_ARGS);
-            reply.extend_from_slice(e.as_bytes());
+            out.extend_from_slice(e.as_bytes());
+            BAD_ARGS
         }
         Ok(Err(CallError::Result(e))) => {
-            reply.push(BAD_RESULT);
-            reply.extend_from_slice(e.as_bytes());
+            out.extend_from_slice(e.as_bytes());
+            BAD_RESULT
         }
         Err(_) => {
             let msg = LAST_PANIC
                 .with(|p| p.borrow_mut().take())
                 .unwrap_or_else(|| "the task panicked".to_owned());
-            reply.push(PANICKED);
-            reply.extend_from_slice(msg.as_bytes());
+            out.extend_from_slice(msg.as_bytes());
+            PANICKED
         }
     }
 }
