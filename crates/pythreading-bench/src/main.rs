@@ -16,6 +16,7 @@
 mod executor;
 mod lock;
 mod managers;
+mod pipe;
 mod pool;
 mod python;
 mod queue;
@@ -39,7 +40,8 @@ enum Group {
     Executor,
     /// Remote queue round trips over loopback vs a raw TCP floor and CPython.
     Managers,
-    /// Worker processes: Pool map, CPU-bound map on 2 vs 1 workers, Process start+join, vs CPython.
+    /// Worker processes: Pool map, CPU-bound map on 2 vs 1 workers, Process start+join, Pipe
+    /// ping-pong, vs CPython.
     Pool,
 }
 
@@ -76,7 +78,11 @@ fn main() {
             Group::Queue => queue::run(&opts),
             Group::Executor => executor::run(&opts),
             Group::Managers => managers::run(&opts),
-            Group::Pool => pool::run(&opts),
+            Group::Pool => {
+                let mut rows = pool::run(&opts);
+                rows.extend(pipe::run(&opts));
+                rows
+            }
         };
         report.add(rows);
     }
