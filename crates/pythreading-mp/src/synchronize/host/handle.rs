@@ -43,18 +43,24 @@ struct Pool {
     idle: Mutex<Vec<Connection>>,
 }
 
-static POOLS: OnceLock<Mutex<HashMap<String, Arc<Pool>>>> = OnceLock::new();
+/// Keyed by host and key: a handle with another key for the same host gets its own
+/// connections (and is refused by the host), never another handle's authenticated ones.
+type PoolKey = (String, Vec<u8>);
+static POOLS: OnceLock<Mutex<HashMap<PoolKey, Arc<Pool>>>> = OnceLock::new();
 
 fn pool(name: &str, authkey: &[u8]) -> Arc<Pool> {
     let pools = POOLS.get_or_init(|| Mutex::new(HashMap::new()));
     let mut p = pools.lock().unwrap_or_else(PoisonError::into_inner);
-    Arc::clone(p.entry(name.to_owned()).or_insert_with(|| {
-        Arc::new(Pool {
-            name: name.to_owned(),
-            authkey: authkey.to_vec(),
-            idle: Mutex::new(Vec::new()),
-        })
-    }))
+    Arc::clone(
+        p.entry((name.to_owned(), authkey.to_vec()))
+            .or_insert_with(|| {
+                Arc::new(Pool {
+                    name: name.to_owned(),
+                    authkey: authkey.to_vec(),
+                    idle: Mutex::new(Vec::new()),
+                })
+            }),
+    )
 }
 
 impl Pool {
