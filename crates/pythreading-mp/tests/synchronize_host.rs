@@ -1,7 +1,9 @@
 //! The host behind every process-shared object, attacked and orphaned: a handle with a wrong
 //! key is refused (the host authenticates every connection), garbage on the host's socket gets
 //! the connection dropped while the host keeps serving, and when the hosting process is gone
-//! other processes get a typed error instead of hanging.
+//! other processes get a typed error instead of hanging. A process killed inside a blocking
+//! operation takes nothing with it: its wait is cancelled (a barrier breaks instead of waiting
+//! for it forever; a `get` does not swallow the next item).
 //!
 //! Every test calls `pythreading_mp::init()` first; children are held by kill-on-drop guards.
 
@@ -14,7 +16,7 @@ use process_common::{Guard, join_or_fail};
 use pythreading_mp::pickle::{self, Value};
 use pythreading_mp::process::Process;
 use pythreading_mp::queues::Queue;
-use pythreading_mp::synchronize::{Event, Lock, SharedError};
+use pythreading_mp::synchronize::{Barrier, Event, Lock, SharedError};
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -36,7 +38,18 @@ fn host_and_exit(back: Queue<Queue<u32>>, go: Event) {
     assert!(go.wait_timeout(LONG).unwrap());
 }
 
-pythreading_mp::register!(use_tampered, host_and_exit);
+/// Waits on the barrier (the parent kills it there).
+fn wait_on_barrier(b: Barrier) {
+    let _ = b.wait_timeout(LONG);
+}
+
+/// Announces itself, then blocks in `get` (the parent kills it there).
+fn block_in_get(q: Queue<u32>, started: Event) {
+    started.set().unwrap();
+    let _ = q.get_timeout(LONG);
+}
+
+pythreading_mp::register!(use_tampered, host_and_exit, wait_on_barrier, block_in_get);
 
 fn field<'a>(v: &'a Value, name: &str) -> &'a Value {
     let Value::Dict(items) = v else {
@@ -140,5 +153,62 @@ fn host_gone_is_a_typed_error_not_a_hang() {
     assert!(
         t.elapsed() < Duration::from_secs(10),
         "it did not wait for the timeout"
+    );
+}
+
+#[test]
+fn a_party_killed_in_a_barrier_breaks_it() {
+    pythreading_mp::init();
+    let b = Barrier::new(3).unwrap();
+    let p = Guard(Process::builder(wait_on_barrier).args((b.clone(),)).build());
+    p.start().unwrap();
+    let end = Instant::now() + LONG;
+    while b.n_waiting().unwrap() == 0 {
+        assert!(Instant::now() < end, "the child never reached the barrier");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    p.kill().unwrap();
+    join_or_fail(&p, "wait_on_barrier");
+    let end = Instant::now() + Duration::from_secs(10);
+    while !b.broken().unwrap() {
+        assert!(
+            Instant::now() < end,
+            "a dead party left the barrier unbroken"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(matches!(
+        b.wait_timeout(LONG),
+        Err(SharedError::BrokenBarrier)
+    ));
+}
+
+#[test]
+fn a_consumer_killed_in_get_swallows_nothing() {
+    pythreading_mp::init();
+    let q = Queue::<u32>::new().unwrap();
+    let started = Event::new().unwrap();
+    let p = Guard(
+        Process::builder(block_in_get)
+            .args((q.clone(), started.clone()))
+            .build(),
+    );
+    p.start().unwrap();
+    assert!(started.wait_timeout(LONG).unwrap());
+    // Gives the child time to be inside `get`; if it is not yet, the assertions hold all the
+    // same (the test can only pass too easily, never fail wrongly).
+    std::thread::sleep(Duration::from_millis(300));
+    p.kill().unwrap();
+    join_or_fail(&p, "block_in_get");
+    // The dead getter's host thread is woken by this put; it must check its connection before
+    // taking the item, not hand it to a process that is gone.
+    q.put(&7).unwrap();
+    // Leaves the woken getter's thread the time to take the item if it (wrongly) would; our own
+    // get below would otherwise usually win the race and hide the bug.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        q.get_timeout(Duration::from_secs(10)).unwrap(),
+        7,
+        "the item was swallowed"
     );
 }

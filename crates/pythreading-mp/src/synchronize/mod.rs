@@ -22,8 +22,13 @@
 //!   `Condition`'s lock) remembers the connection it was acquired through; when that
 //!   connection closes — the process exited or was killed — the host releases the lock and
 //!   wakes its waiters. A process's connections stay open until it exits. Semaphores are not
-//!   owned (any process may release them), so their count is not restored; a barrier party
-//!   that dies mid-wait still counts as arrived.
+//!   owned (any process may release them), so their count is not restored.
+//! * **A process that dies inside a blocking operation takes nothing with it.** The host
+//!   checks the caller's connection after every wakeup (and every 200 ms): a dead caller's
+//!   `get` does not swallow the next item, its `acquire` takes no unit, and a barrier party that
+//!   dies mid-wait breaks the barrier (the others get [`SharedError::BrokenBarrier`]) instead of
+//!   leaving them waiting forever. Only a reply already being written when the process dies is
+//!   lost with it.
 //! * **The host must outlive its users.** When the hosting process exits, its objects go with
 //!   it, and other processes' operations fail with [`SharedError::Host`] (never hang). An
 //!   object lives while a handle to it exists in its host process or a remote process is

@@ -217,7 +217,7 @@ impl Handle {
             payload,
         };
         let reply = match &self.target {
-            Target::Local(obj) => obj.run(&req, LOCAL),
+            Target::Local(obj) => obj.run(&req, LOCAL, None),
             Target::Remote(pool) => pool.call(&req)?,
         };
         match reply.status {

@@ -3,6 +3,7 @@
 //! reaches it through the host's connection thread. One mutex and one condition variable per
 //! object; waits are woken by `notify_all` and re-check their condition.
 
+use std::cell::Cell;
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -125,6 +126,17 @@ impl State {
     }
 }
 
+/// How often a remote caller's blocked operation checks that its connection is still open.
+const CANCEL_CHECK: Duration = Duration::from_millis(200);
+
+/// The limits of one blocking operation.
+struct Waiter<'a> {
+    forever: bool,
+    until: Option<Instant>,
+    cancel: Option<&'a dyn Fn() -> bool>,
+    cancelled: Cell<bool>,
+}
+
 #[derive(Debug)]
 pub(crate) struct Object {
     state: Mutex<State>,
@@ -148,37 +160,52 @@ impl Object {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Waits on the object's condition variable until notified or `until` passes; returns the
-    /// guard and whether the deadline has passed. `None` waits without a deadline.
-    fn wait<'a>(
-        &self,
-        g: MutexGuard<'a, State>,
-        until: Option<Instant>,
-        forever: bool,
-    ) -> (MutexGuard<'a, State>, bool) {
-        if forever {
-            return (
-                self.cv.wait(g).unwrap_or_else(PoisonError::into_inner),
-                false,
-            );
-        }
-        let Some(until) = until else {
-            // A timeout too large for an Instant: wait in long slices.
-            let (g, _) = self
-                .cv
-                .wait_timeout(g, Duration::from_secs(3600))
-                .unwrap_or_else(PoisonError::into_inner);
-            return (g, false);
+    /// Waits on the object's condition variable until notified, `w`'s deadline passes, or
+    /// (for a remote caller) its connection is found closed; returns the guard and whether to
+    /// stop waiting. A remote caller's wait is cut into slices so a dead caller is noticed.
+    fn wait<'a>(&self, g: MutexGuard<'a, State>, w: &Waiter<'_>) -> (MutexGuard<'a, State>, bool) {
+        let slice = match (w.forever, w.until) {
+            (false, Some(until)) => {
+                let left = until.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return (g, true);
+                }
+                Some(left)
+            }
+            // Forever, or a timeout too large for an Instant.
+            _ => None,
         };
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return (g, true);
-        }
-        let (g, _) = self
-            .cv
-            .wait_timeout(g, left)
-            .unwrap_or_else(PoisonError::into_inner);
-        (g, Instant::now() >= until)
+        let slice = match (slice, w.cancel.is_some()) {
+            (Some(left), true) => Some(left.min(CANCEL_CHECK)),
+            (None, true) => Some(CANCEL_CHECK),
+            (s, false) => s,
+        };
+        let g = match slice {
+            None if w.forever => self.cv.wait(g).unwrap_or_else(PoisonError::into_inner),
+            None => {
+                self.cv
+                    .wait_timeout(g, Duration::from_secs(3600))
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0
+            }
+            Some(d) => {
+                let (g, _) = self
+                    .cv
+                    .wait_timeout(g, d)
+                    .unwrap_or_else(PoisonError::into_inner);
+                // Checked after every wakeup, a notify included: the wakeup may be the very
+                // item or unlock that must not go to a caller that is gone.
+                if let Some(cancel) = w.cancel
+                    && cancel()
+                {
+                    w.cancelled.set(true);
+                    return (g, true);
+                }
+                g
+            }
+        };
+        let passed = !w.forever && w.until.is_some_and(|u| Instant::now() >= u);
+        (g, passed)
     }
 
     pub(crate) fn kind(&self) -> Kind {
@@ -214,38 +241,46 @@ impl Object {
         }
     }
 
-    /// Runs one request from connection `conn`.
-    pub(crate) fn run(&self, r: &Request, conn: ConnId) -> Reply {
-        let forever = r.timeout.is_none();
-        let until = deadline(r.timeout);
+    /// Runs one request from connection `conn`. `cancel`, for a remote caller, says whether its
+    /// connection has closed: a blocked operation then gives up without taking anything, so a
+    /// consumer killed inside `get` cannot swallow the next item.
+    pub(crate) fn run(
+        &self,
+        r: &Request,
+        conn: ConnId,
+        cancel: Option<&dyn Fn() -> bool>,
+    ) -> Reply {
+        let w = Waiter {
+            forever: r.timeout.is_none(),
+            until: deadline(r.timeout),
+            cancel,
+            cancelled: Cell::new(false),
+        };
+        let w = &w;
         match r.op {
             Op::Kind => Reply::ok(self.kind() as i64),
-            Op::Acquire => self.acquire(r, conn, forever, until),
+            Op::Acquire => self.acquire(r, conn, w),
             Op::Release => self.release(r),
             Op::Locked => self.locked(),
             Op::SemValue => match &*self.lock() {
                 State::Semaphore { value, .. } => Reply::ok(*value as i64),
                 _ => wrong(),
             },
-            Op::EventSet | Op::EventClear | Op::EventIsSet | Op::EventWait => {
-                self.event(r.op, forever, until)
-            }
-            Op::CondWait => self.cond_wait(r, conn, forever, until),
+            Op::EventSet | Op::EventClear | Op::EventIsSet | Op::EventWait => self.event(r.op, w),
+            Op::CondWait => self.cond_wait(r, conn, w),
             Op::CondNotify => self.cond_notify(r),
             Op::BarrierWait
             | Op::BarrierAbort
             | Op::BarrierReset
             | Op::BarrierParties
             | Op::BarrierWaiting
-            | Op::BarrierBroken => self.barrier(r.op, forever, until),
-            Op::Put | Op::Get | Op::QSize | Op::TaskDone | Op::Join => {
-                self.queue(r, forever, until)
-            }
+            | Op::BarrierBroken => self.barrier(r.op, w),
+            Op::Put | Op::Get | Op::QSize | Op::TaskDone | Op::Join => self.queue(r, w),
             Op::NumGet | Op::NumSet | Op::NumGetAll | Op::NumSetAll | Op::NumLen => self.numbers(r),
         }
     }
 
-    fn acquire(&self, r: &Request, conn: ConnId, forever: bool, until: Option<Instant>) -> Reply {
+    fn acquire(&self, r: &Request, conn: ConnId, w: &Waiter<'_>) -> Reply {
         let mut g = self.lock();
         loop {
             match &mut *g {
@@ -281,11 +316,12 @@ impl Object {
                 }
                 _ => return wrong(),
             }
-            let (g2, timed_out) = self.wait(g, until, forever);
+            let (g2, timed_out) = self.wait(g, w);
             g = g2;
             if timed_out {
-                // One last look: the state may have changed as the deadline passed.
-                if self.try_once(&mut g, r.owner, conn) {
+                // One last look: the state may have changed as the deadline passed (not for a
+                // caller that is gone: nothing may be taken on its behalf).
+                if !w.cancelled.get() && self.try_once(&mut g, r.owner, conn) {
                     return Reply::ok(1);
                 }
                 return Reply::not_now();
@@ -416,7 +452,7 @@ impl Object {
         }
     }
 
-    fn event(&self, op: Op, forever: bool, until: Option<Instant>) -> Reply {
+    fn event(&self, op: Op, w: &Waiter<'_>) -> Reply {
         let mut g = self.lock();
         let State::Event { set } = &mut *g else {
             return wrong();
@@ -437,7 +473,7 @@ impl Object {
                 if let State::Event { set: true } = &*g {
                     return Reply::ok(1);
                 }
-                let (g2, timed_out) = self.wait(g, until, forever);
+                let (g2, timed_out) = self.wait(g, w);
                 g = g2;
                 if timed_out {
                     let State::Event { set } = &*g else {
@@ -449,7 +485,7 @@ impl Object {
         }
     }
 
-    fn cond_wait(&self, r: &Request, conn: ConnId, forever: bool, until: Option<Instant>) -> Reply {
+    fn cond_wait(&self, r: &Request, conn: ConnId, w: &Waiter<'_>) -> Reply {
         let (lock, ticket) = {
             let mut g = self.lock();
             let State::Condition {
@@ -480,7 +516,7 @@ impl Object {
             {
                 break true;
             }
-            let (g2, timed_out) = self.wait(g, until, forever);
+            let (g2, timed_out) = self.wait(g, w);
             g = g2;
             if timed_out {
                 let State::Condition {
@@ -537,7 +573,7 @@ impl Object {
         Reply::ok(woken as i64)
     }
 
-    fn barrier(&self, op: Op, forever: bool, until: Option<Instant>) -> Reply {
+    fn barrier(&self, op: Op, w: &Waiter<'_>) -> Reply {
         let mut g = self.lock();
         let State::Barrier {
             parties,
@@ -585,7 +621,7 @@ impl Object {
             };
             match phase {
                 BarrierPhase::Draining | BarrierPhase::Resetting => {
-                    let (g2, timed_out) = self.wait(g, until, forever);
+                    let (g2, timed_out) = self.wait(g, w);
                     g = g2;
                     if timed_out {
                         return self.break_barrier(g);
@@ -617,7 +653,7 @@ impl Object {
                     BarrierPhase::Draining => break Ok(index),
                     BarrierPhase::Broken | BarrierPhase::Resetting => break Err(()),
                 }
-                let (g2, timed_out) = self.wait(g, until, forever);
+                let (g2, timed_out) = self.wait(g, w);
                 g = g2;
                 if timed_out
                     && let State::Barrier { phase, .. } = &mut *g
@@ -652,7 +688,7 @@ impl Object {
         broken()
     }
 
-    fn queue(&self, r: &Request, forever: bool, until: Option<Instant>) -> Reply {
+    fn queue(&self, r: &Request, w: &Waiter<'_>) -> Reply {
         let mut g = self.lock();
         let State::Queue {
             items,
@@ -694,13 +730,13 @@ impl Object {
                     self.cv.notify_all();
                     return Reply::ok(0);
                 }
-                let (g2, timed_out) = self.wait(g, until, forever);
+                let (g2, timed_out) = self.wait(g, w);
                 g = g2;
                 if timed_out {
                     let State::Queue { items, maxsize, .. } = &*g else {
                         return wrong();
                     };
-                    if (items.len() as u64) < *maxsize {
+                    if !w.cancelled.get() && (items.len() as u64) < *maxsize {
                         continue;
                     }
                     return Reply::not_now();
@@ -715,12 +751,15 @@ impl Object {
                     self.cv.notify_all();
                     return Reply::data(item);
                 }
-                let (g2, timed_out) = self.wait(g, until, forever);
+                let (g2, timed_out) = self.wait(g, w);
                 g = g2;
                 if timed_out {
                     let State::Queue { items, .. } = &mut *g else {
                         return wrong();
                     };
+                    if w.cancelled.get() {
+                        return Reply::not_now();
+                    }
                     return match items.pop_front() {
                         Some(item) => {
                             drop(g);
@@ -738,7 +777,7 @@ impl Object {
                 if *unfinished == 0 {
                     return Reply::ok(1);
                 }
-                let (g2, timed_out) = self.wait(g, until, forever);
+                let (g2, timed_out) = self.wait(g, w);
                 g = g2;
                 if timed_out {
                     let State::Queue { unfinished, .. } = &*g else {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
+use std::time::Duration;
 
 use super::object::{ConnId, Object};
 use super::protocol::{ErrorCode, Reply, decode_request, encode_reply};
@@ -174,7 +175,12 @@ fn serve(stream: UnixStream, host: &Host) {
                     }),
                 };
                 match obj {
-                    Some(o) => o.run(&req, conn_id),
+                    Some(o) => {
+                        // The client sends nothing while it waits for this reply, so anything
+                        // readable now is the end of the stream: the client is gone.
+                        let gone = || conn.poll(Duration::ZERO).unwrap_or(true);
+                        o.run(&req, conn_id, Some(&gone))
+                    }
                     None => Reply::refused(ErrorCode::NoSuchObject, "no such object"),
                 }
             }
