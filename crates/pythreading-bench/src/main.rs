@@ -16,6 +16,8 @@
 mod executor;
 mod lock;
 mod managers;
+mod pipe;
+mod pool;
 mod python;
 mod queue;
 mod report;
@@ -38,6 +40,9 @@ enum Group {
     Executor,
     /// Remote queue round trips over loopback vs a raw TCP floor and CPython.
     Managers,
+    /// Worker processes: Pool map, CPU-bound map on 2 vs 1 workers, Process start+join, Pipe
+    /// ping-pong, vs CPython.
+    Pool,
 }
 
 /// Side-by-side benchmarks of pythreading against its anchors.
@@ -55,6 +60,9 @@ struct Args {
 }
 
 fn main() {
+    // First: the `pool` group's worker processes are this binary re-executed; they run their
+    // task here and exit.
+    pythreading_mp::init();
     let args = Args::parse();
     let opts = report::Opts { quick: args.quick };
     let groups: Vec<Group> = match args.group {
@@ -70,6 +78,11 @@ fn main() {
             Group::Queue => queue::run(&opts),
             Group::Executor => executor::run(&opts),
             Group::Managers => managers::run(&opts),
+            Group::Pool => {
+                let mut rows = pool::run(&opts);
+                rows.extend(pipe::run(&opts));
+                rows
+            }
         };
         report.add(rows);
     }

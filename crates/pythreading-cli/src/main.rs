@@ -45,6 +45,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // First: a child process started by the `process` demos runs its function here and exits
+    // (the CLI re-executes itself for children).
+    pythreading_mp::init();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo { name, list } => demo::main(name.as_deref(), list),

@@ -43,6 +43,8 @@ scenarios! {
     "pool-map" => pool_map ("../../../pythreading/examples/pool_map.rs"): "fetch-like tasks through a pool of 5: time is the batches, results in order",
     "as-completed" => as_completed ("../../../pythreading/examples/as_completed.rs"): "results printed as they finish",
     "limit-threads" => limit_threads ("../../../pythreading/examples/limit_threads.rs"): "the seeds' 'at most N threads' examples, done with a pool",
+    "process" => process ("../../../pythreading-mp/examples/process.rs"): "a child process prints its pid and its parent's; exit codes of a normal, a panicking and a killed child",
+    "process-pool" => process_pool ("../../../pythreading-mp/examples/process_pool.rs"): "Pool(5).map over 13 inputs with each worker's pid; a worker killed mid-run fails its task alone and the pool carries on",
 }
 
 /// Runs one scenario by name, or all of them; `list` prints the names instead.

@@ -1,0 +1,50 @@
+//! Python's `multiprocessing.Pool` (and, below, `concurrent.futures.ProcessPoolExecutor`).
+//!
+//! | Python | pythreading-mp |
+//! |---|---|
+//! | `Pool(processes, initializer, initargs, maxtasksperchild)` | [`Pool::new`], [`Pool::builder`] |
+//! | `map`, `starmap`, `map_async`, `starmap_async` | [`Pool::map`], [`Pool::map_chunksize`], [`Pool::starmap`], [`Pool::map_async`], [`Pool::starmap_async`] |
+//! | `imap`, `imap_unordered`, `it.next(timeout)` | [`Pool::imap`], [`Pool::imap_unordered`], [`IMap::next_timeout`] |
+//! | `apply`, `apply_async(callback=, error_callback=)` | [`Pool::apply`], [`Pool::apply_async`], [`Pool::apply_async_with`], [`Pool::map_async_with`] |
+//! | `AsyncResult.get/wait/ready/successful` | [`AsyncResult`] |
+//! | `close`, `terminate`, `join`, `with Pool() as p:` | [`Pool::close`], [`Pool::terminate`], [`Pool::join`], drop |
+//! | a task's exception (`RemoteTraceback`) | [`PoolError::Panicked`] |
+//! | a killed worker: **hangs forever** (gh-66587) | [`PoolError::WorkerDied`] for that task alone |
+//! | `ProcessPoolExecutor(max_workers)`, `submit`, `map`, `shutdown` | [`ProcessPoolExecutor`] (returns the core's `TaskFuture`) |
+//! | `BrokenProcessPool` for every future when one worker dies | only the dead worker's future fails |
+//!
+//! Functions run by a pool must be registered with [`register!`](crate::register), and
+//! `main` must start with [`init()`](crate::init), as for [`Process`](crate::process::Process).
+//!
+//! # Examples
+//!
+//! ```
+//! use pythreading_mp::pool::{Pool, PoolError};
+//!
+//! fn risky(n: u32) -> u32 {
+//!     if n == 3 { std::process::exit(3) } // this worker dies mid-task
+//!     n * 10
+//! }
+//! pythreading_mp::register!(risky);
+//!
+//! fn main() {
+//!     pythreading_mp::init();
+//!     let pool = Pool::new(2).unwrap();
+//!     let results: Vec<_> = pool.imap(risky, 0..6).unwrap().collect();
+//!     assert!(matches!(results[3], Err(PoolError::WorkerDied { exitcode: 3, .. })));
+//!     assert_eq!(results[5].as_ref().unwrap(), &50); // the pool carried on
+//! }
+//! ```
+
+mod collect;
+mod engine;
+mod error;
+mod executor;
+mod handle;
+mod jobwire;
+pub(crate) mod worker;
+
+pub use collect::{AsyncResult, IMap, IMapUnordered};
+pub use error::PoolError;
+pub use executor::{ProcessPoolExecutor, ProcessPoolExecutorBuilder};
+pub use handle::{Pool, PoolBuilder};

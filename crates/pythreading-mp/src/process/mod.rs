@@ -1,0 +1,67 @@
+//! Python's `multiprocessing.Process`: run a registered function in a child process.
+//!
+//! | Python | pythreading-mp |
+//! |---|---|
+//! | `Process(target=f, args=(x,), name=n, daemon=d)` | [`Process::builder`]`(f).args((x,)).name(n).daemon(d).build()`, [`Process::new`]`(f)` |
+//! | `p.start()`, `p.join()`, `p.join(t)` | [`Process::start`], [`Process::join`], [`Process::join_timeout`] (→ `bool`) |
+//! | `p.is_alive()`, `p.pid`, `p.exitcode`, `p.name`, `p.daemon` | [`Process::is_alive`], [`Process::pid`], [`Process::exitcode`], [`Process::name`], [`Process::daemon`] |
+//! | `p.terminate()`, `p.kill()`, `p.close()` | [`Process::terminate`], [`Process::kill`], [`Process::close`] |
+//! | `current_process()`, `parent_process()`, `active_children()` | [`current_process`], [`parent_process`], [`active_children`] |
+//! | `class P(Process): def run(self): ...` | a serde type implementing [`Run`], [`Process::from_run`] |
+//! | `ValueError` / `AssertionError` from misuse | [`ProcessError`] |
+//!
+//! # The one line: [`init()`](crate::init)
+//!
+//! `pythreading_mp::init();` must be the **first line of `main`** (and, in a test binary, the
+//! first line of every test that starts processes). See the crate docs for how a child is
+//! started and how it finds its function.
+//!
+//! # Examples
+//!
+//! ```
+//! use pythreading_mp::process::{Process, current_process, parent_process};
+//!
+//! fn test(n: u64) {
+//!     let me = current_process();
+//!     let parent = parent_process().unwrap();
+//!     println!("{} (pid {}) of parent {}: {n}", me.name(), me.pid(), parent.pid());
+//! }
+//! pythreading_mp::register!(test);
+//!
+//! fn main() {
+//!     pythreading_mp::init();
+//!     let p = Process::builder(test).args((100,)).build();
+//!     p.start().unwrap();
+//!     p.join().unwrap();
+//!     assert_eq!(p.exitcode().unwrap(), Some(0));
+//! }
+//! ```
+
+mod bootstrap;
+mod current;
+mod error;
+mod handle;
+mod init;
+mod launch;
+mod registry;
+
+pub use current::{
+    CurrentProcess, ParentProcess, Run, active_children, current_process, is_registered,
+    parent_process, run_object,
+};
+pub use error::ProcessError;
+pub use handle::{Process, ProcessBuilder};
+pub use init::init;
+pub use registry::Target;
+
+pub(crate) use bootstrap::{Bootstrap, Role, send as send_bootstrap};
+pub(crate) use init::{check_may_start_for_pool, current, exit_flushed, next_child_identity};
+pub(crate) use launch::{exit_code, launch};
+pub(crate) use registry::{CallError, Lookup, call_entry, lookup, target_name};
+
+/// What [`register!`](crate::register) expands to; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use super::registry::{CallErrorOpaque, Entry, REGISTRY, call_encoded, name_of};
+    pub use linkme;
+}
