@@ -84,6 +84,52 @@ impl Run for Writer {
 
 fn never_registered() {}
 
+/// Starts a non-daemon thread that writes `slow` after 200 ms and a daemon thread that would
+/// write `never` after 30 s, then returns at once (MP-P14).
+fn leaves_threads(slow: String, never: String) {
+    pythreading::threading::Builder::new()
+        .daemon(false)
+        .spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            std::fs::write(slow, b"done").unwrap();
+        })
+        .unwrap();
+    pythreading::threading::Builder::new()
+        .daemon(true)
+        .spawn(move || {
+            std::thread::sleep(Duration::from_secs(30));
+            std::fs::write(never, b"done").unwrap();
+        })
+        .unwrap();
+}
+pythreading_mp::register!(leaves_threads);
+
+// MP-P14: a child waits for its non-daemon threads before exiting; its daemon threads are killed.
+#[test]
+fn child_waits_for_non_daemon_threads_only() {
+    pythreading_mp::init();
+    let s = Scratch::new("threads");
+    let p = Guard(
+        Process::builder(leaves_threads)
+            .args((s.file("slow"), s.file("never")))
+            .build(),
+    );
+    let t = Instant::now();
+    p.start().unwrap();
+    join_or_fail(&p, "threads");
+    assert_eq!(p.exitcode().unwrap(), Some(0));
+    assert_eq!(
+        std::fs::read(s.file("slow")).unwrap(),
+        b"done",
+        "non-daemon thread was waited for"
+    );
+    assert!(!std::path::Path::new(&s.file("never")).exists());
+    assert!(
+        t.elapsed() < Duration::from_secs(20),
+        "daemon thread was waited for"
+    );
+}
+
 pythreading_mp::register!(
     report,
     wait_for_file,
