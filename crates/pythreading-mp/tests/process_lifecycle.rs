@@ -411,6 +411,19 @@ fn unregistered_missing_args_and_unencodable() {
     );
     assert_eq!(p.pid().unwrap(), None);
 
+    // A generic function: the suggested line uses the turbofish.
+    #[derive(Serialize, Deserialize)]
+    struct NotRegistered;
+    impl Run for NotRegistered {
+        fn run(self) {}
+    }
+    let err = Process::from_run(NotRegistered).start().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("register!(run_object::<process_lifecycle::"),
+        "{err}"
+    );
+
     let p = Process::builder(exit_with).build(); // exit_with takes a parameter
     let err = p.start().unwrap_err();
     assert!(matches!(err, ProcessError::Encode(_)), "{err:?}");

@@ -55,6 +55,7 @@ pub use init::init;
 pub use registry::Target;
 
 pub(crate) use bootstrap::{Bootstrap, Role, send as send_bootstrap};
+pub(crate) use error::short_name;
 pub(crate) use init::{check_may_start_for_pool, current, exit_flushed, next_child_identity};
 pub(crate) use launch::{exit_code, launch};
 pub(crate) use registry::{CallError, Lookup, call_entry, lookup, target_name};
