@@ -317,6 +317,33 @@ fn helper_panicking_child() {
     assert_eq!(p.exitcode().unwrap(), Some(1));
 }
 
+// MP-P04, MP-P12: the sentinel is refused before start, not ready while the child runs, ready
+// once it exits.
+#[test]
+fn sentinel() {
+    pythreading_mp::init();
+    let s = Scratch::new("sentinel");
+    let p = Guard(
+        Process::builder(wait_for_file)
+            .args((s.file("go"),))
+            .build(),
+    );
+    assert!(matches!(p.sentinel(), Err(ProcessError::NotStarted)));
+    p.start().unwrap();
+    let sentinel = p.sentinel().unwrap();
+    assert!(!sentinel.is_ready());
+    assert!(!sentinel.wait_timeout(Duration::from_millis(50)));
+    std::fs::write(s.file("go"), b"").unwrap();
+    assert!(
+        sentinel.wait_timeout(Duration::from_secs(60)),
+        "not ready after the child exited"
+    );
+    join_or_fail(&p, "sentinel");
+    assert!(p.sentinel().unwrap().is_ready());
+    p.close().unwrap();
+    assert!(matches!(p.sentinel(), Err(ProcessError::Closed)));
+}
+
 // MP-P11: close.
 #[test]
 fn close_rules() {

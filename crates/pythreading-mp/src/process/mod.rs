@@ -6,6 +6,7 @@
 //! | `p.start()`, `p.join()`, `p.join(t)` | [`Process::start`], [`Process::join`], [`Process::join_timeout`] (→ `bool`) |
 //! | `p.is_alive()`, `p.pid`, `p.exitcode`, `p.name`, `p.daemon` | [`Process::is_alive`], [`Process::pid`], [`Process::exitcode`], [`Process::name`], [`Process::daemon`] |
 //! | `p.terminate()`, `p.kill()`, `p.close()` | [`Process::terminate`], [`Process::kill`], [`Process::close`] |
+//! | `p.sentinel` | [`Process::sentinel`] → [`Sentinel`] (a pidfd) |
 //! | `current_process()`, `parent_process()`, `active_children()` | [`current_process`], [`parent_process`], [`active_children`] |
 //! | `class P(Process): def run(self): ...` | a serde type implementing [`Run`], [`Process::from_run`] |
 //! | `ValueError` / `AssertionError` from misuse | [`ProcessError`] |
@@ -50,7 +51,7 @@ pub use current::{
     parent_process, run_object,
 };
 pub use error::ProcessError;
-pub use handle::{Process, ProcessBuilder};
+pub use handle::{Process, ProcessBuilder, Sentinel};
 pub use init::init;
 pub use registry::Target;
 
