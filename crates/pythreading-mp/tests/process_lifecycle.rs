@@ -102,7 +102,54 @@ fn leaves_threads(slow: String, never: String) {
         })
         .unwrap();
 }
-pythreading_mp::register!(leaves_threads);
+pythreading_mp::register!(leaves_threads, report_args);
+
+/// Writes the child's command-line arguments.
+fn report_args(path: String) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    std::fs::write(path, args.join(" ")).unwrap();
+}
+
+// A child of a test binary re-runs only the test that started it, never the suite.
+#[test]
+fn child_runs_only_its_test() {
+    pythreading_mp::init();
+    let s = Scratch::new("argv");
+    let p = Guard(Process::builder(report_args).args((s.file("a"),)).build());
+    p.start().unwrap();
+    join_or_fail(&p, "argv");
+    let args = std::fs::read_to_string(s.file("a")).unwrap();
+    assert!(
+        args.starts_with("--exact child_runs_only_its_test "),
+        "{args}"
+    );
+}
+
+// Dropping the last handle of a running daemonic process kills it (and it is reaped).
+#[test]
+fn dropping_a_daemon_kills_it() {
+    pythreading_mp::init();
+    let s = Scratch::new("drop");
+    let p = Process::builder(wait_for_file)
+        .daemon(true)
+        .args((s.file("never"),))
+        .build();
+    p.start().unwrap();
+    let pid = p.pid().unwrap().unwrap();
+    drop(p);
+    let t = Instant::now();
+    // `active_children()` reaps finished orphans, as Python's does.
+    while std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && t.elapsed() < Duration::from_secs(60)
+    {
+        let _ = active_children();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "the dropped daemon {pid} is still there"
+    );
+}
 
 // MP-P14: a child waits for its non-daemon threads before exiting; its daemon threads are killed.
 #[test]
