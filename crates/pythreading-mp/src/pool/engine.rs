@@ -52,9 +52,8 @@ impl Job {
     }
 
     fn fail_all(self, err: &PoolError) {
-        for (i, _) in self.items {
-            self.collector.deliver(i, Err(err.clone()));
-        }
+        self.collector
+            .deliver_many(self.items.into_iter().map(|(i, _)| (i, Err(err.clone()))));
     }
 }
 
@@ -507,13 +506,14 @@ enum Served {
 /// Hands every item of `job` its outcome from the worker's reply.
 fn deliver_reply(job: Job, reply: &[u8]) {
     let mut r = Reader::new(reply);
-    for (index, _) in job.items {
+    let outcomes = job.items.into_iter().map(|(index, _)| {
         let outcome = match (r.u8(), r.bytes()) {
             (Ok(status), Ok(payload)) => outcome_of(status, payload),
             _ => Err(PoolError::Encode("malformed reply from the worker".into())),
         };
-        job.collector.deliver(index, outcome);
-    }
+        (index, outcome)
+    });
+    job.collector.deliver_many(outcomes);
 }
 
 fn outcome_of(status: u8, payload: &[u8]) -> Outcome {
