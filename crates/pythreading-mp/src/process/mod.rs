@@ -38,6 +38,19 @@
 //! }
 //! ```
 
+//!
+//! # Differences from Python
+//!
+//! * **One start method.** Safe Rust cannot `fork` a threaded program, so every child is this
+//!   executable started again (like Python's `spawn`, but without re-importing anything: the
+//!   child jumps straight to the function in `init()`). A target must be a registered `fn`
+//!   whose arguments and value are serde types; closures are refused with
+//!   [`ProcessError::NotRegistered`].
+//! * **Typed errors instead of `ValueError`/`AssertionError`**, and `join_timeout` says whether
+//!   the child exited (Python's `join(timeout)` returns None).
+//! * **Dropping** the last handle of a running daemonic child kills it; a non-daemonic one runs
+//!   on and is reaped later. Every child is killed when its parent dies (`PR_SET_PDEATHSIG`).
+
 mod bootstrap;
 mod current;
 mod error;
