@@ -58,6 +58,45 @@
 //! `pythreading_mp::init();` as the first line of `main`"). A re-executed child that somehow
 //! reaches `start()` without being dispatched by `init()` refuses to spawn
 //! ([`ProcessError::UndispatchedChild`](process::ProcessError::UndispatchedChild)): no fork bomb.
+//!
+//! **Exit codes** follow Python: 0 after a normal return, 1 after a panic (the child prints
+//! `Process NAME:` and the panic on its stderr), `n` after `std::process::exit(n)`, `-signal`
+//! when killed. A program built with `panic = "abort"` cannot catch the panic, so its panicking
+//! children end with `-6` (SIGABRT) instead of 1.
+//!
+//! # Pools that never hang
+//!
+//! ```
+//! use pythreading_mp::pool::{Pool, PoolError};
+//!
+//! fn work(n: u64) -> u64 {
+//!     if n == 2 { std::process::abort() } // a crash in one task
+//!     n * n
+//! }
+//! pythreading_mp::register!(work);
+//!
+//! fn main() {
+//!     pythreading_mp::init();
+//!     let pool = Pool::new(2).unwrap();
+//!     let results: Vec<Result<u64, PoolError>> = pool.imap(work, 0..5).unwrap().collect();
+//!     assert!(matches!(results[2], Err(PoolError::WorkerDied { exitcode: -6, .. })));
+//!     assert_eq!(results[4].as_ref().unwrap(), &16);
+//! }
+//! ```
+//!
+//! CPython's `Pool` waits forever for a result a killed worker will never send (gh-66587). Here
+//! each worker has a supervising thread in the parent that talks to it synchronously — it sends
+//! a job (a chunk of tasks) and reads the reply — so the parent always knows which job each
+//! worker holds. When the worker's socket reaches end-of-file (SIGKILL, the OOM killer, a
+//! segfault, `abort`, `exit`), the supervisor reaps it, fails that task with
+//! [`PoolError::WorkerDied`](pool::PoolError::WorkerDied) `{ pid, exitcode }` at once, starts a
+//! replacement and goes on; the other tasks complete. (A dead worker's chunk of several tasks
+//! is re-run one task at a time so the culprit still fails alone.) A task's panic is that
+//! task's [`PoolError::Panicked`](pool::PoolError::Panicked) with the child's message and
+//! location; an argument or value that cannot be encoded is a typed error from that call.
+//! [`ProcessPoolExecutor`](pool::ProcessPoolExecutor) has the core `ThreadPoolExecutor`'s shape
+//! and returns its `TaskFuture`; a dead worker fails its own future instead of breaking the
+//! executor (CPython's `BrokenProcessPool`).
 #![forbid(unsafe_code)]
 
 pub mod connection;

@@ -42,6 +42,10 @@ fn initializer(tag: String) {
     INITIALIZED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
 }
 
+fn initializer_fails(why: String) {
+    panic!("{why}");
+}
+
 fn init_count() -> u32 {
     INITIALIZED.load(std::sync::atomic::Ordering::SeqCst)
 }
@@ -78,6 +82,7 @@ pythreading_mp::register!(
     fails_on,
     sleep_ms,
     initializer,
+    initializer_fails,
     init_count,
     unencodable_result,
     takes_refuses
@@ -122,6 +127,25 @@ fn initializer_runs_in_every_worker() {
         .map(|_| pool.apply(init_count, ()).unwrap())
         .collect();
     assert!(seen.iter().all(|&c| c == 1), "{seen:?}");
+}
+
+// MP-L19 (and CPython's endless respawning when the initializer fails): a failing initializer
+// is an error from the constructor, carrying its panic (the started workers are killed).
+#[test]
+fn failing_initializer_is_a_start_error() {
+    pythreading_mp::init();
+    let e = Pool::builder()
+        .processes(2)
+        .initializer(initializer_fails, ("no database".to_string(),))
+        .build()
+        .unwrap_err();
+    match &e {
+        PoolError::Start(m) => {
+            assert!(m.contains("the initializer failed: no database"), "{m}");
+            assert!(m.contains("pool_basic.rs"), "location missing: {m}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 // MP-L03, MP-L04, MP-L05: apply, map (chunksize 20), starmap, *_async, empty inputs.

@@ -84,6 +84,99 @@ impl Run for Writer {
 
 fn never_registered() {}
 
+/// Starts a non-daemon thread that writes `slow` after 200 ms and a daemon thread that would
+/// write `never` after 30 s, then returns at once (MP-P14).
+fn leaves_threads(slow: String, never: String) {
+    pythreading::threading::Builder::new()
+        .daemon(false)
+        .spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            std::fs::write(slow, b"done").unwrap();
+        })
+        .unwrap();
+    pythreading::threading::Builder::new()
+        .daemon(true)
+        .spawn(move || {
+            std::thread::sleep(Duration::from_secs(30));
+            std::fs::write(never, b"done").unwrap();
+        })
+        .unwrap();
+}
+pythreading_mp::register!(leaves_threads, report_args);
+
+/// Writes the child's command-line arguments.
+fn report_args(path: String) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    std::fs::write(path, args.join(" ")).unwrap();
+}
+
+// A child of a test binary re-runs only the test that started it, never the suite.
+#[test]
+fn child_runs_only_its_test() {
+    pythreading_mp::init();
+    let s = Scratch::new("argv");
+    let p = Guard(Process::builder(report_args).args((s.file("a"),)).build());
+    p.start().unwrap();
+    join_or_fail(&p, "argv");
+    let args = std::fs::read_to_string(s.file("a")).unwrap();
+    assert!(
+        args.starts_with("--exact child_runs_only_its_test "),
+        "{args}"
+    );
+}
+
+// Dropping the last handle of a running daemonic process kills it (and it is reaped).
+#[test]
+fn dropping_a_daemon_kills_it() {
+    pythreading_mp::init();
+    let s = Scratch::new("drop");
+    let p = Process::builder(wait_for_file)
+        .daemon(true)
+        .args((s.file("never"),))
+        .build();
+    p.start().unwrap();
+    let pid = p.pid().unwrap().unwrap();
+    drop(p);
+    let t = Instant::now();
+    // `active_children()` reaps finished orphans, as Python's does.
+    while std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && t.elapsed() < Duration::from_secs(60)
+    {
+        let _ = active_children();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "the dropped daemon {pid} is still there"
+    );
+}
+
+// MP-P14: a child waits for its non-daemon threads before exiting; its daemon threads are killed.
+#[test]
+fn child_waits_for_non_daemon_threads_only() {
+    pythreading_mp::init();
+    let s = Scratch::new("threads");
+    let p = Guard(
+        Process::builder(leaves_threads)
+            .args((s.file("slow"), s.file("never")))
+            .build(),
+    );
+    let t = Instant::now();
+    p.start().unwrap();
+    join_or_fail(&p, "threads");
+    assert_eq!(p.exitcode().unwrap(), Some(0));
+    assert_eq!(
+        std::fs::read(s.file("slow")).unwrap(),
+        b"done",
+        "non-daemon thread was waited for"
+    );
+    assert!(!std::path::Path::new(&s.file("never")).exists());
+    assert!(
+        t.elapsed() < Duration::from_secs(20),
+        "daemon thread was waited for"
+    );
+}
+
 pythreading_mp::register!(
     report,
     wait_for_file,
@@ -271,6 +364,33 @@ fn helper_panicking_child() {
     assert_eq!(p.exitcode().unwrap(), Some(1));
 }
 
+// MP-P04, MP-P12: the sentinel is refused before start, not ready while the child runs, ready
+// once it exits.
+#[test]
+fn sentinel() {
+    pythreading_mp::init();
+    let s = Scratch::new("sentinel");
+    let p = Guard(
+        Process::builder(wait_for_file)
+            .args((s.file("go"),))
+            .build(),
+    );
+    assert!(matches!(p.sentinel(), Err(ProcessError::NotStarted)));
+    p.start().unwrap();
+    let sentinel = p.sentinel().unwrap();
+    assert!(!sentinel.is_ready());
+    assert!(!sentinel.wait_timeout(Duration::from_millis(50)));
+    std::fs::write(s.file("go"), b"").unwrap();
+    assert!(
+        sentinel.wait_timeout(Duration::from_secs(60)),
+        "not ready after the child exited"
+    );
+    join_or_fail(&p, "sentinel");
+    assert!(p.sentinel().unwrap().is_ready());
+    p.close().unwrap();
+    assert!(matches!(p.sentinel(), Err(ProcessError::Closed)));
+}
+
 // MP-P11: close.
 #[test]
 fn close_rules() {
@@ -364,6 +484,19 @@ fn unregistered_missing_args_and_unencodable() {
         "{err}"
     );
     assert_eq!(p.pid().unwrap(), None);
+
+    // A generic function: the suggested line uses the turbofish.
+    #[derive(Serialize, Deserialize)]
+    struct NotRegistered;
+    impl Run for NotRegistered {
+        fn run(self) {}
+    }
+    let err = Process::from_run(NotRegistered).start().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("register!(run_object::<process_lifecycle::"),
+        "{err}"
+    );
 
     let p = Process::builder(exit_with).build(); // exit_with takes a parameter
     let err = p.start().unwrap_err();

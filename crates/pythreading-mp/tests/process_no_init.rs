@@ -53,3 +53,13 @@ fn helper_undispatched() {
     assert!(err.to_string().contains("refusing to start another child"));
     println!("guard: {err:?}");
 }
+
+#[test]
+fn pool_without_init_names_the_fix() {
+    let err = pythreading_mp::pool::Pool::new(1).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("add `pythreading_mp::init();` as the first line of `main`"),
+        "{err}"
+    );
+}

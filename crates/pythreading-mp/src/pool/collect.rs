@@ -54,17 +54,29 @@ impl Collector {
 
     /// Records the outcome of task `index` (the first outcome wins).
     pub(crate) fn deliver(&self, index: usize, outcome: Outcome) {
-        let finished = {
+        self.deliver_many(std::iter::once((index, outcome)));
+    }
+
+    /// Records several outcomes under one lock and one wake-up (a whole job's reply: waking
+    /// the readers once per item would cost a system call per item).
+    pub(crate) fn deliver_many(&self, outcomes: impl IntoIterator<Item = (usize, Outcome)>) {
+        let (any, finished) = {
             let mut s = lock(&self.state);
-            if index >= s.slots.len() || s.slots[index].is_some() {
-                return;
+            let mut any = false;
+            for (index, outcome) in outcomes {
+                if index >= s.slots.len() || s.slots[index].is_some() {
+                    continue;
+                }
+                s.slots[index] = Some(outcome);
+                s.completed.push_back(index);
+                s.remaining -= 1;
+                any = true;
             }
-            s.slots[index] = Some(outcome);
-            s.completed.push_back(index);
-            s.remaining -= 1;
-            s.remaining == 0
+            (any, any && s.remaining == 0)
         };
-        self.cv.notify_all();
+        if any {
+            self.cv.notify_all();
+        }
         if finished {
             self.fire_done();
         }

@@ -52,9 +52,8 @@ impl Job {
     }
 
     fn fail_all(self, err: &PoolError) {
-        for (i, _) in self.items {
-            self.collector.deliver(i, Err(err.clone()));
-        }
+        self.collector
+            .deliver_many(self.items.into_iter().map(|(i, _)| (i, Err(err.clone()))));
     }
 }
 
@@ -235,22 +234,37 @@ impl Engine {
             return Err(PoolError::Start(e.to_string()));
         }
         let pid = launched.child.id();
+        // Published before waiting for the initializer, so terminate() can kill a worker whose
+        // initializer never returns.
         let pidfd = Pid::from_raw(pid as i32)
             .and_then(|p| pidfd_open(p, PidfdFlags::empty()).ok())
             .map(Arc::new);
-        {
-            let mut slots = lock(&self.slots);
-            slots[k] = Slot {
-                pid: Some(pid),
-                pidfd,
-            };
-        }
+        lock(&self.slots)[k] = Slot {
+            pid: Some(pid),
+            pidfd,
+        };
         // A terminate() that ran while this worker started could not see it: check again.
         if self.state() == RunState::Terminated {
             let _ = launched.child.kill();
         }
         let mut conn = Connection::new(launched.stream);
         conn.set_max_frame(usize::MAX >> 1);
+        // Wait for the initializer: a worker that cannot initialize is a start failure.
+        let failure = match conn.recv_bytes().as_deref() {
+            Ok([worker::READY]) => None,
+            Ok([worker::INIT_FAILED, why @ ..]) => Some(format!(
+                "the initializer failed: {}",
+                String::from_utf8_lossy(why)
+            )),
+            Ok(_) => Some("malformed ready frame from the worker".to_owned()),
+            Err(_) => Some("the worker exited before it was ready".to_owned()),
+        };
+        if let Some(why) = failure {
+            let _ = launched.child.kill();
+            let _ = launched.child.wait();
+            lock(&self.slots)[k] = Slot::default();
+            return Err(PoolError::Start(why));
+        }
         Ok(Worker {
             child: launched.child,
             conn,
@@ -492,13 +506,14 @@ enum Served {
 /// Hands every item of `job` its outcome from the worker's reply.
 fn deliver_reply(job: Job, reply: &[u8]) {
     let mut r = Reader::new(reply);
-    for (index, _) in job.items {
+    let outcomes = job.items.into_iter().map(|(index, _)| {
         let outcome = match (r.u8(), r.bytes()) {
             (Ok(status), Ok(payload)) => outcome_of(status, payload),
             _ => Err(PoolError::Encode("malformed reply from the worker".into())),
         };
-        job.collector.deliver(index, outcome);
-    }
+        (index, outcome)
+    });
+    job.collector.deliver_many(outcomes);
 }
 
 fn outcome_of(status: u8, payload: &[u8]) -> Outcome {

@@ -120,7 +120,7 @@ impl fmt::Display for PoolError {
             PoolError::NotRegistered { name } => write!(
                 f,
                 "function `{name}` is not registered: add `pythreading_mp::register!({});` at module level",
-                name.rsplit("::").next().unwrap_or(name)
+                crate::process::short_name(name)
             ),
         }
     }

@@ -36,6 +36,26 @@
 //! }
 //! ```
 
+//!
+//! # Differences from Python
+//!
+//! * **A dead worker fails its task** ([`PoolError::WorkerDied`]) instead of hanging the pool
+//!   forever; the worker is replaced. A dead worker's chunk of several tasks is run again one
+//!   task at a time to find the one that killed it (a task of that chunk that had finished may
+//!   run twice; chunk size 1 — `imap`, `apply`, the executor — never runs a task twice).
+//! * **A failing initializer** is an error from [`PoolBuilder::build`] carrying its panic;
+//!   CPython's `Pool` starts replacement workers forever.
+//! * **`terminate()`** fails every unfinished result with [`PoolError::Terminated`]; CPython
+//!   leaves their `get()` waiting forever.
+//! * **Inputs are consumed at once** by `map`, `imap` and friends (Python's task feeder does the
+//!   same); `imap` results are lazy. An input iterator cannot raise in Rust, so MP-L10 has no
+//!   counterpart.
+//! * **Callbacks** run on the pool's supervising thread for the worker that finished the last
+//!   task (Python: the result-handler thread); a slow callback delays that worker's next job.
+//! * **Workers are daemonic** (as in Python): a task that starts a
+//!   [`Process`](crate::process::Process) gets
+//!   [`ProcessError::DaemonChildren`](crate::process::ProcessError::DaemonChildren).
+
 mod collect;
 mod engine;
 mod error;

@@ -21,6 +21,9 @@ pub(crate) const PANICKED: u8 = 1;
 pub(crate) const BAD_ARGS: u8 = 2;
 pub(crate) const BAD_RESULT: u8 = 3;
 pub(crate) const NOT_REGISTERED: u8 = 4;
+/// Ready-frame bytes.
+pub(crate) const READY: u8 = 0;
+pub(crate) const INIT_FAILED: u8 = 1;
 
 /// The largest job frame a worker accepts.
 const FRAME_MAX: usize = 1 << 30;
@@ -38,28 +41,7 @@ pub(crate) fn run(
 ) -> ! {
     let mut conn = Connection::new(stream);
     conn.set_max_frame(FRAME_MAX);
-    if let Some(init) = boot.target.as_deref() {
-        // Python's `initializer(*initargs)`: a failure ends this worker (exit code 1).
-        let Lookup::Found(entry) = lookup(init) else {
-            eprintln!(
-                "Process {}:\ninitializer `{init}` is not registered",
-                boot.name
-            );
-            exit_flushed(1);
-        };
-        match catch_unwind(AssertUnwindSafe(|| call_entry(entry, init_args))) {
-            Ok(Ok(_)) | Ok(Err(CallError::Result(_))) => {}
-            Ok(Err(CallError::Args(e))) => {
-                eprintln!(
-                    "Process {}:\ncannot decode the initializer's arguments: {e}",
-                    boot.name
-                );
-                exit_flushed(1);
-            }
-            Err(_) => exit_flushed(1),
-        }
-    }
-    // Task panics travel to the parent; keep them off this child's stderr.
+    // Panics travel to the parent (initializer's and tasks'); keep them off this child's stderr.
     std::panic::set_hook(Box::new(|info| {
         let msg = if let Some(s) = info.payload().downcast_ref::<&'static str>() {
             (*s).to_owned()
@@ -74,6 +56,18 @@ pub(crate) fn run(
         };
         LAST_PANIC.with(|p| *p.borrow_mut() = Some(located));
     }));
+    // Python's `initializer(*initargs)`, then the ready frame: `[READY]`, or `[INIT_FAILED]` and
+    // why (then this worker exits 1), so the pool reports a broken initializer instead of
+    // replacing workers forever as CPython's `Pool` does.
+    if let Some(failure) = run_initializer(boot, init_args) {
+        let mut frame = vec![INIT_FAILED];
+        frame.extend_from_slice(failure.as_bytes());
+        let _ = conn.send_bytes(&frame);
+        exit_flushed(1);
+    }
+    if conn.send_bytes(&[READY]).is_err() {
+        exit_flushed(0);
+    }
 
     let mut done: u64 = 0;
     let mut reply = Vec::new();
@@ -107,6 +101,27 @@ pub(crate) fn run(
             // Retired (Python's `maxtasksperchild`): the parent never sends more than `m` items.
             exit_flushed(0);
         }
+    }
+}
+
+/// Runs the initializer, if any; the failure's text if it failed.
+fn run_initializer(boot: &Bootstrap, args: &Value) -> Option<String> {
+    let init = boot.target.as_deref()?;
+    let Lookup::Found(entry) = lookup(init) else {
+        return Some(format!(
+            "initializer `{init}` is not registered in the worker"
+        ));
+    };
+    match catch_unwind(AssertUnwindSafe(|| call_entry(entry, args))) {
+        Ok(Ok(_)) | Ok(Err(CallError::Result(_))) => None,
+        Ok(Err(CallError::Args(e))) => {
+            Some(format!("cannot decode the initializer's arguments: {e}"))
+        }
+        Err(_) => Some(
+            LAST_PANIC
+                .with(|p| p.borrow_mut().take())
+                .unwrap_or_else(|| "the initializer panicked".to_owned()),
+        ),
     }
 }
 

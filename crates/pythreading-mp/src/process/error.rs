@@ -122,7 +122,18 @@ impl From<io::Error> for ProcessError {
     }
 }
 
-/// `my_crate::square` → `square`, for the suggested `register!` line.
-fn short_name(name: &str) -> &str {
-    name.rsplit("::").next().unwrap_or(name)
+/// The path to write in `register!(..)` for a function whose type name is `name`:
+/// `my_crate::square` → `square`, `pythreading_mp::process::run_object<app::Job>` →
+/// `run_object::<app::Job>`.
+pub(crate) fn short_name(name: &str) -> String {
+    let (path, generics) = match name.find('<') {
+        Some(i) => name.split_at(i),
+        None => (name, ""),
+    };
+    let last = path.rsplit("::").next().unwrap_or(path);
+    if generics.is_empty() {
+        last.to_owned()
+    } else {
+        format!("{last}::{generics}")
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::process::Child;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
@@ -71,6 +71,8 @@ enum State {
     Exited {
         pid: u32,
         code: i32,
+        /// Kept so the sentinel stays valid (and ready) until `close()`, as in Python.
+        pidfd: Option<Arc<OwnedFd>>,
     },
     Closed,
 }
@@ -377,11 +379,12 @@ impl Process {
     /// Reaps the child if it has exited; `Ok(true)` once it has.
     fn poll_exit(state: &mut State) -> Result<bool, ProcessError> {
         match state {
-            State::Running { child, pid, .. } => match child.try_wait()? {
+            State::Running { child, pid, pidfd } => match child.try_wait()? {
                 Some(status) => {
                     *state = State::Exited {
                         pid: *pid,
                         code: exit_code(status),
+                        pidfd: pidfd.take(),
                     };
                     Ok(true)
                 }
@@ -622,6 +625,46 @@ impl Process {
         self.signal(Signal::KILL)
     }
 
+    /// A handle that becomes ready when the child exits (Python's `sentinel`), for `poll` or
+    /// `select` together with other descriptors; it stays valid until [`close`](Process::close).
+    ///
+    /// # Errors
+    ///
+    /// [`ProcessError::NotStarted`] before `start()` (Python: "process not started"),
+    /// [`ProcessError::Closed`] after `close()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// fn work() {}
+    /// pythreading_mp::register!(work);
+    ///
+    /// fn main() {
+    ///     pythreading_mp::init();
+    ///     let p = pythreading_mp::process::Process::new(work);
+    ///     assert!(p.sentinel().is_err());
+    ///     p.start().unwrap();
+    ///     let s = p.sentinel().unwrap();
+    ///     assert!(s.wait_timeout(Duration::from_secs(60)));
+    ///     p.join().unwrap();
+    ///     assert!(s.is_ready());
+    /// }
+    /// ```
+    pub fn sentinel(&self) -> Result<Sentinel, ProcessError> {
+        match &*lock(&self.inner.state) {
+            State::New { .. } => Err(ProcessError::NotStarted),
+            State::Closed => Err(ProcessError::Closed),
+            State::Running { pidfd, .. } | State::Exited { pidfd, .. } => match pidfd {
+                Some(fd) => Ok(Sentinel { fd: Arc::clone(fd) }),
+                None => Err(ProcessError::Io(std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    "this kernel has no pidfd (Linux 5.3+)",
+                ))),
+            },
+        }
+    }
+
     /// Releases the process's resources (Python's `close()`). Afterwards every query is
     /// [`ProcessError::Closed`]; a second `close()` is a no-op.
     ///
@@ -649,6 +692,77 @@ impl Process {
         }
         *state = State::Closed;
         Ok(())
+    }
+}
+
+/// Readiness of a child's exit (Python's `Process.sentinel`): a pidfd, readable once the
+/// child has exited. Implements [`AsFd`] for use with `poll`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// fn nap() { std::thread::sleep(Duration::from_secs(30)); }
+/// pythreading_mp::register!(nap);
+///
+/// fn main() {
+///     pythreading_mp::init();
+///     let p = pythreading_mp::process::Process::new(nap);
+///     p.start().unwrap();
+///     let s = p.sentinel().unwrap();
+///     assert!(!s.is_ready());
+///     p.kill().unwrap();
+///     assert!(s.wait_timeout(Duration::from_secs(60)));
+///     p.join().unwrap();
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Sentinel {
+    fd: Arc<OwnedFd>,
+}
+
+impl Sentinel {
+    /// Whether the child has exited (the handle is ready), without waiting.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sentinel`].
+    pub fn is_ready(&self) -> bool {
+        self.wait_timeout(Duration::ZERO)
+    }
+
+    /// Waits at most `timeout` for the child to exit; true if it has.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sentinel`].
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now().checked_add(timeout);
+        loop {
+            let left = match deadline {
+                Some(d) => d.saturating_duration_since(Instant::now()),
+                None => Duration::from_secs(3600),
+            };
+            let ts = Timespec::try_from(left.min(Duration::from_secs(3600))).unwrap_or(Timespec {
+                tv_sec: 3600,
+                tv_nsec: 0,
+            });
+            let mut fds = [PollFd::new(&*self.fd, PollFlags::IN)];
+            match poll(&mut fds, Some(&ts)) {
+                Ok(n) if n > 0 => return true,
+                Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                Err(_) => return false,
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return false;
+            }
+        }
+    }
+}
+
+impl AsFd for Sentinel {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
     }
 }
 
@@ -681,7 +795,7 @@ impl fmt::Debug for Process {
             State::Running { pid, .. } => {
                 write!(f, " pid={pid} parent={} started", std::process::id())?
             }
-            State::Exited { pid, code } => write!(
+            State::Exited { pid, code, .. } => write!(
                 f,
                 " pid={pid} parent={} stopped exitcode={code}",
                 std::process::id()

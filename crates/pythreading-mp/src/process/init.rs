@@ -212,14 +212,18 @@ fn run_process(boot: &Bootstrap, args: &crate::pickle::Value) -> ! {
         eprintln!("Process {hook_name}:");
         default_hook(info);
     }));
-    match catch_unwind(AssertUnwindSafe(|| call_entry(entry, args))) {
-        Ok(Ok(_)) => exit_flushed(0),
+    let code = match catch_unwind(AssertUnwindSafe(|| call_entry(entry, args))) {
+        Ok(Ok(_)) => 0,
         Ok(Err(CallError::Args(e))) => {
             eprintln!("Process {name}:\ncannot decode the arguments: {e}");
-            exit_flushed(1)
+            1
         }
         // A `Process` discards its target's value (as Python does), so an unencodable one is fine.
-        Ok(Err(CallError::Result(_))) => exit_flushed(0),
-        Err(_) => exit_flushed(1),
-    }
+        Ok(Err(CallError::Result(_))) => 0,
+        Err(_) => 1,
+    };
+    // As Python's child does (`threading._shutdown()`): wait for the non-daemon threads the
+    // target started (daemon ones are not waited for) and run the `atexit` callbacks (MP-P14).
+    let _ = catch_unwind(pythreading::threading::shutdown);
+    exit_flushed(code)
 }

@@ -6,6 +6,7 @@
 //! | `p.start()`, `p.join()`, `p.join(t)` | [`Process::start`], [`Process::join`], [`Process::join_timeout`] (→ `bool`) |
 //! | `p.is_alive()`, `p.pid`, `p.exitcode`, `p.name`, `p.daemon` | [`Process::is_alive`], [`Process::pid`], [`Process::exitcode`], [`Process::name`], [`Process::daemon`] |
 //! | `p.terminate()`, `p.kill()`, `p.close()` | [`Process::terminate`], [`Process::kill`], [`Process::close`] |
+//! | `p.sentinel` | [`Process::sentinel`] → [`Sentinel`] (a pidfd) |
 //! | `current_process()`, `parent_process()`, `active_children()` | [`current_process`], [`parent_process`], [`active_children`] |
 //! | `class P(Process): def run(self): ...` | a serde type implementing [`Run`], [`Process::from_run`] |
 //! | `ValueError` / `AssertionError` from misuse | [`ProcessError`] |
@@ -37,6 +38,19 @@
 //! }
 //! ```
 
+//!
+//! # Differences from Python
+//!
+//! * **One start method.** Safe Rust cannot `fork` a threaded program, so every child is this
+//!   executable started again (like Python's `spawn`, but without re-importing anything: the
+//!   child jumps straight to the function in `init()`). A target must be a registered `fn`
+//!   whose arguments and value are serde types; closures are refused with
+//!   [`ProcessError::NotRegistered`].
+//! * **Typed errors instead of `ValueError`/`AssertionError`**, and `join_timeout` says whether
+//!   the child exited (Python's `join(timeout)` returns None).
+//! * **Dropping** the last handle of a running daemonic child kills it; a non-daemonic one runs
+//!   on and is reaped later. Every child is killed when its parent dies (`PR_SET_PDEATHSIG`).
+
 mod bootstrap;
 mod current;
 mod error;
@@ -50,11 +64,12 @@ pub use current::{
     parent_process, run_object,
 };
 pub use error::ProcessError;
-pub use handle::{Process, ProcessBuilder};
+pub use handle::{Process, ProcessBuilder, Sentinel};
 pub use init::init;
 pub use registry::Target;
 
 pub(crate) use bootstrap::{Bootstrap, Role, send as send_bootstrap};
+pub(crate) use error::short_name;
 pub(crate) use init::{check_may_start_for_pool, current, exit_flushed, next_child_identity};
 pub(crate) use launch::{exit_code, launch};
 pub(crate) use registry::{CallError, Lookup, call_entry, lookup, target_name};
