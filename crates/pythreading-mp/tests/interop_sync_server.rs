@@ -4,11 +4,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::process::Stdio;
 use std::time::Duration;
 
 use pythreading_mp::managers::{Manager, RemoteGetError};
+
+/// A generous bound for every wait on the CPython side.
+const LIMIT: Duration = Duration::from_secs(60);
 
 fn against(version: &str) {
     let Some(mut py) = common::python(version) else {
@@ -18,11 +21,10 @@ fn against(version: &str) {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    let mut child = py.spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut child = common::Guard::spawn(&mut py);
+    let stdout = BufReader::new(child.child().stdout.take().unwrap());
+    let (_stdout, line) = common::read_line_timeout(stdout, LIMIT, "CPython SyncManager server");
+    let line = line.expect("the server exited before announcing its port");
     let port: u16 = line
         .trim()
         .strip_prefix("listening on ")
@@ -79,8 +81,13 @@ fn against(version: &str) {
     assert_eq!(list.get(-1).unwrap(), Some(3));
     assert_eq!(list.get(10).unwrap(), None);
 
-    drop(child.stdin.take());
-    let _ = child.wait();
+    // Closing its stdin stops the server.
+    drop(child.child().stdin.take());
+    assert!(
+        child
+            .wait_timeout(LIMIT, "CPython SyncManager server")
+            .success()
+    );
 }
 
 #[test]
