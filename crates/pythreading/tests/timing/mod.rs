@@ -29,3 +29,32 @@ pub(crate) fn wait_for(what: impl Fn() -> bool) {
         thread::sleep(Duration::from_millis(1));
     }
 }
+
+/// Runs `body` on its own thread and fails the test if it has not finished within `limit` (a
+/// lost wake-up then fails with `what` instead of hanging the run; the stuck thread is left
+/// behind). A panic in `body` fails the test with its message.
+pub(crate) fn within<T: Send + 'static>(
+    limit: Duration,
+    what: &str,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let h = thread::spawn(move || {
+        let v = body();
+        let _ = tx.send(());
+        v
+    });
+    match rx.recv_timeout(limit) {
+        Ok(()) => h.join().unwrap(),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            // `body` panicked: re-raise its panic here.
+            match h.join() {
+                Err(panic) => std::panic::resume_unwind(panic),
+                Ok(_) => unreachable!("the body ended without reporting"),
+            }
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what}: not finished within {limit:?} (a lost wake-up or a deadlock)")
+        }
+    }
+}
