@@ -58,3 +58,66 @@ pub(crate) fn within<T: Send + 'static>(
         }
     }
 }
+
+/// The calling thread's kernel thread id (Linux), to hand to [`wait_parked`] before blocking.
+#[cfg(target_os = "linux")]
+pub(crate) fn thread_id() -> u32 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("/proc/thread-self/stat");
+    stat.split_whitespace()
+        .next()
+        .and_then(|t| t.parse().ok())
+        .expect("a thread id")
+}
+
+/// Waits until thread `tid` of this process sleeps in the kernel (state `S` in
+/// `/proc/self/task/TID/stat`), failing the test after 10 s. Use it as a handshake: the thread
+/// sends its [`thread_id`] and then makes one blocking call, so once it sleeps it is parked in
+/// that call (a thread that is only preempted or spinning is `R`, not `S`). This observes a
+/// blocked waiter of a primitive that has no waiter count (`Lock`, `Semaphore`, a queue's
+/// getters) without sleeping as synchronisation.
+#[cfg(target_os = "linux")]
+pub(crate) fn wait_parked(tid: u32) {
+    wait_for(|| state(tid) == Some('S'));
+}
+
+/// Thread `tid`'s scheduler state (`R` running or runnable, `S` asleep, ...), `None` once it
+/// has exited.
+#[cfg(target_os = "linux")]
+pub(crate) fn state(tid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    // "TID (comm) STATE ...": comm may hold spaces and parentheses, so split after the last ')'.
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
+}
+
+/// Whether every thread in `tids` is asleep in the kernel or has exited: nothing among them can
+/// make progress until another thread wakes one.
+#[cfg(target_os = "linux")]
+pub(crate) fn all_parked_or_gone(tids: &[u32]) -> bool {
+    tids.iter().all(|&t| matches!(state(t), None | Some('S')))
+}
+
+/// Spawns `body` on a new thread; returns its handle and kernel thread id.
+pub(crate) fn spawn_with_tid<T: Send + 'static>(
+    body: impl FnOnce() -> T + Send + 'static,
+) -> (thread::JoinHandle<T>, u32) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let h = thread::spawn(move || {
+        tx.send(thread_id()).unwrap();
+        body()
+    });
+    let tid = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the thread started");
+    (h, tid)
+}
+
+/// Spawns `body` on a new thread and returns once that thread is parked in the blocking call
+/// `body` starts with (see [`wait_parked`]).
+#[cfg(target_os = "linux")]
+pub(crate) fn spawn_parked<T: Send + 'static>(
+    body: impl FnOnce() -> T + Send + 'static,
+) -> thread::JoinHandle<T> {
+    let (h, tid) = spawn_with_tid(body);
+    wait_parked(tid);
+    h
+}
