@@ -121,3 +121,29 @@ pub(crate) fn spawn_parked<T: Send + 'static>(
     wait_parked(tid);
     h
 }
+
+/// The `futex` system call's number: what a thread parked on a lock, condition or channel is
+/// blocked in (as opposed to, say, a socket read).
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+pub(crate) const SYS_FUTEX: &str = "202";
+#[cfg(all(target_os = "linux", target_arch = "aarch64"))]
+pub(crate) const SYS_FUTEX: &str = "98";
+
+/// How many threads of this process whose name starts with `name` (the kernel keeps 15 bytes)
+/// are blocked in system call `syscall` (a number, as `/proc/self/task/TID/syscall` shows it).
+#[cfg(target_os = "linux")]
+pub(crate) fn threads_blocked_in(name: &str, syscall: &str) -> usize {
+    let name = &name[..name.len().min(15)];
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter(|t| {
+            let p = t.path();
+            let comm = std::fs::read_to_string(p.join("comm")).unwrap_or_default();
+            let call = std::fs::read_to_string(p.join("syscall")).unwrap_or_default();
+            comm.trim_end().starts_with(name) && call.split_whitespace().next() == Some(syscall)
+        })
+        .count()
+}
