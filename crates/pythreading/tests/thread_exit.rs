@@ -42,11 +42,19 @@ fn run_child(case: &str) -> Output {
         sleep_ms(10);
     }
     let out = child.wait_with_output().unwrap();
+    // Indented, so that the child's own libtest lines ("test result: ...") shown with a failure
+    // are not counted as results of this binary by `.ci/run`.
+    let indent = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .lines()
+            .map(|l| format!("  | {l}\n"))
+            .collect::<String>()
+    };
     eprintln!(
         "child {case}: {:?}\n--- stdout\n{}--- stderr\n{}",
         out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        indent(&out.stdout),
+        indent(&out.stderr)
     );
     out
 }
