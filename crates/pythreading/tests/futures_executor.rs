@@ -658,16 +658,16 @@ fn a_failing_initializer_is_reported_on_stderr() {
         assert!(matches!(f.result(), Err(TaskError::BrokenPool(_))));
         return;
     }
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "a_failing_initializer_is_reported_on_stderr",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("PYTHREADING_FUTURES_CHILD", "1")
-        .output()
-        .unwrap();
+    let out = futures_common::output_within_60s(
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "a_failing_initializer_is_reported_on_stderr",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("PYTHREADING_FUTURES_CHILD", "1"),
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "child failed: {err}");
     assert!(

@@ -458,11 +458,11 @@ fn zero_polls_and_max_waits_for_timed_reads() {
 /// Runs the named test of this binary in a child process (with `PYTHREADING_FUTURES_CHILD`
 /// set) and returns its stderr, so a test can check what the library reports there.
 fn child_stderr(test: &str) -> String {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env("PYTHREADING_FUTURES_CHILD", "1")
-        .output()
-        .unwrap();
+    let out = futures_common::output_within_60s(
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", test, "--nocapture", "--test-threads=1"])
+            .env("PYTHREADING_FUTURES_CHILD", "1"),
+    );
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "child failed: {err}");
     err
