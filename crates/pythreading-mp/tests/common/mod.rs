@@ -98,12 +98,25 @@ pub(crate) fn skip(reason: &str) {
     }
 }
 
-/// A child process that is killed (and reaped) when dropped, so a failing test leaves none.
+/// A child process that is killed (and reaped) when dropped, so a failing test leaves none. The
+/// child leads a process group of its own, and the whole group is killed: CPython's
+/// `manager.start()` forks a server process that would otherwise outlive a killed master.
 pub(crate) struct Guard(pub(crate) Option<Child>);
+
+/// Kills process group `pgid` (the child and whatever it started).
+fn kill_group(pgid: u32) {
+    let _ = Command::new("kill")
+        .args(["-9", "--", &format!("-{pgid}")])
+        .stderr(Stdio::null())
+        .status();
+}
 
 impl Guard {
     pub(crate) fn spawn(cmd: &mut Command) -> Guard {
-        Guard(Some(cmd.spawn().expect("spawn child process")))
+        use std::os::unix::process::CommandExt as _;
+        Guard(Some(
+            cmd.process_group(0).spawn().expect("spawn child process"),
+        ))
     }
 
     pub(crate) fn child(&mut self) -> &mut Child {
@@ -136,9 +149,9 @@ impl Guard {
         match rx.recv_timeout(timeout) {
             Ok(out) => out.expect("wait for child"),
             Err(_) => {
-                // The child moved into the waiting thread: kill it by pid (it is not reaped yet,
-                // so the pid is still ours), which also ends that thread's wait.
-                let _ = Command::new("kill").arg("-9").arg(id.to_string()).status();
+                // The child moved into the waiting thread: kill its group by id (it is not
+                // reaped yet, so the id is still ours), which also ends that thread's wait.
+                kill_group(id);
                 panic!("{what} did not finish within {timeout:?}; killed");
             }
         }
@@ -146,6 +159,10 @@ impl Guard {
 
     fn kill(&mut self) {
         if let Some(c) = self.0.as_mut() {
+            // The group first, while the leader's id cannot have been reused.
+            if c.try_wait().ok().flatten().is_none() {
+                kill_group(c.id());
+            }
             let _ = c.kill();
             let _ = c.wait();
         }
