@@ -174,17 +174,26 @@ fn shutdown_cancel_futures_cancels_the_queued_ones_only() {
 //
 #[test]
 fn shutdown_nowait_returns_at_once_and_work_still_completes() {
-    let pool = ThreadPoolExecutor::new(1).unwrap();
-    let t = Duration::from_millis(400);
+    let pool = Arc::new(ThreadPoolExecutor::new(1).unwrap());
+    // The task runs until the gate opens, which happens only after shutdown_nowait returned:
+    // a shutdown_nowait that waited for it would never return (and fails the bound below),
+    // however fast or slow the machine.
+    let gate = Gate::default();
+    let g = gate.clone();
     let f = pool
         .submit(move || {
-            thread::sleep(t);
+            g.wait();
             "apple"
         })
         .unwrap();
-    let start = Instant::now();
-    pool.shutdown_nowait();
-    assert!(start.elapsed() < t, "shutdown_nowait blocked");
+    let p = Arc::clone(&pool);
+    timing::within(
+        Duration::from_secs(60),
+        "shutdown_nowait blocked",
+        move || p.shutdown_nowait(),
+    );
+    assert!(!f.is_done(), "the running task is still running");
+    gate.open();
     assert_eq!(f.result().unwrap(), "apple");
     pool.shutdown();
     assert_eq!(pool.worker_count(), 0);
