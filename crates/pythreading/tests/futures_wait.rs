@@ -458,10 +458,12 @@ fn futures_cancelled_by_shutdown_are_reported_done() {
             let gate = Gate::default();
             let running = blocked(&pool, &gate);
             let queued: Vec<_> = (0..5).map(|i| pool.submit(move || i).unwrap()).collect();
+            // The gate opens once this thread is parked in the call below (observed, not slept on).
             let opener = {
                 let g = gate.clone();
+                let waiter = timing::thread_id();
                 thread::spawn(move || {
-                    thread::sleep(Duration::from_millis(30));
+                    timing::wait_parked(waiter);
                     g.open();
                 })
             };
@@ -548,10 +550,12 @@ fn first_modes_return_as_soon_as_their_condition_holds() {
             let stuck = blocked(&pool, &keep);
             let go = Gate::default();
             let quick = gated(&pool, &go, 1);
+            // The gate opens once this thread is parked in the call below (observed, not slept on).
             let opener = {
                 let g = go.clone();
+                let waiter = timing::thread_id();
                 thread::spawn(move || {
-                    thread::sleep(Duration::from_millis(30));
+                    timing::wait_parked(waiter);
                     g.open();
                 })
             };
@@ -585,10 +589,12 @@ fn first_modes_return_as_soon_as_their_condition_holds() {
                 Duration::from_millis(30),
             );
             assert_eq!(r.done, vec![quick.clone()], "a success alone is not enough");
+            // The gate opens once this thread is parked in the call below (observed, not slept on).
             let opener = {
                 let g = fail_gate.clone();
+                let waiter = timing::thread_id();
                 thread::spawn(move || {
-                    thread::sleep(Duration::from_millis(30));
+                    timing::wait_parked(waiter);
                     g.open();
                 })
             };
@@ -669,10 +675,12 @@ fn zero_polls_and_max_waits_for_wait_and_as_completed() {
                 "ZERO must not block"
             );
 
+            // The gate opens once this thread is parked in the call below (observed, not slept on).
             let opener = {
                 let g = gate.clone();
+                let waiter = timing::thread_id();
                 thread::spawn(move || {
-                    thread::sleep(Duration::from_millis(30));
+                    timing::wait_parked(waiter);
                     g.open();
                 })
             };
