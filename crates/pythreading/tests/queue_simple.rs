@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use pythreading::queue::SimpleQueue;
 
 mod exactly_once;
+mod timing;
 
 // P-33
 #[test]
@@ -37,10 +38,12 @@ fn basic_use() {
 fn blocking_get_waits_for_a_put() {
     let q = Arc::new(SimpleQueue::new());
     let fired = Arc::new(AtomicBool::new(false));
+    // Each trigger fires once this thread is parked in its get (observed, not slept on).
+    let me = timing::thread_id();
     let trigger = {
         let (q, fired) = (Arc::clone(&q), Arc::clone(&fired));
         thread::spawn(move || {
-            thread::sleep(Duration::from_millis(100));
+            timing::wait_parked(me);
             fired.store(true, Ordering::SeqCst);
             q.put("x");
         })
@@ -52,7 +55,7 @@ fn blocking_get_waits_for_a_put() {
     let trigger = {
         let q = Arc::clone(&q);
         thread::spawn(move || {
-            thread::sleep(Duration::from_millis(100));
+            timing::wait_parked(me);
             q.put("y");
         })
     };
@@ -201,10 +204,11 @@ fn put_from_a_destructor() {
 fn get_timeout_max_waits_and_zero_polls() {
     let q = Arc::new(SimpleQueue::new());
     let fired = Arc::new(AtomicBool::new(false));
+    let me = timing::thread_id();
     let trigger = {
         let (q, fired) = (Arc::clone(&q), Arc::clone(&fired));
         thread::spawn(move || {
-            thread::sleep(Duration::from_millis(100));
+            timing::wait_parked(me);
             fired.store(true, Ordering::SeqCst);
             q.put(42u8);
         })
