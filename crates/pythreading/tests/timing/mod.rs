@@ -77,7 +77,16 @@ pub(crate) fn thread_id() -> u32 {
 /// getters) without sleeping as synchronisation.
 #[cfg(target_os = "linux")]
 pub(crate) fn wait_parked(tid: u32) {
-    wait_for(|| state(tid) == Some('S'));
+    let start = Instant::now();
+    while state(tid) != Some('S') {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "thread {tid} never parked in its blocking call (state {:?}; None: it exited, \
+             so the call did not block)",
+            state(tid)
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
 }
 
 /// Thread `tid`'s scheduler state (`R` running or runnable, `S` asleep, ...), `None` once it
