@@ -1,4 +1,6 @@
 //! Timing helpers shared by the integration tests (the CPython test-suite conventions, A-01/A-02).
+//! The parked-thread handshakes read Linux's `/proc` (the platform CI runs on); elsewhere they
+//! fail with a message rather than pass without checking.
 // Each test crate includes this module and uses a subset of it.
 #![allow(dead_code)]
 
@@ -60,7 +62,6 @@ pub(crate) fn within<T: Send + 'static>(
 }
 
 /// The calling thread's kernel thread id (Linux), to hand to [`wait_parked`] before blocking.
-#[cfg(target_os = "linux")]
 pub(crate) fn thread_id() -> u32 {
     let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("/proc/thread-self/stat");
     stat.split_whitespace()
@@ -75,7 +76,6 @@ pub(crate) fn thread_id() -> u32 {
 /// that call (a thread that is only preempted or spinning is `R`, not `S`). This observes a
 /// blocked waiter of a primitive that has no waiter count (`Lock`, `Semaphore`, a queue's
 /// getters) without sleeping as synchronisation.
-#[cfg(target_os = "linux")]
 pub(crate) fn wait_parked(tid: u32) {
     let start = Instant::now();
     while state(tid) != Some('S') {
@@ -91,7 +91,6 @@ pub(crate) fn wait_parked(tid: u32) {
 
 /// Thread `tid`'s scheduler state (`R` running or runnable, `S` asleep, ...), `None` once it
 /// has exited.
-#[cfg(target_os = "linux")]
 pub(crate) fn state(tid: u32) -> Option<char> {
     let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
     // "TID (comm) STATE ...": comm may hold spaces and parentheses, so split after the last ')'.
@@ -100,7 +99,6 @@ pub(crate) fn state(tid: u32) -> Option<char> {
 
 /// Whether every thread in `tids` is asleep in the kernel or has exited: nothing among them can
 /// make progress until another thread wakes one.
-#[cfg(target_os = "linux")]
 pub(crate) fn all_parked_or_gone(tids: &[u32]) -> bool {
     tids.iter().all(|&t| matches!(state(t), None | Some('S')))
 }
@@ -122,7 +120,6 @@ pub(crate) fn spawn_with_tid<T: Send + 'static>(
 
 /// Spawns `body` on a new thread and returns once that thread is parked in the blocking call
 /// `body` starts with (see [`wait_parked`]).
-#[cfg(target_os = "linux")]
 pub(crate) fn spawn_parked<T: Send + 'static>(
     body: impl FnOnce() -> T + Send + 'static,
 ) -> thread::JoinHandle<T> {
@@ -133,14 +130,15 @@ pub(crate) fn spawn_parked<T: Send + 'static>(
 
 /// The `futex` system call's number: what a thread parked on a lock, condition or channel is
 /// blocked in (as opposed to, say, a socket read).
-#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+#[cfg(target_arch = "x86_64")]
 pub(crate) const SYS_FUTEX: &str = "202";
-#[cfg(all(target_os = "linux", target_arch = "aarch64"))]
+#[cfg(target_arch = "aarch64")]
 pub(crate) const SYS_FUTEX: &str = "98";
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub(crate) const SYS_FUTEX: &str = "futex number unknown on this architecture";
 
 /// How many threads of this process whose name starts with `name` (the kernel keeps 15 bytes)
 /// are blocked in system call `syscall` (a number, as `/proc/self/task/TID/syscall` shows it).
-#[cfg(target_os = "linux")]
 pub(crate) fn threads_blocked_in(name: &str, syscall: &str) -> usize {
     let name = &name[..name.len().min(15)];
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
