@@ -10,6 +10,8 @@
 //! idiomatic, equally capable form — no channel send or `Sender` clone per task anywhere:
 //!
 //! - `pythreading`: `submit` returns a future per task; the results are taken from the futures.
+//! - `pythreading_map`: `map(task, 0..n)`, results in input order (the row beside
+//!   `rayon_par_iter`).
 //! - `threadpool`: `execute` with each task writing its own result slot (`OnceLock`), then
 //!   `join`.
 //! - `rayon` (`scope`): `scope` + `spawn` per task, each writing its own slot.
@@ -74,6 +76,22 @@ fn ours(n: u64, work: Duration) -> f64 {
     let results: Vec<u64> = futures
         .iter()
         .map(|f| f.take_result().expect("task ran"))
+        .collect();
+    drop(pool);
+    let elapsed = start.elapsed();
+    check(&results, n);
+    rate(n, elapsed)
+}
+
+/// Ours in the data-parallel form (`executor.map(fn, iterable)`), the row to read against
+/// `rayon_par_iter`: one submitted task per item still, results in input order.
+fn ours_map(n: u64, work: Duration) -> f64 {
+    let start = Instant::now();
+    let pool = ThreadPoolExecutor::new(WORKERS).expect("4 workers");
+    let results: Vec<u64> = pool
+        .map(move |i: u64| task(i, work), 0..n)
+        .expect("pool is open")
+        .map(|r| r.expect("task ran"))
         .collect();
     drop(pool);
     let elapsed = start.elapsed();
@@ -147,8 +165,9 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
     ];
     let mut rows = Vec::new();
     for (case, n, work) in cases {
-        let impls: [(&str, Impl); 4] = [
+        let impls: [(&str, Impl); 5] = [
             ("pythreading", ours),
+            ("pythreading_map", ours_map),
             ("threadpool", threadpool_crate),
             ("rayon_scope", rayon_scope),
             ("rayon_par_iter", rayon_par_iter),

@@ -185,7 +185,8 @@ fn print_table(rows: &[Measurement]) {
                 None => "absent".to_string(),
             };
             let ratio = match (ours, row.value) {
-                (Some(o), Some(a)) if row.imp != "pythreading" && a > 0.0 => {
+                // Our other forms (`pythreading_map`, ...) are not anchors: no ratio.
+                (Some(o), Some(a)) if !row.imp.starts_with("pythreading") && a > 0.0 => {
                     let better = if row.higher_is_better() {
                         o >= a
                     } else {
