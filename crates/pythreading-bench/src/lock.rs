@@ -16,25 +16,10 @@ use std::time::{Duration, Instant};
 use pythreading::threading::{Event, Lock};
 
 use crate::python;
-use crate::report::{Measurement, Opts, median_of, median_time, rate};
+use crate::report::{Measurement, Opts, interleaved, median_time, rate};
 
 const GROUP: &str = "lock";
 const EVENT_GROUP: &str = "event";
-
-/// Takes `reps` samples of every implementation round-robin, so that a load spike on this
-/// shared machine hits them all alike, and returns each one's median.
-fn interleaved<const K: usize>(reps: usize, samplers: [&dyn Fn() -> f64; K]) -> [f64; K] {
-    let mut samples: [Vec<f64>; K] = std::array::from_fn(|_| Vec::with_capacity(reps));
-    for _ in 0..reps.max(1) {
-        for (sampler, out) in samplers.iter().zip(samples.iter_mut()) {
-            out.push(sampler());
-        }
-    }
-    samples.map(|mut s| {
-        s.sort_by(f64::total_cmp);
-        s[s.len() / 2]
-    })
-}
 
 /// Nanoseconds per call of `f`: the median of `reps` runs of `n` calls.
 fn ns_per_op(reps: usize, n: u64, f: impl Fn()) -> f64 {
@@ -196,35 +181,32 @@ impl StdEvent {
     }
 }
 
-/// The median over `reps` runs of `n` round trips via `set`/`wait`/`clear` of two events; returns ns per round trip.
+/// One run of `n` round trips via `set`/`wait`/`clear` of two events; returns ns per round trip.
 fn pingpong<E: Send + Sync>(
-    reps: usize,
     n: u64,
     make: impl Fn() -> E,
     set: impl Fn(&E) + Sync,
     wait: impl Fn(&E) + Sync,
     clear: impl Fn(&E) + Sync,
 ) -> f64 {
-    median_of(reps, || {
-        let ping = Arc::new(make());
-        let pong = Arc::new(make());
-        let start = Instant::now();
-        thread::scope(|s| {
-            s.spawn(|| {
-                for _ in 0..n {
-                    wait(&ping);
-                    clear(&ping);
-                    set(&pong);
-                }
-            });
+    let ping = Arc::new(make());
+    let pong = Arc::new(make());
+    let start = Instant::now();
+    thread::scope(|s| {
+        s.spawn(|| {
             for _ in 0..n {
-                set(&ping);
-                wait(&pong);
-                clear(&pong);
+                wait(&ping);
+                clear(&ping);
+                set(&pong);
             }
         });
-        start.elapsed().as_nanos() as f64 / n as f64
-    })
+        for _ in 0..n {
+            set(&ping);
+            wait(&pong);
+            clear(&pong);
+        }
+    });
+    start.elapsed().as_nanos() as f64 / n as f64
 }
 
 pub(crate) fn run_event(opts: &Opts) -> Vec<Measurement> {
@@ -232,7 +214,22 @@ pub(crate) fn run_event(opts: &Opts) -> Vec<Measurement> {
     let reps = opts.reps();
     let case = "pingpong_round_trip";
     let mut rows = Vec::new();
-    let ours = pingpong(reps, n, Event::new, Event::set, Event::wait, Event::clear);
+    // Repetitions interleaved (ours, std, ours, std, …): a noisy phase hits both.
+    let [ours, anchor] = interleaved(
+        reps,
+        [
+            &|| pingpong(n, Event::new, Event::set, Event::wait, Event::clear),
+            &|| {
+                pingpong(
+                    n,
+                    StdEvent::new,
+                    StdEvent::set,
+                    StdEvent::wait,
+                    StdEvent::clear,
+                )
+            },
+        ],
+    );
     rows.push(Measurement::new(
         EVENT_GROUP,
         case,
@@ -240,14 +237,6 @@ pub(crate) fn run_event(opts: &Opts) -> Vec<Measurement> {
         ours,
         "ns",
     ));
-    let anchor = pingpong(
-        reps,
-        n,
-        StdEvent::new,
-        StdEvent::set,
-        StdEvent::wait,
-        StdEvent::clear,
-    );
     rows.push(Measurement::new(EVENT_GROUP, case, "std", anchor, "ns"));
     // Give the machine a moment between our figures and CPython's start-up.
     thread::sleep(Duration::from_millis(10));

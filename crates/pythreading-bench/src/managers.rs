@@ -2,29 +2,35 @@
 //!
 //! * `roundtrip_<c>c`: `c` clients, each with its own remote queue, N `put` then N `get`:
 //!   pythreading client ↔ pythreading server, CPython client ↔ CPython server (`manager.start()`),
-//!   and `tcp_floor`, a raw TCP ping-pong with the same frame sizes (the best any protocol could do).
+//!   and `tcp_floor`: the same request pattern over raw sockets with the same concurrency — `c`
+//!   client threads, each on its own connection served by its own server thread, a warm-up round
+//!   trip before a common start, then 2N request/reply round trips with manager-sized frames
+//!   sent and read by the same framing code (`wire::Connection`), with no pickling and no
+//!   dispatch: what the transport alone costs. Ours and the floor are measured interleaved
+//!   (ours, floor, ours, floor, …) so that a noisy phase hits both.
 //! * `cpython_client_<c>c`: the CPython client against our server (`pythreading`) and against
 //!   CPython's (`cpython`): the server's share of the cost.
 //!
 //! Note: on this 2-vCPU VM a cross-vCPU wake-up costs ~50–80 µs, so every round trip's latency
 //! depends on where the scheduler puts the two ends (see the baselines' README).
 
-use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Instant;
 
 use pythreading_mp::managers::{Manager, ServerBuilder};
+use pythreading_mp::wire::Connection;
 
 use crate::python;
-use crate::report::{Measurement, Opts, median_of};
+use crate::report::{Measurement, Opts, interleaved};
 
 const GROUP: &str = "managers";
 const AUTHKEY: &str = "bench";
-/// What our client sends for `put(i)` and the server answers, roughly (header included).
-const REQUEST_FRAME: usize = 4 + 52;
-const REPLY_FRAME: usize = 4 + 25;
+/// What our client sends for `put(i)` and the server answers, roughly (the payload; the framing
+/// adds its 4-byte header).
+const REQUEST_PAYLOAD: usize = 52;
+const REPLY_PAYLOAD: usize = 25;
 
 /// ops/s for `clients` threads doing `n` puts then `n` gets each on their own remote queue.
 fn rust_roundtrips(addr: std::net::SocketAddr, clients: usize, n: u64) -> f64 {
@@ -62,54 +68,60 @@ fn wall_rate(times: &[(Instant, Instant)], ops: u64) -> f64 {
     ops as f64 / end.duration_since(start).as_secs_f64().max(1e-9)
 }
 
-/// The floor: `pairs` raw TCP ping-pongs with manager-sized frames, 2n round trips each.
-fn tcp_floor(pairs: usize, n: u64) -> f64 {
+/// The floor: `clients` raw TCP connections doing what `rust_roundtrips` does at the socket
+/// level (see the module doc); ops/s over the same wall-clock window.
+fn tcp_floor(clients: usize, n: u64) -> f64 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let echo = thread::spawn(move || {
-        let mut servers = Vec::new();
-        for _ in 0..pairs {
-            let (mut s, _) = listener.accept().expect("accept");
+    // One server thread per connection, as the manager server has.
+    let server = thread::spawn(move || {
+        let mut conns = Vec::new();
+        for _ in 0..clients {
+            let (s, _) = listener.accept().expect("accept");
             s.set_nodelay(true).expect("nodelay");
-            servers.push(thread::spawn(move || {
-                let mut req = [0u8; REQUEST_FRAME];
-                let reply = [0u8; REPLY_FRAME];
-                while s.read_exact(&mut req).is_ok() {
-                    if s.write_all(&reply).is_err() {
+            conns.push(thread::spawn(move || {
+                let mut conn = Connection::new(s);
+                let reply = [0u8; REPLY_PAYLOAD];
+                while conn.recv_bytes().is_ok() {
+                    if conn.send_bytes(&reply).is_err() {
                         break;
                     }
                 }
             }));
         }
-        for s in servers {
-            let _ = s.join();
+        for c in conns {
+            let _ = c.join();
         }
     });
-    let barrier = Arc::new(Barrier::new(pairs));
-    let clients: Vec<_> = (0..pairs)
+    let barrier = Arc::new(Barrier::new(clients + 1));
+    let handles: Vec<_> = (0..clients)
         .map(|_| {
             let barrier = Arc::clone(&barrier);
             thread::spawn(move || {
-                let mut c = TcpStream::connect(addr).expect("connect");
-                c.set_nodelay(true).expect("nodelay");
-                let req = [0u8; REQUEST_FRAME];
-                let mut reply = [0u8; REPLY_FRAME];
+                let s = TcpStream::connect(addr).expect("connect");
+                s.set_nodelay(true).expect("nodelay");
+                let mut conn = Connection::new(s);
+                let request = [0u8; REQUEST_PAYLOAD];
+                // Warm-up round trip, as the manager client's `len()`.
+                conn.send_bytes(&request).expect("send");
+                conn.recv_bytes().expect("recv");
                 barrier.wait();
                 let t0 = Instant::now();
                 for _ in 0..2 * n {
-                    c.write_all(&req).expect("write");
-                    c.read_exact(&mut reply).expect("read");
+                    conn.send_bytes(&request).expect("send");
+                    conn.recv_bytes().expect("recv");
                 }
                 (t0, Instant::now())
             })
         })
         .collect();
-    let times: Vec<(Instant, Instant)> = clients
+    barrier.wait();
+    let times: Vec<(Instant, Instant)> = handles
         .into_iter()
         .map(|h| h.join().expect("client"))
         .collect();
-    let _ = echo.join();
-    wall_rate(&times, 2 * n * pairs as u64)
+    let _ = server.join();
+    wall_rate(&times, 2 * n * clients as u64)
 }
 
 pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
@@ -136,9 +148,10 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
     };
     for &c in &counts {
         let case = format!("roundtrip_{c}c");
-        let ours = median_of(reps, || rust_roundtrips(server.address(), c, n));
+        let addr = server.address();
+        let [ours, floor] =
+            interleaved(reps, [&|| rust_roundtrips(addr, c, n), &|| tcp_floor(c, n)]);
         rows.push(Measurement::new(GROUP, &case, "pythreading", ours, "ops/s"));
-        let floor = median_of(reps, || tcp_floor(c, n));
         rows.push(Measurement::new(GROUP, &case, "tcp_floor", floor, "ops/s"));
     }
     let count_args: Vec<String> = counts.iter().map(ToString::to_string).collect();

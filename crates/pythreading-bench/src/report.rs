@@ -81,6 +81,24 @@ pub(crate) fn median_time(reps: usize, mut f: impl FnMut()) -> Duration {
 
 /// Runs `f` `reps` times; each run reports its own figure (e.g. a time measured inside it).
 /// Returns the median figure.
+/// Takes `reps` samples of every implementation round-robin (A B A B …), so that a load spike on
+/// this shared machine hits them all alike instead of one, and returns each one's median.
+pub(crate) fn interleaved<const K: usize>(
+    reps: usize,
+    samplers: [&dyn Fn() -> f64; K],
+) -> [f64; K] {
+    let mut samples: [Vec<f64>; K] = std::array::from_fn(|_| Vec::with_capacity(reps));
+    for _ in 0..reps.max(1) {
+        for (sampler, out) in samplers.iter().zip(samples.iter_mut()) {
+            out.push(sampler());
+        }
+    }
+    samples.map(|mut s| {
+        s.sort_by(f64::total_cmp);
+        s[s.len() / 2]
+    })
+}
+
 pub(crate) fn median_of(reps: usize, mut f: impl FnMut() -> f64) -> f64 {
     let mut samples: Vec<f64> = (0..reps.max(1)).map(|_| f()).collect();
     samples.sort_by(f64::total_cmp);
@@ -167,7 +185,8 @@ fn print_table(rows: &[Measurement]) {
                 None => "absent".to_string(),
             };
             let ratio = match (ours, row.value) {
-                (Some(o), Some(a)) if row.imp != "pythreading" && a > 0.0 => {
+                // Our other forms (`pythreading_map`, ...) are not anchors: no ratio.
+                (Some(o), Some(a)) if !row.imp.starts_with("pythreading") && a > 0.0 => {
                     let better = if row.higher_is_better() {
                         o >= a
                     } else {

@@ -1,8 +1,13 @@
 //! `pythreading serve` / `master` / `worker` against each other and against CPython's scripts.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdout, Command, Stdio};
+#[path = "../../pythreading-mp/tests/common/mod.rs"]
+mod common;
+
+use std::io::BufReader;
+use std::process::{ChildStdout, Command, Output, Stdio};
+use std::time::Duration;
+
+use common::{Guard, script};
 
 use pythreading_mp::managers::Manager;
 
@@ -10,72 +15,42 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pythreading"))
 }
 
-fn script(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../pythreading-mp/tests/python")
-        .join(name)
-}
+/// A generous bound for every wait on a child process.
+const LIMIT: Duration = Duration::from_secs(60);
 
-/// `python3` (3.11), or `None` with a notice; with `CI` set a missing python3 fails.
-fn python() -> Option<Command> {
-    let ok = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "python3 is required when CI is set"
-        );
-        eprintln!("notice: python3 not found; skipping this CPython interop test");
-        return None;
-    }
-    Some(Command::new("python3"))
-}
-
-/// The port from the first line starting with `marker` (`marker` then `HOST:PORT`).
-fn find_port(out: &mut BufReader<ChildStdout>, marker: &str) -> Option<u16> {
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if out.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        if let Some(rest) = line.trim().strip_prefix(marker) {
-            let addr = rest.split_whitespace().next()?;
-            return addr.rsplit(':').next()?.parse().ok();
-        }
-    }
-}
-
-/// Spawns with piped stdout and stderr; returns the child and the port it announced.
-fn spawn_and_port(mut cmd: Command, marker: &str) -> (Child, BufReader<ChildStdout>, u16) {
-    let mut child = cmd
+/// Runs to completion within [`LIMIT`] (killed and failing otherwise).
+fn output(cmd: &mut Command) -> Output {
+    let what = format!("{:?}", cmd.get_program());
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let port = find_port(&mut out, marker);
-    let Some(port) = port else {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("exited before announcing '{marker}'");
-    };
-    (child, out, port)
+        .stderr(Stdio::piped());
+    Guard::spawn(cmd).output_timeout(LIMIT, &what)
 }
 
-fn rest(mut child: Child, mut out: BufReader<ChildStdout>) -> (bool, String, String) {
-    let mut stdout = String::new();
-    out.read_to_string(&mut stdout).unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    (child.wait().unwrap().success(), stdout, stderr)
+/// Spawns with piped stdout and stderr; returns the child and the port it announced on the first
+/// line starting with `marker` (`marker` then `HOST:PORT`).
+fn spawn_and_port(mut cmd: Command, marker: &str) -> (Guard, BufReader<ChildStdout>, u16) {
+    let mut child = Guard::spawn(cmd.stdout(Stdio::piped()).stderr(Stdio::piped()));
+    let mut out = BufReader::new(child.child().stdout.take().unwrap());
+    loop {
+        let (o, line) = common::read_line_timeout(out, LIMIT, marker);
+        out = o;
+        let line = line.unwrap_or_else(|| panic!("exited before announcing '{marker}'"));
+        if let Some(rest) = line.trim().strip_prefix(marker) {
+            let addr = rest.split_whitespace().next().expect("an address");
+            let port = addr.rsplit(':').next().unwrap().parse().expect("a port");
+            return (child, out, port);
+        }
+    }
+}
+
+/// The rest of the child's stdout and stderr and whether it exited with success, within [`LIMIT`].
+fn rest(mut child: Guard, out: BufReader<ChildStdout>) -> (bool, String, String) {
+    let stdout = common::read_to_end_timeout(out, LIMIT, "stdout");
+    let err = child.child().stderr.take().unwrap();
+    let stderr = common::read_to_end_timeout(err, LIMIT, "stderr");
+    let ok = child.wait_timeout(LIMIT, "child process").success();
+    (ok, stdout, stderr)
 }
 
 #[test]
@@ -91,12 +66,12 @@ fn rust_master_and_rust_worker() {
         "5",
     ]);
     let (child, out, port) = spawn_and_port(master, "listening on ");
-    let worker = bin()
-        .args(["worker", "--address", &format!("127.0.0.1:{port}")])
-        .env("KEY", "k")
-        .args(["--authkey-env", "KEY"])
-        .output()
-        .unwrap();
+    let worker = output(
+        bin()
+            .args(["worker", "--address", &format!("127.0.0.1:{port}")])
+            .env("KEY", "k")
+            .args(["--authkey-env", "KEY"]),
+    );
     let wout = String::from_utf8_lossy(&worker.stdout);
     assert!(worker.status.success(), "{wout}");
     assert_eq!(wout.matches("run task").count(), 5, "{wout}");
@@ -112,7 +87,9 @@ fn rust_master_and_rust_worker() {
 
 #[test]
 fn rust_master_and_cpython_worker() {
-    let Some(mut py) = python() else { return };
+    let Some(mut py) = common::python("3.11") else {
+        return;
+    };
     let mut master = bin();
     master.args([
         "master",
@@ -122,11 +99,10 @@ fn rust_master_and_cpython_worker() {
         "hello world",
     ]);
     let (child, out, port) = spawn_and_port(master, "listening on ");
-    let w = py
-        .arg(script("task_worker.py"))
-        .env("MANAGER_PORT", port.to_string())
-        .output()
-        .unwrap();
+    let w = output(
+        py.arg(script("task_worker.py"))
+            .env("MANAGER_PORT", port.to_string()),
+    );
     assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
     let (ok, stdout, stderr) = rest(child, out);
     assert!(ok, "{stdout}\n{stderr}");
@@ -135,25 +111,27 @@ fn rust_master_and_cpython_worker() {
 
 #[test]
 fn rust_worker_and_cpython_master() {
-    let Some(mut py) = python() else { return };
+    let Some(mut py) = common::python("3.11") else {
+        return;
+    };
     py.arg(script("task_master.py")).env("MASTER_PORT", "0");
     let (child, mut out, port) = spawn_and_port(py, "listening on ");
     // Wait until the master has put its tasks.
-    let mut line = String::new();
-    while !line.starts_with("Try get results") {
-        line.clear();
-        assert!(out.read_line(&mut line).unwrap() > 0);
+    loop {
+        let (o, line) = common::read_line_timeout(out, LIMIT, "CPython master");
+        out = o;
+        let line = line.expect("the master exited before putting its tasks");
+        if line.starts_with("Try get results") {
+            break;
+        }
     }
-    let worker = bin()
-        .args([
-            "worker",
-            "--address",
-            &format!("127.0.0.1:{port}"),
-            "--authkey",
-            "hello world",
-        ])
-        .output()
-        .unwrap();
+    let worker = output(bin().args([
+        "worker",
+        "--address",
+        &format!("127.0.0.1:{port}"),
+        "--authkey",
+        "hello world",
+    ]));
     let wout = String::from_utf8_lossy(&worker.stdout);
     assert!(
         worker.status.success(),
@@ -168,7 +146,9 @@ fn rust_worker_and_cpython_master() {
 
 #[test]
 fn serve_serves_cpython_worker_and_sync_manager_client_until_shutdown() {
-    let Some(_) = python() else { return };
+    let Some(mut py) = common::python("3.11") else {
+        return;
+    };
     let mut serve = bin();
     serve.args([
         "serve",
@@ -182,23 +162,24 @@ fn serve_serves_cpython_worker_and_sync_manager_client_until_shutdown() {
         "get_result_queue",
     ]);
     let (child, out, port) = spawn_and_port(serve, "serving on ");
-    let w = Command::new("python3")
-        .arg(script("task_worker.py"))
-        .env("MANAGER_PORT", port.to_string())
-        .env("N_LOOPS", "1")
-        .env("GET_TIMEOUT", "0.1")
-        .output()
-        .unwrap();
+    let w = output(
+        py.arg(script("task_worker.py"))
+            .env("MANAGER_PORT", port.to_string())
+            .env("N_LOOPS", "1")
+            .env("GET_TIMEOUT", "0.1"),
+    );
     let wout = String::from_utf8_lossy(&w.stdout);
     assert!(
         w.status.success() && wout.contains("task queue is empty."),
         "{wout}"
     );
-    let s = Command::new("python3")
-        .arg(script("sync_client.py"))
-        .env("MANAGER_PORT", port.to_string())
-        .output()
-        .unwrap();
+    let Some(mut py) = common::python("3.11") else {
+        return;
+    };
+    let s = output(
+        py.arg(script("sync_client.py"))
+            .env("MANAGER_PORT", port.to_string()),
+    );
     assert!(
         String::from_utf8_lossy(&s.stdout).contains("sync client ok"),
         "{}",
@@ -217,11 +198,11 @@ fn serve_serves_cpython_worker_and_sync_manager_client_until_shutdown() {
 fn serve_stops_on_sigint_and_logs_refusals() {
     let mut serve = bin();
     serve.args(["serve", "--address", "127.0.0.1:0", "--authkey", "right"]);
-    let (child, out, port) = spawn_and_port(serve, "serving on ");
+    let (mut child, out, port) = spawn_and_port(serve, "serving on ");
     let err = Manager::connect(("127.0.0.1", port), "wrong").unwrap_err();
     assert!(err.as_authentication().is_some());
     Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", &child.child().id().to_string()])
         .status()
         .unwrap();
     let (ok, stdout, stderr) = rest(child, out);
@@ -248,16 +229,13 @@ fn a_wrong_key_is_refused_with_a_message() {
         "3",
     ]);
     let (child, out, port) = spawn_and_port(master, "listening on ");
-    let worker = bin()
-        .args([
-            "worker",
-            "--address",
-            &format!("127.0.0.1:{port}"),
-            "--authkey",
-            "nope",
-        ])
-        .output()
-        .unwrap();
+    let worker = output(bin().args([
+        "worker",
+        "--address",
+        &format!("127.0.0.1:{port}"),
+        "--authkey",
+        "nope",
+    ]));
     assert!(!worker.status.success());
     assert!(String::from_utf8_lossy(&worker.stderr).contains("digest sent was rejected"));
     let (ok, _, _) = rest(child, out);

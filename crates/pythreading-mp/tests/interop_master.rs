@@ -4,11 +4,26 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::Stdio;
+use std::io::BufReader;
+use std::process::{ChildStdout, Stdio};
 use std::time::Duration;
 
 use pythreading_mp::managers::{Manager, RemoteGetTimeoutError};
+
+/// Reads the master's stdout up to the first line starting with `prefix` (each line within 60 s).
+fn until(mut out: BufReader<ChildStdout>, prefix: &str) -> (BufReader<ChildStdout>, String) {
+    loop {
+        let (o, line) = common::read_line_timeout(out, LIMIT, "CPython master");
+        out = o;
+        let line = line.unwrap_or_else(|| panic!("master exited before printing {prefix:?}"));
+        if line.starts_with(prefix) {
+            return (out, line);
+        }
+    }
+}
+
+/// A generous bound for every wait on the CPython side.
+const LIMIT: Duration = Duration::from_secs(60);
 
 fn rust_worker_against_cpython_master(version: &str) {
     let Some(mut py) = common::python(version) else {
@@ -19,30 +34,12 @@ fn rust_worker_against_cpython_master(version: &str) {
         .env("N_TASKS", "10")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = py.spawn().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    let port: u16 = loop {
-        line.clear();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "master exited early"
-        );
-        if let Some(p) = line.trim().strip_prefix("listening on ") {
-            break p.parse().unwrap();
-        }
-    };
+    let mut child = common::Guard::spawn(&mut py);
+    let stdout = BufReader::new(child.child().stdout.take().unwrap());
+    let (stdout, line) = until(stdout, "listening on ");
+    let port: u16 = line["listening on ".len()..].trim().parse().unwrap();
     // Start once every task is in (the CLI worker waits a second instead).
-    loop {
-        line.clear();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "master exited early"
-        );
-        if line.starts_with("Try get results") {
-            break;
-        }
-    }
+    let (stdout, _) = until(stdout, "Try get results");
     let m = Manager::connect(("127.0.0.1", port), "hello world").unwrap();
     let task = m.queue::<i64>("get_task_queue").unwrap();
     let result = m.queue::<String>("get_result_queue").unwrap();
@@ -56,29 +53,17 @@ fn rust_worker_against_cpython_master(version: &str) {
             }
             Err(RemoteGetTimeoutError::Timeout) => break,
             Err(e) => {
-                let _ = child.kill();
-                let mut err = String::new();
-                child
-                    .stderr
-                    .take()
-                    .unwrap()
-                    .read_to_string(&mut err)
-                    .unwrap();
-                panic!("{e}\n{err}");
+                let err = child.child().stderr.take().unwrap();
+                drop(child);
+                panic!("{e}\n{}", common::read_to_end_timeout(err, LIMIT, "stderr"));
             }
         }
     }
     assert_eq!(done, 10);
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).unwrap();
-    let status = child.wait().unwrap();
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let rest = common::read_to_end_timeout(stdout, LIMIT, "CPython master stdout");
+    let err = child.child().stderr.take().unwrap();
+    let err = common::read_to_end_timeout(err, LIMIT, "CPython master stderr");
+    let status = child.wait_timeout(LIMIT, "CPython master");
     assert!(status.success(), "{rest}\n{err}");
     assert_eq!(rest.matches("Result: ").count(), 10, "{rest}");
     assert!(rest.contains("master exit."));
@@ -108,16 +93,10 @@ fn wrong_key_against_cpython_server() {
         .env("SHUTDOWN_DELAY", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    let mut child = py.spawn().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let port: u16 = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let mut child = common::Guard::spawn(&mut py);
+    let stdout = BufReader::new(child.child().stdout.take().unwrap());
+    let (_stdout, line) = until(stdout, "listening on ");
+    let port: u16 = line["listening on ".len()..].trim().parse().unwrap();
     let err = Manager::connect(("127.0.0.1", port), "wrong key").unwrap_err();
     assert_eq!(
         err.as_authentication().map(ToString::to_string).as_deref(),
@@ -125,7 +104,7 @@ fn wrong_key_against_cpython_server() {
     );
     // And the right key works against the same CPython 3.11 (legacy handshake) server.
     Manager::connect(("127.0.0.1", port), "hello world").unwrap();
-    let _ = child.wait();
+    child.wait_timeout(LIMIT, "CPython master");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Rust server ← the seeds' CPython `task_worker.py` (3.11 always; 3.12 and 3.13 via pyenv).
+//! Rust server ← the tutorials' CPython `task_worker.py` (3.11, 3.12.1 and 3.13.0).
 // MP-M10, MP-M11; spec §6.2, §2.3, §11.11
 
 mod common;

@@ -41,7 +41,9 @@ fn tasks_and_results_round_trip() {
         .map(|_| results.get_timeout(Duration::from_secs(5)).unwrap())
         .collect();
     got.sort();
-    assert!(got.contains(&"9 * 9 = 81".to_string()));
+    let mut want: Vec<String> = (0..10).map(|n| format!("{n} * {n} = {}", n * n)).collect();
+    want.sort();
+    assert_eq!(got, want, "every task's result, once");
     worker.join().unwrap();
 }
 

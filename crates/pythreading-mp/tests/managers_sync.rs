@@ -1,11 +1,32 @@
 //! SyncManager types, Rust client ↔ Rust server: ownership, wake-ups across connections, errors.
 // MP-M08, MP-M15, MP-M16, MP-M17, MP-Q02, MP-S01, MP-S02, MP-S08
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use pythreading_mp::managers::{Manager, RunningServer, ServerBuilder};
+
+#[path = "../../pythreading/tests/timing/mod.rs"]
+mod timing;
+
+/// The tests of this file run one at a time, so that [`parked_on_objects`] counts one test's
+/// server threads only.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Waits until `n` of the server's connection threads are parked on an object (blocked in
+/// `futex`, not reading the next request): the remote calls under test have reached the server
+/// and wait there. Observed from `/proc`, not slept on.
+fn parked_on_objects(n: usize) {
+    timing::wait_for(|| {
+        timing::threads_blocked_in("pythreading-manager-conn", timing::SYS_FUTEX) == n
+    });
+}
 
 fn server() -> RunningServer {
     ServerBuilder::new("k")
@@ -18,6 +39,7 @@ fn server() -> RunningServer {
 
 #[test]
 fn an_rlock_is_owned_by_the_connection_that_acquired_it() {
+    let _serial = one_at_a_time();
     let server = server();
     let m = Manager::connect(server.address(), "k").unwrap();
     let r = std::sync::Arc::new(m.rlock().unwrap());
@@ -37,36 +59,39 @@ fn an_rlock_is_owned_by_the_connection_that_acquired_it() {
 
 #[test]
 fn a_lock_released_by_another_connection_wakes_the_waiter() {
+    let _serial = one_at_a_time();
     // MP-M15: a child acquires, the parent releases.
     let server = server();
     let m = Manager::connect(server.address(), "k").unwrap();
     let lock = std::sync::Arc::new(m.lock().unwrap());
     lock.acquire().unwrap();
-    let (tx, rx) = mpsc::channel();
-    let l2 = std::sync::Arc::clone(&lock);
+    let released = std::sync::Arc::new(AtomicBool::new(false));
+    let (l2, r2) = (
+        std::sync::Arc::clone(&lock),
+        std::sync::Arc::clone(&released),
+    );
     let waiter = thread::spawn(move || {
-        tx.send(()).unwrap();
-        let t0 = Instant::now();
         l2.acquire().unwrap();
-        t0.elapsed()
+        r2.load(Ordering::SeqCst)
     });
-    rx.recv().unwrap();
-    thread::sleep(Duration::from_millis(100));
+    // The waiter's acquire is parked in the server before the other connection releases.
+    parked_on_objects(1);
+    released.store(true, Ordering::SeqCst);
     lock.release().unwrap();
-    let waited = waiter.join().unwrap();
-    assert!(waited >= Duration::from_millis(60), "{waited:?}");
+    assert!(waiter.join().unwrap(), "acquired before the release");
     lock.release().unwrap();
     assert!(lock.release().is_err());
 }
 
 #[test]
 fn an_event_set_elsewhere_wakes_a_remote_wait() {
+    let _serial = one_at_a_time();
     let server = server();
     let m = Manager::connect(server.address(), "k").unwrap();
     let e = std::sync::Arc::new(m.event().unwrap());
     let e2 = std::sync::Arc::clone(&e);
     let waiter = thread::spawn(move || e2.wait_timeout(Duration::from_secs(10)).unwrap());
-    thread::sleep(Duration::from_millis(50));
+    parked_on_objects(1);
     e.set().unwrap();
     assert!(waiter.join().unwrap());
     e.clear().unwrap();
@@ -77,6 +102,7 @@ fn an_event_set_elsewhere_wakes_a_remote_wait() {
 
 #[test]
 fn dict_and_list_follow_python() {
+    let _serial = one_at_a_time();
     let server = server();
     let m = Manager::connect(server.address(), "k").unwrap();
     let d = m.dict::<String, Vec<i64>>().unwrap();
@@ -112,19 +138,17 @@ fn dict_and_list_follow_python() {
 
 #[test]
 fn a_bounded_queue_blocks_puts_until_a_get() {
+    let _serial = one_at_a_time();
     let server = server();
     let m = Manager::connect(server.address(), "k").unwrap();
     let q = std::sync::Arc::new(m.new_queue::<i64>(1).unwrap());
     q.put(1).unwrap();
     let q2 = std::sync::Arc::clone(&q);
-    let putter = thread::spawn(move || {
-        let t0 = Instant::now();
-        q2.put(2).unwrap();
-        t0.elapsed()
-    });
-    thread::sleep(Duration::from_millis(100));
+    let putter = thread::spawn(move || q2.put(2).unwrap());
+    // The put is parked in the server on the full queue.
+    parked_on_objects(1);
     assert_eq!(q.get().unwrap(), 1);
-    assert!(putter.join().unwrap() >= Duration::from_millis(60));
+    putter.join().unwrap();
     assert_eq!(q.get().unwrap(), 2);
     let t0 = Instant::now();
     q.put(3).unwrap();
@@ -141,6 +165,7 @@ fn a_bounded_queue_blocks_puts_until_a_get() {
 // left parked forever holding its objects).
 #[test]
 fn stopping_the_server_releases_threads_blocked_forever() {
+    let _serial = one_at_a_time();
     let server = ServerBuilder::new("k")
         .sync_manager()
         .queue("named")
@@ -193,8 +218,8 @@ fn stopping_the_server_releases_threads_blocked_forever() {
     for _ in 0..5 {
         started.recv_timeout(Duration::from_secs(10)).unwrap();
     }
-    // Let the three calls reach the server and park there.
-    thread::sleep(Duration::from_millis(150));
+    // The five calls reached the server and are parked there.
+    parked_on_objects(5);
     assert!(handle.active_connections() >= 5);
     server.shutdown();
     for t in blocked {

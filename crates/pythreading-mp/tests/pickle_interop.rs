@@ -1,13 +1,15 @@
 //! CPython interop: for every type of managers-protocol §9, CPython's pickles (protocols 0 to 5)
 //! load into the expected `Value`, and the bytes we write are loaded by CPython to the expected
-//! object (compared through the canonical text both sides render). Runs real `python3` (3.11
-//! here; 3.12 and 3.13 too when pyenv has them). Without `python3` the test prints a notice and
-//! passes, unless the `CI` environment variable is set.
+//! object (compared through the canonical text both sides render). Runs real CPython 3.11, 3.12.1
+//! and 3.13.0 (`common::python` checks the version each reports); a missing one is a visible,
+//! counted skip, or a failure when the `CI` environment variable is set.
 
+mod common;
 mod pickle_common;
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use pickle_common::{canon, hex, unhex};
 use pythreading_mp::pickle::{self, Address, BigInt, PyException, Token, Value};
@@ -17,47 +19,17 @@ const SCRIPT: &str = concat!(
     "/tests/python/pickle_interop.py"
 );
 
-/// `python3` with `PYENV_VERSION` set to `version` (or unset), if it runs.
-fn python(version: Option<&str>) -> Option<Command> {
-    let make = || {
-        let mut c = Command::new("python3");
-        if let Some(v) = version {
-            c.env("PYENV_VERSION", v);
-        }
-        c
-    };
-    let ok = make()
-        .arg("-c")
-        .arg("import pickle")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    ok.then(make)
-}
-
-fn default_python() -> Option<Command> {
-    let p = python(None);
-    if p.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "python3 is required when CI is set"
-        );
-        println!("notice: python3 not found; skipping the CPython interop test");
-    }
-    p
-}
-
+/// Runs the interop script with `args`, feeding it `input`, within a generous bound.
 fn run(mut cmd: Command, args: &[&str], input: String) -> String {
-    let mut child = cmd
-        .arg(SCRIPT)
+    cmd.arg(SCRIPT)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn python3");
-    let mut stdin = child.stdin.take().expect("stdin");
+        .stderr(Stdio::piped());
+    let mut child = common::Guard::spawn(&mut cmd);
+    let mut stdin = child.child().stdin.take().expect("stdin");
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().expect("python3 output");
+    let out = child.output_timeout(Duration::from_secs(120), "python3 pickle_interop.py");
     writer
         .join()
         .expect("writer thread")
@@ -73,7 +45,9 @@ fn run(mut cmd: Command, args: &[&str], input: String) -> String {
 /// CPython → Rust: ~90 samples × protocols 0-5, including the ones too big for fixtures.
 #[test]
 fn cpython_pickles_load_into_expected_values() {
-    let Some(py) = default_python() else { return };
+    let Some(py) = common::python("3.11") else {
+        return;
+    };
     let out = run(py, &["gen"], String::new());
     let mut count = 0;
     let mut protocols = std::collections::BTreeSet::new();
@@ -314,49 +288,57 @@ fn samples() -> Vec<(String, Value)> {
 
 /// Rust → CPython: everything we write loads in CPython to the expected object, and for plain
 /// data CPython's own `pickle.dumps(obj, 4)` gives back our exact bytes.
-#[test]
-fn our_pickles_load_in_cpython() {
-    if default_python().is_none() {
+fn our_pickles_load_in(version: &str) {
+    let Some(py) = common::python(version) else {
         return;
-    }
+    };
     let samples = samples();
     let input: String = samples
         .iter()
         .map(|(n, v)| format!("{n}\t{}\n", hex(&pickle::dumps(v))))
         .collect();
-    for version in [None, Some("3.12.1"), Some("3.13.0")] {
-        let Some(py) = python(version) else {
-            println!("notice: python {version:?} not available; skipped");
-            continue;
-        };
-        let out = run(py, &["check"], input.clone());
-        let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(lines.len(), samples.len(), "{version:?}");
-        let mut same = 0;
-        for ((name, v), line) in samples.iter().zip(lines) {
-            let f: Vec<&str> = line.split('\t').collect();
-            assert_eq!(f[0], name);
-            assert_ne!(f[1], "ERROR", "{version:?} {name}: {}", f[2]);
-            // CPython's queue.Empty *is* _queue.Empty: it reads back under that name.
-            let expected = canon(v).replace("g:queue:Empty", "g:_queue:Empty");
-            assert_eq!(f[1], expected, "{version:?} {name}");
-            if f[2] == "1" {
-                same += 1;
-            } else {
-                // Only sets (CPython re-orders them) and values CPython turns into other types
-                // (OrderedDict, complex, queue.Empty → _queue.Empty, ...) may differ.
-                assert!(
-                    name.starts_with("set_")
-                        || name.contains("mixed_keys")
-                        || matches!(name.as_str(), "exc_queue_empty_py" | "global_token"),
-                    "{version:?} {name}: CPython re-pickles differently"
-                );
-            }
+    let out = run(py, &["check"], input);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), samples.len(), "{version}");
+    let mut same = 0;
+    for ((name, v), line) in samples.iter().zip(lines) {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f[0], name);
+        assert_ne!(f[1], "ERROR", "{version} {name}: {}", f[2]);
+        // CPython's queue.Empty *is* _queue.Empty: it reads back under that name.
+        let expected = canon(v).replace("g:queue:Empty", "g:_queue:Empty");
+        assert_eq!(f[1], expected, "{version} {name}");
+        if f[2] == "1" {
+            same += 1;
+        } else {
+            // Only sets (CPython re-orders them) and values CPython turns into other types
+            // (OrderedDict, complex, queue.Empty → _queue.Empty, ...) may differ.
+            assert!(
+                name.starts_with("set_")
+                    || name.contains("mixed_keys")
+                    || matches!(name.as_str(), "exc_queue_empty_py" | "global_token"),
+                "{version} {name}: CPython re-pickles differently"
+            );
         }
-        println!(
-            "python {version:?}: {same} of {} samples byte-identical",
-            samples.len()
-        );
-        assert!(same >= samples.len() - 8);
     }
+    assert!(
+        same >= samples.len() - 8,
+        "python {version}: only {same} of {} samples byte-identical",
+        samples.len()
+    );
+}
+
+#[test]
+fn our_pickles_load_in_cpython_311() {
+    our_pickles_load_in("3.11");
+}
+
+#[test]
+fn our_pickles_load_in_cpython_312() {
+    our_pickles_load_in("3.12");
+}
+
+#[test]
+fn our_pickles_load_in_cpython_313() {
+    our_pickles_load_in("3.13");
 }

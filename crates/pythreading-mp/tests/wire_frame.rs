@@ -87,6 +87,85 @@ fn every_allowed_digest_is_accepted_by_the_verifier() {
     wire::verify(body, &wire::DigestName::Md5.hmac(b"key", body), b"key").unwrap();
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// The MACs themselves: known answers (CPython's `hmac.new(b"key", msg, name).hexdigest()`).
+#[test]
+fn hmacs_match_cpython_known_answers() {
+    let msg = b"The quick brown fox jumps over the lazy dog";
+    let want = [
+        ("md5", "80070713463e7749b90c2dc24911e275"),
+        (
+            "sha256",
+            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",
+        ),
+        (
+            "sha384",
+            "d7f4727e2c0b39ae0f1e40cc96f60242d5b7801841cea6fc592c5d3e1ae50700582a96cf35e1e554995fe4e03381c237",
+        ),
+        (
+            "sha3_256",
+            "8c6e0683409427f8931711b10ca92a506eb1fafa48fadd66d76126f47ac2c333",
+        ),
+        (
+            "sha3_384",
+            "aa739ad9fcdf9be4a04f06680ade7a1bd1e01a0af64accb04366234cf9f6934a0f8589772f857681fcde8acc256091a2",
+        ),
+    ];
+    assert_eq!(wire::DigestName::ALL.len(), want.len());
+    for d in wire::DigestName::ALL {
+        let (_, hex_mac) = want.iter().find(|(n, _)| *n == d.name()).unwrap();
+        assert_eq!(hex(&d.hmac(b"key", msg)), *hex_mac, "{}", d.name());
+    }
+}
+
+// Negative cases: the verifier refuses, as "digest received was wrong", a MAC made with another
+// key, over another body, with one bit flipped, truncated, extended, or under another digest's
+// label; for every digest and for the legacy raw MD5.
+#[test]
+fn the_verifier_refuses_every_wrong_mac() {
+    let body = b"{sha256}0123456789012345678901234567890123456789";
+    let other = b"{sha256}0123456789012345678901234567890123456780";
+    let wrong = |response: &[u8], what: &str| {
+        let e = wire::verify(body, response, b"key").unwrap_err();
+        assert_eq!(e.kind(), AuthErrorKind::DigestReceivedWrong, "{what}");
+    };
+    let labelled = |d: wire::DigestName, mac: &[u8]| {
+        let mut r = format!("{{{}}}", d.name()).into_bytes();
+        r.extend_from_slice(mac);
+        r
+    };
+    for d in wire::DigestName::ALL {
+        let good = d.hmac(b"key", body);
+        wire::verify(body, &labelled(d, &good), b"key").unwrap();
+        wrong(&labelled(d, &d.hmac(b"kez", body)), "another key");
+        wrong(&labelled(d, &d.hmac(b"", body)), "the empty key");
+        wrong(&labelled(d, &d.hmac(b"key", other)), "another body");
+        for i in [0, good.len() / 2, good.len() - 1] {
+            let mut flipped = good.clone();
+            flipped[i] ^= 0x01;
+            wrong(&labelled(d, &flipped), "a flipped bit");
+        }
+        wrong(&labelled(d, &good[..good.len() - 1]), "a truncated MAC");
+        wrong(&labelled(d, &[&good[..], &[0]].concat()), "an extended MAC");
+        wrong(&labelled(d, &[]), "an empty MAC");
+        for e in wire::DigestName::ALL.into_iter().filter(|e| *e != d) {
+            wrong(&labelled(e, &good), "another digest's label");
+        }
+    }
+    let legacy = wire::DigestName::Md5.hmac(b"key", body);
+    wire::verify(body, &legacy, b"key").unwrap();
+    wrong(
+        &wire::DigestName::Md5.hmac(b"kez", body),
+        "legacy MD5, another key",
+    );
+    let mut flipped = legacy.clone();
+    flipped[15] ^= 0x80;
+    wrong(&flipped, "legacy MD5, a flipped bit");
+}
+
 fn pair() -> (TcpStream, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();

@@ -1,6 +1,6 @@
 //! `ThreadPoolExecutor`: submit, lazy workers, shutdown, names, initializer, map (Q-32 … Q-58).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use pythreading::futures::{Shutdown, SubmitError, TaskError, TaskFuture, ThreadPoolExecutor};
 
 mod futures_common;
+mod timing;
 use futures_common::Gate;
 
 fn blocked(pool: &ThreadPoolExecutor, gate: &Gate) -> TaskFuture<()> {
@@ -119,47 +120,80 @@ fn shutdown_waits_for_every_queued_task() {
     assert_eq!(pool.worker_count(), 0);
 }
 
-//
+// with 5 workers all blocked, `shutdown(cancel_futures=True)` cancels the 45 queued
+// tasks, none of which ever runs, and waits for the 5 running ones, which complete.
 #[test]
 fn shutdown_cancel_futures_cancels_the_queued_ones_only() {
-    let pool = ThreadPoolExecutor::new(5).unwrap();
+    let pool = Arc::new(ThreadPoolExecutor::new(5).unwrap());
+    let gate = Gate::default();
     let (tx, rx) = mpsc::channel();
+    let ran: Arc<Vec<AtomicBool>> = Arc::new((0..50).map(|_| AtomicBool::new(false)).collect());
     let fs: Vec<_> = (0..50)
-        .map(|_| {
-            let tx = tx.clone();
+        .map(|i| {
+            let (tx, gate, ran) = (tx.clone(), gate.clone(), Arc::clone(&ran));
             pool.submit(move || {
-                let _ = tx.send(());
-                thread::sleep(Duration::from_millis(20));
+                ran[i].store(true, Ordering::SeqCst);
+                let _ = tx.send(i);
+                gate.wait();
+                i
             })
             .unwrap()
         })
         .collect();
-    rx.recv().unwrap(); // at least one task is running
-    pool.shutdown_with(Shutdown::wait().cancel_futures());
-    let cancelled = fs.iter().filter(|f| f.is_cancelled()).count();
-    assert!(cancelled > 20, "{cancelled} cancelled");
-    let completed: Vec<_> = fs.iter().filter(|f| !f.is_cancelled()).collect();
-    assert!(!completed.is_empty());
-    for f in completed {
-        assert!(f.is_done());
-        assert!(f.exception().is_none());
+    // Every worker is busy: 5 tasks running, 45 queued.
+    let running: Vec<usize> = (0..5)
+        .map(|_| {
+            rx.recv_timeout(Duration::from_secs(10))
+                .expect("5 tasks start")
+        })
+        .collect();
+    let shutdown = {
+        let pool = Arc::clone(&pool);
+        thread::spawn(move || pool.shutdown_with(Shutdown::wait().cancel_futures()))
+    };
+    // The queued ones are cancelled before the running ones are let go.
+    timing::wait_for(|| fs.iter().filter(|f| f.is_cancelled()).count() == 45);
+    gate.open();
+    shutdown.join().unwrap();
+    for (i, f) in fs.iter().enumerate() {
+        if running.contains(&i) {
+            assert!(!f.is_cancelled(), "running task {i} was cancelled");
+            assert_eq!(f.result_timeout(Duration::from_secs(10)).unwrap(), i);
+        } else {
+            assert!(f.is_cancelled(), "queued task {i} was not cancelled");
+            assert!(!ran[i].load(Ordering::SeqCst), "cancelled task {i} ran");
+        }
     }
+    assert_eq!(
+        ran.iter().filter(|r| r.load(Ordering::SeqCst)).count(),
+        5,
+        "only the running tasks ran"
+    );
 }
 
 //
 #[test]
 fn shutdown_nowait_returns_at_once_and_work_still_completes() {
-    let pool = ThreadPoolExecutor::new(1).unwrap();
-    let t = Duration::from_millis(400);
+    let pool = Arc::new(ThreadPoolExecutor::new(1).unwrap());
+    // The task runs until the gate opens, which happens only after shutdown_nowait returned:
+    // a shutdown_nowait that waited for it would never return (and fails the bound below),
+    // however fast or slow the machine.
+    let gate = Gate::default();
+    let g = gate.clone();
     let f = pool
         .submit(move || {
-            thread::sleep(t);
+            g.wait();
             "apple"
         })
         .unwrap();
-    let start = Instant::now();
-    pool.shutdown_nowait();
-    assert!(start.elapsed() < t, "shutdown_nowait blocked");
+    let p = Arc::clone(&pool);
+    timing::within(
+        Duration::from_secs(60),
+        "shutdown_nowait blocked",
+        move || p.shutdown_nowait(),
+    );
+    assert!(!f.is_done(), "the running task is still running");
+    gate.open();
     assert_eq!(f.result().unwrap(), "apple");
     pool.shutdown();
     assert_eq!(pool.worker_count(), 0);
@@ -633,16 +667,16 @@ fn a_failing_initializer_is_reported_on_stderr() {
         assert!(matches!(f.result(), Err(TaskError::BrokenPool(_))));
         return;
     }
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "a_failing_initializer_is_reported_on_stderr",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("PYTHREADING_FUTURES_CHILD", "1")
-        .output()
-        .unwrap();
+    let out = futures_common::output_within_60s(
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "a_failing_initializer_is_reported_on_stderr",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("PYTHREADING_FUTURES_CHILD", "1"),
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "child failed: {err}");
     assert!(

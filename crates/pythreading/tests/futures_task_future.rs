@@ -14,6 +14,7 @@ use pythreading::futures::{
 };
 
 mod futures_common;
+mod timing;
 use futures_common::Gate;
 
 /// A 1-worker pool whose worker is stuck in `running` until the gate opens.
@@ -112,13 +113,8 @@ fn result_reports_a_cancel_that_happens_while_waiting() {
     let (pool, _running, gate) = busy_pool();
     let pending = pool.submit(|| 1).unwrap();
     let p2 = pending.clone();
-    let (tx, rx) = mpsc::channel();
-    let waiter = thread::spawn(move || {
-        tx.send(()).unwrap();
-        p2.result()
-    });
-    rx.recv().unwrap();
-    thread::sleep(Duration::from_millis(20));
+    // The waiter is parked in result() before the cancel (observed, not slept on).
+    let waiter = timing::spawn_parked(move || p2.result());
     assert!(pending.cancel());
     assert!(matches!(waiter.join().unwrap(), Err(TaskError::Cancelled)));
     gate.open();
@@ -138,8 +134,7 @@ fn exception_by_state() {
     // A waiting exception() wakes when the state becomes FINISHED.
     let late = pool.submit(|| -> () { panic!("late") }).unwrap();
     let l2 = late.clone();
-    let waiter = thread::spawn(move || l2.exception());
-    thread::sleep(Duration::from_millis(20));
+    let waiter = timing::spawn_parked(move || l2.exception());
     gate.open();
     match waiter.join().unwrap() {
         Some(TaskError::Panicked(p)) => assert_eq!(p.message(), "late"),
@@ -316,8 +311,10 @@ fn a_task_future_can_be_awaited() {
     let (p, _r, gate) = busy_pool();
     let c = p.submit(|| 1).unwrap();
     let c2 = c.clone();
+    // Cancels once this thread is parked in block_on (observed, not slept on).
+    let me = timing::thread_id();
     let canceller = thread::spawn(move || {
-        thread::sleep(Duration::from_millis(30));
+        timing::wait_parked(me);
         c2.cancel()
     });
     assert!(matches!(block_on(c), Err(TaskError::Cancelled)));
@@ -379,8 +376,10 @@ fn callbacks_keep_registration_order_whoever_completes_the_future() {
     assert!(cancelled.cancel());
     assert_eq!(*log_c.lock().unwrap(), all);
     assert!(log_d.lock().unwrap().is_empty(), "still queued");
+    // Opens once this thread is parked in the shutdown (observed, not slept on).
+    let me = timing::thread_id();
     let opener = thread::spawn(move || {
-        thread::sleep(Duration::from_millis(20));
+        timing::wait_parked(me);
         gate.open();
     });
     pool.shutdown_with(pythreading::futures::Shutdown::wait().cancel_futures());
@@ -436,8 +435,10 @@ fn zero_polls_and_max_waits_for_timed_reads() {
         "ZERO must not block"
     );
 
+    // Opens once this thread is parked in the MAX wait (observed, not slept on).
+    let me = timing::thread_id();
     let opener = thread::spawn(move || {
-        thread::sleep(Duration::from_millis(30));
+        timing::wait_parked(me);
         gate.open();
     });
     running.result_timeout(Duration::MAX).unwrap();
@@ -458,11 +459,11 @@ fn zero_polls_and_max_waits_for_timed_reads() {
 /// Runs the named test of this binary in a child process (with `PYTHREADING_FUTURES_CHILD`
 /// set) and returns its stderr, so a test can check what the library reports there.
 fn child_stderr(test: &str) -> String {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env("PYTHREADING_FUTURES_CHILD", "1")
-        .output()
-        .unwrap();
+    let out = futures_common::output_within_60s(
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", test, "--nocapture", "--test-threads=1"])
+            .env("PYTHREADING_FUTURES_CHILD", "1"),
+    );
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "child failed: {err}");
     err

@@ -1,6 +1,7 @@
 //! Group P, items common to `Queue`, `LifoQueue` and `PriorityQueue` (P-01 … P-17), run once per
-//! kind. Blocking tests follow CPython's `do_blocking_test`: a trigger thread sleeps 0.1 s and
-//! only then unblocks the call, which must not return before the trigger fired.
+//! kind. Blocking tests follow CPython's `do_blocking_test`: a trigger thread unblocks the call,
+//! which must not return before the trigger fired; the trigger fires once the blocking
+//! call is seen parked (from `/proc`), not after a sleep that a slow machine may outlast.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,14 +11,15 @@ use std::time::{Duration, Instant};
 mod timing;
 use timing::assert_timeout;
 
-/// Runs `block` while a trigger thread sleeps 0.1 s and then runs `trigger`; checks that `block`
-/// returned only after the trigger fired (A-05, P-04, P-05).
+/// Runs `block` while a trigger thread waits until this thread is parked in it and then runs
+/// `trigger`; checks that `block` returned only after the trigger fired (A-05, P-04, P-05).
 fn blocking_test<R>(block: impl FnOnce() -> R, trigger: impl FnOnce() + Send + 'static) -> R {
     let fired = Arc::new(AtomicBool::new(false));
+    let me = timing::thread_id();
     let t = {
         let fired = Arc::clone(&fired);
         thread::spawn(move || {
-            thread::sleep(Duration::from_millis(100));
+            timing::wait_parked(me);
             fired.store(true, Ordering::SeqCst);
             trigger();
         })
@@ -74,7 +76,9 @@ macro_rules! common_tests {
                 assert!(q.is_full());
                 assert_eq!(q.len(), 5);
                 assert_eq!(q.try_put(9), Err(TryPutError::Full(9)));
-                let t = Duration::from_millis(10);
+                // T = 100 ms: CPython's bounds (≥ 0.6·T, < 10·T) stay meaningful on a loaded
+                // machine, where a 10 ms timeout capped at 100 ms is not.
+                let t = Duration::from_millis(100);
                 let start = Instant::now();
                 assert_eq!(q.put_timeout(9, t), Err(PutTimeoutError::Timeout(9)));
                 assert_timeout(start.elapsed(), t);
@@ -109,7 +113,9 @@ macro_rules! common_tests {
             fn empty_queue_refuses_nowait_and_timed_gets_and_blocking_get_waits() {
                 let q = Arc::new(Q::<i32>::bounded(3));
                 assert_eq!(q.try_get(), Err(TryGetError::Empty));
-                let t = Duration::from_millis(10);
+                // T = 100 ms: CPython's bounds (≥ 0.6·T, < 10·T) stay meaningful on a loaded
+                // machine, where a 10 ms timeout capped at 100 ms is not.
+                let t = Duration::from_millis(100);
                 let start = Instant::now();
                 assert_eq!(q.get_timeout(t), Err(GetTimeoutError::Timeout));
                 assert_timeout(start.elapsed(), t);
@@ -591,11 +597,11 @@ mod panicking_comparison {
         for x in [5, 3, 8, 1] {
             q.put(Touchy(x)).unwrap();
         }
+        // the putter is parked on the full queue (observed, not slept on).
         let putter = {
             let q = Arc::clone(&q);
-            thread::spawn(move || q.put(Touchy(0)).is_ok())
+            crate::timing::spawn_parked(move || q.put(Touchy(0)).is_ok())
         };
-        thread::sleep(Duration::from_millis(50)); // let it block on the full queue
         fail_next_comparison();
         assert!(panics(|| drop(q.get())));
         assert_eq!(q.len(), 4);

@@ -1,15 +1,31 @@
 //! Group P, the 3.13 shutdown (P-18 … P-32), run for `Queue`, `LifoQueue` and `PriorityQueue`.
-//! Threads that must be blocked before the shutdown are given 50 ms to get there; every
-//! test passes whether or not they got there in time, and waits at most seconds.
+//! Threads that must be blocked before the shutdown are seen parked in their blocking call before
+//! it (A-02: each reports its kernel thread id, and the test waits until `/proc` shows it asleep,
+//! rather than sleeping and hoping); every test waits at most seconds.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// let spawned threads reach their blocking call.
-fn let_them_block() {
-    thread::sleep(Duration::from_millis(50));
+mod timing;
+
+/// Spawns `body` (which starts with the blocking call under test), recording its thread id in
+/// `tids` for [`let_them_block`].
+fn spawn_blocking<T: Send + 'static>(
+    tids: &mut Vec<u32>,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> thread::JoinHandle<T> {
+    let (h, tid) = timing::spawn_with_tid(body);
+    tids.push(tid);
+    h
+}
+
+/// waits until every thread of `tids` is parked in its blocking call.
+fn let_them_block(tids: &[u32]) {
+    for &t in tids {
+        timing::wait_parked(t);
+    }
 }
 
 macro_rules! shutdown_tests {
@@ -134,15 +150,16 @@ macro_rules! shutdown_tests {
             #[test]
             fn pending_get_is_released() {
                 let q = Arc::new(Q::<i32>::unbounded());
+                let mut tids = Vec::new();
                 let getter = {
                     let q = Arc::clone(&q);
-                    thread::spawn(move || q.get())
+                    spawn_blocking(&mut tids, move || q.get())
                 };
                 let timed = {
                     let q = Arc::clone(&q);
-                    thread::spawn(move || q.get_timeout(Duration::from_secs(30)))
+                    spawn_blocking(&mut tids, move || q.get_timeout(Duration::from_secs(30)))
                 };
-                let_them_block();
+                let_them_block(&tids);
                 let start = Instant::now();
                 q.shutdown();
                 assert_eq!(getter.join().unwrap(), Err(GetError::ShutDown));
@@ -189,17 +206,20 @@ macro_rules! shutdown_tests {
                     let q = Arc::new(Q::bounded(2));
                     q.put(1).unwrap();
                     q.put(2).unwrap();
+                    let mut tids = Vec::new();
                     let putters: Vec<_> = (0..3)
                         .map(|i| {
                             let q = Arc::clone(&q);
-                            thread::spawn(move || q.put(10 + i))
+                            spawn_blocking(&mut tids, move || q.put(10 + i))
                         })
                         .collect();
                     let timed = {
                         let q = Arc::clone(&q);
-                        thread::spawn(move || q.put_timeout(99, Duration::from_secs(30)))
+                        spawn_blocking(&mut tids, move || {
+                            q.put_timeout(99, Duration::from_secs(30))
+                        })
                     };
-                    let_them_block();
+                    let_them_block(&tids);
                     if immediate {
                         q.shutdown_immediate();
                     } else {
@@ -247,11 +267,12 @@ macro_rules! shutdown_tests {
                 for i in 0..10 {
                     q.put(i).unwrap();
                 }
+                let mut tids = Vec::new();
                 let joiner = {
                     let q = Arc::clone(&q);
-                    thread::spawn(move || q.join())
+                    spawn_blocking(&mut tids, move || q.join())
                 };
-                let_them_block();
+                let_them_block(&tids);
                 q.shutdown_immediate();
                 joiner.join().unwrap();
                 assert_eq!(q.unfinished_tasks(), 0);
@@ -264,15 +285,16 @@ macro_rules! shutdown_tests {
                     let q = Arc::new(Q::bounded(1));
                     q.put(7).unwrap();
                     assert_eq!(q.unfinished_tasks(), 1);
+                    let mut tids = Vec::new();
                     let putter = {
                         let q = Arc::clone(&q);
-                        thread::spawn(move || q.put(8))
+                        spawn_blocking(&mut tids, move || q.put(8))
                     };
                     let joiner = {
                         let q = Arc::clone(&q);
-                        thread::spawn(move || q.join())
+                        spawn_blocking(&mut tids, move || q.join())
                     };
-                    let_them_block();
+                    let_them_block(&tids);
                     if immediate {
                         q.shutdown_immediate();
                         assert_eq!(putter.join().unwrap(), Err(PutError::ShutDown(8)));
@@ -365,6 +387,8 @@ macro_rules! shutdown_tests {
                             thread::spawn(move || q.join())
                         })
                         .collect();
+                    // Not synchronisation: the workload runs a while before the shutdown (the
+                    // checks below hold wherever the shutdown lands in it).
                     thread::sleep(Duration::from_millis(30));
                     let shutter = {
                         let q = Arc::clone(&q);
@@ -429,9 +453,10 @@ macro_rules! shutdown_tests {
             fn for_loop_drains_until_shutdown() {
                 let q = Arc::new(Q::<i32>::bounded(4));
                 let (tx, rx) = std::sync::mpsc::channel();
+                let mut tids = Vec::new();
                 let consumer = {
                     let q = Arc::clone(&q);
-                    thread::spawn(move || {
+                    spawn_blocking(&mut tids, move || {
                         let mut got = Vec::new();
                         for item in &*q {
                             got.push(item);
@@ -441,12 +466,12 @@ macro_rules! shutdown_tests {
                     })
                 };
                 // One item through a consumer already parked in the loop.
-                let_them_block();
+                let_them_block(&tids);
                 q.put(0).unwrap();
                 rx.recv().unwrap();
                 // The loop is blocked again on an empty queue: three items are put and then the
                 // queue is shut down; all three still arrive.
-                let_them_block();
+                let_them_block(&tids);
                 q.put(1).unwrap();
                 q.put(2).unwrap();
                 q.put(3).unwrap();
@@ -463,11 +488,12 @@ macro_rules! shutdown_tests {
 
                 // Immediate: a loop over a non-empty queue ends without an item.
                 let q = Arc::new(Q::<i32>::unbounded());
+                let mut tids = Vec::new();
                 let blocked = {
                     let q = Arc::clone(&q);
-                    thread::spawn(move || q.iter().count())
+                    spawn_blocking(&mut tids, move || q.iter().count())
                 };
-                let_them_block();
+                let_them_block(&tids);
                 q.shutdown_immediate();
                 assert_eq!(blocked.join().unwrap(), 0);
                 let q = Q::<i32>::unbounded();
@@ -484,23 +510,24 @@ macro_rules! shutdown_tests {
             fn max_waits_and_zero_polls_for_every_timed_op() {
                 // get_timeout(MAX) released by a shutdown.
                 let q = Arc::new(Q::<i32>::bounded(1));
+                let mut tids = Vec::new();
                 let getter = {
                     let q = Arc::clone(&q);
-                    thread::spawn(move || q.get_timeout(Duration::MAX))
+                    spawn_blocking(&mut tids, move || q.get_timeout(Duration::MAX))
                 };
                 // put_timeout(MAX) on a full queue released by a shutdown.
                 let full = Arc::new(Q::bounded(1));
                 full.put(1).unwrap();
                 let putter = {
                     let q = Arc::clone(&full);
-                    thread::spawn(move || q.put_timeout(2, Duration::MAX))
+                    spawn_blocking(&mut tids, move || q.put_timeout(2, Duration::MAX))
                 };
                 // join_timeout(MAX) released by the last task_done.
                 let joiner = {
                     let q = Arc::clone(&full);
-                    thread::spawn(move || q.join_timeout(Duration::MAX))
+                    spawn_blocking(&mut tids, move || q.join_timeout(Duration::MAX))
                 };
-                let_them_block();
+                let_them_block(&tids);
                 assert!(!getter.is_finished() && !putter.is_finished() && !joiner.is_finished());
 
                 // Polls, while the others are blocked: each returns at once.

@@ -1,11 +1,14 @@
 //! Group P, `SimpleQueue` (P-33 … P-39).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use pythreading::queue::SimpleQueue;
+
+mod exactly_once;
+mod timing;
 
 // P-33
 #[test]
@@ -35,10 +38,12 @@ fn basic_use() {
 fn blocking_get_waits_for_a_put() {
     let q = Arc::new(SimpleQueue::new());
     let fired = Arc::new(AtomicBool::new(false));
+    // Each trigger fires once this thread is parked in its get (observed, not slept on).
+    let me = timing::thread_id();
     let trigger = {
         let (q, fired) = (Arc::clone(&q), Arc::clone(&fired));
         thread::spawn(move || {
-            thread::sleep(Duration::from_millis(100));
+            timing::wait_parked(me);
             fired.store(true, Ordering::SeqCst);
             q.put("x");
         })
@@ -50,7 +55,7 @@ fn blocking_get_waits_for_a_put() {
     let trigger = {
         let q = Arc::clone(&q);
         thread::spawn(move || {
-            thread::sleep(Duration::from_millis(100));
+            timing::wait_parked(me);
             q.put("y");
         })
     };
@@ -71,8 +76,8 @@ fn one_producer_one_consumer_keeps_order() {
     assert_eq!(got, (0..100).collect::<Vec<_>>());
 }
 
-/// P-36: 50 producers and 50 consumers move `n` items, each exactly once, with the consumer
-/// style given.
+/// P-36: 50 producers and 50 consumers move `n` items, each exactly once (a bitmap) and, per
+/// consumer, each producer's items in put order, with the consumer style given.
 fn many_threads(n: u64, style: fn(&SimpleQueue<u64>) -> u64) {
     const SENTINEL: u64 = u64::MAX;
     let q = Arc::new(SimpleQueue::new());
@@ -87,19 +92,17 @@ fn many_threads(n: u64, style: fn(&SimpleQueue<u64>) -> u64) {
             })
         })
         .collect();
-    let seen = Arc::new(AtomicU64::new(0));
-    let count = Arc::new(AtomicUsize::new(0));
     let consumers: Vec<_> = (0..50)
         .map(|_| {
-            let (q, seen, count) = (Arc::clone(&q), Arc::clone(&seen), Arc::clone(&count));
+            let q = Arc::clone(&q);
             thread::spawn(move || {
+                let mut got = Vec::new();
                 loop {
                     let v = style(&q);
                     if v == SENTINEL {
-                        return;
+                        return got;
                     }
-                    seen.fetch_add(v, Ordering::SeqCst);
-                    count.fetch_add(1, Ordering::SeqCst);
+                    got.push(v);
                 }
             })
         })
@@ -110,12 +113,8 @@ fn many_threads(n: u64, style: fn(&SimpleQueue<u64>) -> u64) {
     for _ in 0..50 {
         q.put(SENTINEL);
     }
-    for t in consumers {
-        t.join().unwrap();
-    }
-    let total = per * 50;
-    assert_eq!(count.load(Ordering::SeqCst) as u64, total);
-    assert_eq!(seen.load(Ordering::SeqCst), total * (total - 1) / 2);
+    let received: Vec<Vec<u64>> = consumers.into_iter().map(|t| t.join().unwrap()).collect();
+    exactly_once::check(&received, per * 50, |v| (v / per) as usize, true);
     assert!(q.is_empty());
 }
 
@@ -205,10 +204,11 @@ fn put_from_a_destructor() {
 fn get_timeout_max_waits_and_zero_polls() {
     let q = Arc::new(SimpleQueue::new());
     let fired = Arc::new(AtomicBool::new(false));
+    let me = timing::thread_id();
     let trigger = {
         let (q, fired) = (Arc::clone(&q), Arc::clone(&fired));
         thread::spawn(move || {
-            thread::sleep(Duration::from_millis(100));
+            timing::wait_parked(me);
             fired.store(true, Ordering::SeqCst);
             q.put(42u8);
         })
@@ -219,4 +219,18 @@ fn get_timeout_max_waits_and_zero_polls() {
     let start = Instant::now();
     assert_eq!(q.get_timeout(Duration::ZERO), None);
     assert!(start.elapsed() < Duration::from_millis(500));
+}
+
+// The exactly-once check itself: losing 3 and 5 while duplicating 4 twice keeps count and sum,
+// and must still fail; so must a consumer seeing one producer's items out of order.
+#[test]
+#[should_panic(expected = "item 4 arrived twice")]
+fn exactly_once_check_catches_a_duplicate_that_keeps_the_sum() {
+    exactly_once::check(&[vec![0, 1, 2, 4, 4, 4, 6, 7]], 8, |_| 0, false);
+}
+
+#[test]
+#[should_panic(expected = "after its later item")]
+fn exactly_once_check_catches_a_reordering() {
+    exactly_once::check(&[vec![1, 0]], 2, |_| 0, true);
 }

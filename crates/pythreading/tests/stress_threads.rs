@@ -1,15 +1,34 @@
 //! Stress: the registry under concurrent spawning, joining and enumerating (J-17, J-18, K-05).
 
-use std::sync::Arc;
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use pythreading::threading::{self, Builder, Local};
 
+/// The tests of this file run one at a time, so that one test's threads do not appear in the
+/// other's registry snapshots.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The idents `enumerate()` lists now.
+fn registry() -> BTreeSet<u64> {
+    threading::enumerate().iter().map(|t| t.ident()).collect()
+}
+
 // 4 spawner threads each spawn and join 500 threads while another thread keeps calling
 // enumerate(): no joined thread is ever listed afterwards, every body ran exactly once, and the
-// registry returns to its starting size.
+// registry returns to what it held before: every thread listed afterwards was listed before
+// (threads of earlier tests may have left since, so it can be smaller, never larger).
 #[test]
 fn concurrent_spawn_join_enumerate() {
+    let _serial = one_at_a_time();
+    // This (libtest) thread registers as a dummy thread on first use; be in the snapshot.
+    let _ = (threading::main_thread(), threading::current_thread());
+    let before = registry();
     let ran = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {
@@ -51,11 +70,21 @@ fn concurrent_spawn_join_enumerate() {
     stop.store(true, Ordering::SeqCst);
     assert!(watcher.join().unwrap() > 0);
     assert_eq!(ran.load(Ordering::SeqCst), 2000);
+    let left: Vec<_> = threading::enumerate()
+        .into_iter()
+        .filter(|t| !before.contains(&t.ident()))
+        .map(|t| format!("{t:?}"))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "threads still registered after join: {left:?}"
+    );
 }
 
 // Many threads touch many Locals at once; every value is dropped when its thread ends.
 #[test]
 fn locals_under_churn() {
+    let _serial = one_at_a_time();
     let locals: Arc<Vec<Local<Arc<()>>>> =
         Arc::new((0..16).map(|_| Local::new(|| Arc::new(()))).collect());
     let tracked = Arc::new(());

@@ -316,7 +316,7 @@ fn duration_max_waits_for_the_others() {
     let barrier = Arc::new(Barrier::builder(2).timeout(Duration::MAX).build().unwrap());
     let b = Arc::clone(&barrier);
     let h = thread::spawn(move || b.wait_timeout(Duration::MAX).map(|r| r.index()));
-    thread::sleep(Duration::from_millis(20));
+    wait_for(|| barrier.n_waiting() == 1);
     let mine = barrier.wait().unwrap().index();
     let theirs = h.join().unwrap().unwrap();
     assert_eq!(mine + theirs, 1);

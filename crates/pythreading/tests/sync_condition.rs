@@ -85,7 +85,7 @@ fn check_notify(cond: &Arc<Condition>) {
         phase.store(1, Ordering::SeqCst);
     }
     wait_for(|| woken.lock().unwrap().len() == 3);
-    thread::sleep(Duration::from_millis(30));
+    assert_eq!(cond.n_waiting(), 2, "the other 2 stay blocked");
     assert_eq!(woken.lock().unwrap().len(), 3, "the other 2 stay blocked");
     assert!(woken.lock().unwrap().iter().all(|&(p, ok)| p == 1 && ok));
 
@@ -165,7 +165,8 @@ fn wait_for_rechecks_after_each_notify() {
         (ok, s.load(Ordering::SeqCst))
     });
     for _ in 0..4 {
-        thread::sleep(Duration::from_millis(10));
+        // The waiter is back in its wait (observed, not slept on) before each notify.
+        wait_for(|| cond.n_waiting() == 1);
         let _g = cond.lock();
         state.fetch_add(1, Ordering::SeqCst);
         cond.notify(1);
@@ -184,8 +185,9 @@ fn wait_for_timeout_is_one_total_deadline() {
         let ok = c.wait_for_timeout(&mut g, T, || false);
         (ok, start.elapsed())
     });
+    // Three notifies, each once the waiter is parked again (or it has already timed out).
     for _ in 0..3 {
-        thread::sleep(Duration::from_millis(20));
+        wait_for(|| cond.n_waiting() == 1 || h.is_finished());
         let _g = cond.lock();
         cond.notify(1);
     }
@@ -334,7 +336,6 @@ fn notify_n_wakes_the_oldest_n() {
     }
     assert_eq!(cond.notify(2), 2);
     wait_for(|| order.lock().unwrap().len() == 2);
-    thread::sleep(Duration::from_millis(30));
     assert_eq!(cond.n_waiting(), 2, "at most n are woken");
     let mut first = order.lock().unwrap().clone();
     first.sort();
@@ -369,12 +370,11 @@ fn acquire_and_wait_for_with_zero_and_max() {
     assert!(!polled);
     assert!(elapsed < Duration::from_millis(500));
     let c = Arc::clone(&cond);
-    let h = thread::spawn(move || {
+    let h = timing::spawn_parked(move || {
         let got = c.acquire_timeout(Duration::MAX);
         c.release().unwrap();
         got
     });
-    thread::sleep(Duration::from_millis(20));
     drop(g);
     assert!(h.join().unwrap());
 

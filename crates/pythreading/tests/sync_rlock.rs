@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use pythreading::threading::{RLock, ReleaseError};
 
+mod timing;
+
 #[test]
 fn send_sync() {
     fn check<T: Send + Sync>() {}
@@ -159,16 +161,16 @@ fn lock_rules_apply_to_other_threads() {
     assert!(elapsed >= Duration::from_millis(60) && elapsed < Duration::from_secs(1));
 
     let done = Arc::new(AtomicUsize::new(0));
+    // Each is parked in lock() (observed, not slept on).
     let handles: Vec<_> = (0..5)
         .map(|_| {
             let (r, d) = (Arc::clone(&r), Arc::clone(&done));
-            thread::spawn(move || {
+            timing::spawn_parked(move || {
                 let _g = r.lock();
                 d.fetch_add(1, Ordering::SeqCst);
             })
         })
         .collect();
-    thread::sleep(Duration::from_millis(50));
     assert_eq!(done.load(Ordering::SeqCst), 0);
     r.release().unwrap();
     for h in handles {
@@ -221,17 +223,18 @@ fn non_owner_polls_waits_forever_and_cannot_release() {
 
     let stage = Arc::new(AtomicUsize::new(0));
     let (r2, s) = (Arc::clone(&r), Arc::clone(&stage));
-    let h = thread::spawn(move || {
+    let (h, tid) = timing::spawn_with_tid(move || {
         assert!(r2.acquire_timeout(Duration::MAX));
         let seen = s.load(Ordering::SeqCst);
         assert!(r2.is_owned());
         r2.release().unwrap();
         seen
     });
-    thread::sleep(Duration::from_millis(30));
+    timing::wait_parked(tid);
     stage.store(1, Ordering::SeqCst);
     r.release().unwrap();
-    thread::sleep(Duration::from_millis(30));
+    // Still (or again) parked: one release of two leaves the lock held.
+    timing::wait_parked(tid);
     assert!(!h.is_finished(), "one release of two leaves it held");
     stage.store(2, Ordering::SeqCst);
     r.release().unwrap();

@@ -11,10 +11,10 @@ use pythreading::threading::{BoundedReleaseError, BoundedSemaphore, Semaphore};
 mod timing;
 use timing::wait_for;
 
-/// Waits until `count` reaches `expected`, then checks that it stays there a while.
-fn settles_at(count: &AtomicUsize, expected: usize) {
-    wait_for(|| count.load(Ordering::SeqCst) >= expected);
-    thread::sleep(Duration::from_millis(30));
+/// Waits until `count` reaches `expected` and every thread of `tids` is parked (or done), so no
+/// more can be admitted without a release, then checks the count is exactly `expected`.
+fn settles_at(count: &AtomicUsize, expected: usize, tids: &[u32]) {
+    wait_for(|| count.load(Ordering::SeqCst) >= expected && timing::all_parked_or_gone(tids));
     assert_eq!(count.load(Ordering::SeqCst), expected);
 }
 
@@ -34,11 +34,10 @@ fn default_value_is_one() {
     let s = Arc::clone(&sem);
     let got = Arc::new(AtomicUsize::new(0));
     let g = Arc::clone(&got);
-    let h = thread::spawn(move || {
+    let h = timing::spawn_parked(move || {
         s.acquire();
         g.store(1, Ordering::SeqCst);
     });
-    thread::sleep(Duration::from_millis(30));
     assert_eq!(got.load(Ordering::SeqCst), 0);
     sem.release(1);
     h.join().unwrap();
@@ -65,18 +64,18 @@ fn contended_phases(multi: bool) {
     let sem = Arc::new(Semaphore::new(7));
     sem.acquire();
     let acquired = Arc::new(AtomicUsize::new(0));
-    let handles: Vec<_> = (0..10)
+    let (handles, tids): (Vec<_>, Vec<_>) = (0..10)
         .map(|_| {
             let (s, a) = (Arc::clone(&sem), Arc::clone(&acquired));
-            thread::spawn(move || {
+            timing::spawn_with_tid(move || {
                 for _ in 0..2 {
                     s.acquire();
                     a.fetch_add(1, Ordering::SeqCst);
                 }
             })
         })
-        .collect();
-    settles_at(&acquired, 6);
+        .unzip();
+    settles_at(&acquired, 6, &tids);
     if multi {
         sem.release(7);
     } else {
@@ -84,7 +83,7 @@ fn contended_phases(multi: bool) {
             sem.release(1);
         }
     }
-    settles_at(&acquired, 13);
+    settles_at(&acquired, 13, &tids);
     if multi {
         sem.release(6);
     } else {
@@ -92,7 +91,7 @@ fn contended_phases(multi: bool) {
             sem.release(1);
         }
     }
-    settles_at(&acquired, 19);
+    settles_at(&acquired, 19, &tids);
     assert!(!sem.try_acquire());
     sem.release(1);
     for h in handles {
@@ -155,15 +154,15 @@ fn timed_acquire() {
     assert!(sem.acquire_timeout(Duration::from_millis(5)));
     assert!(sem.acquire_timeout(Duration::from_millis(5)));
     assert!(!sem.acquire_timeout(Duration::from_millis(5)));
+    // A poll does not wait: far less than the 100 ms timed wait below may take (10·T).
     let start = Instant::now();
     assert!(!sem.acquire_timeout(Duration::ZERO), "zero is a poll");
-    assert!(start.elapsed() < Duration::from_millis(50));
+    assert!(start.elapsed() < Duration::from_secs(1), "a poll waited");
     sem.release(1);
     assert!(sem.acquire_timeout(Duration::from_millis(5)));
     let start = Instant::now();
     assert!(!sem.acquire_timeout(Duration::from_millis(100)));
-    let elapsed = start.elapsed();
-    assert!(elapsed >= Duration::from_millis(60) && elapsed < Duration::from_secs(1));
+    timing::assert_timeout(start.elapsed(), Duration::from_millis(100));
     sem.release(1);
     assert!(sem.acquire_timeout(Duration::MAX));
 }
@@ -222,17 +221,14 @@ fn debug_tracks_the_value() {
 fn waiters_are_served_in_arrival_order() {
     let sem = Arc::new(Semaphore::new(0));
     let order = Arc::new(Mutex::new(Vec::new()));
-    let started = Arc::new(AtomicUsize::new(0));
     let mut handles = Vec::new();
     for i in 0..4 {
-        let (s, o, st) = (Arc::clone(&sem), Arc::clone(&order), Arc::clone(&started));
-        handles.push(thread::spawn(move || {
-            st.fetch_add(1, Ordering::SeqCst);
+        let (s, o) = (Arc::clone(&sem), Arc::clone(&order));
+        // each waiter is parked before the next arrives (observed, not slept on).
+        handles.push(timing::spawn_parked(move || {
             s.acquire();
             o.lock().unwrap().push(i);
         }));
-        wait_for(|| started.load(Ordering::SeqCst) == i + 1);
-        thread::sleep(Duration::from_millis(20)); // let it park
     }
     for i in 0..4 {
         sem.release(1);
@@ -341,11 +337,10 @@ fn bounded_base_behaviours() {
     assert!(!sem.try_acquire());
     assert!(!sem.acquire_timeout(Duration::from_millis(5)));
     let s = Arc::clone(&sem);
-    let h = thread::spawn(move || {
+    let h = timing::spawn_parked(move || {
         s.acquire();
         s.release(1).unwrap();
     });
-    thread::sleep(Duration::from_millis(20));
     sem.release(1).unwrap();
     h.join().unwrap();
     sem.release(1).unwrap();
@@ -385,11 +380,10 @@ fn zero_polls_and_max_waits_for_both_semaphores() {
     assert!(!sem.acquire_timeout(Duration::ZERO));
     assert!(start.elapsed() < Duration::from_millis(500));
     let s = Arc::clone(&sem);
-    let h = thread::spawn(move || {
+    let h = timing::spawn_parked(move || {
         let p = s.permit_timeout(Duration::MAX).is_some();
         p && s.acquire_timeout(Duration::MAX)
     });
-    thread::sleep(Duration::from_millis(20));
     sem.release(2);
     assert!(h.join().unwrap());
     assert_eq!(
@@ -404,12 +398,11 @@ fn zero_polls_and_max_waits_for_both_semaphores() {
     assert!(!bounded.acquire_timeout(Duration::ZERO));
     assert!(start.elapsed() < Duration::from_millis(500));
     let b = Arc::clone(&bounded);
-    let h = thread::spawn(move || {
+    let h = timing::spawn_parked(move || {
         let ok = b.acquire_timeout(Duration::MAX);
         b.release(1).unwrap();
         ok && b.permit_timeout(Duration::MAX).is_some()
     });
-    thread::sleep(Duration::from_millis(20));
     bounded.release(1).unwrap();
     assert!(h.join().unwrap());
     assert_eq!(bounded.value(), 1);
@@ -424,14 +417,16 @@ fn bounded_over_release_wakes_nobody() {
     sem.acquire();
     let got = Arc::new(AtomicUsize::new(0));
     let (s, g) = (Arc::clone(&sem), Arc::clone(&got));
-    let h = thread::spawn(move || {
+    let (h, tid) = timing::spawn_with_tid(move || {
         s.acquire();
         g.store(1, Ordering::SeqCst);
     });
-    thread::sleep(Duration::from_millis(20));
+    timing::wait_parked(tid);
     let err = sem.release(3).unwrap_err();
     assert_eq!(err.count(), 3);
-    thread::sleep(Duration::from_millis(30));
+    // Had the refused release woken it, the waiter would run (state R) and take a unit; it
+    // stays parked, and wait_parked does not return before a woken waiter is back asleep.
+    timing::wait_parked(tid);
     assert_eq!(
         got.load(Ordering::SeqCst),
         0,

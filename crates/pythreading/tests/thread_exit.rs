@@ -1,11 +1,13 @@
 //! Exit semantics in a real process (spec group N, S-07, S-08): each case re-executes this test
 //! binary with `PYTHREADING_CHILD=<case>`, running only that case's `child_*` test, and checks
-//! its output and exit status.
+//! its output and exit status. The `child_*` entry points are `#[ignore]`d so that a normal run
+//! does not count them as tests; their parent runs them with `--ignored --exact`. N-02 needs the
+//! process's real main thread, which libtest never gives a test: it is in `thread_exit_main.rs`.
 
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pythreading::threading::{self, Builder};
 
@@ -15,17 +17,44 @@ fn is_child(case: &str) -> bool {
     std::env::var(CHILD).as_deref() == Ok(case)
 }
 
+/// Runs `case` (an ignored `child_*` test) alone in a child process, within a generous bound.
 fn run_child(case: &str) -> Output {
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([case, "--exact", "--nocapture", "--test-threads=1"])
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            case,
+            "--ignored",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD, case)
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("child {case} did not exit within 60 s; killed");
+        }
+        sleep_ms(10);
+    }
+    let out = child.wait_with_output().unwrap();
+    // Indented, so that the child's own libtest lines ("test result: ...") shown with a failure
+    // are not counted as results of this binary by `.ci/run`.
+    let indent = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .lines()
+            .map(|l| format!("  | {l}\n"))
+            .collect::<String>()
+    };
     eprintln!(
         "child {case}: {:?}\n--- stdout\n{}--- stderr\n{}",
         out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        indent(&out.stdout),
+        indent(&out.stderr)
     );
     out
 }
@@ -45,6 +74,7 @@ fn sleep_ms(ms: u64) {
 // N-01, N-04, S-07: exit(code) waits for the non-daemon thread, not for the daemon one, and
 // exits with the code.
 #[test]
+#[ignore = "child-process entry point, run by its parent test"]
 fn child_nondaemon_waited_daemon_not() {
     if !is_child("child_nondaemon_waited_daemon_not") {
         return;
@@ -77,6 +107,7 @@ fn nondaemon_waited_daemon_not() {
 // N-03: a non-daemon thread started by another non-daemon thread after main finished is
 // waited for too.
 #[test]
+#[ignore = "child-process entry point, run by its parent test"]
 fn child_thread_from_thread() {
     if !is_child("child_thread_from_thread") {
         return;
@@ -109,6 +140,7 @@ fn thread_from_thread() {
 // for, then atexit callbacks (newest first); registering too late is an error. N-06: a second
 // shutdown() runs nothing again.
 #[test]
+#[ignore = "child-process entry point, run by its parent test"]
 fn child_callback_order() {
     if !is_child("child_callback_order") {
         return;
@@ -168,45 +200,9 @@ fn callback_order() {
     assert!(stderr.contains("Error in atexit._run_exitfuncs:\natexit callback fails"));
 }
 
-// N-02: a thread joining the main thread is released when main calls shutdown(); output is
-// "end of main" then "end of thread". Runs in the child's real main thread when libtest runs
-// the single test there; otherwise it checks the dummy path still shuts down cleanly.
-#[test]
-fn child_join_main_released() {
-    if !is_child("child_join_main_released") {
-        return;
-    }
-    let on_main = threading::current_thread() == threading::main_thread();
-    println!(">on main: {on_main}");
-    let main = threading::main_thread();
-    Builder::new()
-        .daemon(false)
-        .spawn(move || {
-            if on_main {
-                main.join().unwrap();
-            }
-            println!(">end of thread");
-        })
-        .unwrap();
-    sleep_ms(100);
-    println!(">end of main");
-    threading::exit(0);
-}
-
-#[test]
-fn join_main_released() {
-    let out = run_child("child_join_main_released");
-    assert_eq!(out.status.code(), Some(0));
-    let got = lines(&out);
-    if got[0] == "on main: true" {
-        assert_eq!(got[1..], ["end of main", "end of thread"]);
-    } else {
-        assert_eq!(got.len(), 3);
-    }
-}
-
 // std::process::exit is os._exit: nothing is waited for and no callback runs.
 #[test]
+#[ignore = "child-process entry point, run by its parent test"]
 fn child_process_exit_skips_everything() {
     if !is_child("child_process_exit_skips_everything") {
         return;
@@ -232,6 +228,7 @@ fn process_exit_skips_everything() {
 
 // N-01 with a pending non-daemon Timer: shutdown waits for it to fire, not for a daemon one.
 #[test]
+#[ignore = "child-process entry point, run by its parent test"]
 fn child_pending_timer_is_waited_for() {
     if !is_child("child_pending_timer_is_waited_for") {
         return;

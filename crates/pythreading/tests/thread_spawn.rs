@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use pythreading::threading::{self, Builder, JoinError, JoinHandle, Panicked, Run, Thread};
 
+mod timing;
+
 fn quiet_hook() {
     // Panicking threads in this file are expected; keep stderr readable. Every test installs the
     // same silent hook, so parallel tests cannot disturb each other.
@@ -80,7 +82,7 @@ fn daemon_flag_is_inherited_or_explicit() {
     assert!(h.join().unwrap());
 }
 
-// The three ways the seeds create threads: closure, callable object, "subclass with run()".
+// The three ways the tutorials create threads: closure, callable object, "subclass with run()".
 struct Counter {
     to: u64,
 }
@@ -175,13 +177,13 @@ fn join_from_many_threads() {
         .map(|_| {
             let t = t.clone();
             let joined = joined.clone();
-            std::thread::spawn(move || {
+            // Each joiner is parked in join() before the worker may end (observed, not slept on).
+            timing::spawn_parked(move || {
                 t.join().unwrap();
                 joined.fetch_add(1, Ordering::SeqCst);
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(20));
     assert_eq!(joined.load(Ordering::SeqCst), 0);
     go_tx.send(()).unwrap();
     for j in joiners {
@@ -340,16 +342,19 @@ fn handles_are_send_and_sync() {
     error::<threading::StackSizeError>();
 }
 
-// Cooperative stop: the seeds' kill_received loop ends promptly when stop() is called.
+// Cooperative stop: the tutorials' kill_received loop ends promptly when stop() is called.
 #[test]
 fn stop_flag_ends_workers_promptly() {
     let stop = threading::StopFlag::new();
     let rounds = Arc::new(Mutex::new(Vec::new()));
+    let (tids_tx, tids) = mpsc::channel();
     let workers: Vec<_> = (0..4)
         .map(|i| {
             let stop = stop.clone();
             let rounds = rounds.clone();
+            let tids_tx = tids_tx.clone();
             threading::spawn(move || {
+                tids_tx.send(timing::thread_id()).unwrap();
                 let mut n = 0;
                 while !stop.is_stopped() {
                     n += 1;
@@ -359,7 +364,10 @@ fn stop_flag_ends_workers_promptly() {
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(20));
+    // Every worker is parked in its wait (observed, not slept on).
+    for _ in 0..4 {
+        timing::wait_parked(tids.recv_timeout(Duration::from_secs(10)).unwrap());
+    }
     let start = Instant::now();
     stop.stop();
     for w in workers {
@@ -421,8 +429,12 @@ fn stop_flag_zero_polls_and_max_waits() {
     assert!(!stop.wait_timeout(Duration::ZERO));
     assert!(start.elapsed() < Duration::from_millis(500));
     let s = stop.clone();
-    let h = threading::spawn(move || s.wait_timeout(Duration::MAX));
-    std::thread::sleep(Duration::from_millis(20));
+    let (tid_tx, tid) = mpsc::channel();
+    let h = threading::spawn(move || {
+        tid_tx.send(timing::thread_id()).unwrap();
+        s.wait_timeout(Duration::MAX)
+    });
+    timing::wait_parked(tid.recv_timeout(Duration::from_secs(10)).unwrap());
     assert!(!h.is_finished());
     stop.stop();
     assert!(h.join().unwrap());

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The seeds' task master (distributed processes chapter), adapted for tests.
+"""The tutorials' task master (distributed processes chapter), adapted for tests.
 
 Env: MASTER_HOST (127.0.0.1), MASTER_PORT (5000; 0 picks a free port), AUTHKEY ('hello world'),
 N_TASKS (10), RESULT_TIMEOUT (10). Prints 'listening on PORT' once the server is up, then waits for

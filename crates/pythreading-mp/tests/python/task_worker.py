@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The seeds' task worker (distributed processes chapter), adapted for tests.
+"""The tutorials' task worker (distributed processes chapter), adapted for tests.
 
 Env: MANAGER_HOST (127.0.0.1), MANAGER_PORT (5000), AUTHKEY ('hello world'), N_LOOPS (10).
 """

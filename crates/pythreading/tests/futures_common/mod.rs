@@ -33,3 +33,27 @@ impl Drop for Gate {
         c.notify_all();
     }
 }
+
+/// Runs `cmd` to completion with its output captured, killing it and failing the test if it
+/// has not exited within 60 s.
+#[allow(dead_code)]
+pub(crate) fn output_within_60s(cmd: &mut std::process::Command) -> std::process::Output {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the child process");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().expect("try_wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the child process did not exit within 60 s; killed");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().expect("the child's output")
+}
