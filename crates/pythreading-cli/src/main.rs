@@ -1,7 +1,7 @@
 //! The `pythreading` command.
 //!
 //! ```text
-//! pythreading demo                 # every scenario from the seeds, in order
+//! pythreading demo                 # every scenario from the tutorials, in order
 //! pythreading demo bank            # one of them
 //! pythreading demo --list          # their names
 //! pythreading serve --address 127.0.0.1:5000 --authkey 'hello world' \
@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Python's concurrency toolkit, rebuilt in Rust: the seeds' scenarios and a
+/// Python's concurrency toolkit, rebuilt in Rust: the tutorials' scenarios and a
 /// CPython-compatible manager server.
 #[derive(Debug, Parser)]
 #[command(name = "pythreading", version)]
@@ -28,7 +28,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the seeds' scenarios: all of them, or the one named.
+    /// Run the tutorials' scenarios: all of them, or the one named.
     Demo {
         /// A scenario name (see `--list`); every scenario when omitted.
         name: Option<String>,
@@ -38,9 +38,9 @@ enum Command {
     },
     /// Serve named queues to CPython or pythreading clients (`BaseManager` protocol).
     Serve(net::ServeArgs),
-    /// The seeds' task master: serve two queues, hand out tasks, print the results.
+    /// The tutorials' task master: serve two queues, hand out tasks, print the results.
     Master(net::MasterArgs),
-    /// The seeds' task worker: connect, take tasks, put results.
+    /// The tutorials' task worker: connect, take tasks, put results.
     Worker(net::WorkerArgs),
 }
 

@@ -1,4 +1,4 @@
-//! Scenario `bank` from the seeds: 100 threads each deposit 1 into one account.
+//! Scenario `bank` from the tutorials: 100 threads each deposit 1 into one account.
 //!
 //! The deposit reads the balance, "processes" for a moment, then writes the new balance. Without
 //! a lock the threads read the same old balance and overwrite each other's deposits: updates are
@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use pythreading::threading::Lock;
 
-/// The account: a balance that is read and written separately, as in the seed's Python class.
+/// The account: a balance that is read and written separately, as in the tutorial's Python class.
 struct Account {
     // Relaxed loads and stores: each access is atomic, the read-modify-write is not.
     balance: AtomicU64,

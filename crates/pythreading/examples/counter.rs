@@ -1,6 +1,6 @@
-//! Scenario `counter` from the seeds: 20 threads, half add 1 and half subtract 1, under a Lock.
+//! Scenario `counter` from the tutorials: 20 threads, half add 1 and half subtract 1, under a Lock.
 //!
-//! The seed's `if lock.acquire(): ... lock.release()` form and its `with lock:` form are both
+//! The tutorial's `if lock.acquire(): ... lock.release()` form and its `with lock:` form are both
 //! shown: `acquire()`/`release()` and the `lock()` guard.
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -8,7 +8,7 @@ use std::thread;
 
 use pythreading::threading::Lock;
 
-// Module-level, as in the seed: `counter = 0` and `lock = threading.Lock()`.
+// Module-level, as in the tutorial: `counter = 0` and `lock = threading.Lock()`.
 static LOCK: Lock = Lock::new();
 // Read and written separately: the lock makes each update whole.
 static COUNTER: AtomicI64 = AtomicI64::new(0);

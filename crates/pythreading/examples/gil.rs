@@ -1,4 +1,4 @@
-//! Scenario `gil` from the seeds: the countdown loop on 1 thread, then split over 2 threads.
+//! Scenario `gil` from the tutorials: the countdown loop on 1 thread, then split over 2 threads.
 //! CPython's GIL makes the 2-thread version no faster (often slower); here both threads run at
 //! once, so on 2 free cores it takes about half the time. The speed-up printed is the ratio of
 //! the two wall times measured in this run.
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use pythreading::threading;
 
-/// The seeds' `while n > 0: n -= 1`. `black_box` makes every step real: the compiler can
+/// The tutorials' `while n > 0: n -= 1`. `black_box` makes every step real: the compiler can
 /// neither fold the loop nor know `n`.
 fn countdown(mut n: u64) {
     while black_box(n) > 0 {

@@ -1,4 +1,4 @@
-//! Scenario `lifo` from the seeds: a `LifoQueue` is a stack shared by threads — the seed puts
+//! Scenario `lifo` from the tutorials: a `LifoQueue` is a stack shared by threads — the tutorial puts
 //! 34, 56, 12 and gets 12, 56, 34 back.
 //!
 //! What it shows: the same puts through a `Queue` (first in, first out) and a `LifoQueue`

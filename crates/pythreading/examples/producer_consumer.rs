@@ -1,6 +1,6 @@
-//! Scenario `producer-consumer` from the seeds: one producer and one consumer thread share a
+//! Scenario `producer-consumer` from the tutorials: one producer and one consumer thread share a
 //! `Queue::bounded(48)` (Python's `Queue(48)`); each makes or takes 100 items, sleeping a random
-//! time for each (the seed's `sleep(random())`, scaled from up to 1 s down to up to 16 ms).
+//! time for each (the tutorial's `sleep(random())`, scaled from up to 1 s down to up to 16 ms).
 //!
 //! What it shows: the two threads overlap, so the run takes about as long as the slower thread,
 //! not the sum of both; the queue buffers the difference.
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use pythreading::queue::Queue;
 
 const ITEMS: usize = 100;
-/// The seed sleeps `random()` seconds; scaled down so the scenario ends in about a second.
+/// The tutorial sleeps `random()` seconds; scaled down so the scenario ends in about a second.
 const MAX_SLEEP: Duration = Duration::from_millis(16);
 
 /// A tiny xorshift generator: enough randomness for sleeps, no dependency.

@@ -1,8 +1,8 @@
-//! Scenario `producer-consumer-8` from the seeds: the same 100 items as `producer-consumer`,
+//! Scenario `producer-consumer-8` from the tutorials: the same 100 items as `producer-consumer`,
 //! but made by 4 producers and taken by 4 consumers (25 each) through one `Queue::bounded(48)`.
 //!
 //! What it shows, measured in this run: the 2-thread version and the 8-thread version side by
-//! side, and the speed-up (the seed reports "a lot faster"; with sleeps standing for work, it
+//! side, and the speed-up (the tutorial reports "a lot faster"; with sleeps standing for work, it
 //! approaches 4×, since four threads sleep at once on each side).
 
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use pythreading::queue::Queue;
 
 const ITEMS: usize = 100;
-/// The seed sleeps `random()` seconds; scaled down so the scenario ends in about a second.
+/// The tutorial sleeps `random()` seconds; scaled down so the scenario ends in about a second.
 const MAX_SLEEP: Duration = Duration::from_millis(12);
 
 /// A tiny xorshift generator: enough randomness for sleeps, no dependency.

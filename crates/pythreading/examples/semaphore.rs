@@ -1,4 +1,4 @@
-//! Scenario `semaphore` from the seeds: 20 threads, a `Semaphore(5)`: at most 5 inside at once.
+//! Scenario `semaphore` from the tutorials: 20 threads, a `Semaphore(5)`: at most 5 inside at once.
 //!
 //! Each thread counts itself in and out of the guarded section; the maximum seen is measured,
 //! not assumed.

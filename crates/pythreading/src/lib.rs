@@ -17,7 +17,6 @@
 //! - No poisoning: a panic in a thread or a task reaches whoever joins it, and never hangs them.
 //! - Primitives, queues and executors are plain values shared with [`std::sync::Arc`];
 //!   handles naming something that runs (threads, futures) are cheap clones.
-#![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod futures;

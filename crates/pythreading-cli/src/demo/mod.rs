@@ -1,4 +1,4 @@
-//! `pythreading demo`: the seeds' scenarios, runnable.
+//! `pythreading demo`: the tutorials' scenarios, runnable.
 //!
 //! Each scenario is also an example of the core crate (`crates/pythreading/examples/NAME.rs`,
 //! `cargo run --release -p pythreading --example NAME`); the demo includes the same files, so
@@ -42,7 +42,7 @@ scenarios! {
     "lifo" => lifo ("../../../pythreading/examples/lifo.rs"): "LifoQueue pops the newest first",
     "pool-map" => pool_map ("../../../pythreading/examples/pool_map.rs"): "fetch-like tasks through a pool of 5: time is the batches, results in order",
     "as-completed" => as_completed ("../../../pythreading/examples/as_completed.rs"): "results printed as they finish",
-    "limit-threads" => limit_threads ("../../../pythreading/examples/limit_threads.rs"): "the seeds' 'at most N threads' examples, done with a pool",
+    "limit-threads" => limit_threads ("../../../pythreading/examples/limit_threads.rs"): "the tutorials' 'at most N threads' examples, done with a pool",
 }
 
 /// Runs one scenario by name, or all of them; `list` prints the names instead.

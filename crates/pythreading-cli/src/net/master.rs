@@ -1,4 +1,4 @@
-//! `pythreading master`: the seeds' `task_master.py` — serve two queues, put N random tasks,
+//! `pythreading master`: the tutorials' `task_master.py` — serve two queues, put N random tasks,
 //! print N results.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -1,4 +1,4 @@
-//! `serve`, `master` and `worker`: the seeds' distributed-queue chapter on the command line,
+//! `serve`, `master` and `worker`: the tutorials' distributed-queue chapter on the command line,
 //! wire-compatible with CPython's `multiprocessing.managers` in every role.
 
 mod master;

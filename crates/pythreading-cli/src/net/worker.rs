@@ -1,4 +1,4 @@
-//! `pythreading worker`: the seeds' `task_worker.py` — connect, take tasks until the queue stays
+//! `pythreading worker`: the tutorials' `task_worker.py` — connect, take tasks until the queue stays
 //! empty for a second, put results.
 
 use std::time::Duration;

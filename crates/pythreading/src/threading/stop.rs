@@ -1,7 +1,7 @@
-//! [`StopFlag`]: cooperative stopping, the seeds' `kill_received` pattern done right.
+//! [`StopFlag`]: cooperative stopping, the tutorials' `kill_received` pattern done right.
 //!
 //! Python cannot kill a thread, and neither can Rust: a worker checks a flag and returns. The
-//! seeds set `t.kill_received = True` on every thread when Ctrl-C reaches the main thread. A
+//! tutorials set `t.kill_received = True` on every thread when Ctrl-C reaches the main thread. A
 //! `StopFlag` is that flag, shared by clones, plus an interruptible sleep, so a worker waiting
 //! between rounds wakes at once instead of finishing its `time.sleep`.
 //!

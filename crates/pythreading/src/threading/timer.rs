@@ -1,4 +1,4 @@
-//! `Timer` (Python's `threading.Timer`) and [`RepeatingTimer`] (the seeds' re-armed Timer).
+//! `Timer` (Python's `threading.Timer`) and [`RepeatingTimer`] (the tutorials' re-armed Timer).
 //!
 //! Pending timers cost no thread: one shared scheduler holds them and a small pool runs the
 //! callbacks (see the scheduler's notes below). So 10,000 pending timers need two threads, not
@@ -437,7 +437,7 @@ impl Due for Repeat {
     }
 }
 
-/// Calls a function every `interval` until cancelled: the seeds' `Timer` that re-arms itself in
+/// Calls a function every `interval` until cancelled: the tutorials' `Timer` that re-arms itself in
 /// its own callback, as one value.
 ///
 /// Runs never overlap: the next one is scheduled when the previous returned, at the previous
