@@ -82,6 +82,7 @@ fn rest(mut child: Child, mut out: BufReader<ChildStdout>) -> (bool, String, Str
 fn rust_master_and_rust_worker() {
     let mut master = bin();
     master.args([
+        "-v", // connections are logged at debug
         "master",
         "--address",
         "127.0.0.1:0",
