@@ -27,7 +27,7 @@ pub(crate) fn run() {
                     let mut count = 1;
                     while !event.is_set() {
                         println!("  <{name}> attempt {count} to connect");
-                        event.wait_timeout(RETRY);
+                        let _ = event.wait_timeout(RETRY); // the loop re-checks is_set()
                         count += 1;
                     }
                     println!(

@@ -40,7 +40,8 @@ pub(crate) fn run() {
                         // `while not self.kill_received:`
                         rounds += 1;
                         println!("  thread#{i} is active");
-                        stop.wait_timeout(Duration::from_millis(50)); // `time.sleep(1)`, woken by stop
+                        // `time.sleep(1)`, but woken by stop; the loop re-checks the flag.
+                        let _ = stop.wait_timeout(Duration::from_millis(50));
                     }
                     rounds
                 })

@@ -331,6 +331,7 @@ impl Timer {
     /// t.cancel();
     /// assert!(t.join_timeout(Duration::ZERO));
     /// ```
+    #[must_use = "`false` means the timer has not finished"]
     pub fn join_timeout(&self, timeout: Duration) -> bool {
         self.join_deadline(Deadline::after(timeout))
     }
