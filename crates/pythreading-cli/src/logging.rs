@@ -3,6 +3,8 @@
 //! `-q`, `RUST_LOG` (e.g. `RUST_LOG=debug`) chooses. The scenarios' own output and the task
 //! master's and worker's lines stay on stdout, as in the tutorials.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
 
@@ -25,6 +27,7 @@ pub(crate) fn init(verbose: u8, quiet: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .without_time()
         .init();

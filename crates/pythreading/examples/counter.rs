@@ -10,6 +10,9 @@
 //! `cargo run -p pythreading --example counter` or `pythreading demo counter`.
 
 use std::sync::atomic::{AtomicI64, Ordering};
+// `std::thread::spawn` is enough here: these threads need no name, no place in
+// `threading::enumerate()` and no excepthook report. The README says when to prefer
+// `threading::spawn`.
 use std::thread;
 use std::time::Duration;
 

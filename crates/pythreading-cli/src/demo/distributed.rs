@@ -14,7 +14,7 @@ use std::time::Duration;
 use pythreading::threading::Builder;
 use pythreading_mp::managers::{Manager, RemoteGetError, ServerBuilder};
 
-const AUTHKEY: &[u8] = b"abc"; // the tutorial's b'abc'
+const AUTHKEY: &[u8] = b"hello world"; // the tutorial's authkey
 const TASKS: usize = 10;
 
 /// The tutorial's worker: connect, take tasks, put results; returns how many it did.
