@@ -17,6 +17,10 @@
 //! - No poisoning: a panic in a thread or a task reaches whoever joins it, and never hangs them.
 //! - Primitives, queues and executors are plain values shared with [`std::sync::Arc`];
 //!   handles naming something that runs (threads, futures) are cheap clones.
+//!
+//! Ids such as `(J-04)` or `(P-22)` in these docs name the line of CPython behaviour an item
+//! follows; they resolve in the repository's `docs/behaviour/threading-semantics.md` (and
+//! `MP-…` ids in `multiprocessing-semantics.md`), the checklists the tests are written against.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod futures;

@@ -243,7 +243,7 @@ fn guard_variants() {
     assert!(lock.lock_timeout(Duration::from_millis(5)).is_some());
 }
 
-// Module-level locks, as in the seeds (`lock = threading.Lock()` at the top of a module).
+// Module-level locks, as in the tutorials (`lock = threading.Lock()` at the top of a module).
 #[test]
 #[cfg(not(loom))] // loom's types are not `const`
 fn primitives_can_be_statics() {

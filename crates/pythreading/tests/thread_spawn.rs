@@ -80,7 +80,7 @@ fn daemon_flag_is_inherited_or_explicit() {
     assert!(h.join().unwrap());
 }
 
-// The three ways the seeds create threads: closure, callable object, "subclass with run()".
+// The three ways the tutorials create threads: closure, callable object, "subclass with run()".
 struct Counter {
     to: u64,
 }
@@ -340,7 +340,7 @@ fn handles_are_send_and_sync() {
     error::<threading::StackSizeError>();
 }
 
-// Cooperative stop: the seeds' kill_received loop ends promptly when stop() is called.
+// Cooperative stop: the tutorials' kill_received loop ends promptly when stop() is called.
 #[test]
 fn stop_flag_ends_workers_promptly() {
     let stop = threading::StopFlag::new();
