@@ -23,6 +23,11 @@
 //! `MP-…` ids in `multiprocessing-semantics.md`), the checklists the tests are written against.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The README's Rust examples compile and run as doc tests (`cargo test --doc -p pythreading`).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;
+
 pub mod futures;
 pub mod queue;
 pub mod threading;
