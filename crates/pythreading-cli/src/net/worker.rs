@@ -54,11 +54,14 @@ pub(crate) fn worker(args: WorkerArgs) -> anyhow::Result<()> {
                 break;
             }
             // A master (ours or the tutorial's) stops its server as soon as it has every
-            // result: after work was done, a closed connection is the normal end.
-            Err(RemoteGetError::Failed(ManagerError::Io(_) | ManagerError::Frame(_)))
-                if done > 0 =>
-            {
-                println!("the master closed its server: all done.");
+            // result, so a connection closed between calls is the normal end of the work (a
+            // second worker may have had no task left to take).
+            Err(RemoteGetError::Failed(ManagerError::Io(_) | ManagerError::Frame(_))) => {
+                if done > 0 {
+                    println!("the master closed its server: all done.");
+                } else {
+                    println!("the server closed the connection before any task came.");
+                }
                 break;
             }
             Err(e) => return Err(anyhow!(e).context(format!("lost the server at {address}"))),
