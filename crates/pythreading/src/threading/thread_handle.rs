@@ -43,8 +43,9 @@ pub(crate) struct Inner {
 /// A handle to a thread: Python's `threading.Thread` object once started.
 ///
 /// Cheap to clone (an `Arc`); every clone names the same thread. Obtained from
-/// [`JoinHandle::thread`](crate::threading::JoinHandle::thread), [`current_thread`](super::current_thread),
-/// [`main_thread`](super::main_thread) or [`enumerate`](super::enumerate). Two handles are equal when they name the same thread.
+/// [`JoinHandle::thread`](crate::threading::JoinHandle::thread),
+/// [`current_thread`](super::current_thread), [`main_thread`](super::main_thread) or
+/// [`enumerate`](super::enumerate). Two handles are equal when they name the same thread.
 ///
 /// # Examples
 ///
