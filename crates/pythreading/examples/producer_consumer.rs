@@ -18,20 +18,10 @@ const ITEMS: usize = 100;
 /// The tutorial sleeps `random()` seconds; scaled down so the scenario ends in about a second.
 const MAX_SLEEP: Duration = Duration::from_millis(16);
 
-/// A tiny xorshift generator: enough randomness for sleeps, no dependency.
-struct XorShift(u64);
-
-impl XorShift {
-    fn new(seed: u64) -> Self {
-        XorShift(seed | 1)
-    }
-    /// A pseudo-random duration in `[0, max)`.
-    fn sleep_time(&mut self, max: Duration) -> Duration {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        max.mul_f64((self.0 % 10_000) as f64 / 10_000.0)
-    }
+/// A random duration in `[0, max)`: the tutorial's `random()`, scaled. Seeded, so every run
+/// sleeps the same amounts.
+fn sleep_time(rng: &mut fastrand::Rng, max: Duration) -> Duration {
+    max.mul_f64(rng.f64())
 }
 
 /// Runs the scenario.
@@ -42,10 +32,10 @@ pub(crate) fn run() {
     let producer = {
         let q = Arc::clone(&q);
         thread::spawn(move || {
-            let mut rng = XorShift::new(0x5eed_1234);
+            let mut rng = fastrand::Rng::with_seed(0x5eed_1234);
             let mut slept = Duration::ZERO;
             for i in 0..ITEMS {
-                let d = rng.sleep_time(MAX_SLEEP);
+                let d = sleep_time(&mut rng, MAX_SLEEP);
                 thread::sleep(d);
                 slept += d;
                 q.put("xxx").expect("the queue is not shut down");
@@ -59,10 +49,10 @@ pub(crate) fn run() {
     let consumer = {
         let q = Arc::clone(&q);
         thread::spawn(move || {
-            let mut rng = XorShift::new(0xc0ff_ee42);
+            let mut rng = fastrand::Rng::with_seed(0xc0ff_ee42);
             let mut slept = Duration::ZERO;
             for i in 0..ITEMS {
-                let d = rng.sleep_time(MAX_SLEEP);
+                let d = sleep_time(&mut rng, MAX_SLEEP);
                 thread::sleep(d);
                 slept += d;
                 q.get().expect("the queue is not shut down");
