@@ -5,8 +5,8 @@
 //!
 //! How it measures, so that the figure is the machine's and not the order of the runs:
 //!
-//! - both cores are warmed first (on a VM, a vCPU that sat idle is slow to come back, and the
-//!   2-thread run would pay for waking it);
+//! - both cores are warmed first, and again (briefly, untimed) before every 2-thread run: on a
+//!   VM, a vCPU that sat idle is slow to come back, and the 2-thread run would pay for waking it;
 //! - five rounds, alternating which version runs first, and the best time of each version;
 //! - CPython's countdown, when `python3` exists, is measured in the same run the same way
 //!   (at a tenth of `COUNT`: the full count takes CPython several seconds per run), so its
@@ -65,14 +65,20 @@ fn warm_both_cores(spin: Duration) {
 }
 
 /// The best 1-thread and 2-thread times over `ROUNDS` rounds, alternating which goes first.
+/// Each 2-thread run starts right after both cores were kept busy for a moment (untimed): a
+/// 1-thread run leaves the other core idle long enough for a VM to park it.
 fn best_of_rounds(count: u64) -> (Duration, Duration) {
     let (mut one, mut two) = (Duration::MAX, Duration::MAX);
+    let warm_two = || {
+        warm_both_cores(Duration::from_millis(20));
+        two_threads(count)
+    };
     for round in 0..ROUNDS {
         if round % 2 == 0 {
             one = one.min(one_thread(count));
-            two = two.min(two_threads(count));
+            two = two.min(warm_two());
         } else {
-            two = two.min(two_threads(count));
+            two = two.min(warm_two());
             one = one.min(one_thread(count));
         }
     }
