@@ -56,17 +56,7 @@ pub(crate) fn run_for(
     }
     let rows: Vec<Measurement> = String::from_utf8_lossy(&output.stdout)
         .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter_map(|v| {
-            Some(Measurement {
-                group: v["group"].as_str()?.to_string(),
-                case: v["case"].as_str()?.to_string(),
-                imp: v["impl"].as_str().unwrap_or("cpython").to_string(),
-                value: v["value"].as_f64(),
-                unit: v["unit"].as_str()?.to_string(),
-                note: v["note"].as_str().map(str::to_string),
-            })
-        })
+        .filter_map(Measurement::from_json)
         .collect();
     if rows.is_empty() {
         absent(&format!("{script} printed no rows"))

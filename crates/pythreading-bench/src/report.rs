@@ -22,18 +22,29 @@ impl Opts {
 }
 
 /// One figure: what was measured, by which implementation, in which unit.
-#[derive(Clone, Debug)]
+///
+/// It is also one line of `--json` output and of the CPython scripts' output (`bench/python`),
+/// read back with the same derive: `{"group", "case", "impl", "value", "unit"}` plus `"note"`
+/// when there is one; `value` is `null` for an absent figure, and a row without `impl` is
+/// CPython's.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Measurement {
     pub(crate) group: String,
     pub(crate) case: String,
     /// `pythreading` or the anchor: `std`, `parking_lot`, `crossbeam`, `cpython`, ...
+    #[serde(rename = "impl", default = "cpython")]
     pub(crate) imp: String,
     /// `None` when the implementation could not be measured here (e.g. no `python3`).
     pub(crate) value: Option<f64>,
     /// `items/s`, `ops/s`, `tasks/s` (higher is better) or `ns`, `us`, `s` (lower is better).
     pub(crate) unit: String,
     /// Why `value` is `None`, or a remark worth printing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) note: Option<String>,
+}
+
+fn cpython() -> String {
+    "cpython".into()
 }
 
 impl Measurement {
@@ -63,6 +74,16 @@ impl Measurement {
 
     fn higher_is_better(&self) -> bool {
         self.unit.ends_with("/s")
+    }
+
+    /// The row as one JSON line.
+    pub(crate) fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a Measurement always serializes")
+    }
+
+    /// A row from one JSON line (`None` for a line that is not one).
+    pub(crate) fn from_json(line: &str) -> Option<Self> {
+        serde_json::from_str(line).ok()
     }
 }
 
@@ -129,7 +150,7 @@ impl Report {
     pub(crate) fn add(&mut self, rows: Vec<Measurement>) {
         if self.json {
             for row in &rows {
-                println!("{}", to_json(row));
+                println!("{}", row.to_json());
             }
         } else {
             print_table(&rows);
@@ -145,20 +166,6 @@ impl Report {
             );
         }
     }
-}
-
-fn to_json(row: &Measurement) -> String {
-    let mut obj = serde_json::json!({
-        "group": row.group,
-        "case": row.case,
-        "impl": row.imp,
-        "value": row.value,
-        "unit": row.unit,
-    });
-    if let Some(note) = &row.note {
-        obj["note"] = serde_json::Value::String(note.clone());
-    }
-    obj.to_string()
 }
 
 fn print_table(rows: &[Measurement]) {
@@ -227,5 +234,45 @@ fn format_value(v: f64) -> String {
         out
     } else {
         format!("{v:.3}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Measurement;
+
+    #[test]
+    fn json_lines_keep_the_schema_and_read_back() {
+        let row = Measurement::new("lock", "uncontended", "std", 7.5, "ns");
+        let line = row.to_json();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["group"], "lock");
+        assert_eq!(v["case"], "uncontended");
+        assert_eq!(v["impl"], "std");
+        assert_eq!(v["value"], 7.5);
+        assert_eq!(v["unit"], "ns");
+        assert!(
+            v.get("note").is_none(),
+            "no note key without a note: {line}"
+        );
+        assert_eq!(Measurement::from_json(&line), Some(row));
+
+        let absent = Measurement::absent("queue", "spsc", "cpython", "items/s", "no python3");
+        let v: serde_json::Value = serde_json::from_str(&absent.to_json()).unwrap();
+        assert!(v["value"].is_null());
+        assert_eq!(v["note"], "no python3");
+        assert_eq!(Measurement::from_json(&absent.to_json()), Some(absent));
+    }
+
+    #[test]
+    fn a_script_row_without_impl_is_cpython() {
+        let row = Measurement::from_json(
+            r#"{"group": "lock", "case": "c", "value": 178.0, "unit": "ns", "extra": 1}"#,
+        )
+        .unwrap();
+        assert_eq!(row.imp, "cpython");
+        assert_eq!(row.value, Some(178.0));
+        assert_eq!(Measurement::from_json("not json"), None);
+        assert_eq!(Measurement::from_json(r#"{"group": "lock"}"#), None);
     }
 }

@@ -1,34 +1,47 @@
 //! The `pythreading` command.
 //!
 //! ```text
-//! pythreading demo                 # every scenario from the seeds, in order
+//! pythreading demo                 # every scenario from the tutorials, in order
 //! pythreading demo bank            # one of them
 //! pythreading demo --list          # their names
-//! pythreading serve --address 127.0.0.1:5000 --authkey 'hello world' \
-//!     --queue get_task_queue --queue get_result_queue
 //! pythreading master --address 127.0.0.1:5000 --authkey 'hello world' --tasks 10
 //! pythreading worker --address 127.0.0.1:5000 --authkey 'hello world'
+//! pythreading serve --address 127.0.0.1:5000 --authkey 'hello world' \
+//!     --queue get_task_queue --queue get_result_queue
 //! ```
 
 mod demo;
+mod logging;
 mod net;
+mod quiet_exit;
+mod values;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgAction, Parser, Subcommand};
 
-/// Python's concurrency toolkit, rebuilt in Rust: the seeds' scenarios and a
-/// CPython-compatible manager server.
+/// Python's concurrency toolkit rebuilt in Rust: the tutorials' scenarios, and manager servers.
+///
+/// `demo` runs every scenario of the tutorials (five Python tutorials on threads, locks, queues,
+/// pools and distributed processes) in Rust. `master`, `worker` and `serve` speak CPython's
+/// `multiprocessing.managers` protocol, so each works with the tutorials' Python scripts.
 #[derive(Debug, Parser)]
 #[command(name = "pythreading", version)]
 struct Cli {
+    /// More diagnostics on stderr (-v: one line per connection; -vv: everything).
+    #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "quiet", display_order = 100)]
+    verbose: u8,
+    /// Fewer diagnostics on stderr (-q: warnings only; -qq: errors only). Without -v or -q,
+    /// RUST_LOG chooses (default: info).
+    #[arg(short, long, action = ArgAction::Count, global = true, display_order = 101)]
+    quiet: u8,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the seeds' scenarios: all of them, or the one named.
+    /// Run the tutorials' scenarios: all of them in order, or the one named.
     Demo {
         /// A scenario name (see `--list`); every scenario when omitted.
         name: Option<String>,
@@ -36,11 +49,22 @@ enum Command {
         #[arg(long)]
         list: bool,
     },
-    /// Serve named queues to CPython or pythreading clients (`BaseManager` protocol).
+    /// Serve named queues to CPython or pythreading clients until Ctrl-C.
+    ///
+    /// Also serves SyncManager types (Queue, Event, Lock, RLock, dict, list). Tasks get into its
+    /// queues from clients (e.g. a CPython `BaseManager.connect()` that calls `put`); to run the
+    /// tutorials' master and workers, use `master` instead, which is itself a server.
     Serve(net::ServeArgs),
-    /// The seeds' task master: serve two queues, hand out tasks, print the results.
+    /// The tutorials' task master: serve two queues, hand out tasks, print the results.
+    ///
+    /// Like `task_master.py`, it is itself the server: start it first, then run workers
+    /// (`pythreading worker` or the tutorial's `task_worker.py`) against its address.
     Master(net::MasterArgs),
-    /// The seeds' task worker: connect, take tasks, put results.
+    /// The tutorials' task worker: connect, take tasks, put their squares as results.
+    ///
+    /// Like `task_worker.py`, it connects to a running master (or a `serve` with the queues
+    /// get_task_queue and get_result_queue) and stops after 10 empty one-second waits in a row,
+    /// or when the master closes its server.
     Worker(net::WorkerArgs),
 }
 
@@ -48,7 +72,9 @@ fn main() -> ExitCode {
     // First: a child process started by the `process` demos runs its function here and exits
     // (the CLI re-executes itself for children).
     pythreading_mp::init();
+    quiet_exit::install_panic_hook();
     let cli = Cli::parse();
+    logging::init(cli.verbose, cli.quiet);
     let result = match cli.command {
         Command::Demo { name, list } => demo::main(name.as_deref(), list),
         Command::Serve(args) => net::serve(args),
@@ -57,9 +83,25 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("pythreading: {message}");
+        Err(error) => {
+            eprintln!("pythreading: {}", one_line(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line ("cannot connect to ...: connection refused"), leaving
+/// out a cause whose text its parent already printed.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause);
+        }
+    }
+    text
 }

@@ -57,6 +57,7 @@ fn rest(mut child: Guard, out: BufReader<ChildStdout>) -> (bool, String, String)
 fn rust_master_and_rust_worker() {
     let mut master = bin();
     master.args([
+        "-v", // connections are logged at debug
         "master",
         "--address",
         "127.0.0.1:0",

@@ -1,4 +1,4 @@
-//! Scenario `bank` from the seeds: 100 threads each deposit 1 into one account.
+//! Scenario `bank` from the tutorials: 100 threads each deposit 1 into one account.
 //!
 //! The deposit reads the balance, "processes" for a moment, then writes the new balance. Without
 //! a lock the threads read the same old balance and overwrite each other's deposits: updates are
@@ -6,12 +6,15 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+// `std::thread::spawn` is enough here: these threads need no name, no place in
+// `threading::enumerate()` and no excepthook report. The README says when to prefer
+// `threading::spawn`.
 use std::thread;
 use std::time::Duration;
 
 use pythreading::threading::Lock;
 
-/// The account: a balance that is read and written separately, as in the seed's Python class.
+/// The account: a balance that is read and written separately, as in the tutorial's Python class.
 struct Account {
     // Relaxed loads and stores: each access is atomic, the read-modify-write is not.
     balance: AtomicU64,

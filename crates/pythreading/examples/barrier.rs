@@ -6,6 +6,9 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+// `std::thread::spawn` is enough here: these threads need no name, no place in
+// `threading::enumerate()` and no excepthook report. The README says when to prefer
+// `threading::spawn`.
 use std::thread;
 use std::time::{Duration, Instant};
 

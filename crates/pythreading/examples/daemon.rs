@@ -1,4 +1,4 @@
-//! Scenario `daemon` from the seeds: at exit, non-daemon threads are waited for and daemon
+//! Scenario `daemon` from the tutorials: at exit, non-daemon threads are waited for and daemon
 //! threads are not.
 //!
 //! Exit behaviour needs a real process exit, so this scenario re-executes its own binary as a
@@ -18,7 +18,7 @@ const CHILD: &str = "PYTHREADING_DAEMON_CHILD";
 
 fn child() -> ! {
     let worker = Builder::new().name("sleeper");
-    // The seeds' toggle: a thread's daemon flag defaults to its creator's (main: non-daemon).
+    // The tutorials' toggle: a thread's daemon flag defaults to its creator's (main: non-daemon).
     println!("daemon? {}", threading::current_thread().is_daemon());
     Builder::new()
         .name("non-daemon")

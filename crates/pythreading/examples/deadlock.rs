@@ -1,12 +1,15 @@
-//! Scenario `deadlock` from the seeds: two threads take `mutexA` and `mutexB` in opposite orders.
+//! Scenario `deadlock` from the tutorials: two threads take `mutexA` and `mutexB` in opposite orders.
 //!
 //! Each thread takes its first lock, then both meet at a barrier, so each is certain to hold one
 //! lock while asking for the other: a real deadlock. Instead of hanging forever, the second
 //! acquisition uses `acquire_timeout`, which reports the deadlock; the thread then backs off.
-//! Two fixes follow: one `RLock` for both resources (the seed's `mutexA = mutexB = RLock()`),
+//! Two fixes follow: one `RLock` for both resources (the tutorial's `mutexA = mutexB = RLock()`),
 //! and taking the locks in one global order.
 
 use std::sync::Arc;
+// `std::thread::spawn` is enough here: these threads need no name, no place in
+// `threading::enumerate()` and no excepthook report. The README says when to prefer
+// `threading::spawn`.
 use std::thread;
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,5 @@
-//! Scenario `download` from the seeds: two "downloads" (sleeps) run in two threads, so the whole
-//! takes about the longer one, not the sum. The first is a closure; the second is the seeds'
+//! Scenario `download` from the tutorials: two "downloads" (sleeps) run in two threads, so the whole
+//! takes about the longer one, not the sum. The first is a closure; the second is the tutorials'
 //! `class DownloadTask(Thread)` with its own `run` — a type implementing [`Run`].
 //!
 //! `cargo run -p pythreading --example download` or `pythreading demo download`.
@@ -15,7 +15,7 @@ fn download(filename: &str, took: Duration) -> Duration {
     took
 }
 
-/// The seeds' `Thread` subclass, as a type with a `run` method.
+/// The tutorials' `Thread` subclass, as a type with a `run` method.
 struct DownloadTask {
     filename: String,
     took: Duration,

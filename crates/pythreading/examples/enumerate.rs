@@ -1,4 +1,4 @@
-//! Scenario `enumerate` from the seeds: ten tasks of different lengths; every 100 ms the main
+//! Scenario `enumerate` from the tutorials: ten tasks of different lengths; every 100 ms the main
 //! thread prints the live threads (`enumerate()`) and `active_count()`, which fall as tasks end.
 //!
 //! `cargo run -p pythreading --example enumerate` or `pythreading demo enumerate`.

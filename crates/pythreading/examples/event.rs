@@ -1,7 +1,7 @@
-//! Scenario `event` from the seeds: two "database connections" retry until a checker thread
+//! Scenario `event` from the tutorials: two "database connections" retry until a checker thread
 //! sets the event.
 //!
-//! Each connection waits on the event with a timeout (`event.wait(0.5)` in the seed) and counts
+//! Each connection waits on the event with a timeout (`event.wait(0.5)` in the tutorial) and counts
 //! its attempts; the checker sets the event after a while, and both connect at once.
 
 use std::sync::Arc;
@@ -27,7 +27,7 @@ pub(crate) fn run() {
                     let mut count = 1;
                     while !event.is_set() {
                         println!("  <{name}> attempt {count} to connect");
-                        event.wait_timeout(RETRY);
+                        let _ = event.wait_timeout(RETRY); // the loop re-checks is_set()
                         count += 1;
                     }
                     println!(

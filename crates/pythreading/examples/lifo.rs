@@ -1,4 +1,4 @@
-//! Scenario `lifo` from the seeds: a `LifoQueue` is a stack shared by threads — the seed puts
+//! Scenario `lifo` from the tutorials: a `LifoQueue` is a stack shared by threads — the tutorial puts
 //! 34, 56, 12 and gets 12, 56, 34 back.
 //!
 //! What it shows: the same puts through a `Queue` (first in, first out) and a `LifoQueue`
@@ -6,6 +6,9 @@
 //! the newest items first.
 
 use std::sync::Arc;
+// `std::thread::spawn` is enough here: these threads need no name, no place in
+// `threading::enumerate()` and no excepthook report. The README says when to prefer
+// `threading::spawn`.
 use std::thread;
 
 use pythreading::queue::{LifoQueue, Queue};

@@ -1,4 +1,4 @@
-//! Scenario `limit-threads`: the seeds' "control the maximum number of threads" examples, done
+//! Scenario `limit-threads`: the tutorials' "control the maximum number of threads" examples, done
 //! with a pool instead of hand-split lists.
 //!
 //! 1. Split `urls[i::N]` over N threads → a pool of N workers and `map`: no splitting by hand, and a

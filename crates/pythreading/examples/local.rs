@@ -1,4 +1,4 @@
-//! Scenario `local` from the seeds: one `Local` holds a different student in each thread, so
+//! Scenario `local` from the tutorials: one `Local` holds a different student in each thread, so
 //! `process_student` needs no parameter and no shared dict.
 //!
 //! `cargo run -p pythreading --example local` or `pythreading demo local`.

@@ -1,4 +1,4 @@
-//! Scenario `loop-thread` from the seeds: a thread named `LoopThread` counts to 5 while the main
+//! Scenario `loop-thread` from the tutorials: a thread named `LoopThread` counts to 5 while the main
 //! thread waits for it with `join`.
 //!
 //! `cargo run -p pythreading --example loop_thread` or `pythreading demo loop-thread`.

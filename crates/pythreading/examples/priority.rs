@@ -1,11 +1,14 @@
-//! Scenario `priority` from the seeds: a `PriorityQueue` hands out the lowest priority number
-//! first ("级别越低越先出来"), whatever the order of the puts — the seed puts `[5,100]`,
+//! Scenario `priority` from the tutorials: a `PriorityQueue` hands out the lowest priority number
+//! first ("级别越低越先出来"), whatever the order of the puts — the tutorial puts `[5,100]`,
 //! `[7,200]`, `[3,"hello"]`, `[4,{"name":"alex"}]` and gets them back by the first field.
 //!
 //! What it shows: items put by several threads come out smallest first (like Python's `heapq`,
 //! and the opposite of Rust's `BinaryHeap`); equal priorities come out in arrival order.
 
 use std::sync::Arc;
+// `std::thread::spawn` is enough here: these threads need no name, no place in
+// `threading::enumerate()` and no excepthook report. The README says when to prefer
+// `threading::spawn`.
 use std::thread;
 
 use pythreading::queue::PriorityQueue;

@@ -1,34 +1,27 @@
-//! Scenario `producer-consumer` from the seeds: one producer and one consumer thread share a
+//! Scenario `producer-consumer` from the tutorials: one producer and one consumer thread share a
 //! `Queue::bounded(48)` (Python's `Queue(48)`); each makes or takes 100 items, sleeping a random
-//! time for each (the seed's `sleep(random())`, scaled from up to 1 s down to up to 16 ms).
+//! time for each (the tutorial's `sleep(random())`, scaled from up to 1 s down to up to 16 ms).
 //!
 //! What it shows: the two threads overlap, so the run takes about as long as the slower thread,
 //! not the sum of both; the queue buffers the difference.
 
 use std::sync::Arc;
+// `std::thread::spawn` is enough here: these threads need no name, no place in
+// `threading::enumerate()` and no excepthook report. The README says when to prefer
+// `threading::spawn`.
 use std::thread;
 use std::time::{Duration, Instant};
 
 use pythreading::queue::Queue;
 
 const ITEMS: usize = 100;
-/// The seed sleeps `random()` seconds; scaled down so the scenario ends in about a second.
+/// The tutorial sleeps `random()` seconds; scaled down so the scenario ends in about a second.
 const MAX_SLEEP: Duration = Duration::from_millis(16);
 
-/// A tiny xorshift generator: enough randomness for sleeps, no dependency.
-struct XorShift(u64);
-
-impl XorShift {
-    fn new(seed: u64) -> Self {
-        XorShift(seed | 1)
-    }
-    /// A pseudo-random duration in `[0, max)`.
-    fn sleep_time(&mut self, max: Duration) -> Duration {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        max.mul_f64((self.0 % 10_000) as f64 / 10_000.0)
-    }
+/// A random duration in `[0, max)`: the tutorial's `random()`, scaled. Seeded, so every run
+/// sleeps the same amounts.
+fn sleep_time(rng: &mut fastrand::Rng, max: Duration) -> Duration {
+    max.mul_f64(rng.f64())
 }
 
 /// Runs the scenario.
@@ -39,10 +32,10 @@ pub(crate) fn run() {
     let producer = {
         let q = Arc::clone(&q);
         thread::spawn(move || {
-            let mut rng = XorShift::new(0x5eed_1234);
+            let mut rng = fastrand::Rng::with_seed(0x5eed_1234);
             let mut slept = Duration::ZERO;
             for i in 0..ITEMS {
-                let d = rng.sleep_time(MAX_SLEEP);
+                let d = sleep_time(&mut rng, MAX_SLEEP);
                 thread::sleep(d);
                 slept += d;
                 q.put("xxx").expect("the queue is not shut down");
@@ -56,10 +49,10 @@ pub(crate) fn run() {
     let consumer = {
         let q = Arc::clone(&q);
         thread::spawn(move || {
-            let mut rng = XorShift::new(0xc0ff_ee42);
+            let mut rng = fastrand::Rng::with_seed(0xc0ff_ee42);
             let mut slept = Duration::ZERO;
             for i in 0..ITEMS {
-                let d = rng.sleep_time(MAX_SLEEP);
+                let d = sleep_time(&mut rng, MAX_SLEEP);
                 thread::sleep(d);
                 slept += d;
                 q.get().expect("the queue is not shut down");

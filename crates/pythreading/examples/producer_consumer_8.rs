@@ -1,34 +1,27 @@
-//! Scenario `producer-consumer-8` from the seeds: the same 100 items as `producer-consumer`,
+//! Scenario `producer-consumer-8` from the tutorials: the same 100 items as `producer-consumer`,
 //! but made by 4 producers and taken by 4 consumers (25 each) through one `Queue::bounded(48)`.
 //!
 //! What it shows, measured in this run: the 2-thread version and the 8-thread version side by
-//! side, and the speed-up (the seed reports "a lot faster"; with sleeps standing for work, it
+//! side, and the speed-up (the tutorial reports "a lot faster"; with sleeps standing for work, it
 //! approaches 4×, since four threads sleep at once on each side).
 
 use std::sync::Arc;
+// `std::thread::spawn` is enough here: these threads need no name, no place in
+// `threading::enumerate()` and no excepthook report. The README says when to prefer
+// `threading::spawn`.
 use std::thread;
 use std::time::{Duration, Instant};
 
 use pythreading::queue::Queue;
 
 const ITEMS: usize = 100;
-/// The seed sleeps `random()` seconds; scaled down so the scenario ends in about a second.
+/// The tutorial sleeps `random()` seconds; scaled down so the scenario ends in about a second.
 const MAX_SLEEP: Duration = Duration::from_millis(12);
 
-/// A tiny xorshift generator: enough randomness for sleeps, no dependency.
-struct XorShift(u64);
-
-impl XorShift {
-    fn new(seed: u64) -> Self {
-        XorShift(seed | 1)
-    }
-    /// A pseudo-random duration in `[0, max)`.
-    fn sleep_time(&mut self, max: Duration) -> Duration {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        max.mul_f64((self.0 % 10_000) as f64 / 10_000.0)
-    }
+/// A random duration in `[0, max)`: the tutorial's `random()`, scaled. Seeded, so every run
+/// sleeps the same amounts.
+fn sleep_time(rng: &mut fastrand::Rng, max: Duration) -> Duration {
+    max.mul_f64(rng.f64())
 }
 
 /// `pairs` producers and `pairs` consumers move `ITEMS` items; returns the wall time.
@@ -40,17 +33,17 @@ fn produce_and_consume(pairs: usize) -> Duration {
     for k in 0..pairs {
         let producer_q = Arc::clone(&q);
         threads.push(thread::spawn(move || {
-            let mut rng = XorShift::new(0x1000 + k as u64);
+            let mut rng = fastrand::Rng::with_seed(0x1000 + k as u64);
             for _ in 0..per_thread {
-                thread::sleep(rng.sleep_time(MAX_SLEEP));
+                thread::sleep(sleep_time(&mut rng, MAX_SLEEP));
                 producer_q.put("xxx").expect("the queue is not shut down");
             }
         }));
         let consumer_q = Arc::clone(&q);
         threads.push(thread::spawn(move || {
-            let mut rng = XorShift::new(0x2000 + k as u64);
+            let mut rng = fastrand::Rng::with_seed(0x2000 + k as u64);
             for _ in 0..per_thread {
-                thread::sleep(rng.sleep_time(MAX_SLEEP));
+                thread::sleep(sleep_time(&mut rng, MAX_SLEEP));
                 consumer_q.get().expect("the queue is not shut down");
             }
         }));

@@ -1,10 +1,13 @@
-//! Scenario `semaphore` from the seeds: 20 threads, a `Semaphore(5)`: at most 5 inside at once.
+//! Scenario `semaphore` from the tutorials: 20 threads, a `Semaphore(5)`: at most 5 inside at once.
 //!
 //! Each thread counts itself in and out of the guarded section; the maximum seen is measured,
 //! not assumed.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+// `std::thread::spawn` is enough here: these threads need no name, no place in
+// `threading::enumerate()` and no excepthook report. The README says when to prefer
+// `threading::spawn`.
 use std::thread;
 use std::time::{Duration, Instant};
 

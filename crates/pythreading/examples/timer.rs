@@ -1,4 +1,4 @@
-//! Scenario `timer` from the seeds: a one-shot `Timer`, a cancelled one, and the seeds'
+//! Scenario `timer` from the tutorials: a one-shot `Timer`, a cancelled one, and the tutorials'
 //! self-re-arming timer as a `RepeatingTimer`; then 10,000 pending timers on two threads.
 //!
 //! `cargo run -p pythreading --example timer` or `pythreading demo timer`.

@@ -1,8 +1,8 @@
-//! Scenario `worker-pool` from the seeds: the URLs to fetch go into a `Queue`, a fixed number of
-//! worker threads (the seed's `THREAD_LINE = 5`) take them until it is drained, calling
+//! Scenario `worker-pool` from the tutorials: the URLs to fetch go into a `Queue`, a fixed number of
+//! worker threads (the tutorial's `THREAD_LINE = 5`) take them until it is drained, calling
 //! `task_done()` for each, while the main thread waits in `join()`.
 //!
-//! The seed's worker loops `while not q.empty(): q.get_nowait()`, which can raise `Empty` when
+//! The tutorial's worker loops `while not q.empty(): q.get_nowait()`, which can raise `Empty` when
 //! another worker takes the last item between the two calls; `while let Ok(url) = q.try_get()`
 //! has no such gap.
 //!
@@ -10,6 +10,9 @@
 //! of the time one thread would take, and `join()` returns exactly when the last is done.
 
 use std::sync::Arc;
+// `std::thread::spawn` is enough here: these threads need no name, no place in
+// `threading::enumerate()` and no excepthook report. The README says when to prefer
+// `threading::spawn`.
 use std::thread;
 use std::time::{Duration, Instant};
 

@@ -17,8 +17,16 @@
 //! - No poisoning: a panic in a thread or a task reaches whoever joins it, and never hangs them.
 //! - Primitives, queues and executors are plain values shared with [`std::sync::Arc`];
 //!   handles naming something that runs (threads, futures) are cheap clones.
-#![forbid(unsafe_code)]
+//!
+//! Ids such as `(J-04)` or `(P-22)` in these docs name the line of CPython behaviour an item
+//! follows; they resolve in the repository's `docs/behaviour/threading-semantics.md` (and
+//! `MP-…` ids in `multiprocessing-semantics.md`), the checklists the tests are written against.
 #![cfg_attr(docsrs, feature(doc_cfg))]
+
+// The README's Rust examples compile and run as doc tests (`cargo test --doc -p pythreading`).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;
 
 pub mod futures;
 pub mod queue;

@@ -295,7 +295,7 @@ fn waiting_with_a_foreign_guard_panics() {
     let a = Condition::new();
     let b = Condition::new();
     let mut g = b.lock();
-    a.wait_timeout(&mut g, Duration::ZERO);
+    let _ = a.wait_timeout(&mut g, Duration::ZERO);
 }
 
 // A-04 and the timeout convention: Duration::MAX waits forever without panicking and returns

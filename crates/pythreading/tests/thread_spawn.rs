@@ -156,7 +156,7 @@ fn is_alive_and_join_timeout() {
     assert!(waited >= Duration::from_millis(60), "{waited:?}");
     assert!(t.is_alive());
     assert_eq!(t.join_timeout(Duration::ZERO), Ok(false));
-    assert!(!h.join_timeout(Duration::ZERO));
+    assert_eq!(h.join_timeout(Duration::ZERO), Ok(false));
     go_tx.send(()).unwrap();
     assert_eq!(t.join_timeout(Duration::MAX), Ok(true));
     assert!(!t.is_alive());
@@ -315,8 +315,8 @@ fn debug_shows_status() {
 #[test]
 fn extreme_timeouts_do_not_panic() {
     let h = threading::spawn(|| std::thread::sleep(Duration::from_millis(30)));
-    assert!(!h.join_timeout(Duration::ZERO));
-    assert!(h.join_timeout(Duration::MAX));
+    assert_eq!(h.join_timeout(Duration::ZERO), Ok(false));
+    assert_eq!(h.join_timeout(Duration::MAX), Ok(true));
     assert_eq!(h.thread().join_timeout(Duration::MAX), Ok(true));
     h.join().unwrap();
 }
@@ -358,7 +358,7 @@ fn stop_flag_ends_workers_promptly() {
                 let mut n = 0;
                 while !stop.is_stopped() {
                     n += 1;
-                    stop.wait_timeout(Duration::from_secs(30));
+                    let _ = stop.wait_timeout(Duration::from_secs(30));
                 }
                 rounds.lock().unwrap().push((i, n));
             })
@@ -396,8 +396,9 @@ fn refused_spawn_leaves_nothing_behind() {
 }
 
 // J-15, B-12 through the handle: a thread holding its own JoinHandle cannot wait for itself —
-// `join_timeout(Duration::MAX)` returns false at once instead of hanging, and `join()` panics
-// (documented) instead of deadlocking; the owner of a `Thread` clone can still join it.
+// `join_timeout(Duration::MAX)` and `join()` both refuse at once with the one typed error,
+// `JoinError::CurrentThread`, as `Thread::join` does; the owner of a `Thread` clone can still
+// join it.
 #[test]
 fn own_handle_cannot_wait_for_itself() {
     quiet_hook();
@@ -407,17 +408,23 @@ fn own_handle_cannot_wait_for_itself() {
         let own = rx.recv().unwrap();
         let start = Instant::now();
         let waited = own.join_timeout(Duration::MAX);
-        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| own.join()));
-        res_tx
-            .send((waited, start.elapsed(), panicked.is_err()))
-            .unwrap();
+        let joined = own
+            .join()
+            .map_err(|e| (e.join_error(), e.message().to_owned()));
+        res_tx.send((waited, start.elapsed(), joined)).unwrap();
     });
     let t = h.thread().clone();
     tx.send(h).unwrap();
-    let (waited, elapsed, panicked) = res_rx.recv_timeout(Duration::from_secs(10)).unwrap();
-    assert!(!waited);
+    let (waited, elapsed, joined) = res_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(waited, Err(JoinError::CurrentThread));
     assert!(elapsed < Duration::from_secs(5));
-    assert!(panicked, "joining one's own handle is refused loudly");
+    assert_eq!(
+        joined,
+        Err((
+            Some(JoinError::CurrentThread),
+            "cannot join current thread".to_owned()
+        ))
+    );
     assert_eq!(t.join_timeout(Duration::MAX), Ok(true));
 }
 

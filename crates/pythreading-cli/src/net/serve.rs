@@ -1,13 +1,16 @@
 //! `pythreading serve`: named queues and SyncManager types until Ctrl-C or a client's `shutdown`.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::HashSet;
 use std::time::Duration;
 
+use anyhow::{Context, bail};
 use pythreading_mp::managers::{ServerBuilder, ServerConfig};
 use pythreading_mp::pickle::Limits;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
-use super::Endpoint;
+use super::{Endpoint, log_connection};
+use crate::values;
 
 /// Arguments of `pythreading serve`.
 #[derive(Debug, clap::Args)]
@@ -17,8 +20,8 @@ pub(crate) struct ServeArgs {
     /// A named queue to serve (repeatable), e.g. `get_task_queue`.
     #[arg(long = "queue", value_name = "TYPEID")]
     queues: Vec<String>,
-    /// The most authenticated clients served at once; more get an error reply.
-    #[arg(long, default_value_t = 512)]
+    /// The most clients served at once (1 or more); more are closed on accept.
+    #[arg(long, default_value_t = 512, value_parser = values::at_least_one, allow_negative_numbers = true)]
     max_connections: usize,
     /// The most connections not yet authenticated; when full, the oldest is closed.
     #[arg(long, default_value_t = 64)]
@@ -32,13 +35,13 @@ pub(crate) struct ServeArgs {
     /// The deepest nesting accepted in a request's values.
     #[arg(long, default_value_t = 1000)]
     max_depth: usize,
-    /// Seconds a client has for the whole handshake and its first request.
-    #[arg(long, default_value_t = 10.0)]
-    handshake_timeout: f64,
+    /// Seconds a client may take to authenticate and send its first request.
+    #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = values::seconds, allow_negative_numbers = true)]
+    handshake_timeout: Duration,
     /// Seconds an authenticated client may stay silent before it is disconnected (default:
     /// never, as CPython; a CPython proxy whose connection was closed fails its next call).
-    #[arg(long, value_name = "SECS")]
-    idle_timeout: Option<f64>,
+    #[arg(long, value_name = "SECONDS", value_parser = values::seconds, allow_negative_numbers = true)]
+    idle_timeout: Option<Duration>,
     /// The most objects the server holds at once.
     #[arg(long, default_value_t = 100_000)]
     max_objects: usize,
@@ -51,12 +54,12 @@ pub(crate) struct ServeArgs {
     plain_data: bool,
 }
 
-fn seconds(flag: &str, secs: f64) -> Result<Duration, String> {
-    Duration::try_from_secs_f64(secs).map_err(|e| format!("bad --{flag}: {e}"))
-}
-
-pub(crate) fn serve(args: ServeArgs) -> Result<(), String> {
+pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let authkey = args.endpoint.authkey()?;
+    let mut seen = HashSet::new();
+    if let Some(twice) = args.queues.iter().find(|q| !seen.insert(q.as_str())) {
+        bail!("--queue {twice} is given twice");
+    }
     let mut builder = ServerBuilder::new(authkey)
         .sync_manager()
         .config(
@@ -70,47 +73,36 @@ pub(crate) fn serve(args: ServeArgs) -> Result<(), String> {
                         .with_max_decoded(args.max_decoded_mib.saturating_mul(1 << 20))
                         .with_max_depth(args.max_depth),
                 )
-                .with_handshake_timeout(seconds("handshake-timeout", args.handshake_timeout)?)
-                .with_idle_timeout(
-                    args.idle_timeout
-                        .map(|s| seconds("idle-timeout", s))
-                        .transpose()?,
-                )
+                .with_handshake_timeout(args.handshake_timeout)
+                .with_idle_timeout(args.idle_timeout)
                 .with_max_objects(args.max_objects)
                 .with_max_objects_per_connection(args.max_objects_per_connection)
                 .with_plain_data(args.plain_data),
         )
-        .on_connection(|e| eprintln!("serve: {e}"));
+        .on_connection(log_connection);
     for q in &args.queues {
         builder = builder.queue(q);
     }
+    let address = args.endpoint.address.as_str();
     let server = builder
-        .bind(args.endpoint.address.as_str())
-        .map_err(|e| format!("cannot listen on {}: {e}", args.endpoint.address))?;
-    let handle = server.shutdown_handle();
-    let interrupted = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, Arc::clone(&interrupted))
-            .map_err(|e| format!("cannot install the signal handler: {e}"))?;
-    }
-    // A watcher turns Ctrl-C into a clean shutdown (the handler itself only sets a flag).
+        .bind(address)
+        .with_context(|| format!("cannot listen on {address}"))?;
+    // Ctrl-C (or SIGTERM) becomes a clean shutdown: the handler only wakes this thread.
+    let mut signals =
+        Signals::new([SIGINT, SIGTERM]).context("cannot install the signal handler")?;
+    let signals_handle = signals.handle();
     {
-        let handle = handle.clone();
-        let interrupted = Arc::clone(&interrupted);
+        let handle = server.shutdown_handle();
         std::thread::spawn(move || {
-            while !handle.is_shut_down() {
-                if interrupted.load(Ordering::Relaxed) {
-                    eprintln!("serve: interrupted, shutting down");
-                    handle.shutdown();
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(100));
+            if signals.forever().next().is_some() {
+                tracing::info!("interrupted, shutting down");
+                handle.shutdown();
             }
         });
     }
     let names: Vec<&str> = args.queues.iter().map(String::as_str).collect();
     println!(
-        "serving on {} (queues: {}; SyncManager types: Queue, JoinableQueue, Event, Lock, RLock, dict, list)",
+        "serving on {} (queues: {}; every SyncManager type but Pool)",
         server.local_addr(),
         if names.is_empty() {
             "none".to_string()
@@ -118,9 +110,9 @@ pub(crate) fn serve(args: ServeArgs) -> Result<(), String> {
             names.join(", ")
         }
     );
-    server
-        .serve_forever()
-        .map_err(|e| format!("server failed: {e}"))?;
+    let served = server.serve_forever();
+    signals_handle.close(); // ends the signal thread when a client's `shutdown` stopped us
+    served.context("the server failed")?;
     println!("server stopped");
     Ok(())
 }

@@ -231,6 +231,7 @@ impl Condition {
     /// assert!(cond.try_acquire());
     /// cond.release().unwrap();
     /// ```
+    #[must_use = "`false` means the lock was not acquired"]
     pub fn try_acquire(&self) -> bool {
         match &self.lock {
             ConditionLock::Lock(l) => l.try_acquire(),
@@ -249,6 +250,7 @@ impl Condition {
     /// assert!(cond.acquire_timeout(Duration::ZERO));
     /// cond.release().unwrap();
     /// ```
+    #[must_use = "`false` means the timeout passed without acquiring"]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         match &self.lock {
             ConditionLock::Lock(l) => l.acquire_timeout(timeout),
@@ -342,6 +344,7 @@ impl Condition {
     /// let mut guard = cond.lock();
     /// assert!(!cond.wait_timeout(&mut guard, Duration::from_millis(10)));
     /// ```
+    #[must_use = "`false` means the timeout passed first"]
     pub fn wait_timeout(&self, guard: &mut ConditionGuard<'_>, timeout: Duration) -> bool {
         self.check(guard);
         self.wait_until(Deadline::after(timeout))
@@ -387,6 +390,7 @@ impl Condition {
     /// let mut guard = cond.lock();
     /// assert!(!cond.wait_for_timeout(&mut guard, Duration::from_millis(10), || false));
     /// ```
+    #[must_use = "`false` means the predicate was still false when the timeout passed"]
     pub fn wait_for_timeout(
         &self,
         guard: &mut ConditionGuard<'_>,

@@ -13,7 +13,7 @@
 //! | `ValueError("parties must be >= 1")` from `Barrier(0)` (I-01) | [`BarrierBuildError`] |
 //! | `BrokenBarrierError` (a `RuntimeError`, I-07, I-10, I-15) | [`BrokenBarrierError`] |
 //! | `ValueError` / `OverflowError` for bad timeouts (C-08, C-09, C-10) | none: timeouts are `Duration`s; `Duration::MAX` waits forever |
-//! | `RuntimeError("cannot join current thread")`, `RuntimeError` on `start()` twice, join of a dummy thread | the thread errors, defined beside `Thread` in `thread.rs` |
+//! | `RuntimeError("cannot join current thread")`, `RuntimeError` on `start()` twice, join of a dummy thread | the thread errors, in `thread_error.rs` ([`JoinError`](super::JoinError), [`Panicked`](super::Panicked)) |
 //! | an exception raised in a thread's target | the panic payload, returned by `JoinHandle::join` and passed to the excepthook |
 //! | an exception raised in a `Barrier` action (I-14) | the panic is resumed in the thread that ran the action; the others get [`BrokenBarrierError`] |
 

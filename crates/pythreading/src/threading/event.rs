@@ -160,6 +160,7 @@ impl Event {
     /// ev.set();
     /// assert!(ev.wait_timeout(Duration::ZERO));
     /// ```
+    #[must_use = "`false` means the event was not set in time"]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         self.wait_until(Deadline::after(timeout))
     }

@@ -28,8 +28,9 @@ use std::fmt;
 use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
 use std::sync::{Arc, Once, RwLock};
 
-use super::registry::{self, Thread};
+use super::registry;
 use super::thread_error::payload_message;
+use super::thread_handle::Thread;
 
 type HookFn = dyn Fn(&ExceptHookArgs<'_>) + Send + Sync + 'static;
 

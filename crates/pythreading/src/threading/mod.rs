@@ -62,6 +62,7 @@ mod shutdown;
 mod stop;
 mod thread;
 mod thread_error;
+mod thread_handle;
 mod timer;
 mod timer_scheduler;
 
@@ -70,12 +71,13 @@ pub use excepthook::{
 };
 pub use local::Local;
 pub use registry::{
-    Thread, active_count, current_thread, enumerate, get_ident, get_native_id, main_thread,
+    active_count, current_thread, enumerate, get_ident, get_native_id, main_thread,
 };
 pub use shutdown::{atexit_register, exit, register_shutdown_hook, shutdown};
 pub use stop::StopFlag;
 pub use thread::{Builder, JoinHandle, Run, spawn};
 pub use thread_error::{AtexitError, JoinError, Panicked, StackSizeError};
+pub use thread_handle::Thread;
 pub use timer::{RepeatingTimer, Timer};
 
 // Synchronization primitives: Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier.

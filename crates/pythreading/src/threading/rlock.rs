@@ -140,6 +140,7 @@ impl RLock {
     /// assert!(rlock.try_acquire());
     /// assert_eq!(rlock.recursion_count(), 2);
     /// ```
+    #[must_use = "`false` means the lock was not acquired"]
     pub fn try_acquire(&self) -> bool {
         let me = thread_token();
         if self.reenter(me) {
@@ -162,6 +163,7 @@ impl RLock {
     /// let rlock = RLock::new();
     /// assert!(rlock.acquire_timeout(Duration::from_millis(10)));
     /// ```
+    #[must_use = "`false` means the timeout passed without acquiring"]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         let me = thread_token();
         if self.reenter(me) {

@@ -174,6 +174,7 @@ impl Semaphore {
     /// assert!(sem.try_acquire());
     /// assert!(!sem.try_acquire());
     /// ```
+    #[must_use = "`false` means no permit was taken"]
     pub fn try_acquire(&self) -> bool {
         self.core.try_acquire()
     }
@@ -188,6 +189,7 @@ impl Semaphore {
     /// let sem = Semaphore::new(0);
     /// assert!(!sem.acquire_timeout(Duration::from_millis(10)));
     /// ```
+    #[must_use = "`false` means the timeout passed without a permit"]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.core.acquire_until(Deadline::after(timeout))
     }
@@ -405,6 +407,7 @@ impl BoundedSemaphore {
     /// assert!(sem.try_acquire());
     /// assert!(!sem.try_acquire());
     /// ```
+    #[must_use = "`false` means no permit was taken"]
     pub fn try_acquire(&self) -> bool {
         self.core.try_acquire()
     }
@@ -419,6 +422,7 @@ impl BoundedSemaphore {
     /// let sem = BoundedSemaphore::new(1);
     /// assert!(sem.acquire_timeout(Duration::ZERO));
     /// ```
+    #[must_use = "`false` means the timeout passed without a permit"]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.core.acquire_until(Deadline::after(timeout))
     }

@@ -24,8 +24,9 @@
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use super::registry::{self, Kind};
+use super::registry;
 use super::thread_error::{AtexitError, payload_message};
+use super::thread_handle::Kind;
 
 type Callback = Box<dyn FnOnce() + Send + 'static>;
 

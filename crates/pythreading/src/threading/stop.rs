@@ -1,7 +1,7 @@
-//! [`StopFlag`]: cooperative stopping, the seeds' `kill_received` pattern done right.
+//! [`StopFlag`]: cooperative stopping, the tutorials' `kill_received` pattern done right.
 //!
 //! Python cannot kill a thread, and neither can Rust: a worker checks a flag and returns. The
-//! seeds set `t.kill_received = True` on every thread when Ctrl-C reaches the main thread. A
+//! tutorials set `t.kill_received = True` on every thread when Ctrl-C reaches the main thread. A
 //! `StopFlag` is that flag, shared by clones, plus an interruptible sleep, so a worker waiting
 //! between rounds wakes at once instead of finishing its `time.sleep`.
 //!
@@ -34,7 +34,7 @@
 //!             let mut rounds = 0;
 //!             while !stop.is_stopped() {
 //!                 rounds += 1; // one unit of work
-//!                 stop.wait_timeout(Duration::from_secs(1)); // sleep, but wake on stop
+//!                 let _ = stop.wait_timeout(Duration::from_secs(1)); // sleep, but wake on stop
 //!             }
 //!             (i, rounds)
 //!         })
@@ -165,6 +165,7 @@ impl StopFlag {
     /// flag.stop();
     /// assert!(flag.wait_timeout(Duration::MAX));
     /// ```
+    #[must_use = "`true` means the flag was set; `let _ =` to use it as a sleep"]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         self.wait_deadline(Deadline::after(timeout))
     }

@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use super::excepthook;
 use super::local;
-use super::registry::{self, Kind, Thread};
-use super::thread_error::{ExitThread, Panicked};
+use super::registry;
+use super::thread_error::{ExitThread, JoinError, Panicked};
+use super::thread_handle::{Kind, Thread};
 use crate::deadline::Deadline;
 
 /// Default stack size for new threads, set by `low_level::set_stack_size` (0 = the platform's).
@@ -298,12 +299,10 @@ impl<T> JoinHandle<T> {
     /// # Errors
     ///
     /// [`Panicked`] with the payload when the body panicked (or ended with
-    /// [`low_level::exit`](crate::threading::low_level::exit)).
-    ///
-    /// # Panics
-    ///
-    /// When called from the thread itself (it could never finish); [`Thread::join`] returns a
-    /// typed error for that case instead.
+    /// [`low_level::exit`](crate::threading::low_level::exit)). A thread holding its own handle
+    /// cannot wait for itself: `join` then returns at once with an error whose
+    /// [`join_error`](Panicked::join_error) is [`JoinError::CurrentThread`] (the same typed
+    /// error as [`join_timeout`](Self::join_timeout) and [`Thread::join`]), and the thread runs on.
     ///
     /// # Examples
     ///
@@ -312,31 +311,34 @@ impl<T> JoinHandle<T> {
     /// assert_eq!(handle.join().unwrap(), "result");
     /// ```
     pub fn join(self) -> Result<T, Panicked> {
-        assert!(
-            self.thread.ident() != registry::get_ident(),
-            "cannot join current thread"
-        );
+        if self.thread.ident() == registry::get_ident() {
+            return Err(Panicked::new(Box::new(JoinError::CurrentThread)));
+        }
         match self.native.join() {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(payload)) | Err(payload) => Err(Panicked::new(payload)),
         }
     }
 
-    /// Waits at most `timeout` for the thread to finish; `true` when it has (then
+    /// Waits at most `timeout` for the thread to finish; `Ok(true)` when it has (then
     /// [`join`](Self::join) returns at once). `Duration::ZERO` polls; `Duration::MAX` waits forever.
+    ///
+    /// # Errors
+    ///
+    /// [`JoinError::CurrentThread`] when called from the thread itself, as [`Thread::join_timeout`].
     ///
     /// # Examples
     ///
     /// ```
     /// use std::time::Duration;
     /// let handle = pythreading::threading::spawn(|| ());
-    /// assert!(handle.join_timeout(Duration::from_secs(10)));
+    /// assert_eq!(handle.join_timeout(Duration::from_secs(10)), Ok(true));
     /// ```
-    pub fn join_timeout(&self, timeout: Duration) -> bool {
+    pub fn join_timeout(&self, timeout: Duration) -> Result<bool, JoinError> {
         if self.thread.ident() == registry::get_ident() {
-            return false;
+            return Err(JoinError::CurrentThread);
         }
-        self.thread.wait_finished(Deadline::after(timeout))
+        Ok(self.thread.wait_finished(Deadline::after(timeout)))
     }
 
     /// Whether the thread's body has finished (Python's `not t.is_alive()`).

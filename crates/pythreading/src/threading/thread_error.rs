@@ -12,7 +12,8 @@ use std::any::Any;
 use std::error::Error;
 use std::fmt;
 
-/// The payload of a panic that ended a thread, as [`JoinHandle::join`] reports it.
+/// The payload of a panic that ended a thread, as [`JoinHandle::join`] reports it (or, from a
+/// thread joining its own handle, the refusal: see [`Panicked::join_error`]).
 ///
 /// Python's `join()` never sees the exception of the thread (only `excepthook` does); in Rust the
 /// panic reaches both: the excepthook reports it when it happens, and `join()` hands the payload
@@ -74,6 +75,24 @@ impl Panicked {
         self.payload.is::<ExitThread>()
     }
 
+    /// The refusal, when `join` did not wait because it could not: a thread joining its own
+    /// [`JoinHandle`](crate::threading::JoinHandle) gets [`JoinError::CurrentThread`] here, the
+    /// same error [`Thread::join`](crate::threading::Thread::join) returns. `None` when the thread
+    /// really panicked or exited.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading;
+    /// # threading::set_excepthook(|_| {});
+    /// let err = threading::spawn(|| panic!("boom")).join().unwrap_err();
+    /// assert_eq!(err.join_error(), None);
+    /// # threading::set_excepthook(threading::default_excepthook);
+    /// ```
+    pub fn join_error(&self) -> Option<JoinError> {
+        self.payload.downcast_ref::<JoinError>().copied()
+    }
+
     /// The payload itself, e.g. to downcast a typed panic value.
     ///
     /// # Examples
@@ -113,6 +132,11 @@ pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> &str {
         s
     } else if payload.is::<ExitThread>() {
         "thread exited"
+    } else if let Some(refused) = payload.downcast_ref::<JoinError>() {
+        match refused {
+            JoinError::CurrentThread => "cannot join current thread",
+            JoinError::DummyThread => "cannot join a dummy thread",
+        }
     } else {
         "Box<dyn Any>"
     }
@@ -134,7 +158,10 @@ impl fmt::Display for Panicked {
 
 impl Error for Panicked {}
 
-/// Why [`Thread::join`](crate::threading::Thread::join) refused to wait.
+/// Why a join refused to wait: [`Thread::join`](crate::threading::Thread::join) and
+/// `join_timeout` return it, and so does
+/// [`JoinHandle::join_timeout`](crate::threading::JoinHandle::join_timeout) (its `join`
+/// hands it back through [`Panicked::join_error`]).
 ///
 /// # Examples
 ///

@@ -1,4 +1,4 @@
-//! `Timer` (Python's `threading.Timer`) and [`RepeatingTimer`] (the seeds' re-armed Timer).
+//! `Timer` (Python's `threading.Timer`) and [`RepeatingTimer`] (the tutorials' re-armed Timer).
 //!
 //! Pending timers cost no thread: one shared scheduler holds them and a small pool runs the
 //! callbacks (see the scheduler's notes below). So 10,000 pending timers need two threads, not
@@ -331,6 +331,7 @@ impl Timer {
     /// t.cancel();
     /// assert!(t.join_timeout(Duration::ZERO));
     /// ```
+    #[must_use = "`false` means the timer has not finished"]
     pub fn join_timeout(&self, timeout: Duration) -> bool {
         self.join_deadline(Deadline::after(timeout))
     }
@@ -437,7 +438,7 @@ impl Due for Repeat {
     }
 }
 
-/// Calls a function every `interval` until cancelled: the seeds' `Timer` that re-arms itself in
+/// Calls a function every `interval` until cancelled: the tutorials' `Timer` that re-arms itself in
 /// its own callback, as one value.
 ///
 /// Runs never overlap: the next one is scheduled when the previous returned, at the previous
