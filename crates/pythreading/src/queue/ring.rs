@@ -130,26 +130,34 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Locks the slot for `pos`. A slot's lock is held by whoever is between claiming the slot
-    /// and publishing it, for a few instructions: a thread that finds it taken retries a little
-    /// (the holder is usually running), then blocks until it is released rather than spinning
-    /// behind a holder that has been preempted.
+    /// Locks `slot`, the slot for position `seen` of `pos` (`head` or `tail`). A slot's lock is
+    /// held by whoever is between claiming the slot and publishing it, for a few instructions.
+    /// When it is taken: if `pos` has moved on, returns the new position at once, so the caller
+    /// retries there (as after a failed compare-and-swap); otherwise waits for the holder, a
+    /// little spinning first (it is usually running), then blocking on the lock rather than
+    /// spinning behind a holder that has been preempted.
     fn lock_slot<'a>(
         slot: &'a Slot<T>,
+        pos: &AtomicUsize,
+        seen: usize,
         backoff: &mut Backoff,
-    ) -> Option<MutexGuard<'a, Option<T>>> {
-        match slot.value.try_lock() {
-            Ok(guard) => Some(guard),
-            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
-            Err(TryLockError::WouldBlock) if backoff.is_completed() => {
-                // Blocking here cannot deadlock: a holder takes no other lock and runs no user
-                // code while it holds this one.
-                drop(lock(&slot.value));
-                None
-            }
-            Err(TryLockError::WouldBlock) => {
-                backoff.snooze();
-                None
+    ) -> Result<MutexGuard<'a, Option<T>>, usize> {
+        loop {
+            match slot.value.try_lock() {
+                Ok(guard) => return Ok(guard),
+                Err(TryLockError::Poisoned(poisoned)) => return Ok(poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => {
+                    let now = pos.load(Ordering::Acquire);
+                    if now != seen {
+                        return Err(now);
+                    }
+                    if backoff.is_completed() {
+                        // Blocking here cannot deadlock: a holder takes no other lock and runs
+                        // no user code while it holds this one.
+                        return Ok(lock(&slot.value));
+                    }
+                    backoff.snooze();
+                }
             }
         }
     }
@@ -164,9 +172,12 @@ impl<T> Ring<T> {
             }
             let slot = &self.slots[tail & (self.mark - 1)];
             // Holding the slot's lock, nobody is half-way through this slot: its stamp is settled.
-            let Some(mut value) = Self::lock_slot(slot, &mut backoff) else {
-                tail = self.tail.0.pos.load(Ordering::Acquire);
-                continue;
+            let mut value = match Self::lock_slot(slot, &self.tail.0.pos, tail, &mut backoff) {
+                Ok(guard) => guard,
+                Err(now) => {
+                    tail = now;
+                    continue;
+                }
             };
             let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == tail {
@@ -209,9 +220,12 @@ impl<T> Ring<T> {
         let mut head = self.head.0.load(Ordering::Acquire);
         loop {
             let slot = &self.slots[head & (self.mark - 1)];
-            let Some(mut value) = Self::lock_slot(slot, &mut backoff) else {
-                head = self.head.0.load(Ordering::Acquire);
-                continue;
+            let mut value = match Self::lock_slot(slot, &self.head.0, head, &mut backoff) {
+                Ok(guard) => guard,
+                Err(now) => {
+                    head = now;
+                    continue;
+                }
             };
             let stamp = slot.stamp.load(Ordering::Acquire);
             if head + 1 == stamp {
@@ -282,6 +296,24 @@ impl<T> Ring<T> {
                 self.slots.len()
             };
         }
+    }
+
+    /// Whether a get may find something (or the shutdown mark): two plain loads, for spinning on.
+    pub(super) fn may_get(&self) -> bool {
+        let tail = self.tail.0.pos.load(Ordering::Relaxed);
+        tail & self.mark != 0 || tail != self.head.0.load(Ordering::Relaxed)
+    }
+
+    /// Whether a put may find room (or the shutdown mark): two plain loads, for spinning on.
+    pub(super) fn may_put(&self) -> bool {
+        let tail = self.tail.0.pos.load(Ordering::Relaxed);
+        tail & self.mark != 0
+            || self
+                .head
+                .0
+                .load(Ordering::Relaxed)
+                .wrapping_add(self.one_lap)
+                != tail
     }
 
     /// Sets the shutdown mark; every later push fails. Returns whether this call set it.

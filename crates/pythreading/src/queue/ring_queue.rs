@@ -146,9 +146,7 @@ impl<T> RingQueue<T> {
             }
             if !waited_a_little {
                 waited_a_little = true;
-                self.wait_a_little(|| {
-                    self.ring.len() < self.ring.capacity() || self.ring.is_shut_down()
-                });
+                self.wait_a_little(|| self.ring.may_put());
                 continue;
             }
             if deadline.has_passed() {
@@ -217,7 +215,7 @@ impl<T> RingQueue<T> {
             }
             if !waited_a_little {
                 waited_a_little = true;
-                self.wait_a_little(|| self.ring.len() > 0 || self.ring.is_shut_down());
+                self.wait_a_little(|| self.ring.may_get());
                 continue;
             }
             if deadline.has_passed() {
