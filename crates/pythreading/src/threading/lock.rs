@@ -118,6 +118,7 @@ impl Lock {
     /// assert!(!lock.try_acquire());
     /// ```
     #[inline]
+    #[must_use = "if the result is ignored, the caller does not know whether it holds the lock"]
     pub fn try_acquire(&self) -> bool {
         self.state
             .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
@@ -138,6 +139,7 @@ impl Lock {
     /// assert!(!lock.acquire_timeout(Duration::from_millis(10)));
     /// ```
     #[doc(alias = "TIMEOUT_MAX")]
+    #[must_use = "if the result is ignored, the caller does not know whether it holds the lock"]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.try_acquire()
             || (timeout > Duration::ZERO && self.acquire_slow(Deadline::after(timeout)))
