@@ -15,10 +15,15 @@ const LOCKED: u8 = 1;
 /// Locked, and some thread may be parked waiting: `release` must wake one.
 const CONTENDED: u8 = 2;
 
-// A short spin before parking: the machines this runs on are small and often oversubscribed,
-// so a long spin would only burn the time slice the holder needs. Models explore no spinning.
+// A short spin before parking, then a few yields: a park and its wake-up cost two system calls,
+// and on a small, oversubscribed machine the holder often needs this core to finish, which a
+// yield gives it and a long spin would not. Models explore no spinning.
+/// CPU hints in the first spin round (doubling each round).
 #[cfg(not(loom))]
-const SPINS: u32 = 100;
+const SPINS: u32 = 8;
+/// Spin rounds (doubling hints, then yields) before parking.
+#[cfg(not(loom))]
+const SPIN_ROUNDS: u32 = 10;
 
 /// A primitive lock: Python's `threading.Lock` (and `_thread.allocate_lock()`).
 ///
@@ -154,14 +159,22 @@ impl Lock {
     fn spin(&self) {
         // A contended mark with nobody parked (a thread that once parked now holds the lock)
         // is still worth spinning on; only parked threads mean a long wait.
+        // The spin is parking_lot's shape: a few doubling rounds of CPU hints, then a few
+        // yields (on an oversubscribed machine the holder may need this core to finish).
         #[cfg(not(loom))]
-        for _ in 0..SPINS {
+        for round in 0..SPIN_ROUNDS {
             if self.state.load(Ordering::Relaxed) == UNLOCKED
                 || self.parked.load(Ordering::Relaxed) > 0
             {
                 break;
             }
-            std::hint::spin_loop();
+            if round < 4 {
+                for _ in 0..SPINS << round {
+                    std::hint::spin_loop();
+                }
+            } else {
+                std::thread::yield_now();
+            }
         }
     }
 
