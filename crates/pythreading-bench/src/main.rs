@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p pythreading-bench              # every group
 //! cargo run --release -p pythreading-bench -- queue     # one group
+//! cargo run --release -p pythreading-bench -- queue --scaling  # cost against contention
 //! cargo run --release -p pythreading-bench -- lock --json
 //! ```
 //!
@@ -57,6 +58,10 @@ struct Args {
     /// Smaller workloads and fewer repetitions: a smoke run, not a measurement.
     #[arg(long)]
     quick: bool,
+    /// With `queue`: the MPMC contention sweep, 1, 2, 4, 8 and 16 producer/consumer pairs on a
+    /// bounded(1024) queue, next to crossbeam and flume, instead of the usual cases.
+    #[arg(long)]
+    scaling: bool,
 }
 
 fn main() {
@@ -64,7 +69,10 @@ fn main() {
     // task here and exit.
     pythreading_mp::init();
     let args = Args::parse();
-    let opts = report::Opts { quick: args.quick };
+    let opts = report::Opts {
+        quick: args.quick,
+        scaling: args.scaling,
+    };
     let groups: Vec<Group> = match args.group {
         Some(g) => vec![g],
         None => Group::value_variants().to_vec(),

@@ -8,15 +8,27 @@
 //! - `spsc_bounded_1024`: 1 producer, 1 consumer, capacity 1024 (`Queue`; std: `sync_channel`);
 //! - `mpmc_bounded_1024_4p4c`: 4 producers, 4 consumers, capacity 1024 (`Queue`);
 //! - `spsc_unbounded`: 1 producer, 1 consumer, no capacity (`Queue`);
-//! - `simple_spsc_unbounded` and `simple_mpmc_unbounded_4p4c`: the same with `SimpleQueue`.
+//! - `simple_spsc_unbounded` and `simple_mpmc_unbounded_4p4c`: the same with `SimpleQueue`;
+//! - `lifo_mpmc_bounded_1024_4p4c` and `priority_mpmc_bounded_1024_4p4c`: `LifoQueue` and
+//!   `PriorityQueue` against what a Rust user would write instead: a `Mutex<Vec>` or
+//!   `Mutex<BinaryHeap>` with two `Condvar`s (not-empty, not-full) and a closed flag.
+//!
+//! `--scaling` runs the contention sweep instead: `mpmc_bounded_1024_{k}p{k}c` for k = 1, 2, 4,
+//! 8, 16 pairs (400,000 items each), next to crossbeam and flume, so the table shows how the
+//! cost grows with contention rather than one point.
+//!
+//! CPython's `queue.Queue` is measured with fewer items than the Rust rows (it moves a few
+//! hundred thousand items a second); each CPython row's note says how many (`[N=...]`).
 //!
 //! `std::sync::mpsc` has a single receiver, so it has no figure in the 4-consumer cases.
 
-use std::sync::Arc;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Instant;
 
-use pythreading::queue::{Queue, SimpleQueue};
+use pythreading::queue::{LifoQueue, PriorityQueue, Queue, SimpleQueue};
 
 use crate::python;
 use crate::report::{Measurement, Opts, median_of, rate};
@@ -195,6 +207,150 @@ impl Chan for StdMpsc {
     }
 }
 
+struct PyLifo;
+impl Chan for PyLifo {
+    type Tx = Arc<LifoQueue<u64>>;
+    type Rx = Arc<LifoQueue<u64>>;
+    fn make(capacity: Option<usize>) -> (Self::Tx, Self::Rx) {
+        let q = Arc::new(match capacity {
+            Some(n) => LifoQueue::bounded(n),
+            None => LifoQueue::unbounded(),
+        });
+        (Arc::clone(&q), q)
+    }
+    fn clone_tx(tx: &Self::Tx) -> Self::Tx {
+        Arc::clone(tx)
+    }
+    fn clone_rx(rx: &Self::Rx) -> Self::Rx {
+        Arc::clone(rx)
+    }
+    fn send(tx: &Self::Tx, value: u64) {
+        tx.put(value).expect("not shut down while producing");
+    }
+    fn recv(rx: &Self::Rx) -> Option<u64> {
+        rx.get().ok()
+    }
+    fn close(tx: Self::Tx, _consumers: usize) {
+        tx.shutdown();
+    }
+}
+
+struct PyPriority;
+impl Chan for PyPriority {
+    type Tx = Arc<PriorityQueue<u64>>;
+    type Rx = Arc<PriorityQueue<u64>>;
+    fn make(capacity: Option<usize>) -> (Self::Tx, Self::Rx) {
+        let q = Arc::new(match capacity {
+            Some(n) => PriorityQueue::bounded(n),
+            None => PriorityQueue::unbounded(),
+        });
+        (Arc::clone(&q), q)
+    }
+    fn clone_tx(tx: &Self::Tx) -> Self::Tx {
+        Arc::clone(tx)
+    }
+    fn clone_rx(rx: &Self::Rx) -> Self::Rx {
+        Arc::clone(rx)
+    }
+    fn send(tx: &Self::Tx, value: u64) {
+        tx.put(value).expect("not shut down while producing");
+    }
+    fn recv(rx: &Self::Rx) -> Option<u64> {
+        rx.get().ok()
+    }
+    fn close(tx: Self::Tx, _consumers: usize) {
+        tx.shutdown();
+    }
+}
+
+/// The order a [`Blocking`] baseline keeps its items in.
+trait Order: Default + Send + 'static {
+    fn push(&mut self, value: u64);
+    fn pop(&mut self) -> Option<u64>;
+    fn len(&self) -> usize;
+}
+
+impl Order for Vec<u64> {
+    fn push(&mut self, value: u64) {
+        Vec::push(self, value);
+    }
+    fn pop(&mut self) -> Option<u64> {
+        Vec::pop(self)
+    }
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+}
+
+/// Smallest first, like `PriorityQueue`.
+impl Order for BinaryHeap<Reverse<u64>> {
+    fn push(&mut self, value: u64) {
+        BinaryHeap::push(self, Reverse(value));
+    }
+    fn pop(&mut self) -> Option<u64> {
+        BinaryHeap::pop(self).map(|Reverse(v)| v)
+    }
+    fn len(&self) -> usize {
+        BinaryHeap::len(self)
+    }
+}
+
+/// The baseline a Rust user would write for a bounded blocking stack or heap: one `Mutex`
+/// around the items and a closed flag, and two `Condvar`s.
+struct Blocking<S> {
+    state: Mutex<(S, bool)>,
+    not_empty: Condvar,
+    not_full: Condvar,
+    capacity: usize,
+}
+
+impl<S: Order> Chan for Blocking<S> {
+    type Tx = Arc<Blocking<S>>;
+    type Rx = Arc<Blocking<S>>;
+    fn make(capacity: Option<usize>) -> (Self::Tx, Self::Rx) {
+        let q = Arc::new(Blocking {
+            state: Mutex::new((S::default(), false)),
+            not_empty: Condvar::new(),
+            not_full: Condvar::new(),
+            capacity: capacity.unwrap_or(usize::MAX),
+        });
+        (Arc::clone(&q), q)
+    }
+    fn clone_tx(tx: &Self::Tx) -> Self::Tx {
+        Arc::clone(tx)
+    }
+    fn clone_rx(rx: &Self::Rx) -> Self::Rx {
+        Arc::clone(rx)
+    }
+    fn send(tx: &Self::Tx, value: u64) {
+        let mut st = tx.state.lock().expect("not poisoned");
+        while st.0.len() >= tx.capacity {
+            st = tx.not_full.wait(st).expect("not poisoned");
+        }
+        st.0.push(value);
+        drop(st);
+        tx.not_empty.notify_one();
+    }
+    fn recv(rx: &Self::Rx) -> Option<u64> {
+        let mut st = rx.state.lock().expect("not poisoned");
+        loop {
+            if let Some(v) = st.0.pop() {
+                drop(st);
+                rx.not_full.notify_one();
+                return Some(v);
+            }
+            if st.1 {
+                return None;
+            }
+            st = rx.not_empty.wait(st).expect("not poisoned");
+        }
+    }
+    fn close(tx: Self::Tx, _consumers: usize) {
+        tx.state.lock().expect("not poisoned").1 = true;
+        tx.not_empty.notify_all();
+    }
+}
+
 /// Moves `n` items (values 1..=n split between producers) and returns items/s.
 fn once<C: Chan>(producers: usize, consumers: usize, n: u64, capacity: Option<usize>) -> f64 {
     let (tx, rx) = C::make(capacity);
@@ -276,7 +432,31 @@ fn case(
         .collect()
 }
 
+/// The contention sweep: the MPMC bounded(1024) case at 1, 2, 4, 8 and 16 pairs.
+fn scaling(opts: &Opts) -> Vec<Measurement> {
+    let n = opts.size(400_000, 40_000);
+    let mut rows = Vec::new();
+    for pairs in [1, 2, 4, 8, 16] {
+        rows.extend(case(
+            opts,
+            &format!("mpmc_bounded_1024_{pairs}p{pairs}c"),
+            (pairs, pairs),
+            n,
+            Some(1024),
+            &[
+                ("pythreading", once::<PyQueue>),
+                ("crossbeam", once::<Crossbeam>),
+                ("flume", once::<Flume>),
+            ],
+        ));
+    }
+    rows
+}
+
 pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
+    if opts.scaling {
+        return scaling(opts);
+    }
     let n = opts.size(1_000_000, 100_000);
     let cap = Some(1024);
     let mut rows = Vec::new();
@@ -348,6 +528,31 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
         ],
     ));
     rows.push(single_receiver("simple_mpmc_unbounded_4p4c"));
+    rows.extend(case(
+        opts,
+        "lifo_mpmc_bounded_1024_4p4c",
+        mpmc,
+        n,
+        cap,
+        &[
+            ("pythreading", once::<PyLifo>),
+            ("mutex_vec_condvar", once::<Blocking<Vec<u64>>>),
+        ],
+    ));
+    rows.extend(case(
+        opts,
+        "priority_mpmc_bounded_1024_4p4c",
+        mpmc,
+        n,
+        cap,
+        &[
+            ("pythreading", once::<PyPriority>),
+            (
+                "mutex_binaryheap_condvar",
+                once::<Blocking<BinaryHeap<Reverse<u64>>>>,
+            ),
+        ],
+    ));
 
     // CPython's queue.Queue moves ~0.3M items/s here: a smaller N keeps the run short.
     let py_queue_n = opts.size(200_000, 20_000);
@@ -369,7 +574,7 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
         ],
         &expected,
     );
-    // Keep each CPython row with its case in the table.
+    // Keep each CPython row with its case in the table (each row's note gives its item count).
     for py in py_rows {
         let at = rows
             .iter()

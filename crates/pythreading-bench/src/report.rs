@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 pub(crate) struct Opts {
     /// Smaller workloads, fewer repetitions: a smoke run.
     pub(crate) quick: bool,
+    /// The `queue` group runs its contention sweep (1 to 16 producer/consumer pairs) instead
+    /// of its usual cases.
+    pub(crate) scaling: bool,
 }
 
 impl Opts {

@@ -20,7 +20,9 @@ macro_rules! queue_api {
             /// use [`unbounded`](Self::unbounded) for that, or
             /// [`from_maxsize`](Self::from_maxsize) to apply Python's rule.)
             ///
-            /// Creating a queue allocates no item storage and starts no thread.
+            /// Creating a queue starts no thread. A bounded `Queue` of modest capacity allocates
+            /// its slots now (see the [module docs](crate::queue)); the other queues allocate as
+            /// items arrive.
             ///
             /// # Examples
             ///

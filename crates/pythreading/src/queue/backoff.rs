@@ -28,6 +28,21 @@ impl Backoff {
         Backoff { step: 0 }
     }
 
+    /// Spins a little, longer each call, never leaving the CPU: for a retry after losing a race
+    /// to another thread that is running (a failed compare-and-swap).
+    pub(super) fn spin(&mut self) {
+        if cfg!(loom) {
+            thread::yield_now();
+        } else {
+            for _ in 0..1u32 << self.step.min(SPIN_LIMIT) {
+                std::hint::spin_loop();
+            }
+            if self.step <= SPIN_LIMIT {
+                self.step += 1;
+            }
+        }
+    }
+
     /// Waits a little, longer each call.
     pub(super) fn snooze(&mut self) {
         if !cfg!(loom) && self.step <= SPIN_LIMIT {

@@ -1,4 +1,5 @@
-//! The blocking machinery shared by `Queue`, `LifoQueue` and `PriorityQueue`.
+//! The blocking machinery shared by `LifoQueue`, `PriorityQueue` and the `Queue`s that have no
+//! ring (unbounded, `bounded(0)`, or too large a capacity to allocate up front: see `fifo.rs`).
 //!
 //! One mutex guards the items (a [`Store`], the only thing that differs between the three), the
 //! count of unfinished tasks, the shutdown flag and the number of threads parked on each of the

@@ -1,9 +1,14 @@
 //! `Queue`: first in, first out.
 
 use std::collections::VecDeque;
+use std::mem;
+use std::time::Duration;
 
 use super::api::queue_api;
 use super::core::{Core, Store};
+use super::error::{GetTimeoutError, PutTimeoutError, TaskDoneError};
+use super::iter::Source;
+use super::ring_queue::RingQueue;
 
 /// A first-in, first-out queue for sharing work between threads: Python's `queue.Queue`.
 ///
@@ -37,7 +42,106 @@ use super::core::{Core, Store};
 /// assert_eq!(consumer.join().unwrap(), 5050);
 /// ```
 pub struct Queue<T> {
-    core: Core<T, Fifo<T>>,
+    core: FifoCore<T>,
+}
+
+/// The most a bounded `Queue` allocates up front for its ring of slots; a larger capacity (or
+/// none) keeps its items in a growable buffer under a lock instead.
+const RING_BYTES: usize = 1 << 20;
+
+/// The machinery behind a `Queue`, chosen by its capacity.
+pub(crate) enum FifoCore<T> {
+    /// Bounded, with a capacity whose slots fit in `RING_BYTES`: the lock-free ring, allocated at
+    /// once (boxed: it is cache-line aligned and much larger than the handle).
+    Ring(Box<RingQueue<T>>),
+    /// Unbounded, bounded(0), or a capacity too large to allocate up front: one lock.
+    Locked(Core<T, Fifo<T>>),
+}
+
+/// Calls the same method on whichever core a queue has.
+macro_rules! dispatch {
+    ($self:ident.$method:ident($($arg:expr),*)) => {
+        match $self {
+            FifoCore::Ring(q) => q.$method($($arg),*),
+            FifoCore::Locked(q) => q.$method($($arg),*),
+        }
+    };
+}
+
+impl<T> FifoCore<T> {
+    pub(crate) fn new(capacity: Option<usize>) -> Self {
+        // A slot is the item, a stamp and a small mutex; twice the item is a fair upper bound.
+        let slot = 2 * mem::size_of::<T>().max(16);
+        match capacity {
+            Some(cap) if cap >= 1 && cap <= RING_BYTES / slot => {
+                FifoCore::Ring(Box::new(RingQueue::new(cap)))
+            }
+            _ => FifoCore::Locked(Core::new(capacity)),
+        }
+    }
+    pub(crate) fn try_put(&self, item: T) -> Result<(), (T, bool)> {
+        dispatch!(self.try_put(item))
+    }
+    pub(crate) fn put(&self, item: T) -> Result<(), T> {
+        dispatch!(self.put(item))
+    }
+    pub(crate) fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>> {
+        dispatch!(self.put_timeout(item, timeout))
+    }
+    pub(crate) fn try_get(&self) -> Result<T, bool> {
+        dispatch!(self.try_get())
+    }
+    pub(crate) fn get(&self) -> Option<T> {
+        dispatch!(self.get())
+    }
+    pub(crate) fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
+        dispatch!(self.get_timeout(timeout))
+    }
+    pub(crate) fn len(&self) -> usize {
+        dispatch!(self.len())
+    }
+    pub(crate) fn is_full(&self) -> bool {
+        match self {
+            FifoCore::Ring(q) => q.len() >= q.capacity(),
+            FifoCore::Locked(q) => q.is_full(),
+        }
+    }
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        match self {
+            FifoCore::Ring(q) => Some(q.capacity()),
+            FifoCore::Locked(q) => q.capacity(),
+        }
+    }
+    pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
+        dispatch!(self.task_done())
+    }
+    pub(crate) fn unfinished_tasks(&self) -> usize {
+        dispatch!(self.unfinished_tasks())
+    }
+    pub(crate) fn join(&self) {
+        dispatch!(self.join())
+    }
+    pub(crate) fn join_timeout(&self, timeout: Duration) -> bool {
+        dispatch!(self.join_timeout(timeout))
+    }
+    pub(crate) fn shutdown(&self) {
+        dispatch!(self.shutdown())
+    }
+    pub(crate) fn shutdown_immediate(&self) {
+        dispatch!(self.shutdown_immediate())
+    }
+    pub(crate) fn is_shut_down(&self) -> bool {
+        dispatch!(self.is_shut_down())
+    }
+}
+
+impl<T> Source<T> for FifoCore<T> {
+    fn next_blocking(&self) -> Option<T> {
+        self.get()
+    }
+    fn next_now(&self) -> Option<T> {
+        self.try_get().ok()
+    }
 }
 
 /// FIFO storage.
@@ -67,4 +171,4 @@ impl<T> Store<T> for Fifo<T> {
     }
 }
 
-queue_api!(Queue, Core<T, Fifo<T>>, [T], "111", "333", "222");
+queue_api!(Queue, FifoCore<T>, [T], "111", "333", "222");

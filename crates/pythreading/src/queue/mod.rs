@@ -15,9 +15,11 @@
 //! | `queue.Full`, `queue.Empty`, `queue.ShutDown`, `ValueError` | typed errors per operation: see [`error`](self#errors) below |
 //!
 //! Queues are plain values: share one between threads with [`Arc`](std::sync::Arc), as with
-//! std's `Mutex`. An idle queue costs no thread and no heap memory (the value itself is about
-//! 128 bytes); a drained queue gives back what a burst made it allocate beyond 16 KiB of spare
-//! slots, and a bounded queue never allocates room for twice its capacity.
+//! std's `Mutex`. An idle queue costs no thread. A bounded [`Queue`] of modest capacity (its
+//! slots fit in 1 MiB) allocates its ring of slots when it is created, so that puts and gets
+//! never share a lock; every other queue allocates as items arrive, gives back what a burst made
+//! it allocate beyond 16 KiB of spare slots once drained, and never allocates room for twice its
+//! capacity.
 //!
 //! Constructors say what they mean: [`Queue::bounded`]`(n)` holds at most `n` items and
 //! [`Queue::unbounded`]`()` has no limit. There is no magic 0: `bounded(0)` is a queue that can
@@ -121,6 +123,8 @@ mod fifo;
 mod iter;
 mod lifo;
 mod priority;
+mod ring;
+mod ring_queue;
 mod simple;
 
 pub use error::{

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::error::ReleaseError;
 use crate::deadline::Deadline;
-use crate::sync::atomic::{AtomicU8, Ordering};
+use crate::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use crate::sync::{Condvar, Mutex, lock};
 
 // The lock is a futex-style state word; the std mutex/condvar pair below only parks threads on
@@ -15,10 +15,15 @@ const LOCKED: u8 = 1;
 /// Locked, and some thread may be parked waiting: `release` must wake one.
 const CONTENDED: u8 = 2;
 
-// A short spin before parking: the machines this runs on are small and often oversubscribed,
-// so a long spin would only burn the time slice the holder needs. Models explore no spinning.
+// A short spin before parking, then a few yields: a park and its wake-up cost two system calls,
+// and on a small, oversubscribed machine the holder often needs this core to finish, which a
+// yield gives it and a long spin would not. Models explore no spinning.
+/// CPU hints in the first spin round (doubling each round).
 #[cfg(not(loom))]
-const SPINS: u32 = 100;
+const SPINS: u32 = 8;
+/// Spin rounds (doubling hints, then yields) before parking.
+#[cfg(not(loom))]
+const SPIN_ROUNDS: u32 = 10;
 
 /// A primitive lock: Python's `threading.Lock` (and `_thread.allocate_lock()`).
 ///
@@ -51,8 +56,10 @@ const SPINS: u32 = 100;
 /// ```
 pub struct Lock {
     state: AtomicU8,
-    /// How many threads are parked on `unparked`.
-    park: Mutex<usize>,
+    /// How many threads are parked on `unparked` (changed under `park`, read without it: a
+    /// release looks here and touches `park` only when someone is parked).
+    parked: AtomicU32,
+    park: Mutex<()>,
     unparked: Condvar,
 }
 
@@ -74,7 +81,8 @@ impl Lock {
     pub const fn new() -> Self {
         Lock {
             state: AtomicU8::new(UNLOCKED),
-            park: Mutex::new(0),
+            parked: AtomicU32::new(0),
+            park: Mutex::new(()),
             unparked: Condvar::new(),
         }
     }
@@ -84,7 +92,8 @@ impl Lock {
     pub fn new() -> Self {
         Lock {
             state: AtomicU8::new(UNLOCKED),
-            park: Mutex::new(0),
+            parked: AtomicU32::new(0),
+            park: Mutex::new(()),
             unparked: Condvar::new(),
         }
     }
@@ -118,6 +127,7 @@ impl Lock {
     /// assert!(!lock.try_acquire());
     /// ```
     #[inline]
+    #[must_use = "if the result is ignored, the caller does not know whether it holds the lock"]
     pub fn try_acquire(&self) -> bool {
         self.state
             .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
@@ -138,6 +148,7 @@ impl Lock {
     /// assert!(!lock.acquire_timeout(Duration::from_millis(10)));
     /// ```
     #[doc(alias = "TIMEOUT_MAX")]
+    #[must_use = "if the result is ignored, the caller does not know whether it holds the lock"]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.try_acquire()
             || (timeout > Duration::ZERO && self.acquire_slow(Deadline::after(timeout)))
@@ -146,12 +157,24 @@ impl Lock {
     /// Spins briefly while the lock is held by a running thread (not while threads are parked).
     #[inline]
     fn spin(&self) {
+        // A contended mark with nobody parked (a thread that once parked now holds the lock)
+        // is still worth spinning on; only parked threads mean a long wait.
+        // The spin is parking_lot's shape: a few doubling rounds of CPU hints, then a few
+        // yields (on an oversubscribed machine the holder may need this core to finish).
         #[cfg(not(loom))]
-        for _ in 0..SPINS {
-            if self.state.load(Ordering::Relaxed) != LOCKED {
+        for round in 0..SPIN_ROUNDS {
+            if self.state.load(Ordering::Relaxed) == UNLOCKED
+                || self.parked.load(Ordering::Relaxed) > 0
+            {
                 break;
             }
-            std::hint::spin_loop();
+            if round < 4 {
+                for _ in 0..SPINS << round {
+                    std::hint::spin_loop();
+                }
+            } else {
+                std::thread::yield_now();
+            }
         }
     }
 
@@ -174,23 +197,33 @@ impl Lock {
                 return false;
             }
             {
-                let mut parked = lock(&self.park);
-                // `release` sets the state before it takes `park` to look for parked threads,
-                // so checking under `park` cannot miss its wake-up.
-                if self.state.load(Ordering::Relaxed) == CONTENDED {
-                    *parked += 1;
-                    parked = match left {
-                        None => match self.unparked.wait(parked) {
+                let guard = lock(&self.park);
+                self.parked.fetch_add(1, Ordering::Relaxed);
+                // Re-read the state by a read-modify-write (it writes back what it reads).
+                // `release` swaps the state and then reads `parked`: read-modify-writes of the
+                // state are totally ordered, so either this sees the release (and does not
+                // park), or the release's swap reads this write and so sees the count above,
+                // and wakes a thread; it takes `park` first, which this thread holds until the
+                // condition variable releases it, so the wake-up cannot come too early.
+                let still_held = self
+                    .state
+                    .compare_exchange(CONTENDED, CONTENDED, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok();
+                if still_held {
+                    match left {
+                        None => drop(match self.unparked.wait(guard) {
                             Ok(g) => g,
                             Err(p) => p.into_inner(),
-                        },
-                        Some(left) => match self.unparked.wait_timeout(parked, left) {
+                        }),
+                        Some(left) => drop(match self.unparked.wait_timeout(guard, left) {
                             Ok((g, _)) => g,
                             Err(p) => p.into_inner().0,
-                        },
-                    };
-                    *parked -= 1;
+                        }),
+                    }
+                } else {
+                    drop(guard);
                 }
+                self.parked.fetch_sub(1, Ordering::Relaxed);
             }
             self.spin();
         }
@@ -214,7 +247,9 @@ impl Lock {
     #[doc(alias = "release_lock")]
     #[inline]
     pub fn release(&self) -> Result<(), ReleaseError> {
-        match self.state.swap(UNLOCKED, Ordering::Release) {
+        // Acquire as well as release: reading a parking thread's re-check (a read-modify-write
+        // of the state) must make its count in `parked` visible to `wake_one`.
+        match self.state.swap(UNLOCKED, Ordering::AcqRel) {
             LOCKED => Ok(()),
             UNLOCKED => Err(ReleaseError::Unlocked),
             _ => {
@@ -226,9 +261,10 @@ impl Lock {
 
     #[cold]
     fn wake_one(&self) {
-        // Notify after unlocking `park`, so the woken thread does not wake into a held mutex.
-        let parked = *lock(&self.park);
-        if parked > 0 {
+        // Only a parked thread needs `park` (see `acquire_slow`); notify after unlocking it,
+        // so the woken thread does not wake into a held mutex.
+        if self.parked.load(Ordering::Acquire) > 0 {
+            drop(lock(&self.park));
             self.unparked.notify_one();
         }
     }

@@ -1,0 +1,165 @@
+//! loom models of the bounded `Queue`'s lock-free ring (`src/queue/ring.rs`) and of the parking
+//! layer above it (`src/queue/ring_queue.rs`): the stamp protocol that publishes an item, the
+//! wrap into the next lap, every parking path (a get on an empty ring, a put on a full one, a
+//! `join`) and the shutdown mark racing a put.
+//!
+//! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release -p pythreading --test loom_queue_ring`.
+//! A `Queue::bounded(n)` with a small `n` is always a ring. Only untimed operations appear here:
+//! loom's timed waits never time out.
+#![cfg(loom)]
+
+use loom::sync::Arc;
+use loom::thread;
+use pythreading::queue::{GetError, PutError, Queue, TryGetError};
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    model_bounded(2, f);
+}
+
+fn model_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(preemptions);
+    // A thread waiting for another to finish publishing a slot spins (yielding to loom): allow
+    // the extra steps.
+    builder.max_branches = 20_000;
+    builder.check(f);
+}
+
+// P-04, R-06: two producers publish into one ring while a consumer takes; each item arrives
+// once, and a producer's items arrive in its order.
+#[test]
+fn two_producers_publish_each_item_once() {
+    model(|| {
+        let q = Arc::new(Queue::bounded(2));
+        let producers: Vec<_> = [10, 20]
+            .into_iter()
+            .map(|base| {
+                let q = Arc::clone(&q);
+                thread::spawn(move || q.try_put(base).is_ok())
+            })
+            .collect();
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            match q.try_get() {
+                Ok(x) => got.push(x),
+                Err(TryGetError::Empty) => thread::yield_now(),
+                Err(TryGetError::ShutDown) => unreachable!(),
+            }
+        }
+        for p in producers {
+            assert!(p.join().unwrap(), "a ring of 2 had room for both");
+        }
+        got.sort_unstable();
+        assert_eq!(got, [10, 20]);
+        assert!(q.is_empty());
+    });
+}
+
+// The ring wraps into its next lap: a capacity-1 ring passes three items in order, the put
+// parking on the full ring and the get parking on the empty one.
+#[test]
+fn one_slot_ring_wraps_laps_in_order() {
+    model(|| {
+        let q = Arc::new(Queue::bounded(1));
+        let producer = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || {
+                for i in 1..=3 {
+                    q.put(i).unwrap();
+                }
+            })
+        };
+        for i in 1..=3 {
+            assert_eq!(q.get(), Ok(i));
+        }
+        producer.join().unwrap();
+        assert_eq!(q.len(), 0);
+    });
+}
+
+// Two getters park on an empty ring; two puts must wake both (no lost wake-up).
+#[test]
+fn two_parked_getters_are_both_woken() {
+    // Three threads: one preemption keeps the model to seconds.
+    model_bounded(1, || {
+        let q = Arc::new(Queue::bounded(2));
+        let getters: Vec<_> = (0..2)
+            .map(|_| {
+                let q = Arc::clone(&q);
+                thread::spawn(move || q.get().unwrap())
+            })
+            .collect();
+        q.put(1).unwrap();
+        q.put(2).unwrap();
+        let mut got: Vec<i32> = getters.into_iter().map(|g| g.join().unwrap()).collect();
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+    });
+}
+
+// P-08: `join` on a ring-backed queue returns once the worker marks the item done, and not
+// before.
+#[test]
+fn join_waits_for_task_done() {
+    model(|| {
+        let q = Arc::new(Queue::bounded(1));
+        q.put(7).unwrap();
+        let worker = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || {
+                assert_eq!(q.get(), Ok(7));
+                q.task_done().unwrap();
+            })
+        };
+        q.join();
+        assert_eq!(q.unfinished_tasks(), 0);
+        worker.join().unwrap();
+    });
+}
+
+// P-25, P-27, P-32: shutdown releases a getter parked on an empty ring and a putter parked on
+// a full one; the putter gets its item back and the queued item is still handed out.
+#[test]
+fn shutdown_releases_parked_getter_and_putter() {
+    model(|| {
+        let empty = Arc::new(Queue::<u8>::bounded(1));
+        let full = Arc::new(Queue::bounded(1));
+        full.put(1).unwrap();
+        let getter = {
+            let q = Arc::clone(&empty);
+            thread::spawn(move || q.get())
+        };
+        let putter = {
+            let q = Arc::clone(&full);
+            thread::spawn(move || q.put(2))
+        };
+        empty.shutdown();
+        full.shutdown();
+        assert_eq!(getter.join().unwrap(), Err(GetError::ShutDown));
+        assert_eq!(putter.join().unwrap(), Err(PutError::ShutDown(2)));
+        assert_eq!(full.get(), Ok(1));
+        assert_eq!(full.get(), Err(GetError::ShutDown));
+    });
+}
+
+// P-28, P-29: `shutdown_immediate` racing a put: the put either fails with its item or lands
+// before the mark and is drained; nothing stays behind and no task stays unfinished.
+#[test]
+fn immediate_shutdown_racing_a_put_leaves_nothing() {
+    model(|| {
+        let q = Arc::new(Queue::bounded(2));
+        let putter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put(5))
+        };
+        q.shutdown_immediate();
+        let put = putter.join().unwrap();
+        assert!(
+            matches!(put, Ok(()) | Err(PutError::ShutDown(5))),
+            "{put:?}"
+        );
+        assert_eq!(q.try_get(), Err(TryGetError::ShutDown));
+        assert_eq!(q.len(), 0);
+        assert_eq!(q.unfinished_tasks(), 0);
+    });
+}
