@@ -243,18 +243,6 @@ fn a_wrong_key_is_refused_with_a_message() {
     assert!(!ok, "the master times out without results");
 }
 
-/// Kills the child if the test fails before it is reaped.
-struct KillOnDrop(Option<Child>);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.0.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
 // Issue 15 §4: the limits and plain-data mode as `serve` flags.
 #[test]
 fn serve_limit_flags_reach_the_server() {
@@ -277,7 +265,6 @@ fn serve_limit_flags_reach_the_server() {
         "30",
     ]);
     let (child, out, port) = spawn_and_port(serve, "serving on ");
-    let mut guard = KillOnDrop(Some(child));
     let m = Manager::connect(("127.0.0.1", port), "k").unwrap();
     let q = m.queue::<Value>("jobs").unwrap();
     // --plain-data: a pickled call is refused, plain data goes through.
@@ -301,7 +288,6 @@ fn serve_limit_flags_reach_the_server() {
     assert!(err.to_string().contains("MemoryError"), "{err}");
     drop((e1, q));
     m.shutdown().unwrap();
-    let child = guard.0.take().unwrap();
     let (ok, stdout, stderr) = rest(child, out);
     assert!(ok, "{stdout}\n{stderr}");
     assert!(stdout.contains("server stopped"));
