@@ -52,6 +52,10 @@ pub(crate) struct ServeArgs {
     /// `os.system` call, say), so Python consumers cannot be attacked through a queue.
     #[arg(long)]
     plain_data: bool,
+    /// Also serve a status page on this address: `/` (refreshes itself), `/status.json`,
+    /// `/metrics` (Prometheus). No authentication: use a loopback address, e.g. 127.0.0.1:8080.
+    #[arg(long, value_name = "ADDRESS")]
+    http: Option<String>,
 }
 
 pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -83,6 +87,9 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     for q in &args.queues {
         builder = builder.queue(q);
     }
+    if let Some(http) = &args.http {
+        builder = builder.status_http(http.as_str());
+    }
     let address = args.endpoint.address.as_str();
     let server = builder
         .bind(address)
@@ -110,6 +117,9 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             names.join(", ")
         }
     );
+    if let Some(page) = server.status_address() {
+        println!("status page on http://{page}/ (also /status.json, /metrics)");
+    }
     let served = server.serve_forever();
     signals_handle.close(); // ends the signal thread when a client's `shutdown` stopped us
     served.context("the server failed")?;

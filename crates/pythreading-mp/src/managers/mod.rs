@@ -150,5 +150,6 @@ pub use client::{
     RemoteQueue, RemoteRLock, RemoteSemaphore, RemoteTryGetError, RemoteTryPutError, RemoteValue,
 };
 pub use server::{
-    ConnectionEvent, RunningServer, ServedType, Server, ServerBuilder, ServerConfig, ShutdownHandle,
+    CallStatus, ClientStatus, ConnectionEvent, QueueStatus, RefusalKind, RunningServer, ServedType,
+    Server, ServerBuilder, ServerConfig, ShutdownHandle, StatusSnapshot,
 };

@@ -83,6 +83,14 @@ impl Registry {
         })
     }
 
+    /// The shared objects with their typeids (the status page's named queues).
+    pub(crate) fn named_objects(&self) -> impl Iterator<Item = (&str, &Arc<dyn SharedObject>)> {
+        self.typeids.iter().filter_map(|(typeid, f)| match f {
+            Factory::Shared(o) => Some((typeid.as_str(), o)),
+            Factory::Construct(_) => None,
+        })
+    }
+
     /// One queue returned by every `create` of `typeid`
     /// (`register('get_task_queue', callable=lambda: task_queue)`).
     pub(crate) fn add_named_queue(&mut self, typeid: &str, maxsize: i64) {

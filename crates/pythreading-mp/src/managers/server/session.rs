@@ -10,6 +10,7 @@ use super::deadline::DeadlineStream;
 use super::plain_data;
 use super::registry::Factory;
 use super::served::{Outcome, SharedObject};
+use super::status::ClientGuard;
 use super::{ConnectionEvent, Shared, Slot};
 use crate::managers::protocol::{
     CallArgs, ClientWatch, Reply, Request, encoded_size_over, memory_error, repr,
@@ -59,6 +60,8 @@ pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, m
         return;
     }
     shared.log(ConnectionEvent::Authenticated { peer });
+    // Listed on the status page until this connection ends.
+    let client = shared.clients.enter(slot.id, peer);
     let request = match Request::decode(&first, &limits) {
         Ok(r) => r,
         Err(line) => {
@@ -79,6 +82,7 @@ pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, m
         limits,
         created: 0,
         watch,
+        client,
     };
     match session.public(request) {
         Public::Reply(reply) => {
@@ -109,6 +113,8 @@ struct Session<'a> {
     created: usize,
     /// The client's socket, for blocking methods to notice it closing.
     watch: Option<Arc<ClientWatch>>,
+    /// This connection's entry on the status page (the call it is inside).
+    client: ClientGuard,
 }
 
 enum Public {
@@ -324,12 +330,12 @@ impl Session<'_> {
                 "AssertionError: server-level call on an object connection",
             ));
         };
-        let Some(object) = shared.table.get(&ident) else {
+        let Some((object, typeid)) = shared.table.get_typed(&ident) else {
             return Err(Reply::traceback(&format!("KeyError: '{ident}'")));
         };
         let method = request.method.as_str();
         let exposed = object.exposed();
-        if !exposed.contains(&method) {
+        let Some(exposed_name) = exposed.iter().copied().find(|m| *m == method) else {
             return Err(match method {
                 "__str__" | "__repr__" => Reply::Return(Value::from(object.repr())),
                 "#GETVALUE" => match object.value() {
@@ -354,11 +360,14 @@ impl Session<'_> {
                     name = repr(&Value::from(method)),
                 )),
             });
-        }
+        };
         if let Err(e) = self.plain(&request.args) {
             return Err(Reply::Error(e));
         }
-        Ok(Called::Reply(match object.call(method, request.args) {
+        self.client.call_started(exposed_name, typeid);
+        let result = object.call(method, request.args);
+        self.client.call_ended();
+        Ok(Called::Reply(match result {
             Ok(Outcome::Return(v)) => Reply::Return(v),
             Ok(Outcome::Taken(v)) => return Ok(Called::Taken(object, v)),
             Ok(Outcome::ReturnShared(items)) => return Ok(Called::Shared(items)),

@@ -9,7 +9,8 @@ use super::served::SharedObject;
 
 struct Entry {
     object: Arc<dyn SharedObject>,
-    typeid: String,
+    /// Shared with the status page's record of the calls in progress.
+    typeid: Arc<str>,
     refcount: usize,
 }
 
@@ -67,7 +68,7 @@ impl Table {
         }
         let entry = entries.entry(ident.clone()).or_insert_with(|| Entry {
             object: Arc::clone(&object),
-            typeid: typeid.to_owned(),
+            typeid: Arc::from(typeid),
             refcount: 0,
         });
         entry.object = object;
@@ -108,6 +109,25 @@ impl Table {
 
     pub(crate) fn get(&self, ident: &str) -> Option<Arc<dyn SharedObject>> {
         self.entries().get(ident).map(|e| Arc::clone(&e.object))
+    }
+
+    /// The object and its typeid.
+    pub(crate) fn get_typed(&self, ident: &str) -> Option<(Arc<dyn SharedObject>, Arc<str>)> {
+        self.entries()
+            .get(ident)
+            .map(|e| (Arc::clone(&e.object), Arc::clone(&e.typeid)))
+    }
+
+    /// Up to `max` entries: ident, typeid, object (for the status page).
+    pub(crate) fn typed_objects(
+        &self,
+        max: usize,
+    ) -> Vec<(String, Arc<str>, Arc<dyn SharedObject>)> {
+        self.entries()
+            .iter()
+            .take(max)
+            .map(|(id, e)| (id.clone(), Arc::clone(&e.typeid), Arc::clone(&e.object)))
+            .collect()
     }
 
     /// Every object in the table (for [`SharedObject::release_waiters`] on stop).

@@ -1,0 +1,141 @@
+//! `/metrics`: the snapshot in the Prometheus text exposition format, version 0.0.4 (`# HELP`
+//! and `# TYPE` before each family, label values escaped).
+
+use std::fmt::Write as _;
+
+use super::StatusSnapshot;
+
+/// The `Content-Type` of this format.
+pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// A label value with `\`, `"` and newlines escaped, as the format requires.
+fn label(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+fn queue_family(
+    out: &mut String,
+    s: &StatusSnapshot,
+    name: &str,
+    help: &str,
+    value: impl Fn(&super::QueueStatus) -> Option<u64>,
+) {
+    if !s.queues.iter().any(|q| value(q).is_some()) {
+        return;
+    }
+    family(out, name, "gauge", help);
+    for q in &s.queues {
+        if let Some(v) = value(q) {
+            let _ = write!(out, "{name}{{queue=\"");
+            label(out, &q.name);
+            let _ = writeln!(out, "\"}} {v}");
+        }
+    }
+}
+
+pub(super) fn render(s: &StatusSnapshot) -> String {
+    let mut out = String::with_capacity(1024 + 96 * s.queues.len());
+    queue_family(
+        &mut out,
+        s,
+        "pythreading_queue_depth",
+        "Items waiting in a served queue.",
+        |q| Some(q.depth),
+    );
+    queue_family(
+        &mut out,
+        s,
+        "pythreading_queue_leased",
+        "Items handed to a client and not yet acknowledged.",
+        |q| q.leased,
+    );
+    queue_family(
+        &mut out,
+        s,
+        "pythreading_queue_dead_lettered",
+        "Items moved to the dead-letter queue after too many deliveries.",
+        |q| q.dead_lettered,
+    );
+    family(
+        &mut out,
+        "pythreading_clients_connected",
+        "gauge",
+        "Authenticated connections.",
+    );
+    let _ = writeln!(out, "pythreading_clients_connected {}", s.clients_connected);
+    family(
+        &mut out,
+        "pythreading_clients_in_call",
+        "gauge",
+        "Listed connections whose thread is inside a method call (a blocking get waits here).",
+    );
+    let in_call = s.clients.iter().filter(|c| c.in_call.is_some()).count();
+    let _ = writeln!(out, "pythreading_clients_in_call {in_call}");
+    family(
+        &mut out,
+        "pythreading_connections_active",
+        "gauge",
+        "Connection threads alive, authenticated or not.",
+    );
+    let _ = writeln!(
+        out,
+        "pythreading_connections_active {}",
+        s.connections_active
+    );
+    family(
+        &mut out,
+        "pythreading_connections_refused_total",
+        "counter",
+        "Connections refused since the server started, by reason.",
+    );
+    for (kind, n) in &s.refused {
+        let _ = writeln!(
+            out,
+            "pythreading_connections_refused_total{{reason=\"{}\"}} {n}",
+            kind.label()
+        );
+    }
+    family(
+        &mut out,
+        "pythreading_objects",
+        "gauge",
+        "Objects in the server's table.",
+    );
+    let _ = writeln!(out, "pythreading_objects {}", s.objects);
+    family(
+        &mut out,
+        "pythreading_uptime_seconds",
+        "gauge",
+        "Seconds since the server was bound.",
+    );
+    let _ = writeln!(
+        out,
+        "pythreading_uptime_seconds {:.3}",
+        s.uptime.as_secs_f64()
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label;
+
+    #[test]
+    fn label_values_are_escaped() {
+        let mut out = String::new();
+        label(&mut out, "a\\b\"c\nd");
+        assert_eq!(out, "a\\\\b\\\"c\\nd");
+    }
+}

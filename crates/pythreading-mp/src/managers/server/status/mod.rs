@@ -1,0 +1,257 @@
+//! What the server is doing, for people and for monitoring: a [`StatusSnapshot`] (each served
+//! queue's depth, the connected clients and the call each is inside, refused connections by
+//! reason, the object count), rendered as JSON, as Prometheus text, and served over a small
+//! HTTP server with a self-refreshing page (`ServerBuilder::status_http`).
+//!
+//! | file | what |
+//! |---|---|
+//! | `mod.rs` | [`StatusSnapshot`] and its parts; gathering one from the server |
+//! | `clients.rs` | the live connections and the call each is inside |
+//! | `refusals.rs` | [`RefusalKind`] and its counters |
+//! | `json.rs` | `/status.json` |
+//! | `metrics.rs` | `/metrics` (Prometheus text exposition format 0.0.4) |
+//! | `http.rs` | the bounded HTTP/1.1 server: GET only, small requests, short deadlines |
+//! | `page.html` | `/`: a self-contained page that fetches `/status.json` every 500 ms |
+//!
+//! Nothing here slows the request path: a connection's thread writes its own uncontended slot
+//! at the start and end of each call, the registry of connections changes only when one is
+//! admitted or ends, refusals are atomic counters, and the queue depths are read only when a
+//! snapshot is taken.
+
+mod clients;
+pub(crate) mod http;
+mod json;
+mod metrics;
+mod refusals;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Shared;
+use super::served::SharedObject;
+use crate::managers::protocol::CallArgs;
+use crate::pickle::Value;
+pub(crate) use clients::{ClientGuard, Clients};
+pub use refusals::RefusalKind;
+pub(crate) use refusals::Refusals;
+
+/// The most clients and queues one snapshot lists (the counts are always complete).
+const MAX_LISTED: usize = 1000;
+
+/// The server at one moment: what `/status.json` and `/metrics` show.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::managers::ServerBuilder;
+/// let running = ServerBuilder::new("k").queue("get_task_queue").bind("127.0.0.1:0").unwrap().spawn().unwrap();
+/// let status = running.handle().status();
+/// assert_eq!(status.queues[0].name, "get_task_queue");
+/// assert_eq!(status.queues[0].depth, 0);
+/// assert!(status.to_json().starts_with('{'));
+/// assert!(status.to_prometheus().contains("pythreading_queue_depth{queue=\"get_task_queue\"} 0"));
+/// running.shutdown();
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct StatusSnapshot {
+    /// The manager server's address.
+    pub address: SocketAddr,
+    /// How long the server has been bound.
+    pub uptime: Duration,
+    /// The served queues: the named ones first (by name), then those clients created
+    /// (SyncManager's `Queue`, `JoinableQueue`), at most 1000.
+    pub queues: Vec<QueueStatus>,
+    /// The authenticated connections, oldest first, at most 1000.
+    pub clients: Vec<ClientStatus>,
+    /// How many connections are authenticated (all of them, even past the listed 1000).
+    pub clients_connected: usize,
+    /// How many connection threads are alive, authenticated or not.
+    pub connections_active: usize,
+    /// Refused connections since the server started, by reason, every reason listed.
+    pub refused: Vec<(RefusalKind, u64)>,
+    /// How many objects the server's table holds (`number_of_objects()`).
+    pub objects: usize,
+}
+
+/// One served queue.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::managers::ServerBuilder;
+/// let running = ServerBuilder::new("k").queue("q").bind("127.0.0.1:0").unwrap().spawn().unwrap();
+/// let q = &running.handle().status().queues[0];
+/// assert_eq!((q.name.as_str(), q.depth, q.leased, q.dead_lettered), ("q", 0, None, None));
+/// running.shutdown();
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QueueStatus {
+    /// The typeid of a named queue, or `typeid ident` for one a client created.
+    pub name: String,
+    /// Items waiting (`qsize()`).
+    pub depth: u64,
+    /// Items handed out and not yet acknowledged, where the queue keeps leases.
+    pub leased: Option<u64>,
+    /// Items moved to the dead-letter queue, where the queue keeps one.
+    pub dead_lettered: Option<u64>,
+}
+
+/// One authenticated connection.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::managers::{Manager, ServerBuilder};
+/// let running = ServerBuilder::new("k").queue("q").bind("127.0.0.1:0").unwrap().spawn().unwrap();
+/// let m = Manager::connect(running.address(), "k").unwrap();
+/// let _q = m.queue::<i64>("q").unwrap();
+/// let status = running.handle().status();
+/// assert!(status.clients.iter().all(|c| c.peer.ip().is_loopback()));
+/// running.shutdown();
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ClientStatus {
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// How long it has been connected.
+    pub connected_for: Duration,
+    /// The call its thread is inside right now (a blocking `get` shows here while it waits).
+    pub in_call: Option<CallStatus>,
+}
+
+/// A method call in progress on behalf of a client.
+///
+/// # Examples
+///
+/// ```
+/// # use pythreading_mp::managers::StatusSnapshot;
+/// fn blocked(s: &StatusSnapshot) -> Vec<String> {
+///     s.clients.iter().filter_map(|c| c.in_call.as_ref())
+///         .map(|c| format!("{} on {} for {:?}", c.method, c.typeid, c.elapsed))
+///         .collect()
+/// }
+/// # let _ = blocked;
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CallStatus {
+    /// The method's name (`get`, `put`, `wait`, ...).
+    pub method: &'static str,
+    /// The typeid of the object it was called on.
+    pub typeid: String,
+    /// How long the call has been running.
+    pub elapsed: Duration,
+    /// When it started, in seconds since the Unix epoch.
+    pub since_unix: f64,
+}
+
+/// `qsize()` of a queue-like object, through its own exposed method (the same lock a
+/// client's `qsize` takes, held as briefly).
+fn depth(object: &dyn SharedObject) -> Option<u64> {
+    if !object.exposed().contains(&"qsize") {
+        return None;
+    }
+    match object.call("qsize", CallArgs::default()) {
+        Ok(super::served::Outcome::Return(Value::Int(n))) => u64::try_from(n).ok(),
+        _ => None,
+    }
+}
+
+impl StatusSnapshot {
+    /// Gathers a snapshot of `shared`.
+    pub(crate) fn gather(shared: &Shared) -> StatusSnapshot {
+        let mut queues = Vec::new();
+        let mut seen: Vec<*const ()> = Vec::new();
+        let mut named: Vec<(&str, &Arc<dyn SharedObject>)> =
+            shared.registry.named_objects().collect();
+        named.sort_by_key(|(name, _)| *name);
+        for (name, object) in named {
+            seen.push(Arc::as_ptr(object) as *const ());
+            if let Some(d) = depth(&**object) {
+                queues.push(QueueStatus {
+                    name: name.to_owned(),
+                    depth: d,
+                    leased: None,
+                    dead_lettered: None,
+                });
+            }
+        }
+        for (ident, typeid, object) in shared.table.typed_objects(MAX_LISTED) {
+            if queues.len() >= MAX_LISTED {
+                break;
+            }
+            if seen.contains(&(Arc::as_ptr(&object) as *const ())) {
+                continue;
+            }
+            if let Some(d) = depth(&*object) {
+                queues.push(QueueStatus {
+                    name: format!("{typeid} {ident}"),
+                    depth: d,
+                    leased: None,
+                    dead_lettered: None,
+                });
+            }
+        }
+        let clients = shared
+            .clients
+            .snapshot(MAX_LISTED)
+            .into_iter()
+            .map(|(peer, connected_for, in_call)| ClientStatus {
+                peer,
+                connected_for,
+                in_call: in_call.map(|c| {
+                    let elapsed = c.since.elapsed();
+                    CallStatus {
+                        method: c.method,
+                        typeid: c.typeid.to_string(),
+                        elapsed,
+                        since_unix: clients::unix_seconds_ago(elapsed),
+                    }
+                }),
+            })
+            .collect();
+        StatusSnapshot {
+            address: shared.address,
+            uptime: shared.started.elapsed(),
+            queues,
+            clients,
+            clients_connected: shared.clients.len(),
+            connections_active: shared.active_connections(),
+            refused: shared.refusals.counts(),
+            objects: shared.table.number_of_objects(),
+        }
+    }
+
+    /// The snapshot as the JSON object `/status.json` serves.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = pythreading_mp::managers::ServerBuilder::new("k").queue("q").bind("127.0.0.1:0").unwrap().spawn().unwrap();
+    /// let json = r.handle().status().to_json();
+    /// assert!(json.contains(r#""queues":[{"name":"q","depth":0,"leased":null,"dead_lettered":null}]"#));
+    /// r.shutdown();
+    /// ```
+    pub fn to_json(&self) -> String {
+        json::render(self)
+    }
+
+    /// The snapshot in the Prometheus text exposition format (version 0.0.4), as `/metrics`
+    /// serves it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap().spawn().unwrap();
+    /// let text = r.handle().status().to_prometheus();
+    /// assert!(text.contains("# TYPE pythreading_connections_refused_total counter"));
+    /// r.shutdown();
+    /// ```
+    pub fn to_prometheus(&self) -> String {
+        metrics::render(self)
+    }
+}
