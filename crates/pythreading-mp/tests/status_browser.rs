@@ -99,7 +99,9 @@ fn refreshes(dom: &str) -> u64 {
 }
 
 fn server_depth(handle: &ShutdownHandle) -> u64 {
-    handle.status().queues[0].depth
+    let status = handle.status();
+    let q = status.queues.iter().find(|q| q.name == "get_task_queue");
+    q.expect("get_task_queue in the snapshot").depth
 }
 
 #[test]

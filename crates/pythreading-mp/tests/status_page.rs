@@ -316,3 +316,93 @@ fn two_hundred_silent_connections_are_bounded() {
     drop((q, m));
     running.shutdown();
 }
+
+#[test]
+fn leased_and_dead_lettered_counts_follow_at_least_once_delivery() {
+    let server = ServerBuilder::new("k")
+        .queue("jobs")
+        .config(
+            pythreading_mp::managers::ServerConfig::default()
+                .with_at_least_once(true)
+                .with_max_deliveries(1),
+        )
+        .status_http("127.0.0.1:0")
+        .bind("127.0.0.1:0")
+        .expect("bind");
+    let page = server.status_address().unwrap();
+    let running = server.spawn().unwrap();
+    let counts = |doc: &serde_json::Value, queue: &str| {
+        let q = doc["queues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["name"] == queue)
+            .unwrap_or_else(|| panic!("no {queue} in {doc}"))
+            .clone();
+        (
+            q["depth"].as_u64().unwrap(),
+            q["leased"].as_u64().unwrap(),
+            q["dead_lettered"].as_u64().unwrap(),
+        )
+    };
+    let m = Manager::connect(running.address(), "k").unwrap();
+    let jobs = m.queue::<i64>("jobs").unwrap();
+    jobs.put(1).unwrap();
+    jobs.put(2).unwrap();
+    assert_eq!(counts(&status_json(page), "jobs"), (2, 0, 0));
+
+    // A worker takes one (leased to its connection) and acknowledges it with task_done.
+    assert_eq!(jobs.get().unwrap(), 1);
+    assert_eq!(counts(&status_json(page), "jobs"), (1, 1, 0));
+    let samples = metrics(page);
+    assert_eq!(
+        sample(
+            &samples,
+            "pythreading_queue_leased",
+            Some(("queue", "jobs"))
+        ),
+        1.0
+    );
+    jobs.task_done().unwrap();
+    assert_eq!(counts(&status_json(page), "jobs"), (1, 0, 0));
+
+    // Another worker takes the second and dies before task_done: the item comes back...
+    {
+        let dying = Manager::connect(running.address(), "k").unwrap();
+        let q = dying.queue::<i64>("jobs").unwrap();
+        assert_eq!(q.get().unwrap(), 2);
+        assert_eq!(counts(&status_json(page), "jobs"), (0, 1, 0));
+    }
+    wait_json(page, "the unacknowledged item back in its queue", |d| {
+        let q = d["queues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["name"] == "jobs")
+            .cloned();
+        q.is_some_and(|q| q["depth"] == 1 && q["leased"] == 0)
+    });
+    // ...and with one delivery allowed, the next take moves it to the dead-letter queue
+    // instead of delivering it again.
+    assert!(
+        jobs.try_get().is_err(),
+        "a twice-delivered item is not delivered"
+    );
+    let doc = status_json(page);
+    assert_eq!(counts(&doc, "jobs"), (0, 0, 1));
+    assert_eq!(
+        counts(&doc, "jobs_dead").0,
+        1,
+        "the dead-letter queue holds it"
+    );
+    assert_eq!(
+        sample(
+            &metrics(page),
+            "pythreading_queue_dead_lettered",
+            Some(("queue", "jobs"))
+        ),
+        1.0
+    );
+    drop((jobs, m));
+    running.shutdown();
+}

@@ -2,6 +2,7 @@
 //! `accept_connection`, the object-method loop until EOF. Each runs on its own thread, so a
 //! blocking `get(timeout=…)` blocks only its caller.
 
+use std::borrow::Cow;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Instant;
@@ -115,6 +116,15 @@ struct Session<'a> {
     watch: Option<Arc<ClientWatch>>,
     /// This connection's entry on the status page (the call it is inside).
     client: ClientGuard,
+}
+
+impl Drop for Session<'_> {
+    /// The connection is over: the queue items it holds on lease go back to their queues.
+    fn drop(&mut self) {
+        if let Some(watch) = &self.watch {
+            watch.connection_closed();
+        }
+    }
 }
 
 enum Public {
@@ -335,36 +345,41 @@ impl Session<'_> {
         };
         let method = request.method.as_str();
         let exposed = object.exposed();
-        let Some(exposed_name) = exposed.iter().copied().find(|m| *m == method) else {
-            return Err(match method {
-                "__str__" | "__repr__" => Reply::Return(Value::from(object.repr())),
-                "#GETVALUE" => match object.value() {
-                    Ok(v) => Reply::Return(v),
-                    Err(why) => Reply::Unserializable(format!(
-                        "Traceback (most recent call last):\n{why}\n"
-                    )),
-                },
-                // CPython raises AttributeError, then fails to find a fallback for the name: the
-                // client sees both, chained, the KeyError last.
-                _ => Reply::traceback(&format!(
-                    "AttributeError: method {name} of <class '{}'> object is not in exposed={{{}}}\n\n\
+        // Hidden methods (a queue's lease calls) are dispatched by name but never listed.
+        let shown_name: Cow<'static, str> = match exposed.iter().copied().find(|m| *m == method) {
+            Some(name) => Cow::Borrowed(name),
+            None if object.has_hidden(method) => Cow::Owned(method.to_owned()),
+            None => {
+                return Err(match method {
+                    "__str__" | "__repr__" => Reply::Return(Value::from(object.repr())),
+                    "#GETVALUE" => match object.value() {
+                        Ok(v) => Reply::Return(v),
+                        Err(why) => Reply::Unserializable(format!(
+                            "Traceback (most recent call last):\n{why}\n"
+                        )),
+                    },
+                    // CPython raises AttributeError, then fails to find a fallback for the name: the
+                    // client sees both, chained, the KeyError last.
+                    _ => Reply::traceback(&format!(
+                        "AttributeError: method {name} of <class '{}'> object is not in exposed={{{}}}\n\n\
                      During handling of the above exception, another exception occurred:\n\n\
                      Traceback (most recent call last):\n  File \"<pythreading manager server>\"\n\
                      KeyError: {name}",
-                    object.class(),
-                    exposed
-                        .iter()
-                        .map(|m| repr(&Value::from(*m)))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    name = repr(&Value::from(method)),
-                )),
-            });
+                        object.class(),
+                        exposed
+                            .iter()
+                            .map(|m| repr(&Value::from(*m)))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        name = repr(&Value::from(method)),
+                    )),
+                });
+            }
         };
         if let Err(e) = self.plain(&request.args) {
             return Err(Reply::Error(e));
         }
-        self.client.call_started(exposed_name, typeid);
+        self.client.call_started(shown_name, typeid);
         let result = object.call(method, request.args);
         self.client.call_ended();
         Ok(Called::Reply(match result {

@@ -118,23 +118,19 @@ impl Table {
             .map(|e| (Arc::clone(&e.object), Arc::clone(&e.typeid)))
     }
 
-    /// Up to `max` entries: ident, typeid, object (for the status page).
-    pub(crate) fn typed_objects(
-        &self,
-        max: usize,
-    ) -> Vec<(String, Arc<str>, Arc<dyn SharedObject>)> {
-        self.entries()
-            .iter()
-            .take(max)
-            .map(|(id, e)| (id.clone(), Arc::clone(&e.typeid), Arc::clone(&e.object)))
-            .collect()
-    }
-
     /// Every object in the table (for [`SharedObject::release_waiters`] on stop).
     pub(crate) fn objects(&self) -> Vec<Arc<dyn SharedObject>> {
         self.entries()
             .values()
             .map(|e| Arc::clone(&e.object))
+            .collect()
+    }
+
+    /// Every entry as (typeid, ident, object) (for the queues' counts).
+    pub(crate) fn entries_with_typeids(&self) -> Vec<(String, String, Arc<dyn SharedObject>)> {
+        self.entries()
+            .iter()
+            .map(|(id, e)| (e.typeid.to_string(), id.clone(), Arc::clone(&e.object)))
             .collect()
     }
 

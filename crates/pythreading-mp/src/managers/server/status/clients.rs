@@ -2,6 +2,7 @@
 //! admitted or ends, plus one small slot per connection that its own thread writes at the start
 //! and end of each call (uncontended except while a snapshot reads it).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -14,7 +15,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A call a connection's thread is inside: the method, the object's typeid, and since when.
 #[derive(Clone)]
 pub(crate) struct InCall {
-    pub(crate) method: &'static str,
+    /// Borrowed for exposed methods (no allocation on the request path), owned for hidden ones.
+    pub(crate) method: Cow<'static, str>,
     pub(crate) typeid: Arc<str>,
     pub(crate) since: Instant,
 }
@@ -72,7 +74,7 @@ pub(crate) struct ClientGuard {
 
 impl ClientGuard {
     /// Records that the connection's thread entered `method` of an object of `typeid`.
-    pub(crate) fn call_started(&self, method: &'static str, typeid: Arc<str>) {
+    pub(crate) fn call_started(&self, method: Cow<'static, str>, typeid: Arc<str>) {
         *lock(&self.state.in_call) = Some(InCall {
             method,
             typeid,

@@ -25,15 +25,6 @@ fn string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-fn optional(out: &mut String, n: Option<u64>) {
-    match n {
-        Some(n) => {
-            let _ = write!(out, "{n}");
-        }
-        None => out.push_str("null"),
-    }
-}
-
 pub(super) fn render(s: &StatusSnapshot) -> String {
     let mut out = String::with_capacity(256 + 96 * (s.queues.len() + s.clients.len()));
     out.push_str("{\"address\":");
@@ -53,11 +44,11 @@ pub(super) fn render(s: &StatusSnapshot) -> String {
         }
         out.push_str("{\"name\":");
         string(&mut out, &q.name);
-        let _ = write!(out, ",\"depth\":{},\"leased\":", q.depth);
-        optional(&mut out, q.leased);
-        out.push_str(",\"dead_lettered\":");
-        optional(&mut out, q.dead_lettered);
-        out.push('}');
+        let _ = write!(
+            out,
+            ",\"depth\":{},\"leased\":{},\"dead_lettered\":{}}}",
+            q.depth, q.leased, q.dead_lettered
+        );
     }
     out.push_str("],\"clients\":[");
     for (i, c) in s.clients.iter().enumerate() {
@@ -75,7 +66,7 @@ pub(super) fn render(s: &StatusSnapshot) -> String {
             None => out.push_str("null"),
             Some(call) => {
                 out.push_str("{\"method\":");
-                string(&mut out, call.method);
+                string(&mut out, &call.method);
                 out.push_str(",\"typeid\":");
                 string(&mut out, &call.typeid);
                 let _ = write!(

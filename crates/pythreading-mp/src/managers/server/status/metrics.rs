@@ -30,18 +30,13 @@ fn queue_family(
     s: &StatusSnapshot,
     name: &str,
     help: &str,
-    value: impl Fn(&super::QueueStatus) -> Option<u64>,
+    value: impl Fn(&super::QueueStatus) -> u64,
 ) {
-    if !s.queues.iter().any(|q| value(q).is_some()) {
-        return;
-    }
     family(out, name, "gauge", help);
     for q in &s.queues {
-        if let Some(v) = value(q) {
-            let _ = write!(out, "{name}{{queue=\"");
-            label(out, &q.name);
-            let _ = writeln!(out, "\"}} {v}");
-        }
+        let _ = write!(out, "{name}{{queue=\"");
+        label(out, &q.name);
+        let _ = writeln!(out, "\"}} {}", value(q));
     }
 }
 
@@ -52,7 +47,7 @@ pub(super) fn render(s: &StatusSnapshot) -> String {
         s,
         "pythreading_queue_depth",
         "Items waiting in a served queue.",
-        |q| Some(q.depth),
+        |q| q.depth,
     );
     queue_family(
         &mut out,
@@ -65,7 +60,7 @@ pub(super) fn render(s: &StatusSnapshot) -> String {
         &mut out,
         s,
         "pythreading_queue_dead_lettered",
-        "Items moved to the dead-letter queue after too many deliveries.",
+        "Items waiting in the queue's dead-letter queue after too many deliveries.",
         |q| q.dead_lettered,
     );
     family(

@@ -25,13 +25,9 @@ mod metrics;
 mod refusals;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::Shared;
-use super::served::SharedObject;
-use crate::managers::protocol::CallArgs;
-use crate::pickle::Value;
 pub(crate) use clients::{ClientGuard, Clients};
 pub use refusals::RefusalKind;
 pub(crate) use refusals::Refusals;
@@ -60,8 +56,9 @@ pub struct StatusSnapshot {
     pub address: SocketAddr,
     /// How long the server has been bound.
     pub uptime: Duration,
-    /// The served queues: the named ones first (by name), then those clients created
-    /// (SyncManager's `Queue`, `JoinableQueue`), at most 1000.
+    /// The served queues by name: the named ones, their dead-letter queues (`<typeid>_dead`)
+    /// and those clients created (SyncManager's `Queue`, `JoinableQueue`, as `Typeid ident`),
+    /// at most 1000.
     pub queues: Vec<QueueStatus>,
     /// The authenticated connections, oldest first, at most 1000.
     pub clients: Vec<ClientStatus>,
@@ -83,7 +80,7 @@ pub struct StatusSnapshot {
 /// use pythreading_mp::managers::ServerBuilder;
 /// let running = ServerBuilder::new("k").queue("q").bind("127.0.0.1:0").unwrap().spawn().unwrap();
 /// let q = &running.handle().status().queues[0];
-/// assert_eq!((q.name.as_str(), q.depth, q.leased, q.dead_lettered), ("q", 0, None, None));
+/// assert_eq!((q.name.as_str(), q.depth, q.leased, q.dead_lettered), ("q", 0, 0, 0));
 /// running.shutdown();
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,10 +90,11 @@ pub struct QueueStatus {
     pub name: String,
     /// Items waiting (`qsize()`).
     pub depth: u64,
-    /// Items handed out and not yet acknowledged, where the queue keeps leases.
-    pub leased: Option<u64>,
-    /// Items moved to the dead-letter queue, where the queue keeps one.
-    pub dead_lettered: Option<u64>,
+    /// Items handed to a client under a lease and not acknowledged yet (at-least-once
+    /// delivery; always 0 for CPython's at-most-once `get`).
+    pub leased: u64,
+    /// Items waiting in this queue's dead-letter queue (delivered too many times).
+    pub dead_lettered: u64,
 }
 
 /// One authenticated connection.
@@ -140,7 +138,7 @@ pub struct ClientStatus {
 #[non_exhaustive]
 pub struct CallStatus {
     /// The method's name (`get`, `put`, `wait`, ...).
-    pub method: &'static str,
+    pub method: String,
     /// The typeid of the object it was called on.
     pub typeid: String,
     /// How long the call has been running.
@@ -149,53 +147,20 @@ pub struct CallStatus {
     pub since_unix: f64,
 }
 
-/// `qsize()` of a queue-like object, through its own exposed method (the same lock a
-/// client's `qsize` takes, held as briefly).
-fn depth(object: &dyn SharedObject) -> Option<u64> {
-    if !object.exposed().contains(&"qsize") {
-        return None;
-    }
-    match object.call("qsize", CallArgs::default()) {
-        Ok(super::served::Outcome::Return(Value::Int(n))) => u64::try_from(n).ok(),
-        _ => None,
-    }
-}
-
 impl StatusSnapshot {
     /// Gathers a snapshot of `shared`.
     pub(crate) fn gather(shared: &Shared) -> StatusSnapshot {
-        let mut queues = Vec::new();
-        let mut seen: Vec<*const ()> = Vec::new();
-        let mut named: Vec<(&str, &Arc<dyn SharedObject>)> =
-            shared.registry.named_objects().collect();
-        named.sort_by_key(|(name, _)| *name);
-        for (name, object) in named {
-            seen.push(Arc::as_ptr(object) as *const ());
-            if let Some(d) = depth(&**object) {
-                queues.push(QueueStatus {
-                    name: name.to_owned(),
-                    depth: d,
-                    leased: None,
-                    dead_lettered: None,
-                });
-            }
-        }
-        for (ident, typeid, object) in shared.table.typed_objects(MAX_LISTED) {
-            if queues.len() >= MAX_LISTED {
-                break;
-            }
-            if seen.contains(&(Arc::as_ptr(&object) as *const ())) {
-                continue;
-            }
-            if let Some(d) = depth(&*object) {
-                queues.push(QueueStatus {
-                    name: format!("{typeid} {ident}"),
-                    depth: d,
-                    leased: None,
-                    dead_lettered: None,
-                });
-            }
-        }
+        let queues = shared
+            .queue_stats()
+            .into_iter()
+            .take(MAX_LISTED)
+            .map(|(name, stats)| QueueStatus {
+                name,
+                depth: stats.depth as u64,
+                leased: stats.leased as u64,
+                dead_lettered: stats.dead_lettered as u64,
+            })
+            .collect();
         let clients = shared
             .clients
             .snapshot(MAX_LISTED)
@@ -206,7 +171,7 @@ impl StatusSnapshot {
                 in_call: in_call.map(|c| {
                     let elapsed = c.since.elapsed();
                     CallStatus {
-                        method: c.method,
+                        method: c.method.into_owned(),
                         typeid: c.typeid.to_string(),
                         elapsed,
                         since_unix: clients::unix_seconds_ago(elapsed),
@@ -233,7 +198,7 @@ impl StatusSnapshot {
     /// ```
     /// let r = pythreading_mp::managers::ServerBuilder::new("k").queue("q").bind("127.0.0.1:0").unwrap().spawn().unwrap();
     /// let json = r.handle().status().to_json();
-    /// assert!(json.contains(r#""queues":[{"name":"q","depth":0,"leased":null,"dead_lettered":null}]"#));
+    /// assert!(json.contains(r#"{"name":"q","depth":0,"leased":0,"dead_lettered":0}"#));
     /// r.shutdown();
     /// ```
     pub fn to_json(&self) -> String {
