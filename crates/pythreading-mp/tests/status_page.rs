@@ -406,3 +406,48 @@ fn leased_and_dead_lettered_counts_follow_at_least_once_delivery() {
     drop((jobs, m));
     running.shutdown();
 }
+
+#[test]
+fn a_rust_leased_get_shows_while_it_waits_and_while_it_holds() {
+    let (running, page) = server();
+    let address = running.address();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let worker = thread::spawn(move || {
+        let m = Manager::connect(address, "k").expect("connect");
+        let q = m.queue::<i64>("idle").unwrap();
+        let lease = q
+            .get_leased_timeout(Duration::from_secs(30))
+            .expect("a leased item");
+        let item = *lease.item();
+        // Hold the lease until the test has looked at the page.
+        rx.recv_timeout(Duration::from_secs(30)).expect("go-ahead");
+        lease.ack().expect("ack");
+        item
+    });
+    // A hidden lease method (dispatched by name, never in `exposed`) is shown by its name.
+    wait_json(page, "a client waiting in _lease_get on idle", |d| {
+        d["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["in_call"]["method"] == "_lease_get" && c["in_call"]["typeid"] == "idle")
+    });
+    let m = Manager::connect(address, "k").unwrap();
+    m.queue::<i64>("idle").unwrap().put(4).unwrap();
+    let leased = |d: &serde_json::Value| {
+        d["queues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["name"] == "idle")
+            .map(|q| (q["depth"].as_u64().unwrap(), q["leased"].as_u64().unwrap()))
+    };
+    wait_json(page, "the item leased", |d| leased(d) == Some((0, 1)));
+    tx.send(()).unwrap();
+    assert_eq!(worker.join().unwrap(), 4);
+    wait_json(page, "the lease acknowledged", |d| {
+        leased(d) == Some((0, 0))
+    });
+    drop(m);
+    running.shutdown();
+}
