@@ -3,6 +3,7 @@
 //! against hostile clients (raw sockets on 127.0.0.1, bounded in count and time).
 // MP-M10 (named queues); issue 15 §0 (bounded before authentication) applied to the page
 
+mod common;
 mod server_stats;
 mod status_http;
 
@@ -448,6 +449,50 @@ fn a_rust_leased_get_shows_while_it_waits_and_while_it_holds() {
     wait_json(page, "the lease acknowledged", |d| {
         leased(d) == Some((0, 0))
     });
+    drop(m);
+    running.shutdown();
+}
+
+/// CPython's tutorial-style client (a connect-only `BaseManager`) blocked in `get()` is listed
+/// with its call, like ours.
+#[test]
+fn a_cpython_client_blocked_in_get_is_shown() {
+    let Some(mut python) = common::python("3.11") else {
+        return;
+    };
+    let (running, page) = server();
+    let address = running.address();
+    let script = format!(
+        "from multiprocessing.managers import BaseManager\n\
+         class M(BaseManager): pass\n\
+         M.register('idle')\n\
+         m = M(address=('127.0.0.1', {port}), authkey=b'k')\n\
+         m.connect()\n\
+         print(m.idle().get(timeout=30), flush=True)\n",
+        port = address.port()
+    );
+    python
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = common::Guard::spawn(&mut python);
+    wait_json(page, "the CPython client waiting in get on idle", |d| {
+        d["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["in_call"]["method"] == "get" && c["in_call"]["typeid"] == "idle")
+    });
+    let m = Manager::connect(address, "k").unwrap();
+    m.queue::<i64>("idle").unwrap().put(11).unwrap();
+    let out = child.output_timeout(Duration::from_secs(60), "CPython client");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "11");
     drop(m);
     running.shutdown();
 }
