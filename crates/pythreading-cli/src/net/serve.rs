@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use pythreading_mp::managers::store::{DurableBackend, SyncPolicy};
 use pythreading_mp::managers::{ServerBuilder, ServerConfig};
 use pythreading_mp::pickle::Limits;
 use signal_hook::consts::{SIGINT, SIGTERM};
@@ -52,6 +53,30 @@ pub(crate) struct ServeArgs {
     /// `os.system` call, say), so Python consumers cannot be attacked through a queue.
     #[arg(long)]
     plain_data: bool,
+    /// Lease every plain `get()` to its client until that client's `task_done()`: a worker
+    /// that dies first has its item delivered again (at least once; work may run twice).
+    #[arg(long)]
+    at_least_once: bool,
+    /// Seconds a leased item may stay unacked (client still connected) before it is
+    /// delivered again (default: until the client disconnects).
+    #[arg(long, value_name = "SECONDS", value_parser = values::seconds, allow_negative_numbers = true)]
+    lease_timeout: Option<Duration>,
+    /// Deliveries after which an unacked item goes to `<queue>_dead` instead.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    max_deliveries: u32,
+    /// Keep the named queues (items and leases) in a database in DIR: they survive the
+    /// server being killed and restarted on the same DIR.
+    #[arg(long, value_name = "DIR")]
+    data: Option<std::path::PathBuf>,
+    /// With --data: `full` syncs every change to disk (survives power loss); `normal` does not
+    /// (survives the server being killed, not the machine losing power; much faster).
+    #[arg(
+        long,
+        default_value = "full",
+        value_name = "full|normal",
+        requires = "data"
+    )]
+    data_sync: SyncPolicy,
     /// Also serve a status page on this address: `/` (refreshes itself), `/status.json`,
     /// `/metrics` (Prometheus). No authentication: use a loopback address, e.g. 127.0.0.1:8080.
     #[arg(long, value_name = "ADDRESS")]
@@ -81,9 +106,17 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 .with_idle_timeout(args.idle_timeout)
                 .with_max_objects(args.max_objects)
                 .with_max_objects_per_connection(args.max_objects_per_connection)
-                .with_plain_data(args.plain_data),
+                .with_plain_data(args.plain_data)
+                .with_at_least_once(args.at_least_once)
+                .with_lease_timeout(args.lease_timeout)
+                .with_max_deliveries(args.max_deliveries),
         )
         .on_connection(log_connection);
+    if let Some(dir) = &args.data {
+        let backend = DurableBackend::open_with(dir, args.data_sync)
+            .with_context(|| format!("cannot open the queue database in {}", dir.display()))?;
+        builder = builder.backend(std::sync::Arc::new(backend));
+    }
     for q in &args.queues {
         builder = builder.queue(q);
     }
