@@ -16,13 +16,17 @@ pub(crate) struct Reply {
 
 /// Sends `request` as is and reads the reply to the server's close, every wait bounded.
 pub(crate) fn raw(addr: SocketAddr, request: &[u8]) -> Reply {
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(request).expect("send the request");
+    try_raw(addr, request).expect("send the request and read the reply within 10 s")
+}
+
+/// [`raw`], with a reset or timeout returned instead of failing the test.
+pub(crate) fn try_raw(addr: SocketAddr, request: &[u8]) -> std::io::Result<Reply> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    s.set_write_timeout(Some(Duration::from_secs(10)))?;
+    s.write_all(request)?;
     let mut bytes = Vec::new();
-    s.read_to_end(&mut bytes)
-        .expect("read the reply within 10 s");
+    s.read_to_end(&mut bytes)?;
     let reply = parse(&bytes);
     if let Some(len) = reply.headers.get("content-length")
         && !request.starts_with(b"HEAD ")
@@ -33,7 +37,7 @@ pub(crate) fn raw(addr: SocketAddr, request: &[u8]) -> Reply {
             "Content-Length matches the body"
         );
     }
-    reply
+    Ok(reply)
 }
 
 pub(crate) fn parse(bytes: &[u8]) -> Reply {

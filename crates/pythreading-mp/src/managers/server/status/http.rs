@@ -73,7 +73,9 @@ impl Drop for ActiveSlot {
     }
 }
 
-/// Over the connection limit: one non-blocking write of a `503`, then close.
+/// Over the connection limit: one non-blocking write of a `503`, then close. Whatever part of
+/// the request has already arrived is read first (never waited for): closing a socket with
+/// unread bytes sends a reset, which can destroy the `503` before the client reads it.
 fn busy(mut stream: TcpStream) {
     let _ = stream.set_nonblocking(true);
     let _ = stream.write_all(&response(
@@ -83,6 +85,14 @@ fn busy(mut stream: TcpStream) {
         true,
         &[("Retry-After", "1")],
     ));
+    let _ = stream.shutdown(Shutdown::Write);
+    let mut sink = [0u8; 1024];
+    for _ in 0..8 {
+        match stream.read(&mut sink) {
+            Ok(n) if n > 0 => {}
+            _ => break,
+        }
+    }
 }
 
 fn response(
