@@ -9,6 +9,7 @@
 //! | `table.rs` | ident → object, with CPython's refcounts |
 //! | `registry.rs` | typeid → how `create` makes the object |
 //! | `served/` | the served types, one file each, and the `Served` trait |
+//! | `store/` | where a served queue keeps its items and leases: the [`store::QueueStore`] trait, memory, SQLite |
 //!
 //! # How to add a served type
 //!
