@@ -3,7 +3,7 @@
 //! task would be lost), one after putting it but before acking (its task's work runs twice). Every task's
 //! result arrives at the master — checked with a bitmap of task ids; results of work done
 //! twice are filtered by task id, and their number is reported. Rust workers (real child
-//! processes, `get_leased` + `ack`) and CPython 3.11 workers (`python/lease_worker.py`: plain
+//! processes, `get_leased` + `ack`) and CPython 3.11/3.12/3.13 workers (`python/lease_worker.py`: plain
 //! `get()` + `task_done()` against an `at_least_once` server). Extends MP-Q02 to dying workers.
 
 mod common;
@@ -218,6 +218,11 @@ fn cpython_workers(version: &str) {
 #[test]
 fn cpython_311_workers_killed_mid_task_lose_no_task() {
     cpython_workers("3.11");
+}
+
+#[test]
+fn cpython_312_workers_killed_mid_task_lose_no_task() {
+    cpython_workers("3.12");
 }
 
 #[test]

@@ -153,6 +153,18 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(page) = server.status_address() {
         println!("status page on http://{page}/ (also /status.json, /metrics)");
     }
+    println!(
+        "delivery: {}; named queues kept {}",
+        if args.at_least_once {
+            "at least once (a get is leased until its client's task_done)"
+        } else {
+            "at most once (as CPython)"
+        },
+        match &args.data {
+            Some(dir) => format!("in {} (sync {:?})", dir.display(), args.data_sync),
+            None => "in memory".to_string(),
+        }
+    );
     let served = server.serve_forever();
     signals_handle.close(); // ends the signal thread when a client's `shutdown` stopped us
     served.context("the server failed")?;

@@ -10,6 +10,7 @@
 //! | `registry.rs` | typeid → how `create` makes the object |
 //! | `served/` | the served types, one file each, and the `Served` trait |
 //! | `status/` | [`StatusSnapshot`], `/status.json`, `/metrics` and the status page's HTTP server |
+//! | `store/` | where a served queue keeps its items and leases: the [`store::QueueStore`] trait, memory, SQLite |
 //!
 //! # How to add a served type
 //!

@@ -29,7 +29,12 @@ use super::journal::{Journal, Position, Recovered};
 use super::{MemoryStore, QueueBackend, QueueStore, StoreError};
 use crate::pickle::{self, Value};
 
-/// How hard each change is pushed to disk (see the [module documentation](self)).
+/// How hard each change is pushed to disk.
+///
+/// | policy | SQLite | an acknowledged put survives | cost per change |
+/// |---|---|---|---|
+/// | [`SyncPolicy::Full`] (default) | WAL, `synchronous=FULL` | the server killed (`SIGKILL`), the machine crashing or losing power | one `fsync` |
+/// | [`SyncPolicy::Normal`] | WAL, `synchronous=NORMAL` | the server killed (`SIGKILL`, a panic); **not** a power loss or kernel crash (the last changes may be lost; the database stays consistent) | a `write`, no `fsync` |
 ///
 /// # Examples
 ///
@@ -59,7 +64,14 @@ impl std::str::FromStr for SyncPolicy {
     }
 }
 
-/// Named queues kept in a SQLite database in a directory.
+/// Named queues kept in a SQLite database in a directory (`serve --data DIR`).
+///
+/// The queue itself runs in memory; each change (put, delivery, ack, return to the head) is
+/// written to `DIR/queues.sqlite3` inside the queue's lock *before* it takes effect, one
+/// transaction per change: a put is in the database before its caller hears `None`. A server
+/// started again on the same directory finds each queue as the database holds it, in order;
+/// items that were out on a lease are back at the head, their delivery counts kept. How hard
+/// each change is pushed to disk: [`SyncPolicy`].
 ///
 /// # Examples
 ///
