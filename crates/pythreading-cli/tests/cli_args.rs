@@ -349,6 +349,7 @@ fn the_demo_list_names_every_tutorial_scenario() {
         "as-completed",
         "limit-threads",
         "distributed",
+        "reliable",
     ] {
         assert!(names.contains(&name), "{name} missing from:\n{list}");
     }

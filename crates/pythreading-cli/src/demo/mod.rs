@@ -51,6 +51,7 @@ scenarios! {
     "process" => process ("../../../pythreading-mp/examples/process.rs"): "a child process prints its pid and its parent's; exit codes of a normal, a panicking and a killed child",
     "process-pool" => process_pool ("../../../pythreading-mp/examples/process_pool.rs"): "Pool(5).map over 13 inputs with each worker's pid; a worker killed mid-run fails its task alone and the pool carries on",
     "distributed" => distributed ("distributed.rs"): "task master and two workers over 127.0.0.1, CPython's manager protocol",
+    "reliable" => reliable ("reliable.rs"): "at-least-once: a worker process SIGKILLed mid-task; its task is redelivered to the other worker, none lost",
 }
 
 /// Runs one scenario by name, or all of them; `list` prints the names instead.

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use pythreading_mp::managers::store::{DurableBackend, SyncPolicy};
 use pythreading_mp::managers::{ServerBuilder, ServerConfig};
 use pythreading_mp::pickle::Limits;
 use signal_hook::consts::{SIGINT, SIGTERM};
@@ -52,6 +53,34 @@ pub(crate) struct ServeArgs {
     /// `os.system` call, say), so Python consumers cannot be attacked through a queue.
     #[arg(long)]
     plain_data: bool,
+    /// Lease every plain `get()` to its client until that client's `task_done()`: a worker
+    /// that dies first has its item delivered again (at least once; work may run twice).
+    #[arg(long)]
+    at_least_once: bool,
+    /// Seconds a leased item may stay unacked (client still connected) before it is
+    /// delivered again (default: until the client disconnects).
+    #[arg(long, value_name = "SECONDS", value_parser = values::seconds, allow_negative_numbers = true)]
+    lease_timeout: Option<Duration>,
+    /// Deliveries after which an unacked item goes to `<queue>_dead` instead.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    max_deliveries: u32,
+    /// Keep the named queues (items and leases) in a database in DIR: they survive the
+    /// server being killed and restarted on the same DIR.
+    #[arg(long, value_name = "DIR")]
+    data: Option<std::path::PathBuf>,
+    /// With --data: `full` syncs every change to disk (survives power loss); `normal` does not
+    /// (survives the server being killed, not the machine losing power; much faster).
+    #[arg(
+        long,
+        default_value = "full",
+        value_name = "full|normal",
+        requires = "data"
+    )]
+    data_sync: SyncPolicy,
+    /// Also serve a status page on this address: `/` (refreshes itself), `/status.json`,
+    /// `/metrics` (Prometheus). No authentication: use a loopback address, e.g. 127.0.0.1:8080.
+    #[arg(long, value_name = "ADDRESS")]
+    http: Option<String>,
 }
 
 pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -77,11 +106,22 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 .with_idle_timeout(args.idle_timeout)
                 .with_max_objects(args.max_objects)
                 .with_max_objects_per_connection(args.max_objects_per_connection)
-                .with_plain_data(args.plain_data),
+                .with_plain_data(args.plain_data)
+                .with_at_least_once(args.at_least_once)
+                .with_lease_timeout(args.lease_timeout)
+                .with_max_deliveries(args.max_deliveries),
         )
         .on_connection(log_connection);
+    if let Some(dir) = &args.data {
+        let backend = DurableBackend::open_with(dir, args.data_sync)
+            .with_context(|| format!("cannot open the queue database in {}", dir.display()))?;
+        builder = builder.backend(std::sync::Arc::new(backend));
+    }
     for q in &args.queues {
         builder = builder.queue(q);
+    }
+    if let Some(http) = &args.http {
+        builder = builder.status_http(http.as_str());
     }
     let address = args.endpoint.address.as_str();
     let server = builder
@@ -108,6 +148,21 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "none".to_string()
         } else {
             names.join(", ")
+        }
+    );
+    if let Some(page) = server.status_address() {
+        println!("status page on http://{page}/ (also /status.json, /metrics)");
+    }
+    println!(
+        "delivery: {}; named queues kept {}",
+        if args.at_least_once {
+            "at least once (a get is leased until its client's task_done)"
+        } else {
+            "at most once (as CPython)"
+        },
+        match &args.data {
+            Some(dir) => format!("in {} (sync {:?})", dir.display(), args.data_sync),
+            None => "in memory".to_string(),
         }
     );
     let served = server.serve_forever();

@@ -26,6 +26,33 @@
 //! | an exception a remote method raised | [`ManagerError::Exception`] ([`PyException`](crate::pickle::PyException)) |
 //! | `AuthenticationError` | [`ManagerError::as_authentication`] |
 //!
+//! # Delivery that loses nothing: leases and durable queues
+//!
+//! CPython's managers deliver at most once: a task is gone when a worker's `get()` returns, and
+//! with it if the worker dies. Here a Rust worker can take an item under a lease instead
+//! ([`RemoteQueue::get_leased`] → [`Lease`], finished with [`Lease::ack`]); a dropped lease, a
+//! closed connection or an expired lease ([`ServerConfig::with_lease_timeout`]) puts the item
+//! back at the head of its queue, and after [`ServerConfig::max_deliveries`] it goes to the
+//! queue's dead-letter queue (`<typeid>_dead`). With [`ServerBuilder::at_least_once`]
+//! (`serve --at-least-once`) unmodified CPython workers get the same: each `get()` is leased
+//! to its connection until `task_done()`. With a [`store::DurableBackend`]
+//! (`serve --data DIR`) the named queues survive the server being killed. At least once means
+//! the *work* may run twice: results must carry the task's id and be deduplicated by it. See
+//! [`store`] for the contract, and for plugging in another backend.
+//!
+//! ```
+//! use pythreading_mp::managers::{Manager, ServerBuilder};
+//! let server = ServerBuilder::new("k").queue("tasks").bind("127.0.0.1:0")?.spawn()?;
+//! let tasks = Manager::connect(server.address(), "k")?.queue::<(u64, String)>("tasks")?;
+//! tasks.put((1, "resize photo.jpg".into()))?;
+//! let lease = tasks.get_leased()?;
+//! let (id, job) = lease.item().clone();
+//! // ... do the job, send a result tagged with `id` ...
+//! # let _ = (id, job);
+//! lease.ack()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Layout
 //!
 //! The modules follow the protocol's shape:
@@ -144,11 +171,14 @@ mod protocol;
 mod server;
 
 pub use client::{
-    Manager, ManagerError, RemoteArray, RemoteBarrier, RemoteBarrierError, RemoteBoundedSemaphore,
-    RemoteCell, RemoteCondition, RemoteDict, RemoteEvent, RemoteGetError, RemoteGetTimeoutError,
-    RemoteList, RemoteLock, RemoteNamespace, RemoteObject, RemotePutError, RemotePutTimeoutError,
-    RemoteQueue, RemoteRLock, RemoteSemaphore, RemoteTryGetError, RemoteTryPutError, RemoteValue,
+    Lease, LeaseError, Manager, ManagerError, RemoteArray, RemoteBarrier, RemoteBarrierError,
+    RemoteBoundedSemaphore, RemoteCell, RemoteCondition, RemoteDict, RemoteEvent, RemoteGetError,
+    RemoteGetTimeoutError, RemoteList, RemoteLock, RemoteNamespace, RemoteObject, RemotePutError,
+    RemotePutTimeoutError, RemoteQueue, RemoteRLock, RemoteSemaphore, RemoteTryGetError,
+    RemoteTryPutError, RemoteValue,
 };
+pub use server::store;
 pub use server::{
-    ConnectionEvent, RunningServer, ServedType, Server, ServerBuilder, ServerConfig, ShutdownHandle,
+    CallStatus, ClientStatus, ConnectionEvent, QueueStatus, RefusalKind, RunningServer, ServedType,
+    Server, ServerBuilder, ServerConfig, ShutdownHandle, StatusSnapshot,
 };

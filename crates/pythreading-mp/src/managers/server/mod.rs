@@ -9,6 +9,8 @@
 //! | `table.rs` | ident → object, with CPython's refcounts |
 //! | `registry.rs` | typeid → how `create` makes the object |
 //! | `served/` | the served types, one file each, and the `Served` trait |
+//! | `status/` | [`StatusSnapshot`], `/status.json`, `/metrics` and the status page's HTTP server |
+//! | `store/` | where a served queue keeps its items and leases: the [`store::QueueStore`] trait, memory, SQLite |
 //!
 //! # How to add a served type
 //!
@@ -50,12 +52,17 @@ mod plain_data;
 mod registry;
 mod serde_args;
 pub(crate) mod served;
+use served::SharedObject;
 mod session;
+mod status;
+pub mod store;
 mod table;
 mod user_type;
 
 pub use config::ServerConfig;
 use registry::Registry;
+pub use status::{CallStatus, ClientStatus, QueueStatus, RefusalKind, StatusSnapshot};
+use store::{QueueBackend, QueueStats};
 use table::Table;
 pub use user_type::ServedType;
 
@@ -117,6 +124,14 @@ pub(crate) struct Shared {
     ended: Condvar,
     ended_lock: Mutex<()>,
     logger: Option<Logger>,
+    /// When the server was bound (the status page's uptime).
+    started: Instant,
+    /// The authenticated connections and the call each is inside (the status page).
+    clients: Arc<status::Clients>,
+    /// Refused connections by reason (the status page).
+    refusals: status::Refusals,
+    /// The status page's address, to wake its accept loop on stop.
+    status_address: Option<SocketAddr>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -125,6 +140,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub(crate) fn log(&self, event: ConnectionEvent) {
+        if let ConnectionEvent::Refused { reason, .. } = &event {
+            self.refusals.count(reason);
+        }
         if let Some(l) = &self.logger {
             l(&event);
         }
@@ -132,6 +150,11 @@ impl Shared {
 
     pub(crate) fn is_stopped(&self) -> bool {
         self.stopped.load(Ordering::Acquire)
+    }
+
+    /// Connection threads alive, authenticated or not.
+    pub(crate) fn active_connections(&self) -> usize {
+        self.active.load(Ordering::Acquire)
     }
 
     /// Stops the accept loop and closes every live connection (their clients see EOF, as
@@ -145,6 +168,9 @@ impl Shared {
             &wake_address(self.address),
             std::time::Duration::from_secs(1),
         );
+        if let Some(status) = self.status_address {
+            let _ = TcpStream::connect_timeout(&wake_address(status), Duration::from_secs(1));
+        }
         for s in lock(&self.live).values() {
             let _ = s.shutdown(Shutdown::Both);
         }
@@ -160,6 +186,24 @@ impl Shared {
 }
 
 impl Shared {
+    fn queue_stats(&self) -> Vec<(String, QueueStats)> {
+        let named: Vec<(&str, &Arc<dyn SharedObject>)> = self.registry.named_objects().collect();
+        let mut out: Vec<(String, QueueStats)> = named
+            .iter()
+            .filter_map(|(name, o)| o.queue_stats().map(|s| ((*name).to_owned(), s)))
+            .collect();
+        for (typeid, ident, object) in self.table.entries_with_typeids() {
+            if named.iter().any(|(_, o)| Arc::ptr_eq(o, &object)) {
+                continue;
+            }
+            if let Some(s) = object.queue_stats() {
+                out.push((format!("{typeid} {ident}"), s));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
     /// Registers a new connection as not yet authenticated; if that makes too many, the oldest
     /// unauthenticated one is closed (its thread ends at its next read).
     fn admit(self: &Arc<Self>, stream: &TcpStream, peer: SocketAddr) -> Slot {
@@ -276,6 +320,9 @@ pub struct ServerBuilder {
     config: ServerConfig,
     registry: Registry,
     logger: Option<Logger>,
+    /// Where to serve the status page, resolved when it was given.
+    status_http: Option<io::Result<Vec<SocketAddr>>>,
+    backend: Option<Arc<dyn QueueBackend>>,
 }
 
 impl fmt::Debug for ServerBuilder {
@@ -301,6 +348,8 @@ impl ServerBuilder {
             config: ServerConfig::default(),
             registry: Registry::new(),
             logger: None,
+            status_http: None,
+            backend: None,
         }
     }
 
@@ -316,6 +365,39 @@ impl ServerBuilder {
     #[doc(alias = "register")]
     pub fn queue(mut self, typeid: &str) -> Self {
         self.registry.add_named_queue(typeid, 0);
+        self
+    }
+
+    /// Keeps the named queues' items (and leases) in `backend` instead of the server's memory:
+    /// a database (`serve --data DIR`), a broker (`serve --broker`). SyncManager's `Queue`s
+    /// made by `create` stay in memory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading_mp::managers::ServerBuilder;
+    /// use pythreading_mp::managers::store::MemoryBackend;
+    /// use std::sync::Arc;
+    /// let b = ServerBuilder::new("k").backend(Arc::new(MemoryBackend)).queue("jobs");
+    /// # let _ = b;
+    /// ```
+    pub fn backend(mut self, backend: Arc<dyn QueueBackend>) -> Self {
+        self.backend = Some(backend);
+        self
+    }
+
+    /// Leases every plain `get()` to its connection until its `task_done()`
+    /// ([`ServerConfig::with_at_least_once`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = pythreading_mp::managers::ServerBuilder::new("k").queue("q").at_least_once(true);
+    /// # let _ = b;
+    /// ```
+    #[doc(alias = "acks_late")]
+    pub fn at_least_once(mut self, on: bool) -> Self {
+        self.config = self.config.with_at_least_once(on);
         self
     }
 
@@ -389,11 +471,46 @@ impl ServerBuilder {
         self
     }
 
-    /// Binds the listening socket.
+    /// Also serves the status page on `addr` while the server runs: `GET /` (a self-contained
+    /// page that refreshes itself every 500 ms), `/status.json` and `/metrics` (Prometheus
+    /// text). See [`StatusSnapshot`] for what it shows. The page has no authentication and
+    /// lists clients' addresses: give it a loopback address. Its HTTP server is bounded (16
+    /// connections at once, 8 KiB and 64 headers per request, 3 s to send one, `GET`/`HEAD`
+    /// only).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use pythreading_mp::managers::ServerBuilder;
+    /// let server = ServerBuilder::new("k")
+    ///     .queue("get_task_queue")
+    ///     .status_http("127.0.0.1:0")
+    ///     .bind("127.0.0.1:0")
+    ///     .unwrap();
+    /// let page = server.status_address().unwrap();
+    /// let running = server.spawn().unwrap();
+    /// let mut http = std::net::TcpStream::connect(page).unwrap();
+    /// http.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    /// let mut reply = String::new();
+    /// http.read_to_string(&mut reply).unwrap();
+    /// assert!(reply.starts_with("HTTP/1.1 200 OK"));
+    /// assert!(reply.contains("pythreading_queue_depth{queue=\"get_task_queue\"} 0"));
+    /// running.shutdown();
+    /// ```
+    #[doc(alias = "serve --http")]
+    pub fn status_http(mut self, addr: impl ToSocketAddrs) -> Self {
+        self.status_http = Some(addr.to_socket_addrs().map(Iterator::collect));
+        self
+    }
+
+    /// Opens the named queues in their backend and binds the listening socket (and the
+    /// status page's, if asked for).
     ///
     /// # Errors
     ///
-    /// Any error binding the address.
+    /// Any error resolving or binding either address; a backend that cannot open a queue
+    /// ([`StoreError`](store::StoreError) inside the `io::Error`).
     ///
     /// # Examples
     ///
@@ -401,11 +518,27 @@ impl ServerBuilder {
     /// let s = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap();
     /// assert!(s.local_addr().ip().is_loopback());
     /// ```
-    pub fn bind(self, addr: impl ToSocketAddrs) -> io::Result<Server> {
+    pub fn bind(mut self, addr: impl ToSocketAddrs) -> io::Result<Server> {
+        let backend = self
+            .backend
+            .take()
+            .unwrap_or_else(|| Arc::new(store::MemoryBackend));
+        self.registry
+            .finish(&*backend, self.config.lease_policy())
+            .map_err(io::Error::other)?;
         let listener = TcpListener::bind(addr)?;
         let address = listener.local_addr()?;
+        let status_listener = match self.status_http {
+            None => None,
+            Some(resolved) => Some(TcpListener::bind(&resolved?[..])?),
+        };
+        let status_address = match &status_listener {
+            Some(l) => Some(l.local_addr()?),
+            None => None,
+        };
         Ok(Server {
             listener,
+            status_listener,
             shared: Arc::new(Shared {
                 authkey: self.authkey,
                 config: self.config,
@@ -421,6 +554,10 @@ impl ServerBuilder {
                 ended: Condvar::new(),
                 ended_lock: Mutex::new(()),
                 logger: self.logger,
+                started: Instant::now(),
+                clients: Arc::default(),
+                refusals: status::Refusals::default(),
+                status_address,
             }),
         })
     }
@@ -437,6 +574,7 @@ impl ServerBuilder {
 /// ```
 pub struct Server {
     listener: TcpListener,
+    status_listener: Option<TcpListener>,
     shared: Arc<Shared>,
 }
 
@@ -459,6 +597,21 @@ impl Server {
     /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.shared.address
+    }
+
+    /// The status page's bound address, if [`ServerBuilder::status_http`] asked for one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading_mp::managers::ServerBuilder;
+    /// let s = ServerBuilder::new("k").status_http("127.0.0.1:0").bind("127.0.0.1:0").unwrap();
+    /// assert!(s.status_address().unwrap().port() > 0);
+    /// let plain = ServerBuilder::new("k").bind("127.0.0.1:0").unwrap();
+    /// assert_eq!(plain.status_address(), None);
+    /// ```
+    pub fn status_address(&self) -> Option<SocketAddr> {
+        self.shared.status_address
     }
 
     /// A handle that stops the server from any thread.
@@ -499,8 +652,29 @@ impl Server {
     /// ```
     pub fn serve_forever(self) -> io::Result<()> {
         let shared = self.shared;
+        let status_page = match self.status_listener {
+            Some(listener) => {
+                let page_shared = Arc::clone(&shared);
+                Some(
+                    thread::Builder::new()
+                        .name("pythreading-status-http".into())
+                        .spawn(move || status::http::serve(listener, page_shared))?,
+                )
+            }
+            None => None,
+        };
+        let served = Self::accept_loop(&self.listener, &shared);
+        // Stopped (the wake-up connection reached the page's loop too) or failed.
+        shared.stop();
+        if let Some(page) = status_page {
+            let _ = page.join();
+        }
+        served
+    }
+
+    fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) -> io::Result<()> {
         while !shared.is_stopped() {
-            let (stream, peer) = match self.listener.accept() {
+            let (stream, peer) = match listener.accept() {
                 Ok(pair) => pair,
                 Err(e) if is_transient(&e) => {
                     // Out of file descriptors: back off instead of spinning until some close.
@@ -518,7 +692,7 @@ impl Server {
                 break;
             }
             let slot = shared.admit(&stream, peer);
-            let conn_shared = Arc::clone(&shared);
+            let conn_shared = Arc::clone(shared);
             let spawned = thread::Builder::new()
                 .name("pythreading-manager-conn".into())
                 .spawn(move || session::handle(stream, peer, conn_shared, slot));
@@ -548,12 +722,14 @@ impl Server {
     pub fn spawn(self) -> io::Result<RunningServer> {
         let handle = self.shutdown_handle();
         let address = self.local_addr();
+        let status_address = self.status_address();
         let join = thread::Builder::new()
             .name("pythreading-manager".into())
             .spawn(move || self.serve_forever())?;
         Ok(RunningServer {
             handle,
             address,
+            status_address,
             join: Some(join),
         })
     }
@@ -627,6 +803,39 @@ impl ShutdownHandle {
     pub fn active_connections(&self) -> usize {
         self.0.active.load(Ordering::Acquire)
     }
+
+    /// What the server is doing now: queue depths, clients and their calls, refusals (what
+    /// the status page shows).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading_mp::managers::{Manager, ServerBuilder};
+    /// let r = ServerBuilder::new("k").queue("q").bind("127.0.0.1:0").unwrap().spawn().unwrap();
+    /// let m = Manager::connect(r.address(), "k").unwrap();
+    /// m.queue::<i64>("q").unwrap().put(7).unwrap();
+    /// assert_eq!(r.handle().status().queues[0].depth, 1);
+    /// r.shutdown();
+    /// ```
+    pub fn status(&self) -> StatusSnapshot {
+        StatusSnapshot::gather(&self.0)
+    }
+
+    /// Every served queue's counts now, by name (a named queue's typeid, its dead-letter
+    /// queue's `<typeid>_dead`, or `Typeid ident` for a SyncManager queue), sorted by name.
+    /// Cheap: no I/O, one lock per queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pythreading_mp::managers::ServerBuilder::new("k").queue("jobs").bind("127.0.0.1:0").unwrap();
+    /// let stats = s.shutdown_handle().queue_stats();
+    /// assert_eq!(stats[0].0, "jobs");
+    /// assert_eq!(stats[0].1.depth, 0);
+    /// ```
+    pub fn queue_stats(&self) -> Vec<(String, QueueStats)> {
+        self.0.queue_stats()
+    }
 }
 
 /// A server running on a background thread; dropping it shuts it down and joins the thread.
@@ -643,6 +852,7 @@ impl ShutdownHandle {
 pub struct RunningServer {
     handle: ShutdownHandle,
     address: SocketAddr,
+    status_address: Option<SocketAddr>,
     join: Option<JoinHandle<io::Result<()>>>,
 }
 
@@ -665,6 +875,18 @@ impl RunningServer {
     /// ```
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// The status page's address, if [`ServerBuilder::status_http`] asked for one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap().spawn().unwrap();
+    /// assert_eq!(r.status_address(), None);
+    /// ```
+    pub fn status_address(&self) -> Option<SocketAddr> {
+        self.status_address
     }
 
     /// A handle to stop the server from elsewhere.

@@ -2,6 +2,7 @@
 //! `accept_connection`, the object-method loop until EOF. Each runs on its own thread, so a
 //! blocking `get(timeout=…)` blocks only its caller.
 
+use std::borrow::Cow;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Instant;
@@ -10,6 +11,7 @@ use super::deadline::DeadlineStream;
 use super::plain_data;
 use super::registry::Factory;
 use super::served::{Outcome, SharedObject};
+use super::status::ClientGuard;
 use super::{ConnectionEvent, Shared, Slot};
 use crate::managers::protocol::{
     CallArgs, ClientWatch, Reply, Request, encoded_size_over, memory_error, repr,
@@ -59,6 +61,8 @@ pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, m
         return;
     }
     shared.log(ConnectionEvent::Authenticated { peer });
+    // Listed on the status page until this connection ends.
+    let client = shared.clients.enter(slot.id, peer);
     let request = match Request::decode(&first, &limits) {
         Ok(r) => r,
         Err(line) => {
@@ -79,6 +83,7 @@ pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, m
         limits,
         created: 0,
         watch,
+        client,
     };
     match session.public(request) {
         Public::Reply(reply) => {
@@ -109,6 +114,17 @@ struct Session<'a> {
     created: usize,
     /// The client's socket, for blocking methods to notice it closing.
     watch: Option<Arc<ClientWatch>>,
+    /// This connection's entry on the status page (the call it is inside).
+    client: ClientGuard,
+}
+
+impl Drop for Session<'_> {
+    /// The connection is over: the queue items it holds on lease go back to their queues.
+    fn drop(&mut self) {
+        if let Some(watch) = &self.watch {
+            watch.connection_closed();
+        }
+    }
 }
 
 enum Public {
@@ -324,41 +340,49 @@ impl Session<'_> {
                 "AssertionError: server-level call on an object connection",
             ));
         };
-        let Some(object) = shared.table.get(&ident) else {
+        let Some((object, typeid)) = shared.table.get_typed(&ident) else {
             return Err(Reply::traceback(&format!("KeyError: '{ident}'")));
         };
         let method = request.method.as_str();
         let exposed = object.exposed();
-        if !exposed.contains(&method) {
-            return Err(match method {
-                "__str__" | "__repr__" => Reply::Return(Value::from(object.repr())),
-                "#GETVALUE" => match object.value() {
-                    Ok(v) => Reply::Return(v),
-                    Err(why) => Reply::Unserializable(format!(
-                        "Traceback (most recent call last):\n{why}\n"
-                    )),
-                },
-                // CPython raises AttributeError, then fails to find a fallback for the name: the
-                // client sees both, chained, the KeyError last.
-                _ => Reply::traceback(&format!(
-                    "AttributeError: method {name} of <class '{}'> object is not in exposed={{{}}}\n\n\
+        // Hidden methods (a queue's lease calls) are dispatched by name but never listed.
+        let shown_name: Cow<'static, str> = match exposed.iter().copied().find(|m| *m == method) {
+            Some(name) => Cow::Borrowed(name),
+            None if object.has_hidden(method) => Cow::Owned(method.to_owned()),
+            None => {
+                return Err(match method {
+                    "__str__" | "__repr__" => Reply::Return(Value::from(object.repr())),
+                    "#GETVALUE" => match object.value() {
+                        Ok(v) => Reply::Return(v),
+                        Err(why) => Reply::Unserializable(format!(
+                            "Traceback (most recent call last):\n{why}\n"
+                        )),
+                    },
+                    // CPython raises AttributeError, then fails to find a fallback for the name: the
+                    // client sees both, chained, the KeyError last.
+                    _ => Reply::traceback(&format!(
+                        "AttributeError: method {name} of <class '{}'> object is not in exposed={{{}}}\n\n\
                      During handling of the above exception, another exception occurred:\n\n\
                      Traceback (most recent call last):\n  File \"<pythreading manager server>\"\n\
                      KeyError: {name}",
-                    object.class(),
-                    exposed
-                        .iter()
-                        .map(|m| repr(&Value::from(*m)))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    name = repr(&Value::from(method)),
-                )),
-            });
-        }
+                        object.class(),
+                        exposed
+                            .iter()
+                            .map(|m| repr(&Value::from(*m)))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        name = repr(&Value::from(method)),
+                    )),
+                });
+            }
+        };
         if let Err(e) = self.plain(&request.args) {
             return Err(Reply::Error(e));
         }
-        Ok(Called::Reply(match object.call(method, request.args) {
+        self.client.call_started(shown_name, typeid);
+        let result = object.call(method, request.args);
+        self.client.call_ended();
+        Ok(Called::Reply(match result {
             Ok(Outcome::Return(v)) => Reply::Return(v),
             Ok(Outcome::Taken(v)) => return Ok(Called::Taken(object, v)),
             Ok(Outcome::ReturnShared(items)) => return Ok(Called::Shared(items)),

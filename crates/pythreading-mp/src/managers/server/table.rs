@@ -9,7 +9,8 @@ use super::served::SharedObject;
 
 struct Entry {
     object: Arc<dyn SharedObject>,
-    typeid: String,
+    /// Shared with the status page's record of the calls in progress.
+    typeid: Arc<str>,
     refcount: usize,
 }
 
@@ -67,7 +68,7 @@ impl Table {
         }
         let entry = entries.entry(ident.clone()).or_insert_with(|| Entry {
             object: Arc::clone(&object),
-            typeid: typeid.to_owned(),
+            typeid: Arc::from(typeid),
             refcount: 0,
         });
         entry.object = object;
@@ -110,11 +111,26 @@ impl Table {
         self.entries().get(ident).map(|e| Arc::clone(&e.object))
     }
 
+    /// The object and its typeid.
+    pub(crate) fn get_typed(&self, ident: &str) -> Option<(Arc<dyn SharedObject>, Arc<str>)> {
+        self.entries()
+            .get(ident)
+            .map(|e| (Arc::clone(&e.object), Arc::clone(&e.typeid)))
+    }
+
     /// Every object in the table (for [`SharedObject::release_waiters`] on stop).
     pub(crate) fn objects(&self) -> Vec<Arc<dyn SharedObject>> {
         self.entries()
             .values()
             .map(|e| Arc::clone(&e.object))
+            .collect()
+    }
+
+    /// Every entry as (typeid, ident, object) (for the queues' counts).
+    pub(crate) fn entries_with_typeids(&self) -> Vec<(String, String, Arc<dyn SharedObject>)> {
+        self.entries()
+            .iter()
+            .map(|(id, e)| (e.typeid.to_string(), id.clone(), Arc::clone(&e.object)))
             .collect()
     }
 
