@@ -29,6 +29,9 @@ struct State {
     items: VecDeque<Item>,
     unfinished: usize,
     shut_down: bool,
+    /// Threads inside a `get` or `put` wait: with none, a put or get skips the notify, which
+    /// on Linux is a `futex` system call even when nobody waits (one per round trip saved).
+    waiting: usize,
 }
 
 /// A FIFO queue with CPython's `queue.Queue` semantics (`maxsize <= 0`: unbounded).
@@ -73,10 +76,12 @@ fn wait_until<'a>(
             // `Forever`, or a timeout beyond what an `Instant` can hold.
             _ => WATCH_SLICE,
         };
+        st.waiting += 1;
         st = cv
             .wait_timeout(st, slice)
             .unwrap_or_else(|p| p.into_inner())
             .0;
+        st.waiting -= 1;
         if !ready(&st) && caller.is_some_and(ClientWatch::gone) {
             return Err((st, FifoError::CallerGone));
         }
@@ -90,6 +95,7 @@ impl Fifo {
                 items: VecDeque::new(),
                 unfinished: 0,
                 shut_down: false,
+                waiting: 0,
             }),
             maxsize: usize::try_from(maxsize).unwrap_or(0),
             not_empty: Condvar::new(),
@@ -122,7 +128,9 @@ impl Fifo {
         .map_err(|(_, e)| e)?;
         st.items.push_back(item);
         st.unfinished += 1;
-        self.not_empty.notify_one();
+        if st.waiting > 0 {
+            self.not_empty.notify_one();
+        }
         Ok(())
     }
 
@@ -134,14 +142,16 @@ impl Fifo {
             Ok(st) => st,
             Err((st, e)) => {
                 // A waiter that leaves may have been the one a `notify_one` chose: pass it on.
-                if !st.items.is_empty() {
+                if !st.items.is_empty() && st.waiting > 0 {
                     self.not_empty.notify_one();
                 }
                 return Err(e);
             }
         };
         let item = st.items.pop_front();
-        self.not_full.notify_one();
+        if st.waiting > 0 {
+            self.not_full.notify_one();
+        }
         item.ok_or(FifoError::Empty)
     }
 
@@ -151,7 +161,9 @@ impl Fifo {
     pub(crate) fn give_back(&self, item: Item) {
         let mut st = self.state();
         st.items.push_front(item);
-        self.not_empty.notify_one();
+        if st.waiting > 0 {
+            self.not_empty.notify_one();
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
