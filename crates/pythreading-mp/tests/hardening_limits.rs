@@ -4,51 +4,17 @@
 // MP-M08, MP-M10, MP-M12; spec §4
 
 mod common;
+mod raw_client;
 mod server_stats;
 
 use std::io::Read;
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use pythreading_mp::managers::{Manager, ManagerError, RunningServer, ServerBuilder, ServerConfig};
-use pythreading_mp::pickle::{self, Limits, Value};
+use pythreading_mp::managers::{Manager, ManagerError, ServerConfig};
+use pythreading_mp::pickle::{Limits, Value};
 use pythreading_mp::wire::Connection;
-
-const KEY: &str = "hello world";
-
-fn server_with(config: ServerConfig) -> RunningServer {
-    ServerBuilder::new(KEY)
-        .queue("q")
-        .sync_manager()
-        .config(config)
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap()
-}
-
-fn persistent(addr: SocketAddr) -> Connection<TcpStream> {
-    let mut c = Connection::new(TcpStream::connect(addr).unwrap());
-    c.client_handshake(KEY.as_bytes()).unwrap();
-    send(&mut c, None, "accept_connection", vec![Value::from("x")]);
-    assert_eq!(reply(&mut c)[0], Value::from("#RETURN"));
-    c
-}
-
-fn send(c: &mut Connection<TcpStream>, ident: Option<&str>, method: &str, args: Vec<Value>) {
-    c.send_bytes(&pickle::dumps(&Value::tuple([
-        ident.map_or(Value::None, Value::from),
-        Value::from(method),
-        Value::Tuple(args),
-        Value::dict([]),
-    ])))
-    .unwrap();
-}
-
-fn reply(c: &mut Connection<TcpStream>) -> Vec<Value> {
-    let v = pickle::loads(&c.recv_bytes().unwrap()).unwrap();
-    v.as_tuple().unwrap().to_vec()
-}
+use raw_client::{KEY, persistent, reply, send, server_with};
 
 fn remote_text(e: &ManagerError) -> String {
     e.to_string()

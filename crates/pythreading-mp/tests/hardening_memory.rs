@@ -3,6 +3,7 @@
 //! read from `/proc/self/status` (`VmHWM`). One test, so nothing else runs meanwhile.
 // spec §4 (#TRACEBACK, #ERROR), §9 (pickle limits)
 
+mod raw_client;
 mod server_stats;
 
 use std::net::TcpStream;
@@ -10,23 +11,9 @@ use std::net::TcpStream;
 use pythreading_mp::managers::{ServerBuilder, ServerConfig};
 use pythreading_mp::pickle::{self, Value};
 use pythreading_mp::wire::Connection;
+use raw_client::{reply, send};
 
 const KEY: &[u8] = b"hello world";
-
-fn send(c: &mut Connection<TcpStream>, ident: Option<&str>, method: &str, args: Vec<Value>) {
-    c.send_bytes(&pickle::dumps(&Value::tuple([
-        ident.map_or(Value::None, Value::from),
-        Value::from(method),
-        Value::Tuple(args),
-        Value::dict([]),
-    ])))
-    .unwrap();
-}
-
-fn reply(c: &mut Connection<TcpStream>) -> Vec<Value> {
-    let v = pickle::loads(&c.recv_bytes().unwrap()).unwrap();
-    v.as_tuple().unwrap().to_vec()
-}
 
 /// `(kind, text)` of a reply: the traceback text, or the exception's name and message.
 fn kind_and_text(r: &[Value]) -> (String, String) {

@@ -4,6 +4,7 @@
 // MP-M08, MP-M10, MP-Q01, MP-Q02; spec §1 (handshake caps), §4 (#TRACEBACK)
 
 mod common;
+mod raw_client;
 mod server_stats;
 
 use std::io::{Read, Write};
@@ -12,46 +13,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use pythreading_mp::managers::{Manager, RunningServer, ServerBuilder, ServerConfig};
-use pythreading_mp::pickle::{self, Value};
+use pythreading_mp::managers::{Manager, ServerConfig};
+use pythreading_mp::pickle::Value;
 use pythreading_mp::wire::{self, Connection};
-
-const KEY: &str = "hello world";
-
-fn server_with(config: ServerConfig) -> RunningServer {
-    ServerBuilder::new(KEY)
-        .queue("q")
-        .sync_manager()
-        .config(config)
-        .bind("127.0.0.1:0")
-        .unwrap()
-        .spawn()
-        .unwrap()
-}
-
-/// An authenticated raw connection on which object methods can be called.
-fn persistent(addr: SocketAddr) -> Connection<TcpStream> {
-    let mut c = Connection::new(TcpStream::connect(addr).unwrap());
-    c.client_handshake(KEY.as_bytes()).unwrap();
-    send(&mut c, None, "accept_connection", vec![Value::from("x")]);
-    assert_eq!(reply(&mut c)[0], Value::from("#RETURN"));
-    c
-}
-
-fn send(c: &mut Connection<TcpStream>, ident: Option<&str>, method: &str, args: Vec<Value>) {
-    c.send_bytes(&pickle::dumps(&Value::tuple([
-        ident.map_or(Value::None, Value::from),
-        Value::from(method),
-        Value::Tuple(args),
-        Value::dict([]),
-    ])))
-    .unwrap();
-}
-
-fn reply(c: &mut Connection<TcpStream>) -> Vec<Value> {
-    let v = pickle::loads(&c.recv_bytes().unwrap()).unwrap();
-    v.as_tuple().unwrap().to_vec()
-}
+use raw_client::{KEY, persistent, reply, send, server_with};
 
 /// A key holder's round trip: connect, create, put, get, within `within`.
 fn key_holder_served(addr: SocketAddr, within: Duration) -> Result<(), String> {

@@ -238,7 +238,11 @@ impl<'v> Writer<'v> {
                     self.write(&[BININT]);
                     self.write(&i.to_le_bytes());
                 }
-                Err(_) => self.save_long_bytes(&i64_to_le(i)),
+                Err(_) => {
+                    // `LONG1` with the minimal two's-complement bytes, built on the stack.
+                    let (bytes, n) = i64_to_le(i);
+                    self.save_long_bytes(&bytes[..n]);
+                }
             },
         }
     }
@@ -256,40 +260,14 @@ impl<'v> Writer<'v> {
     }
 
     fn save_str(&mut self, utf8: &[u8]) {
-        let mut header = Vec::with_capacity(9);
-        match u8::try_from(utf8.len()) {
-            Ok(n) => header.extend([SHORT_BINUNICODE, n]),
-            Err(_) => match u32::try_from(utf8.len()) {
-                Ok(n) => {
-                    header.push(BINUNICODE);
-                    header.extend(n.to_le_bytes());
-                }
-                Err(_) => {
-                    header.push(BINUNICODE8);
-                    header.extend((utf8.len() as u64).to_le_bytes());
-                }
-            },
-        }
-        self.write_sized(&header, utf8);
+        let (header, n) = sized_header([SHORT_BINUNICODE, BINUNICODE, BINUNICODE8], utf8.len());
+        self.write_sized(&header[..n], utf8);
         self.memoize();
     }
 
     fn save_bytes(&mut self, b: &[u8]) {
-        let mut header = Vec::with_capacity(9);
-        match u8::try_from(b.len()) {
-            Ok(n) => header.extend([SHORT_BINBYTES, n]),
-            Err(_) => match u32::try_from(b.len()) {
-                Ok(n) => {
-                    header.push(BINBYTES);
-                    header.extend(n.to_le_bytes());
-                }
-                Err(_) => {
-                    header.push(BINBYTES8);
-                    header.extend((b.len() as u64).to_le_bytes());
-                }
-            },
-        }
-        self.write_sized(&header, b);
+        let (header, n) = sized_header([SHORT_BINBYTES, BINBYTES, BINBYTES8], b.len());
+        self.write_sized(&header[..n], b);
     }
 
     fn save_tuple(&mut self, items: &'v [Value]) {
@@ -430,5 +408,30 @@ impl<'v> Writer<'v> {
         }
         self.memoize();
         self.save_extras(&o.list_items, &o.dict_items, o.state.as_ref());
+    }
+}
+
+/// The opcode and length of a sized `str` or `bytes`: `opcodes` are the 1-, 4- and 8-byte length
+/// forms. Returned as a stack buffer and its used length (one is written per string: no
+/// allocation for it).
+fn sized_header(opcodes: [u8; 3], len: usize) -> ([u8; 9], usize) {
+    let mut header = [0u8; 9];
+    match u8::try_from(len) {
+        Ok(n) => {
+            header[..2].copy_from_slice(&[opcodes[0], n]);
+            (header, 2)
+        }
+        Err(_) => match u32::try_from(len) {
+            Ok(n) => {
+                header[0] = opcodes[1];
+                header[1..5].copy_from_slice(&n.to_le_bytes());
+                (header, 5)
+            }
+            Err(_) => {
+                header[0] = opcodes[2];
+                header[1..9].copy_from_slice(&(len as u64).to_le_bytes());
+                (header, 9)
+            }
+        },
     }
 }

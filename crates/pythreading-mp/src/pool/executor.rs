@@ -77,7 +77,7 @@ impl fmt::Debug for ProcessPoolExecutor {
 #[must_use = "a builder does nothing until `build()`"]
 #[derive(Debug)]
 pub struct ProcessPoolExecutorBuilder {
-    pool: super::handle::PoolBuilder,
+    pool: super::builder::PoolBuilder,
     max_workers: Option<usize>,
 }
 

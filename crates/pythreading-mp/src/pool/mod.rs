@@ -56,15 +56,19 @@
 //!   [`Process`](crate::process::Process) gets
 //!   [`ProcessError::DaemonChildren`](crate::process::ProcessError::DaemonChildren).
 
+mod builder;
 mod collect;
 mod engine;
 mod error;
 mod executor;
 mod handle;
+mod imap;
 mod jobwire;
+mod map;
 pub(crate) mod worker;
 
+pub use builder::PoolBuilder;
 pub use collect::{AsyncResult, IMap, IMapUnordered};
 pub use error::PoolError;
 pub use executor::{ProcessPoolExecutor, ProcessPoolExecutorBuilder};
-pub use handle::{Pool, PoolBuilder};
+pub use handle::Pool;

@@ -1,8 +1,7 @@
 //! [`Process`] and its builder.
 
 use std::fmt;
-use std::marker::PhantomData;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::process::Child;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
@@ -13,11 +12,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::bootstrap::{self, Bootstrap, Role};
+use super::builder::ProcessBuilder;
 use super::error::ProcessError;
-use super::init::{self, next_child_identity};
+use super::init;
 use super::launch::{exit_code, launch};
-use super::registry::{Lookup, Target, lookup, target_name};
-use crate::pickle::{self, Value};
+use super::registry::{Lookup, Target, lookup};
+use super::sentinel::Sentinel;
+use crate::pickle::Value;
 
 /// A child process running a registered function (Python's `multiprocessing.Process`).
 ///
@@ -77,134 +78,6 @@ enum State {
     Closed,
 }
 
-/// Builds a [`Process`]: name, daemon flag and arguments (Python's `Process(target, args, name, daemon)`).
-///
-/// # Examples
-///
-/// ```
-/// use pythreading_mp::process::Process;
-///
-/// fn add(a: i32, b: i32) -> i32 { a + b }
-/// pythreading_mp::register!(add);
-///
-/// let p = Process::builder(add).name("adder").daemon(true).args((1, 2)).build();
-/// assert_eq!(p.name(), "adder");
-/// assert!(p.daemon());
-/// ```
-#[must_use = "a builder does nothing until `build()`"]
-pub struct ProcessBuilder<F, Args> {
-    name: Option<String>,
-    daemon: Option<bool>,
-    args: Option<Result<Value, String>>,
-    check_args: fn(&Value) -> bool,
-    _f: PhantomData<fn(F, Args)>,
-}
-
-impl<F, Args> fmt::Debug for ProcessBuilder<F, Args> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProcessBuilder")
-            .field("target", &target_name::<F>())
-            .field("name", &self.name)
-            .field("daemon", &self.daemon)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<F, Args> ProcessBuilder<F, Args>
-where
-    F: Target<Args>,
-    Args: Serialize + DeserializeOwned,
-{
-    /// Sets the name (default `Process-N`; `Process-N:M` in a child), as Python's `name=`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// fn work() {}
-    /// pythreading_mp::register!(work);
-    /// let p = pythreading_mp::process::Process::builder(work).name("worker").build();
-    /// assert_eq!(p.name(), "worker");
-    /// ```
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Sets the daemon flag (default: this process's own flag), as Python's `daemon=`.
-    /// A daemonic child is killed when its handle is dropped and may not start children.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// fn work() {}
-    /// pythreading_mp::register!(work);
-    /// assert!(pythreading_mp::process::Process::builder(work).daemon(true).build().daemon());
-    /// ```
-    pub fn daemon(mut self, daemon: bool) -> Self {
-        self.daemon = Some(daemon);
-        self
-    }
-
-    /// Sets the arguments as a tuple: `(x,)` for one, `(a, b)` for two (Python's `args=`).
-    /// An argument that cannot be encoded makes [`start`](Process::start) fail with
-    /// [`ProcessError::Encode`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// fn greet(who: String) { println!("hello {who}"); }
-    /// pythreading_mp::register!(greet);
-    /// let p = pythreading_mp::process::Process::builder(greet).args(("bob".to_string(),)).build();
-    /// # let _ = p;
-    /// ```
-    pub fn args(mut self, args: Args) -> Self {
-        self.args = Some(pickle::to_value(&args).map_err(|e| e.to_string()));
-        self
-    }
-
-    /// Builds the (not yet started) process.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// fn work() {}
-    /// pythreading_mp::register!(work);
-    /// let p = pythreading_mp::process::Process::builder(work).build();
-    /// assert!(!p.is_alive().unwrap());
-    /// ```
-    pub fn build(self) -> Process {
-        let (identity, default_name) = next_child_identity("Process");
-        let args = match self.args {
-            Some(a) => a,
-            // No `.args(..)`: fine for a function without parameters, refused at start otherwise.
-            None => {
-                let unit = Value::None;
-                if (self.check_args)(&unit) {
-                    Ok(unit)
-                } else {
-                    Err(format!(
-                        "`{}` takes parameters but no `.args(..)` were given",
-                        target_name::<F>()
-                    ))
-                }
-            }
-        };
-        Process {
-            inner: Arc::new(Inner {
-                name: self.name.unwrap_or(default_name),
-                daemon: self.daemon.unwrap_or(init::current().daemon),
-                identity,
-                target: target_name::<F>(),
-                state: Mutex::new(State::New { args }),
-            }),
-        }
-    }
-}
-
-fn decodes_as<Args: DeserializeOwned>(v: &Value) -> bool {
-    pickle::from_value::<Args>(v).is_ok()
-}
-
 /// Every started process that may still be running, for [`active_children`](super::active_children).
 static CHILDREN: Mutex<Vec<Weak<Inner>>> = Mutex::new(Vec::new());
 /// Children whose last handle was dropped while they ran; reaped when they exit.
@@ -239,6 +112,25 @@ pub(crate) fn live_children() -> Vec<Process> {
 }
 
 impl Process {
+    /// A process not started yet, for [`ProcessBuilder::build`].
+    pub(super) fn unstarted(
+        name: String,
+        daemon: bool,
+        identity: Vec<u32>,
+        target: &'static str,
+        args: Result<Value, String>,
+    ) -> Process {
+        Process {
+            inner: Arc::new(Inner {
+                name,
+                daemon,
+                identity,
+                target,
+                state: Mutex::new(State::New { args }),
+            }),
+        }
+    }
+
     /// A process that will run `target()` (a function without parameters).
     ///
     /// # Examples
@@ -272,13 +164,7 @@ impl Process {
         Args: Serialize + DeserializeOwned,
     {
         drop(target);
-        ProcessBuilder {
-            name: None,
-            daemon: None,
-            args: None,
-            check_args: decodes_as::<Args>,
-            _f: PhantomData,
-        }
+        ProcessBuilder::new()
     }
 
     /// The process's name (Python's `name`).
@@ -656,7 +542,7 @@ impl Process {
             State::New { .. } => Err(ProcessError::NotStarted),
             State::Closed => Err(ProcessError::Closed),
             State::Running { pidfd, .. } | State::Exited { pidfd, .. } => match pidfd {
-                Some(fd) => Ok(Sentinel { fd: Arc::clone(fd) }),
+                Some(fd) => Ok(Sentinel::new(Arc::clone(fd))),
                 None => Err(ProcessError::Io(std::io::Error::new(
                     std::io::ErrorKind::Unsupported,
                     "this kernel has no pidfd (Linux 5.3+)",
@@ -692,77 +578,6 @@ impl Process {
         }
         *state = State::Closed;
         Ok(())
-    }
-}
-
-/// Readiness of a child's exit (Python's `Process.sentinel`): a pidfd, readable once the
-/// child has exited. Implements [`AsFd`] for use with `poll`.
-///
-/// # Examples
-///
-/// ```
-/// use std::time::Duration;
-/// fn nap() { std::thread::sleep(Duration::from_secs(30)); }
-/// pythreading_mp::register!(nap);
-///
-/// fn main() {
-///     pythreading_mp::init();
-///     let p = pythreading_mp::process::Process::new(nap);
-///     p.start().unwrap();
-///     let s = p.sentinel().unwrap();
-///     assert!(!s.is_ready());
-///     p.kill().unwrap();
-///     assert!(s.wait_timeout(Duration::from_secs(60)));
-///     p.join().unwrap();
-/// }
-/// ```
-#[derive(Debug, Clone)]
-pub struct Sentinel {
-    fd: Arc<OwnedFd>,
-}
-
-impl Sentinel {
-    /// Whether the child has exited (the handle is ready), without waiting.
-    ///
-    /// # Examples
-    ///
-    /// See [`Sentinel`].
-    pub fn is_ready(&self) -> bool {
-        self.wait_timeout(Duration::ZERO)
-    }
-
-    /// Waits at most `timeout` for the child to exit; true if it has.
-    ///
-    /// # Examples
-    ///
-    /// See [`Sentinel`].
-    pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now().checked_add(timeout);
-        loop {
-            let left = match deadline {
-                Some(d) => d.saturating_duration_since(Instant::now()),
-                None => Duration::from_secs(3600),
-            };
-            let ts = Timespec::try_from(left.min(Duration::from_secs(3600))).unwrap_or(Timespec {
-                tv_sec: 3600,
-                tv_nsec: 0,
-            });
-            let mut fds = [PollFd::new(&*self.fd, PollFlags::IN)];
-            match poll(&mut fds, Some(&ts)) {
-                Ok(n) if n > 0 => return true,
-                Ok(_) | Err(rustix::io::Errno::INTR) => {}
-                Err(_) => return false,
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return false;
-            }
-        }
-    }
-}
-
-impl AsFd for Sentinel {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
     }
 }
 

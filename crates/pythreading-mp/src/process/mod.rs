@@ -52,21 +52,25 @@
 //!   on and is reaped later. Every child is killed when its parent dies (`PR_SET_PDEATHSIG`).
 
 mod bootstrap;
+mod builder;
 mod current;
 mod error;
 mod handle;
 mod init;
 mod launch;
 mod registry;
+mod sentinel;
 
+pub use builder::ProcessBuilder;
 pub use current::{
     CurrentProcess, ParentProcess, Run, active_children, current_process, is_registered,
     parent_process, run_object,
 };
 pub use error::ProcessError;
-pub use handle::{Process, ProcessBuilder, Sentinel};
+pub use handle::Process;
 pub use init::init;
 pub use registry::Target;
+pub use sentinel::Sentinel;
 
 pub(crate) use bootstrap::{Bootstrap, Role, send as send_bootstrap};
 pub(crate) use error::short_name;

@@ -67,15 +67,27 @@ pub fn read_frame_into<R: Read + ?Sized>(
     if len > max as u64 {
         return Err(FrameError::TooLarge { len, max });
     }
-    // `take` + `read_to_end` grows the buffer only as data arrives.
     let len_usize = len as usize;
-    out.reserve(len_usize.min(64 * 1024));
+    if len_usize <= EXACT_READ_MAX {
+        // A small frame (every manager request and most replies): sized once and filled by
+        // `read_exact`, which a buffered reader serves by copying. `read_to_end` would probe
+        // past the end and grow the buffer a second time for a frame under 32 bytes.
+        out.resize(len_usize, 0);
+        r.read_exact(out)?;
+        return Ok(());
+    }
+    // `take` + `read_to_end` grows the buffer only as data arrives.
+    out.reserve(EXACT_READ_MAX);
     let got = r.take(len).read_to_end(out)?;
     if got != len_usize {
         return Err(FrameError::EofInFrame);
     }
     Ok(())
 }
+
+/// Frames up to this size are allocated whole before their bytes arrive; larger ones grow as
+/// data comes, so a peer that declares a huge length but sends little costs at most this much.
+const EXACT_READ_MAX: usize = 64 * 1024;
 
 /// Reads the 4-byte header, telling a clean EOF (no byte at all) from a truncated one.
 fn read_header<R: Read + ?Sized>(r: &mut R, header: &mut [u8; 4]) -> Result<(), FrameError> {

@@ -6,6 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
+use rustix::io::Errno;
+use rustix::net::RecvFlags;
+
 use super::exceptions::{type_error, value_error};
 use super::python::truthy;
 use crate::managers::server::store::{ConsumerId, QueueStore};
@@ -78,18 +81,15 @@ impl ClientWatch {
     /// Whether the client has closed its end (or the connection failed). A client waiting for
     /// its reply sends nothing, so a readable socket with no data means end of stream.
     pub(crate) fn gone(&self) -> bool {
-        // The connection's own thread is inside the method, not reading: peeking without
-        // blocking does not disturb it.
-        if self.stream.set_nonblocking(true).is_err() {
-            return true;
-        }
+        // The connection's own thread is inside the method, not reading: peeking does not
+        // disturb it. One `recv(MSG_PEEK | MSG_DONTWAIT)`, not a switch of the socket to
+        // non-blocking and back: that took three system calls, and every delivered `get` pays
+        // for this check.
         let mut byte = [0u8; 1];
-        let r = self.stream.peek(&mut byte);
-        let restored = self.stream.set_nonblocking(false).is_ok();
-        match r {
-            Ok(0) => true,
-            Ok(_) => !restored,
-            Err(e) => !restored || e.kind() != std::io::ErrorKind::WouldBlock,
+        match rustix::net::recv(&self.stream, &mut byte, RecvFlags::PEEK | RecvFlags::DONTWAIT) {
+            Ok((_, 0)) => true,
+            Ok(_) => false,
+            Err(e) => e != Errno::AGAIN && e != Errno::INTR,
         }
     }
 }

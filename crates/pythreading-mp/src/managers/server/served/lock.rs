@@ -8,14 +8,12 @@ use std::time::Duration;
 
 use pythreading::threading::{Lock, RLock};
 
+use super::acquirer::acquire_waiting;
 use super::{Method, MethodResult, Served, method, ret};
-use crate::managers::protocol::{CallArgs, WATCH_SLICE, Wait, runtime_error};
+use crate::managers::protocol::{CallArgs, Wait, runtime_error};
 use crate::pickle::{PyException, Value};
 
-/// `acquire(blocking=True, timeout=-1)` on anything with a timed acquire. With no timeout it
-/// waits in slices, so that a stopping server ([`Served::release_waiters`]) or a client that
-/// went away ends it: the thread would otherwise stay parked for good. (A lock acquired for a
-/// client that is gone stays held, as in CPython: its owner's connection is what held it.)
+/// A lock's `acquire(blocking=True, timeout=-1)` on anything with a timed acquire.
 fn acquire(
     qualname: &str,
     args: CallArgs,
@@ -24,22 +22,8 @@ fn acquire(
 ) -> MethodResult {
     let caller = args.caller.clone();
     let a = args.bind(qualname, &["blocking", "timeout"], 0)?;
-    let got = match Wait::acquire(a[0].as_ref(), a[1].as_ref())? {
-        Wait::Poll => acquire_timeout(Duration::ZERO),
-        Wait::For(d) => acquire_timeout(d),
-        Wait::Forever => loop {
-            if stopped.load(Ordering::Acquire) {
-                return Err(runtime_error("the manager server is stopping"));
-            }
-            if acquire_timeout(WATCH_SLICE) {
-                break true;
-            }
-            if caller.as_ref().is_some_and(|c| c.gone()) {
-                return Err(runtime_error("the client went away while waiting"));
-            }
-        },
-    };
-    ret(Value::Bool(got))
+    let wait = Wait::acquire(a[0].as_ref(), a[1].as_ref())?;
+    acquire_waiting(wait, stopped, caller.as_ref(), acquire_timeout)
 }
 
 pub(crate) struct SharedLock(Lock, AtomicBool);

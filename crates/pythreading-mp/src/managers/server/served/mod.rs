@@ -5,6 +5,7 @@
 //! they cannot disagree. The server sees every object as a [`SharedObject`], which every
 //! [`Served`] type is.
 
+mod acquirer;
 mod array;
 mod barrier;
 mod condition;

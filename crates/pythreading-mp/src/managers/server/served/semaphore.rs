@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use pythreading::threading::{BoundedSemaphore, Semaphore};
 
+use super::acquirer::acquire_waiting;
 use super::{Method, MethodResult, Served, method, ret};
-use crate::managers::protocol::{
-    CallArgs, WATCH_SLICE, Wait, runtime_error, truthy, type_error, value_error,
-};
+use crate::managers::protocol::{CallArgs, Wait, truthy, type_error, value_error};
 use crate::pickle::{PyException, Value};
 
 /// `Semaphore.acquire(blocking=True, timeout=None)`. Unlike a lock's, a semaphore's timeout has
@@ -34,23 +33,7 @@ fn acquire(
         (false, None) => Wait::Poll,
         (true, t) => Wait::event_timeout(t)?,
     };
-    let got = match wait {
-        Wait::Poll => acquire_timeout(Duration::ZERO),
-        Wait::For(d) => acquire_timeout(d),
-        // In slices, so that a stopping server or a client that went away ends it.
-        Wait::Forever => loop {
-            if stopped.load(Ordering::Acquire) {
-                return Err(runtime_error("the manager server is stopping"));
-            }
-            if acquire_timeout(WATCH_SLICE) {
-                break true;
-            }
-            if caller.as_ref().is_some_and(|c| c.gone()) {
-                return Err(runtime_error("the client went away while waiting"));
-            }
-        },
-    };
-    ret(Value::Bool(got))
+    acquire_waiting(wait, stopped, caller.as_ref(), acquire_timeout)
 }
 
 /// An int argument (a bool counts, as in Python).
