@@ -198,3 +198,38 @@ fn demo_echo_serves_the_scripted_clients() {
     assert!(stdout.contains("served 4 connections"), "{stdout}");
     assert!(stdout.contains("closed cleanly: true"), "{stdout}");
 }
+
+#[test]
+fn demo_coroutines_measures_the_three_servers() {
+    let out = output(bin().args(["demo", "coroutines"]).stdin(Stdio::null()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("every reply checked"), "{stdout}");
+    for label in [
+        "(a) one thread per connection",
+        "(b) bounded pool (1000 threads)",
+        "(c) tokio tasks (2 threads)",
+    ] {
+        let row = stdout
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no row {label:?} in {stdout}"));
+        // A failed server prints "failed: why" instead of its figures.
+        assert!(!row.contains("failed"), "{row}");
+        let figures: Vec<&str> = row[label.len()..].split_whitespace().collect();
+        // wall "s", open at once, peak threads, memory "MiB"
+        assert_eq!(figures.len(), 6, "{row}");
+        let threads: u64 = figures[3].parse().expect("peak threads");
+        if label.starts_with("(b)") {
+            // The pool's threads, the accept loop, main and the sampler: never more.
+            assert!(threads <= 1000 + 3, "{row}");
+        }
+        if label.starts_with("(c)") {
+            assert!(threads <= 2 + 3, "{row}");
+        }
+    }
+}

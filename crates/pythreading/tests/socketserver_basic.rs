@@ -258,6 +258,26 @@ fn idle_handler_threads_retire_and_nothing_of_a_finished_connection_is_kept() {
 }
 
 #[test]
+fn from_listener_serves_on_the_given_socket() {
+    within(LIMIT, "from_listener", || {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        // Even a listener left non-blocking is served by blocking accepts (no spinning).
+        listener.set_nonblocking(true).unwrap();
+        let server = TcpServer::from_listener(listener)
+            .build(upper_echo)
+            .unwrap();
+        assert_eq!(server.server_address(), address);
+        thread::scope(|s| {
+            s.spawn(|| server.serve_forever());
+            let mut c = connect(&server);
+            assert_eq!(round_trip(&mut c, b"given"), b"GIVEN");
+            server.shutdown();
+        });
+    });
+}
+
+#[test]
 fn allow_reuse_address_false_is_refused_not_ignored() {
     let refused = TcpServer::bind("127.0.0.1:0")
         .allow_reuse_address(false)

@@ -29,7 +29,7 @@ use super::{Connection, Handler, HandlerError, TcpServer};
 /// ```
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct TcpServerBuilder {
-    pub(crate) addrs: io::Result<Vec<SocketAddr>>,
+    pub(crate) source: Source,
     pub(crate) allow_reuse_address: bool,
     pub(crate) max_handlers: usize,
     pub(crate) read_timeout: Duration,
@@ -47,7 +47,7 @@ pub struct TcpServerBuilder {
 impl std::fmt::Debug for TcpServerBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TcpServerBuilder")
-            .field("addrs", &self.addrs)
+            .field("source", &self.source)
             .field("max_handlers", &self.max_handlers)
             .field("read_timeout", &self.read_timeout)
             .field("write_timeout", &self.write_timeout)
@@ -56,6 +56,15 @@ impl std::fmt::Debug for TcpServerBuilder {
             .field("close_timeout", &self.close_timeout)
             .finish_non_exhaustive()
     }
+}
+
+/// Where the listening socket comes from.
+#[derive(Debug)]
+pub(crate) enum Source {
+    /// Bind these addresses at `build`.
+    Bind(io::Result<Vec<SocketAddr>>),
+    /// A socket the caller bound and put in listening state.
+    Listener(TcpListener),
 }
 
 /// Default bound on connections served at once.
@@ -68,9 +77,13 @@ pub(crate) const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(5);
 
 impl TcpServerBuilder {
-    pub(crate) fn new(addr: impl ToSocketAddrs) -> Self {
+    pub(crate) fn resolve(addr: impl ToSocketAddrs) -> Self {
+        Self::new(Source::Bind(addr.to_socket_addrs().map(Iterator::collect)))
+    }
+
+    pub(crate) fn new(source: Source) -> Self {
         TcpServerBuilder {
-            addrs: addr.to_socket_addrs().map(Iterator::collect),
+            source,
             allow_reuse_address: true,
             max_handlers: DEFAULT_MAX_HANDLERS,
             read_timeout: DEFAULT_IO_TIMEOUT,
@@ -95,7 +108,8 @@ impl TcpServerBuilder {
     /// **`true` is the default here** (Python's is `False`): the standard library sets
     /// `SO_REUSEADDR` on every listener on Unix, and this crate uses the standard library
     /// alone. `false` therefore cannot be honoured there, and [`build`](Self::build) refuses it
-    /// with [`io::ErrorKind::Unsupported`] rather than pretend.
+    /// with [`io::ErrorKind::Unsupported`] rather than pretend. It does not apply to a server
+    /// made [`from_listener`](TcpServer::from_listener): the caller set up that socket.
     ///
     /// # Examples
     ///
@@ -350,7 +364,7 @@ impl TcpServerBuilder {
     /// assert_eq!(second.unwrap_err().kind(), std::io::ErrorKind::AddrInUse);
     /// ```
     pub fn build(self, handler: impl Handler) -> io::Result<TcpServer> {
-        if cfg!(unix) && !self.allow_reuse_address {
+        if cfg!(unix) && !self.allow_reuse_address && matches!(self.source, Source::Bind(_)) {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 "allow_reuse_address(false) cannot be honoured: the standard library sets SO_REUSEADDR on every listener",
@@ -367,8 +381,14 @@ impl TcpServerBuilder {
                 ));
             }
         }
-        let addrs = self.addrs?;
-        let listener = TcpListener::bind(&addrs[..])?;
+        let listener = match self.source {
+            Source::Bind(addrs) => TcpListener::bind(&addrs?[..])?,
+            Source::Listener(listener) => {
+                // The accept loop blocks in `accept`; a listener left non-blocking would spin.
+                listener.set_nonblocking(false)?;
+                listener
+            }
+        };
         let pool = PoolConfig {
             max_handlers: self.max_handlers,
             keep_alive: self.keep_alive,

@@ -133,7 +133,27 @@ impl TcpServer {
     /// assert!(server.server_address().ip().is_loopback());
     /// ```
     pub fn bind(address: impl std::net::ToSocketAddrs) -> TcpServerBuilder {
-        TcpServerBuilder::new(address)
+        TcpServerBuilder::resolve(address)
+    }
+
+    /// Starts building a server on a socket that is already bound and listening (Python's
+    /// `bind_and_activate=False`, then your own `server_bind`/`server_activate`): for a listen
+    /// backlog or socket options the standard library does not set (its backlog is 128), or
+    /// a socket inherited from a service manager.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::TcpListener;
+    /// use pythreading::socketserver::TcpServer;
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let address = listener.local_addr().unwrap();
+    /// let server = TcpServer::from_listener(listener).build_fn(|_| Ok(())).unwrap();
+    /// assert_eq!(server.server_address(), address);
+    /// ```
+    pub fn from_listener(listener: TcpListener) -> TcpServerBuilder {
+        TcpServerBuilder::new(super::builder::Source::Listener(listener))
     }
 
     pub(crate) fn new(
