@@ -314,6 +314,10 @@ impl TcpServerBuilder {
 
     /// How long an idle handler thread waits for a new connection before it exits (default
     /// 5 s). Threads are reused while connections keep coming, and none is kept idle for long.
+    /// [`server_close`](TcpServer::server_close) ends idle threads at once; without it, a
+    /// program's final [`threading::shutdown`](crate::threading::shutdown()) may wait up to
+    /// this long for them (they are not daemon threads unless
+    /// [`daemon_threads`](Self::daemon_threads) is set).
     ///
     /// # Examples
     ///
