@@ -17,6 +17,7 @@
 mod executor;
 mod lock;
 mod managers;
+mod net;
 mod pipe;
 mod pool;
 mod python;
@@ -44,6 +45,9 @@ enum Group {
     /// Worker processes: Pool map, CPU-bound map on 2 vs 1 workers, Process start+join, Pipe
     /// ping-pong, vs CPython.
     Pool,
+    /// Echo requests/s and p99 latency at 10, 100 and 1,000 connections: our socketserver vs a
+    /// std thread per connection, tokio tasks and CPython's ThreadingTCPServer.
+    Net,
 }
 
 /// Side-by-side benchmarks of pythreading against its anchors.
@@ -86,6 +90,7 @@ fn main() {
             Group::Queue => queue::run(&opts),
             Group::Executor => executor::run(&opts),
             Group::Managers => managers::run(&opts),
+            Group::Net => net::run(&opts),
             Group::Pool => {
                 let mut rows = pool::run(&opts);
                 rows.extend(pipe::run(&opts));

@@ -5,8 +5,11 @@
 //! fails, the caller gets `absent` rows instead of an error: a machine without CPython still
 //! benchmarks everything else.
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use crate::report::Measurement;
 
@@ -62,5 +65,59 @@ pub(crate) fn run_for(
         absent(&format!("{script} printed no rows"))
     } else {
         rows
+    }
+}
+
+/// A long-running CPython script (a server for a Rust client), killed and reaped on drop.
+#[derive(Debug)]
+pub(crate) struct PythonServer {
+    child: Child,
+    port: u16,
+}
+
+impl PythonServer {
+    /// The port the script announced.
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Drop for PythonServer {
+    fn drop(&mut self) {
+        // Closing its standard input is the script's signal to stop; kill in case it does not.
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `python3 bench/python/<script> <args>` and waits (at most 30 s) for it to print
+/// `port N`. The script serves until its standard input closes.
+pub(crate) fn spawn_server(script: &str, args: &[String]) -> Result<PythonServer, String> {
+    let mut child = Command::new("python3")
+        .arg(scripts_dir().join(script))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("python3 not runnable: {e}"))?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let port = rx
+        .recv_timeout(Duration::from_secs(30))
+        .ok()
+        .and_then(|line| line.trim().strip_prefix("port ")?.parse().ok());
+    match port {
+        Some(port) => Ok(PythonServer { child, port }),
+        None => {
+            drop(PythonServer { child, port: 0 }); // killed and reaped
+            Err(format!("{script} did not announce its port"))
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! pythreading demo --list          # their names
 //! pythreading master --address 127.0.0.1:5000 --authkey 'hello world' --tasks 10
 //! pythreading worker --address 127.0.0.1:5000 --authkey 'hello world'
+//! pythreading echo-server --address 127.0.0.1:9000   # the tutorials' socket echo server
 //! pythreading serve --address 127.0.0.1:5000 --authkey 'hello world' \
 //!     --queue get_task_queue --queue get_result_queue
 //! ```
@@ -66,6 +67,11 @@ enum Command {
     /// get_task_queue and get_result_queue) and stops after 10 empty one-second waits in a row,
     /// or when the master closes its server.
     Worker(net::WorkerArgs),
+    /// The tutorials' threaded echo server: print each message, send it back upper-cased.
+    ///
+    /// For the tutorials' Python client (`sock.connect(('127.0.0.1', 9000))` and an `input()`
+    /// loop). Handlers run on a bounded thread pool; Ctrl-C stops it.
+    EchoServer(net::EchoServerArgs),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +86,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => net::serve(args),
         Command::Master(args) => net::master(args),
         Command::Worker(args) => net::worker(args),
+        Command::EchoServer(args) => net::echo_server(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

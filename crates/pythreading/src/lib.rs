@@ -8,6 +8,7 @@
 //! | `threading`, `_thread` | [`threading`] |
 //! | `queue` | [`queue`] |
 //! | `concurrent.futures` | [`futures`] |
+//! | `socketserver` (`ThreadingTCPServer`) | [`socketserver`] |
 //!
 //! Conventions that hold across the crate:
 //!
@@ -30,6 +31,8 @@ struct ReadmeExamples;
 
 pub mod futures;
 pub mod queue;
+#[cfg(not(loom))]
+pub mod socketserver;
 pub mod threading;
 
 mod deadline;

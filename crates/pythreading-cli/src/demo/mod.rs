@@ -50,6 +50,8 @@ scenarios! {
     "limit-threads" => limit_threads ("../../../pythreading/examples/limit_threads.rs"): "the tutorials' 'at most N threads' examples, done with a pool",
     "process" => process ("../../../pythreading-mp/examples/process.rs"): "a child process prints its pid and its parent's; exit codes of a normal, a panicking and a killed child",
     "process-pool" => process_pool ("../../../pythreading-mp/examples/process_pool.rs"): "Pool(5).map over 13 inputs with each worker's pid; a worker killed mid-run fails its task alone and the pool carries on",
+    "echo" => echo ("../../../pythreading/examples/echo.rs"): "the threaded socket echo server (a bounded ThreadingTCPServer) and scripted clients on 127.0.0.1",
+    "coroutines" => coroutines ("coroutines.rs"): "10,000 echo clients: a thread per connection, the bounded pool, and tokio tasks; wall time, peak threads, peak memory",
     "distributed" => distributed ("distributed.rs"): "task master and two workers over 127.0.0.1, CPython's manager protocol",
     "reliable" => reliable ("reliable.rs"): "at-least-once: a worker process SIGKILLed mid-task; its task is redelivered to the other worker, none lost",
 }

@@ -1,10 +1,12 @@
 //! `serve`, `master` and `worker`: the tutorials' distributed-queue chapter on the command line,
 //! wire-compatible with CPython's `multiprocessing.managers` in every role.
 
+mod echo_server;
 mod master;
 mod serve;
 mod worker;
 
+pub(crate) use echo_server::{EchoServerArgs, echo_server};
 pub(crate) use master::{MasterArgs, master};
 pub(crate) use serve::{ServeArgs, serve};
 pub(crate) use worker::{WorkerArgs, worker};
