@@ -167,6 +167,21 @@ fn at_least_once_leases_plain_gets_until_task_done() {
     })
     .join()
     .unwrap();
+    // The worker's connection closes when its thread ends; the server notices the close on
+    // its own thread: wait (bounded) until it has taken the lease back.
+    let t0 = Instant::now();
+    loop {
+        let stats = s.handle().queue_stats();
+        let jobs = &stats.iter().find(|(n, _)| n == "jobs").unwrap().1;
+        if jobs.leased == 0 {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "the closed connection's lease was not given back: {stats:?}"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
     // Item 1 was not done: back at the head, before 2 and 3. Item 0 is gone.
     let mut rest = Vec::new();
     for _ in 0..3 {
@@ -188,6 +203,7 @@ fn without_the_flag_a_plain_get_is_at_most_once() {
     let q = m.queue::<i64>("jobs").unwrap();
     q.put(1).unwrap();
     q.put(2).unwrap();
+    let before = s.handle().active_connections();
     let m2 = m.clone();
     thread::spawn(move || {
         let q = m2.queue::<i64>("jobs").unwrap();
@@ -195,6 +211,15 @@ fn without_the_flag_a_plain_get_is_at_most_once() {
     })
     .join()
     .unwrap();
+    // Wait (bounded) until the server has seen the worker's connection close.
+    let t0 = Instant::now();
+    while s.handle().active_connections() > before {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "the worker's connection stayed open"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
     // CPython's behaviour: the item taken by the worker that left is gone.
     assert_eq!(q.get_timeout(Duration::from_secs(5)).unwrap(), 2);
     assert!(q.try_get().unwrap_err().is_empty());
