@@ -86,7 +86,11 @@ impl ClientWatch {
         // non-blocking and back: that took three system calls, and every delivered `get` pays
         // for this check.
         let mut byte = [0u8; 1];
-        match rustix::net::recv(&self.stream, &mut byte, RecvFlags::PEEK | RecvFlags::DONTWAIT) {
+        match rustix::net::recv(
+            &self.stream,
+            &mut byte,
+            RecvFlags::PEEK | RecvFlags::DONTWAIT,
+        ) {
             Ok((_, 0)) => true,
             Ok(_) => false,
             Err(e) => e != Errno::AGAIN && e != Errno::INTR,
