@@ -2,11 +2,13 @@
 
 use std::collections::VecDeque;
 use std::mem;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::api::queue_api;
 use super::core::{Core, Store};
 use super::error::{GetTimeoutError, PutTimeoutError, TaskDoneError};
+use super::future::{AsyncSink, AsyncSource};
 use super::iter::Source;
 use super::ring_queue::RingQueue;
 
@@ -141,6 +143,29 @@ impl<T> Source<T> for FifoCore<T> {
     }
     fn next_now(&self) -> Option<T> {
         self.try_get().ok()
+    }
+}
+
+impl<T> AsyncSource<T> for FifoCore<T> {
+    fn poll_get(&self, waiter: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        dispatch!(self.poll_get(waiter, cx))
+    }
+    fn cancel_get(&self, waiter: u64) {
+        dispatch!(self.cancel_get(waiter))
+    }
+}
+
+impl<T> AsyncSink<T> for FifoCore<T> {
+    fn poll_put(
+        &self,
+        item: &mut Option<T>,
+        waiter: &mut Option<u64>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), T>> {
+        dispatch!(self.poll_put(item, waiter, cx))
+    }
+    fn cancel_put(&self, waiter: u64) {
+        dispatch!(self.cancel_put(waiter))
     }
 }
 

@@ -120,17 +120,20 @@ mod backoff;
 mod core;
 mod error;
 mod fifo;
+mod future;
 mod iter;
 mod lifo;
 mod priority;
 mod ring;
 mod ring_queue;
 mod simple;
+mod waiters;
 
 pub use error::{
     GetError, GetTimeoutError, PutError, PutTimeoutError, TaskDoneError, TryGetError, TryPutError,
 };
 pub use fifo::Queue;
+pub use future::{GetFuture, PutFuture, SimpleGetFuture};
 pub use iter::{Iter, TryIter};
 pub use lifo::LifoQueue;
 pub use priority::PriorityQueue;
