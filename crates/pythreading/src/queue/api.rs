@@ -101,7 +101,7 @@ macro_rules! queue_api {
             #[doc = concat!("let q = Arc::new(", stringify!($name), "::bounded(1));")]
             /// q.put(1).unwrap();
             /// let q2 = Arc::clone(&q);
-            /// let taker = std::thread::spawn(move || q2.get().unwrap());
+            /// let taker = pythreading::threading::spawn(move || q2.get().unwrap());
             /// q.put(2).unwrap(); // waits until the other thread takes 1
             /// assert_eq!(taker.join().unwrap(), 1);
             /// assert_eq!(q.get(), Ok(2));
@@ -391,7 +391,7 @@ macro_rules! queue_api {
             /// }
             /// let worker = {
             ///     let q = Arc::clone(&q);
-            ///     std::thread::spawn(move || {
+            ///     pythreading::threading::spawn(move || {
             ///         while let Ok(_item) = q.try_get() {
             ///             q.task_done().unwrap();
             ///         }

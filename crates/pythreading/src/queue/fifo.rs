@@ -23,13 +23,13 @@ use super::ring_queue::RingQueue;
 ///
 /// ```
 /// use std::sync::Arc;
-/// use std::thread;
+/// use pythreading::threading;
 /// use pythreading::queue::Queue;
 ///
 /// let q = Arc::new(Queue::bounded(48));
 /// let consumer = {
 ///     let q = Arc::clone(&q);
-///     thread::spawn(move || {
+///     threading::spawn(move || {
 ///         let mut total = 0;
 ///         for item in &*q {
 ///             total += item; // ends when the queue is shut down and drained

@@ -8,7 +8,7 @@
 //! A waiter takes the parking mutex, enters its list and counts itself in `getters` or `putters`
 //! (`joiners` for a `join`), and then re-checks the state with a read-modify-write on the very
 //! atomic the other side changes with a read-modify-write (`tail` for a getter, `head` for a
-//! putter, `unfinished` for a joiner). Read-modify-writes of one atomic are totally ordered, so
+//! putter, `done` for a joiner). Read-modify-writes of one atomic are totally ordered, so
 //! either the re-check sees the change (and the waiter does not wait), or the change comes
 //! later, reads the re-check's write and so sees the count (and its thread takes the parking
 //! mutex and notifies the oldest waiter, who entered the list under that mutex).
@@ -70,6 +70,9 @@ impl Lists {
 
 pub(crate) struct RingQueue<T> {
     ring: Ring<T>,
+    /// Tasks marked done (`task_done`, and items dropped by `shutdown_immediate`); unfinished
+    /// tasks are `ring.puts() - done`. On its own line: puts and gets never touch it.
+    done: Padded<AtomicUsize>,
     waiters: Padded<Waiters>,
     parking: Parking,
 }
@@ -79,6 +82,7 @@ impl<T> RingQueue<T> {
     pub(crate) fn new(capacity: usize) -> Self {
         RingQueue {
             ring: Ring::new(capacity),
+            done: Padded(AtomicUsize::new(0)),
             waiters: Padded(Waiters {
                 getters: AtomicUsize::new(0),
                 putters: AtomicUsize::new(0),
@@ -463,18 +467,20 @@ impl<T> RingQueue<T> {
     // ---------------------------------------------------------------------------------------
 
     pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
-        let unfinished = &self.ring.tail_line().unfinished;
-        let mut n = unfinished.load(Ordering::Acquire);
-        loop {
-            if n == 0 {
+        let done = &self.done.0;
+        let mut n = done.load(Ordering::Acquire);
+        let puts = loop {
+            // The newest claim: a put ordered before this call is always counted.
+            let puts = self.ring.puts(true);
+            if puts.saturating_sub(n) == 0 {
                 return Err(TaskDoneError);
             }
-            match unfinished.compare_exchange_weak(n, n - 1, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => break,
+            match done.compare_exchange_weak(n, n + 1, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => break puts,
                 Err(now) => n = now,
             }
-        }
-        if n == 1 && self.waiters.0.joiners.load(Ordering::Acquire) > 0 {
+        };
+        if puts == n + 1 && self.waiters.0.joiners.load(Ordering::Acquire) > 0 {
             drop(lock(&self.parking.lock));
             self.parking.all_done.notify_all();
         }
@@ -482,13 +488,14 @@ impl<T> RingQueue<T> {
     }
 
     pub(crate) fn unfinished_tasks(&self) -> usize {
-        self.ring.tail_line().unfinished.load(Ordering::Acquire)
+        // `done` first: every task counted there was put, and its claim is visible after it.
+        let done = self.done.0.load(Ordering::Acquire);
+        self.ring.puts(false).saturating_sub(done)
     }
 
     fn join_until(&self, deadline: Deadline) -> bool {
-        let unfinished = &self.ring.tail_line().unfinished;
         loop {
-            if unfinished.load(Ordering::Acquire) == 0 {
+            if self.unfinished_tasks() == 0 {
                 return true;
             }
             if deadline.has_passed() {
@@ -497,8 +504,10 @@ impl<T> RingQueue<T> {
             let guard = lock(&self.parking.lock);
             let joiners = &self.waiters.0.joiners;
             joiners.fetch_add(1, Ordering::Relaxed);
-            // The read-modify-write pairs with `task_done`'s (see the module docs).
-            if unfinished.fetch_add(0, Ordering::AcqRel) == 0 {
+            // The read-modify-write on `done` pairs with `task_done`'s (see the module docs):
+            // either it sees the last `task_done`, or that `task_done` sees this joiner.
+            let done = self.done.0.fetch_add(0, Ordering::AcqRel);
+            if self.ring.puts(true).saturating_sub(done) == 0 {
                 drop(guard);
             } else {
                 self.park_until_all_done(guard, deadline);
@@ -533,12 +542,14 @@ impl<T> RingQueue<T> {
         while let Ok(item) = self.ring.try_pop() {
             drained.push(item);
         }
+        // The drained items count as done (CPython: `unfinished_tasks -= qsize()`, never below 0).
         let count = drained.len();
-        let unfinished = &self.ring.tail_line().unfinished;
-        let mut n = unfinished.load(Ordering::Acquire);
-        while let Err(now) = unfinished.compare_exchange_weak(
+        let puts = self.ring.puts(true);
+        let done = &self.done.0;
+        let mut n = done.load(Ordering::Acquire);
+        while let Err(now) = done.compare_exchange_weak(
             n,
-            n.saturating_sub(count),
+            n.saturating_add(count).min(puts.max(n)),
             Ordering::AcqRel,
             Ordering::Acquire,
         ) {

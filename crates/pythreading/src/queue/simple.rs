@@ -33,7 +33,7 @@ use crate::sync::{Mutex, MutexGuard, thread};
 /// let q = Arc::new(SimpleQueue::new());
 /// let producer = {
 ///     let q = Arc::clone(&q);
-///     std::thread::spawn(move || (1..=4).for_each(|i| q.put(i)))
+///     pythreading::threading::spawn(move || (1..=4).for_each(|i| q.put(i)))
 /// };
 /// let got: Vec<i32> = (0..4).map(|_| q.get()).collect();
 /// producer.join().unwrap();
