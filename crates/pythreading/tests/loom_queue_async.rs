@@ -5,8 +5,8 @@
 //! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release -p pythreading --test loom_queue_async`.
 //! `block_on` below parks its (loom) thread until the future's waker is called, so a lost
 //! wake-up shows as a deadlock in some interleaving, which loom reports. `Queue::bounded(n)` is
-//! the lock-free ring, `Queue::unbounded()` the locked core (as `LifoQueue` and
-//! `PriorityQueue`), and `SimpleQueue` has its own two locks: each has a model.
+//! the lock-free ring, `Queue::unbounded()` the two-lock list (`list_queue.rs`), `LifoQueue` the
+//! locked core (as `PriorityQueue`), and `SimpleQueue` has its own two locks: each has a model.
 #![cfg(loom)]
 
 use std::future::Future;
@@ -81,9 +81,22 @@ fn ring_get_async_is_woken_by_a_racing_put() {
 }
 
 #[test]
-fn core_get_async_is_woken_by_a_racing_put() {
+fn list_get_async_is_woken_by_a_racing_put() {
     model(2, || {
         let q = Arc::new(Queue::unbounded());
+        let task = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || block_on(q.get_async()))
+        };
+        q.put(1).unwrap();
+        assert_eq!(task.join().unwrap(), Ok(1));
+    });
+}
+
+#[test]
+fn core_get_async_is_woken_by_a_racing_put() {
+    model(2, || {
+        let q = Arc::new(pythreading::queue::LifoQueue::unbounded());
         let task = {
             let q = Arc::clone(&q);
             thread::spawn(move || block_on(q.get_async()))
@@ -176,7 +189,7 @@ fn ring_dropped_get_passes_the_wake_on() {
 }
 
 #[test]
-fn core_dropped_get_passes_the_wake_on() {
+fn list_dropped_get_passes_the_wake_on() {
     model(2, || dropped_get_passes_the_wake_on(Queue::unbounded()));
 }
 
@@ -209,13 +222,33 @@ fn ring_notified_then_dropped_get_passes_the_wake_on() {
 }
 
 #[test]
-fn core_notified_then_dropped_get_passes_the_wake_on() {
+fn list_notified_then_dropped_get_passes_the_wake_on() {
     model(2, || {
         notified_then_dropped_get_passes_the_wake_on(Queue::unbounded())
     });
 }
 
 // A blocked thread and a pending task wait for items in one list; two puts release both.
+#[test]
+fn list_thread_and_task_share_the_waiters() {
+    model(1, || {
+        let q = Arc::new(Queue::unbounded());
+        let thread_getter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.get().unwrap())
+        };
+        let task_getter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || block_on(q.get_async()).unwrap())
+        };
+        q.put(1).unwrap();
+        q.put(2).unwrap();
+        let mut got = [thread_getter.join().unwrap(), task_getter.join().unwrap()];
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+    });
+}
+
 #[test]
 fn ring_thread_and_task_share_the_waiters() {
     model(1, || {

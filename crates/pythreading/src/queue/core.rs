@@ -1,5 +1,6 @@
-//! The blocking machinery shared by `LifoQueue`, `PriorityQueue` and the `Queue`s that have no
-//! ring (unbounded, `bounded(0)`, or too large a capacity to allocate up front: see `fifo.rs`).
+//! The blocking machinery shared by `LifoQueue`, `PriorityQueue` and the bounded `Queue`s that
+//! have no ring (`bounded(0)`, or too large a capacity to allocate up front: see `fifo.rs`; an
+//! unbounded `Queue` has two locks, `list_queue.rs`).
 //!
 //! One mutex guards the items (a [`Store`], the only thing that differs between the three), the
 //! count of unfinished tasks, the shutdown flag and the number of threads parked on each of the

@@ -18,7 +18,8 @@
 //! Queues are plain values: share one between threads with [`Arc`](std::sync::Arc), as with
 //! std's `Mutex`. An idle queue costs no thread. A bounded [`Queue`] of modest capacity (its
 //! slots fit in 1 MiB) allocates its ring of slots when it is created, so that puts and gets
-//! never share a lock; every other queue allocates as items arrive, gives back what a burst made
+//! never share a lock (an unbounded `Queue` gets the same with a lock for each side, as
+//! [`SimpleQueue`]); every other queue allocates as items arrive, gives back what a burst made
 //! it allocate beyond 16 KiB of spare slots once drained, and never allocates room for twice its
 //! capacity.
 //!
@@ -129,6 +130,7 @@ mod fifo;
 mod future;
 mod iter;
 mod lifo;
+mod list_queue;
 mod priority;
 mod ring;
 mod ring_queue;

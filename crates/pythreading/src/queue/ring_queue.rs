@@ -114,6 +114,7 @@ impl<T> RingQueue<T> {
     }
 
     /// Notifies the oldest waiter on `side` if the count says there is one.
+    #[inline]
     fn wake_one(&self, side: Side) {
         if self.count(side).load(Ordering::Acquire) > 0 {
             self.notify_one(side);
@@ -121,6 +122,7 @@ impl<T> RingQueue<T> {
     }
 
     /// Takes the oldest waiter on `side` out of its list and wakes it.
+    #[cold]
     fn notify_one(&self, side: Side) {
         let mut lists = lock(&self.parking.lock);
         let wake = lists.of(side).pop();
@@ -241,6 +243,7 @@ impl<T> RingQueue<T> {
     // put
     // ---------------------------------------------------------------------------------------
 
+    #[inline]
     fn pushed(&self) {
         self.wake_one(Side::Get);
     }
@@ -302,6 +305,7 @@ impl<T> RingQueue<T> {
     // get
     // ---------------------------------------------------------------------------------------
 
+    #[inline]
     fn popped(&self, item: T) -> T {
         self.wake_one(Side::Put);
         item

@@ -1,8 +1,9 @@
-//! loom models of `task_done` / `join` on the bounded `Queue`'s ring, where a put touches no
-//! counter: unfinished tasks are the puts derived from `tail` minus a count of tasks done
-//! (`src/queue/ring.rs`, `ring_queue.rs`).
+//! loom models of `task_done` / `join` on the `Queue`s whose puts touch no task counter: the
+//! bounded ring (puts derived from `tail`, `src/queue/ring.rs`, `ring_queue.rs`) and the
+//! unbounded two-lock list (`list_queue.rs`). Unfinished tasks are puts minus a count of tasks
+//! done. Each model runs on both.
 //!
-//! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release -p pythreading --test loom_queue_ring_tasks`.
+//! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release -p pythreading --test loom_queue_tasks`.
 //! Only untimed operations appear here: loom's timed waits never time out.
 #![cfg(loom)]
 
@@ -20,10 +21,9 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
 
 // P-08: `join` racing a producer and a worker returns only once every item put before it was
 // marked done, and then sees the worker's work.
-#[test]
-fn join_waits_for_every_task_put_before_it() {
-    model(|| {
-        let q = Arc::new(Queue::bounded(2));
+fn join_waits_for_every_task_put_before_it(make: fn() -> Queue<u32>) {
+    model(move || {
+        let q = Arc::new(make());
         let processed = Arc::new(AtomicUsize::new(0));
         let producer = {
             let q = Arc::clone(&q);
@@ -56,10 +56,9 @@ fn join_waits_for_every_task_put_before_it() {
 
 // P-09: a `task_done` racing the put of the only item either counts that item or fails with
 // `TaskDoneError`, never leaving the count wrong either way.
-#[test]
-fn task_done_racing_a_put_counts_it_or_refuses() {
-    model(|| {
-        let q = Arc::new(Queue::bounded(1));
+fn task_done_racing_a_put_counts_it_or_refuses(make: fn() -> Queue<u32>) {
+    model(move || {
+        let q = Arc::new(make());
         let producer = {
             let q = Arc::clone(&q);
             thread::spawn(move || q.put(5).unwrap())
@@ -76,10 +75,9 @@ fn task_done_racing_a_put_counts_it_or_refuses() {
 
 // Shutdown(immediate) racing a `task_done`: the drained item counts as done once, so the
 // count ends at zero and a `join` returns.
-#[test]
-fn immediate_shutdown_and_task_done_settle_at_zero() {
-    model(|| {
-        let q = Arc::new(Queue::bounded(2));
+fn immediate_shutdown_and_task_done_settle_at_zero(make: fn() -> Queue<u32>) {
+    model(move || {
+        let q = Arc::new(make());
         q.put(1).unwrap();
         q.put(2).unwrap();
         let worker = {
@@ -95,4 +93,42 @@ fn immediate_shutdown_and_task_done_settle_at_zero() {
         assert_eq!(q.unfinished_tasks(), 0);
         q.join();
     });
+}
+
+fn ring() -> Queue<u32> {
+    Queue::bounded(2)
+}
+
+fn list() -> Queue<u32> {
+    Queue::unbounded()
+}
+
+#[test]
+fn ring_join_waits_for_every_task_put_before_it() {
+    join_waits_for_every_task_put_before_it(ring);
+}
+
+#[test]
+fn list_join_waits_for_every_task_put_before_it() {
+    join_waits_for_every_task_put_before_it(list);
+}
+
+#[test]
+fn ring_task_done_racing_a_put_counts_it_or_refuses() {
+    task_done_racing_a_put_counts_it_or_refuses(ring);
+}
+
+#[test]
+fn list_task_done_racing_a_put_counts_it_or_refuses() {
+    task_done_racing_a_put_counts_it_or_refuses(list);
+}
+
+#[test]
+fn ring_immediate_shutdown_and_task_done_settle_at_zero() {
+    immediate_shutdown_and_task_done_settle_at_zero(ring);
+}
+
+#[test]
+fn list_immediate_shutdown_and_task_done_settle_at_zero() {
+    immediate_shutdown_and_task_done_settle_at_zero(list);
 }
