@@ -13,6 +13,11 @@
 //!   `PriorityQueue` against what a Rust user would write instead: a `Mutex<Vec>` or
 //!   `Mutex<BinaryHeap>` with two `Condvar`s (not-empty, not-full) and a closed flag.
 //!
+//! - `async_thread_to_task_bounded_1024` and `async_task_to_thread_bounded_1024`: a thread on
+//!   one side and an async task (on a single-threaded tokio runtime) on the other, capacity
+//!   1024: `Queue::get_async` / `put_async` against `tokio::sync::mpsc` and flume's async face
+//!   (the thread uses each one's blocking face).
+//!
 //! `--scaling` runs the contention sweep instead: `mpmc_bounded_1024_{k}p{k}c` for k = 1, 2, 4,
 //! 8, 16 pairs (400,000 items each), next to crossbeam and flume, so the table shows how the
 //! cost grows with contention rather than one point.
@@ -403,6 +408,171 @@ fn once<C: Chan>(producers: usize, consumers: usize, n: u64, capacity: Option<us
     rate(total, elapsed)
 }
 
+/// The async face: one thread and one task (on a current-thread tokio runtime, built before the
+/// clock starts) move `n` items (1..=n) through a queue of `capacity`. `to_task`: the thread
+/// puts and the task gets; otherwise the other way round. Checks count and sum; returns items/s.
+trait AsyncChan {
+    fn run(n: u64, capacity: usize, to_task: bool) -> f64;
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// Checks what a consumer saw and turns the time into items/s.
+fn async_rate(n: u64, (count, sum): (u64, u64), elapsed: std::time::Duration) -> f64 {
+    assert_eq!(count, n, "every item exactly once (count)");
+    assert_eq!(sum, n * (n + 1) / 2, "every item exactly once (sum)");
+    rate(n, elapsed)
+}
+
+struct PyAsync;
+impl AsyncChan for PyAsync {
+    fn run(n: u64, capacity: usize, to_task: bool) -> f64 {
+        let rt = current_thread();
+        let q = Arc::new(Queue::bounded(capacity));
+        let start = Instant::now();
+        let seen = if to_task {
+            let producer = {
+                let q = Arc::clone(&q);
+                thread::spawn(move || {
+                    (1..=n).for_each(|v| q.put(v).expect("open"));
+                    q.shutdown();
+                })
+            };
+            let seen = rt.block_on(async {
+                let (mut count, mut sum) = (0u64, 0u64);
+                while let Ok(v) = q.get_async().await {
+                    count += 1;
+                    sum += v;
+                }
+                (count, sum)
+            });
+            producer.join().expect("producer");
+            seen
+        } else {
+            let consumer = {
+                let q = Arc::clone(&q);
+                thread::spawn(move || q.iter().fold((0u64, 0u64), |(c, s), v| (c + 1, s + v)))
+            };
+            rt.block_on(async {
+                for v in 1..=n {
+                    q.put_async(v).await.expect("open");
+                }
+                q.shutdown();
+            });
+            consumer.join().expect("consumer")
+        };
+        async_rate(n, seen, start.elapsed())
+    }
+}
+
+struct TokioMpsc;
+impl AsyncChan for TokioMpsc {
+    fn run(n: u64, capacity: usize, to_task: bool) -> f64 {
+        let rt = current_thread();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(capacity);
+        let start = Instant::now();
+        let seen = if to_task {
+            let producer = thread::spawn(move || {
+                (1..=n).for_each(|v| tx.blocking_send(v).expect("open"));
+            });
+            let seen = rt.block_on(async {
+                let (mut count, mut sum) = (0u64, 0u64);
+                while let Some(v) = rx.recv().await {
+                    count += 1;
+                    sum += v;
+                }
+                (count, sum)
+            });
+            producer.join().expect("producer");
+            seen
+        } else {
+            let consumer = thread::spawn(move || {
+                let (mut count, mut sum) = (0u64, 0u64);
+                while let Some(v) = rx.blocking_recv() {
+                    count += 1;
+                    sum += v;
+                }
+                (count, sum)
+            });
+            rt.block_on(async move {
+                for v in 1..=n {
+                    tx.send(v).await.expect("open");
+                }
+            });
+            consumer.join().expect("consumer")
+        };
+        async_rate(n, seen, start.elapsed())
+    }
+}
+
+struct FlumeAsync;
+impl AsyncChan for FlumeAsync {
+    fn run(n: u64, capacity: usize, to_task: bool) -> f64 {
+        let rt = current_thread();
+        let (tx, rx) = flume::bounded(capacity);
+        let start = Instant::now();
+        let seen = if to_task {
+            let producer = thread::spawn(move || {
+                (1..=n).for_each(|v| tx.send(v).expect("open"));
+            });
+            let seen = rt.block_on(async {
+                let (mut count, mut sum) = (0u64, 0u64);
+                while let Ok(v) = rx.recv_async().await {
+                    count += 1;
+                    sum += v;
+                }
+                (count, sum)
+            });
+            producer.join().expect("producer");
+            seen
+        } else {
+            let consumer =
+                thread::spawn(move || rx.iter().fold((0u64, 0u64), |(c, s), v| (c + 1, s + v)));
+            rt.block_on(async move {
+                for v in 1..=n {
+                    tx.send_async(v).await.expect("open");
+                }
+            });
+            consumer.join().expect("consumer")
+        };
+        async_rate(n, seen, start.elapsed())
+    }
+}
+
+/// One implementation's run of an async case: `(n, capacity, to_task) -> items/s`.
+type AsyncRunner = fn(u64, usize, bool) -> f64;
+
+/// The async cases, repetitions interleaved as in [`case`].
+fn async_cases(opts: &Opts) -> Vec<Measurement> {
+    let n = opts.size(1_000_000, 100_000);
+    let imps: [(&str, AsyncRunner); 3] = [
+        ("pythreading", PyAsync::run),
+        ("tokio_mpsc", TokioMpsc::run),
+        ("flume_async", FlumeAsync::run),
+    ];
+    let mut rows = Vec::new();
+    for (name, to_task) in [
+        ("async_thread_to_task_bounded_1024", true),
+        ("async_task_to_thread_bounded_1024", false),
+    ] {
+        let mut samples = vec![Vec::new(); imps.len()];
+        for _ in 0..opts.reps() {
+            for (i, (_, run)) in imps.iter().enumerate() {
+                samples[i].push(run(n, 1024, to_task));
+            }
+        }
+        rows.extend(imps.iter().zip(samples).map(|((imp, _), mut s)| {
+            let value = median_of(s.len(), || s.pop().unwrap_or(f64::NAN));
+            Measurement::new(GROUP, name, imp, value, UNIT)
+        }));
+    }
+    rows
+}
+
 /// One implementation's run of a case: `(producers, consumers, n, capacity) -> items/s`.
 type Runner = fn(usize, usize, u64, Option<usize>) -> f64;
 
@@ -528,6 +698,7 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
         ],
     ));
     rows.push(single_receiver("simple_mpmc_unbounded_4p4c"));
+    rows.extend(async_cases(opts));
     rows.extend(case(
         opts,
         "lifo_mpmc_bounded_1024_4p4c",

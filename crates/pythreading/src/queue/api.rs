@@ -101,7 +101,7 @@ macro_rules! queue_api {
             #[doc = concat!("let q = Arc::new(", stringify!($name), "::bounded(1));")]
             /// q.put(1).unwrap();
             /// let q2 = Arc::clone(&q);
-            /// let taker = std::thread::spawn(move || q2.get().unwrap());
+            /// let taker = pythreading::threading::spawn(move || q2.get().unwrap());
             /// q.put(2).unwrap(); // waits until the other thread takes 1
             /// assert_eq!(taker.join().unwrap(), 1);
             /// assert_eq!(q.get(), Ok(2));
@@ -391,7 +391,7 @@ macro_rules! queue_api {
             /// }
             /// let worker = {
             ///     let q = Arc::clone(&q);
-            ///     std::thread::spawn(move || {
+            ///     pythreading::threading::spawn(move || {
             ///         while let Ok(_item) = q.try_get() {
             ///             q.task_done().unwrap();
             ///         }
@@ -524,6 +524,88 @@ macro_rules! queue_api {
                 T: Send,
             {
                 $crate::queue::TryIter::new(&self.core)
+            }
+
+            /// Removes and returns the next item, waiting for one as an async task: the
+            /// awaitable face of [`get`](Self::get), parking the task, not the thread.
+            ///
+            /// Tasks wait in line with the threads blocked in `get`: first come, first served,
+            /// so one queue can have threads on one side and tasks on the other. Any executor can
+            /// run it (it uses only the task's `Waker`). Cancel-safe: an item is taken only by
+            /// the poll that returns it, so dropping the future before it completes loses no
+            /// item, and a wake-up meant for it passes to the next waiter.
+            ///
+            /// # Errors
+            ///
+            /// [`GetError::ShutDown`](crate::queue::GetError::ShutDown) once the queue is shut
+            /// down and drained.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use std::sync::Arc;
+            /// use std::task::{Context, Poll, Wake, Waker};
+            #[doc = concat!("use pythreading::queue::", stringify!($name), ";")]
+            ///
+            /// struct Noop;
+            /// impl Wake for Noop {
+            ///     fn wake(self: Arc<Self>) {}
+            /// }
+            /// let waker = Waker::from(Arc::new(Noop));
+            /// let mut cx = Context::from_waker(&waker);
+            ///
+            #[doc = concat!("let q = ", stringify!($name), "::bounded(2);")]
+            /// let mut get = Box::pin(q.get_async()); // in async code: `q.get_async().await`
+            /// assert!(get.as_mut().poll(&mut cx).is_pending());
+            /// q.put(7).unwrap(); // wakes the task
+            /// assert_eq!(get.as_mut().poll(&mut cx), Poll::Ready(Ok(7)));
+            /// ```
+            pub fn get_async(&self) -> $crate::queue::GetFuture<'_, T>
+            where
+                T: Send,
+            {
+                $crate::queue::GetFuture::new(&self.core)
+            }
+
+            /// Adds `item`, waiting for room as an async task: the awaitable face of
+            /// [`put`](Self::put). Waits in line with the threads blocked in `put`, first come,
+            /// first served; runs on any executor.
+            ///
+            /// Dropping the future before it completes drops the item (it never entered the
+            /// queue) and passes a wake-up meant for it to the next waiter.
+            ///
+            /// # Errors
+            ///
+            /// [`PutError::ShutDown`](crate::queue::PutError::ShutDown) with the item, if the
+            /// queue is shut down before or while waiting.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use std::sync::Arc;
+            /// use std::task::{Context, Poll, Wake, Waker};
+            #[doc = concat!("use pythreading::queue::", stringify!($name), ";")]
+            ///
+            /// struct Noop;
+            /// impl Wake for Noop {
+            ///     fn wake(self: Arc<Self>) {}
+            /// }
+            /// let waker = Waker::from(Arc::new(Noop));
+            /// let mut cx = Context::from_waker(&waker);
+            ///
+            #[doc = concat!("let q = ", stringify!($name), "::bounded(1);")]
+            /// q.put(1).unwrap();
+            /// let mut put = Box::pin(q.put_async(2)); // in async code: `q.put_async(2).await`
+            /// assert!(put.as_mut().poll(&mut cx).is_pending()); // full
+            /// assert_eq!(q.get(), Ok(1)); // makes room, wakes the task
+            /// assert_eq!(put.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
+            /// assert_eq!(q.len(), 1);
+            /// ```
+            pub fn put_async(&self, item: T) -> $crate::queue::PutFuture<'_, T>
+            where
+                T: Send,
+            {
+                $crate::queue::PutFuture::new(&self.core, item)
             }
         }
 

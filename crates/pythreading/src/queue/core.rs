@@ -1,16 +1,20 @@
-//! The blocking machinery shared by `LifoQueue`, `PriorityQueue` and the `Queue`s that have no
-//! ring (unbounded, `bounded(0)`, or too large a capacity to allocate up front: see `fifo.rs`).
+//! The blocking machinery shared by `LifoQueue`, `PriorityQueue` and the bounded `Queue`s that
+//! have no ring (`bounded(0)`, or too large a capacity to allocate up front: see `fifo.rs`; an
+//! unbounded `Queue` has two locks, `list_queue.rs`).
 //!
 //! One mutex guards the items (a [`Store`], the only thing that differs between the three), the
 //! count of unfinished tasks, the shutdown flag and the number of threads parked on each of the
 //! three condition variables (`not_empty`, `not_full`, `all_done`), exactly as CPython's
 //! `queue.Queue` keeps them under one lock with three conditions.
 //!
+//! Getters and putters wait in two [`WaitList`]s under the same lock (blocked threads and pending
+//! `get_async`/`put_async` futures together, first come, first woken); `join` waits on a
+//! condition variable.
+//!
 //! Speed comes from never making a system call that nobody needs:
-//! - a thread that changes the state notifies a condition variable only when its waiter count
-//!   says someone is parked on it (the count is read under the same lock the waiter registered
-//!   under, so no wake-up is lost), and notifies after unlocking, so the woken thread does not
-//!   immediately block on the mutex;
+//! - a thread that changes the state wakes a waiter only when the list says one is there (the
+//!   list is read under the same lock the waiter entered it under, so no wake-up is lost), and
+//!   wakes it after unlocking, so the woken thread does not immediately block on the mutex;
 //! - a thread that would park first spins, then yields a few times (`backoff.rs`), re-checking
 //!   the state: on a busy queue the item or the room usually arrives within that window, and two
 //!   context switches are saved.
@@ -23,13 +27,16 @@
 
 use std::marker::PhantomData;
 use std::mem;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::backoff::{Backoff, lock_busy};
 use super::error::{GetTimeoutError, PutTimeoutError, TaskDoneError};
+use super::future::{AsyncSink, AsyncSource};
+use super::waiters::{WaitList, Wake, wake_all};
 use crate::deadline::Deadline;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use crate::sync::{Condvar, Mutex, MutexGuard};
+use crate::sync::{Condvar, Mutex, MutexGuard, thread};
 
 /// Where a queue keeps its items: the policy (FIFO, LIFO, priority).
 pub(crate) trait Store<T>: Default {
@@ -74,16 +81,32 @@ struct State<S> {
     items: S,
     unfinished: usize,
     shut_down: bool,
-    getters: usize,
-    putters: usize,
+    /// Waiting for an item.
+    getters: WaitList,
+    /// Waiting for room.
+    putters: WaitList,
     joiners: usize,
+}
+
+/// Which list a waiter is in.
+#[derive(Clone, Copy)]
+enum Side {
+    Get,
+    Put,
+}
+
+impl<S> State<S> {
+    fn list(&mut self, side: Side) -> &mut WaitList {
+        match side {
+            Side::Get => &mut self.getters,
+            Side::Put => &mut self.putters,
+        }
+    }
 }
 
 /// The shared core; `T` is the item type and `S` the store policy.
 pub(crate) struct Core<T, S> {
     state: Mutex<State<S>>,
-    not_empty: Condvar,
-    not_full: Condvar,
     all_done: Condvar,
     /// The number of items, stored under the lock after every change, so that `len` and the
     /// pre-park yield loop can look without locking.
@@ -112,12 +135,10 @@ impl<T, S: Store<T>> Core<T, S> {
                 items: S::default(),
                 unfinished: 0,
                 shut_down: false,
-                getters: 0,
-                putters: 0,
+                getters: WaitList::new(),
+                putters: WaitList::new(),
                 joiners: 0,
             }),
-            not_empty: Condvar::new(),
-            not_full: Condvar::new(),
             all_done: Condvar::new(),
             len_hint: AtomicUsize::new(0),
             shut_hint: AtomicBool::new(false),
@@ -140,19 +161,18 @@ impl<T, S: Store<T>> Core<T, S> {
 
     /// Parks on `cv` until notified or `wait` expires; returns the guard and whether the deadline
     /// has passed (the caller re-checks its condition first either way).
-    fn park<'a>(
+    fn park_until_all_done<'a>(
         &'a self,
-        cv: &Condvar,
         st: MutexGuard<'a, State<S>>,
         wait: &Wait,
     ) -> (MutexGuard<'a, State<S>>, bool) {
         match wait {
-            Wait::Forever => (relock(cv.wait(st)), false),
+            Wait::Forever => (relock(self.all_done.wait(st)), false),
             Wait::Until(deadline) => match deadline.remaining() {
-                None => (relock(cv.wait(st)), false),
+                None => (relock(self.all_done.wait(st)), false),
                 Some(left) if left == Duration::ZERO => (st, true),
                 Some(left) => {
-                    let (st, _) = match cv.wait_timeout(st, left) {
+                    let (st, _) = match self.all_done.wait_timeout(st, left) {
                         Ok(pair) => pair,
                         Err(poisoned) => poisoned.into_inner(),
                     };
@@ -160,6 +180,59 @@ impl<T, S: Store<T>> Core<T, S> {
                 }
             },
         }
+    }
+
+    /// Parks the calling thread in `side`'s list until it is notified or the deadline passes;
+    /// returns the guard and whether the deadline had passed before waiting (the caller
+    /// re-checks its condition first either way, as after a condition variable).
+    fn park_on<'a>(
+        &'a self,
+        side: Side,
+        mut st: MutexGuard<'a, State<S>>,
+        wait: &Wait,
+    ) -> (MutexGuard<'a, State<S>>, bool) {
+        let deadline = match wait {
+            Wait::Forever => None,
+            Wait::Until(deadline) => match deadline.remaining() {
+                Some(Duration::ZERO) => return (st, true),
+                _ => Some(*deadline),
+            },
+        };
+        let id = st.list(side).register(Wake::this_thread());
+        loop {
+            drop(st);
+            match deadline.and_then(Deadline::remaining) {
+                None => thread::park(),
+                Some(Duration::ZERO) => {}
+                Some(left) => thread::park_timeout(left),
+            }
+            st = self.lock();
+            if !st.list(side).contains(id) {
+                return (st, false); // notified
+            }
+            if deadline.is_some_and(Deadline::has_passed) {
+                st.list(side).remove(id);
+                return (st, false);
+            }
+        }
+    }
+
+    /// Parks a blocking `get` until a put (or shutdown) notifies it or the deadline passes.
+    fn park_until_not_empty<'a>(
+        &'a self,
+        st: MutexGuard<'a, State<S>>,
+        wait: &Wait,
+    ) -> (MutexGuard<'a, State<S>>, bool) {
+        self.park_on(Side::Get, st, wait)
+    }
+
+    /// Parks a blocking `put` until a get (or shutdown) notifies it or the deadline passes.
+    fn park_until_not_full<'a>(
+        &'a self,
+        st: MutexGuard<'a, State<S>>,
+        wait: &Wait,
+    ) -> (MutexGuard<'a, State<S>>, bool) {
+        self.park_on(Side::Put, st, wait)
     }
 
     /// Gives the other side a short chance to act before parking: spins, then yields, until
@@ -200,10 +273,10 @@ impl<T, S: Store<T>> Core<T, S> {
         };
         self.publish_len(&st);
         st.unfinished += 1;
-        let wake = st.getters > 0;
+        let wake = st.getters.pop();
         drop(st);
-        if wake {
-            self.not_empty.notify_one();
+        if let Some(wake) = wake {
+            wake.wake();
         }
     }
 
@@ -244,10 +317,8 @@ impl<T, S: Store<T>> Core<T, S> {
                 st = self.lock();
                 continue;
             }
-            st.putters += 1;
-            let (next, expired) = self.park(&self.not_full, st, &wait);
+            let (next, expired) = self.park_until_not_full(st, &wait);
             st = next;
-            st.putters -= 1;
             if expired {
                 return Err(PutTimeoutError::Timeout(item));
             }
@@ -281,19 +352,19 @@ impl<T, S: Store<T>> Core<T, S> {
 
     /// Takes the next item under the lock, wakes one putter if one is parked, and gives spare
     /// memory back when the store has drained.
-    fn pop_locked(&self, st: &mut MutexGuard<'_, State<S>>) -> Option<(T, bool)> {
+    fn pop_locked(&self, st: &mut MutexGuard<'_, State<S>>) -> Option<(T, Option<Wake>)> {
         let item = st.items.pop()?;
         self.publish_len(st);
         if st.items.len() == 0 && st.items.allocated() > self.keep {
             st.items.shrink_to(self.keep);
         }
-        Some((item, st.putters > 0))
+        Some((item, st.putters.pop()))
     }
 
-    fn took(&self, st: MutexGuard<'_, State<S>>, item: T, wake: bool) -> T {
+    fn took(&self, st: MutexGuard<'_, State<S>>, item: T, wake: Option<Wake>) -> T {
         drop(st);
-        if wake {
-            self.not_full.notify_one();
+        if let Some(wake) = wake {
+            wake.wake();
         }
         item
     }
@@ -329,10 +400,8 @@ impl<T, S: Store<T>> Core<T, S> {
                 st = self.lock();
                 continue;
             }
-            st.getters += 1;
-            let (next, expired) = self.park(&self.not_empty, st, &wait);
+            let (next, expired) = self.park_until_not_empty(st, &wait);
             st = next;
-            st.getters -= 1;
             if expired {
                 return Err(GetTimeoutError::Timeout);
             }
@@ -404,7 +473,7 @@ impl<T, S: Store<T>> Core<T, S> {
                 return true;
             }
             st.joiners += 1;
-            let (next, expired) = self.park(&self.all_done, st, &wait);
+            let (next, expired) = self.park_until_all_done(st, &wait);
             st = next;
             st.joiners -= 1;
             if expired {
@@ -429,10 +498,12 @@ impl<T, S: Store<T>> Core<T, S> {
         let mut st = self.lock();
         st.shut_down = true;
         self.shut_hint.store(true, Ordering::Release);
+        let getters = st.getters.take_all();
+        let putters = st.putters.take_all();
         drop(st);
         // Every shutdown wakes every parked getter and putter (P-32); they re-check and leave.
-        self.not_empty.notify_all();
-        self.not_full.notify_all();
+        wake_all(getters);
+        wake_all(putters);
     }
 
     pub(crate) fn shutdown_immediate(&self) {
@@ -444,15 +515,112 @@ impl<T, S: Store<T>> Core<T, S> {
         let count = drained.len();
         self.publish_len(&st);
         st.unfinished = st.unfinished.saturating_sub(count);
+        let getters = st.getters.take_all();
+        let putters = st.putters.take_all();
         drop(st);
-        self.not_empty.notify_all();
-        self.not_full.notify_all();
+        wake_all(getters);
+        wake_all(putters);
         self.all_done.notify_all();
         drop(drained);
     }
 
     pub(crate) fn is_shut_down(&self) -> bool {
         self.shut_hint.load(Ordering::Acquire)
+    }
+}
+
+impl<T, S: Store<T>> AsyncSource<T> for Core<T, S> {
+    fn poll_get(&self, waiter: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let mut st = self.lock();
+        let done = match self.pop_locked(&mut st) {
+            Some((item, wake)) => Some((Some(item), wake)),
+            None if st.shut_down => Some((None, None)),
+            None => None,
+        };
+        match done {
+            Some((got, wake)) => {
+                if let Some(id) = waiter.take() {
+                    // Leaving: a notification it had is used up by this get.
+                    st.getters.remove(id);
+                }
+                drop(st);
+                if let Some(wake) = wake {
+                    wake.wake();
+                }
+                Poll::Ready(got)
+            }
+            None => {
+                match *waiter {
+                    Some(id) if st.getters.set_waker(id, cx.waker()) => {}
+                    _ => *waiter = Some(st.getters.register(Wake::Task(cx.waker().clone()))),
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    fn cancel_get(&self, waiter: u64) {
+        let mut st = self.lock();
+        if st.getters.remove(waiter) {
+            return;
+        }
+        // Notified but gone: the item it was woken for is for the next getter.
+        let wake = if st.items.len() > 0 {
+            st.getters.pop()
+        } else {
+            None
+        };
+        drop(st);
+        if let Some(wake) = wake {
+            wake.wake();
+        }
+    }
+}
+
+impl<T, S: Store<T>> AsyncSink<T> for Core<T, S> {
+    fn poll_put(
+        &self,
+        item: &mut Option<T>,
+        waiter: &mut Option<u64>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), T>> {
+        let Some(value) = item.take() else {
+            return Poll::Ready(Ok(())); // polled after completion: nothing to do
+        };
+        let mut st = self.lock();
+        if st.shut_down || self.has_room(&st) {
+            if let Some(id) = waiter.take() {
+                st.putters.remove(id);
+            }
+            if st.shut_down {
+                return Poll::Ready(Err(value));
+            }
+            self.push_locked(st, value);
+            return Poll::Ready(Ok(()));
+        }
+        *item = Some(value);
+        match *waiter {
+            Some(id) if st.putters.set_waker(id, cx.waker()) => {}
+            _ => *waiter = Some(st.putters.register(Wake::Task(cx.waker().clone()))),
+        }
+        Poll::Pending
+    }
+
+    fn cancel_put(&self, waiter: u64) {
+        let mut st = self.lock();
+        if st.putters.remove(waiter) {
+            return;
+        }
+        // Notified but gone: the room it was woken for is for the next putter.
+        let wake = if self.has_room(&st) {
+            st.putters.pop()
+        } else {
+            None
+        };
+        drop(st);
+        if let Some(wake) = wake {
+            wake.wake();
+        }
     }
 }
 

@@ -2,12 +2,15 @@
 
 use std::collections::VecDeque;
 use std::mem;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::api::queue_api;
 use super::core::{Core, Store};
 use super::error::{GetTimeoutError, PutTimeoutError, TaskDoneError};
+use super::future::{AsyncSink, AsyncSource};
 use super::iter::Source;
+use super::list_queue::ListQueue;
 use super::ring_queue::RingQueue;
 
 /// A first-in, first-out queue for sharing work between threads: Python's `queue.Queue`.
@@ -21,13 +24,13 @@ use super::ring_queue::RingQueue;
 ///
 /// ```
 /// use std::sync::Arc;
-/// use std::thread;
+/// use pythreading::threading;
 /// use pythreading::queue::Queue;
 ///
 /// let q = Arc::new(Queue::bounded(48));
 /// let consumer = {
 ///     let q = Arc::clone(&q);
-///     thread::spawn(move || {
+///     threading::spawn(move || {
 ///         let mut total = 0;
 ///         for item in &*q {
 ///             total += item; // ends when the queue is shut down and drained
@@ -45,8 +48,8 @@ pub struct Queue<T> {
     core: FifoCore<T>,
 }
 
-/// The most a bounded `Queue` allocates up front for its ring of slots; a larger capacity (or
-/// none) keeps its items in a growable buffer under a lock instead.
+/// The most a bounded `Queue` allocates up front for its ring of slots; a larger capacity keeps
+/// its items in a growable buffer under a lock instead.
 const RING_BYTES: usize = 1 << 20;
 
 /// The machinery behind a `Queue`, chosen by its capacity.
@@ -54,7 +57,9 @@ pub(crate) enum FifoCore<T> {
     /// Bounded, with a capacity whose slots fit in `RING_BYTES`: the lock-free ring, allocated at
     /// once (boxed: it is cache-line aligned and much larger than the handle).
     Ring(Box<RingQueue<T>>),
-    /// Unbounded, bounded(0), or a capacity too large to allocate up front: one lock.
+    /// Unbounded: two locks, one for each side (boxed: its halves are cache-line aligned).
+    List(Box<ListQueue<T>>),
+    /// bounded(0), or a capacity too large to allocate up front: one lock.
     Locked(Core<T, Fifo<T>>),
 }
 
@@ -63,6 +68,7 @@ macro_rules! dispatch {
     ($self:ident.$method:ident($($arg:expr),*)) => {
         match $self {
             FifoCore::Ring(q) => q.$method($($arg),*),
+            FifoCore::List(q) => q.$method($($arg),*),
             FifoCore::Locked(q) => q.$method($($arg),*),
         }
     };
@@ -76,21 +82,26 @@ impl<T> FifoCore<T> {
             Some(cap) if cap >= 1 && cap <= RING_BYTES / slot => {
                 FifoCore::Ring(Box::new(RingQueue::new(cap)))
             }
+            None => FifoCore::List(Box::new(ListQueue::new())),
             _ => FifoCore::Locked(Core::new(capacity)),
         }
     }
+    #[inline]
     pub(crate) fn try_put(&self, item: T) -> Result<(), (T, bool)> {
         dispatch!(self.try_put(item))
     }
+    #[inline]
     pub(crate) fn put(&self, item: T) -> Result<(), T> {
         dispatch!(self.put(item))
     }
     pub(crate) fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>> {
         dispatch!(self.put_timeout(item, timeout))
     }
+    #[inline]
     pub(crate) fn try_get(&self) -> Result<T, bool> {
         dispatch!(self.try_get())
     }
+    #[inline]
     pub(crate) fn get(&self) -> Option<T> {
         dispatch!(self.get())
     }
@@ -103,12 +114,14 @@ impl<T> FifoCore<T> {
     pub(crate) fn is_full(&self) -> bool {
         match self {
             FifoCore::Ring(q) => q.len() >= q.capacity(),
+            FifoCore::List(_) => false,
             FifoCore::Locked(q) => q.is_full(),
         }
     }
     pub(crate) fn capacity(&self) -> Option<usize> {
         match self {
             FifoCore::Ring(q) => Some(q.capacity()),
+            FifoCore::List(_) => None,
             FifoCore::Locked(q) => q.capacity(),
         }
     }
@@ -141,6 +154,29 @@ impl<T> Source<T> for FifoCore<T> {
     }
     fn next_now(&self) -> Option<T> {
         self.try_get().ok()
+    }
+}
+
+impl<T> AsyncSource<T> for FifoCore<T> {
+    fn poll_get(&self, waiter: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        dispatch!(self.poll_get(waiter, cx))
+    }
+    fn cancel_get(&self, waiter: u64) {
+        dispatch!(self.cancel_get(waiter))
+    }
+}
+
+impl<T> AsyncSink<T> for FifoCore<T> {
+    fn poll_put(
+        &self,
+        item: &mut Option<T>,
+        waiter: &mut Option<u64>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), T>> {
+        dispatch!(self.poll_put(item, waiter, cx))
+    }
+    fn cancel_put(&self, waiter: u64) {
+        dispatch!(self.cancel_put(waiter))
     }
 }
 

@@ -36,7 +36,7 @@ impl<T, S: Store<T>> Source<T> for Core<T, S> {
 /// let q = Arc::new(Queue::unbounded());
 /// let worker = {
 ///     let q = Arc::clone(&q);
-///     std::thread::spawn(move || q.iter().map(|x: u64| x * 2).sum::<u64>())
+///     pythreading::threading::spawn(move || q.iter().map(|x: u64| x * 2).sum::<u64>())
 /// };
 /// for i in 0..10 {
 ///     q.put(i).unwrap();

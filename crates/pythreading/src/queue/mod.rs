@@ -12,14 +12,21 @@
 //! | `task_done()`, `join()`, `unfinished_tasks` | `task_done() -> Result`, `join()`, `join_timeout(d) -> bool`, `unfinished_tasks()` |
 //! | `shutdown()`, `shutdown(immediate=True)`, `is_shutdown` (3.13) | `shutdown()`, `shutdown_immediate()`, `is_shut_down()` |
 //! | `while True: item = q.get()` | `for item in &q` (ends at shutdown), `q.try_iter()` |
+//! | `await q.get()`, `await q.put(x)` (`asyncio.Queue`; `janus` for threads and tasks on one queue) | `q.get_async().await`, `q.put_async(x).await` (any executor; cancel-safe) |
 //! | `queue.Full`, `queue.Empty`, `queue.ShutDown`, `ValueError` | typed errors per operation: see [`error`](self#errors) below |
 //!
 //! Queues are plain values: share one between threads with [`Arc`](std::sync::Arc), as with
 //! std's `Mutex`. An idle queue costs no thread. A bounded [`Queue`] of modest capacity (its
 //! slots fit in 1 MiB) allocates its ring of slots when it is created, so that puts and gets
-//! never share a lock; every other queue allocates as items arrive, gives back what a burst made
+//! never share a lock (an unbounded `Queue` gets the same with a lock for each side, as
+//! [`SimpleQueue`]); every other queue allocates as items arrive, gives back what a burst made
 //! it allocate beyond 16 KiB of spare slots once drained, and never allocates room for twice its
 //! capacity.
+//!
+//! The examples start their threads with [`threading::spawn`](crate::threading::spawn) rather
+//! than `std::thread::spawn`: such threads have Python's names, show up in
+//! [`enumerate`](crate::threading::enumerate) and report a panic through the excepthook; a queue
+//! works with either (and with async tasks: see `get_async` / `put_async`).
 //!
 //! Constructors say what they mean: [`Queue::bounded`]`(n)` holds at most `n` items and
 //! [`Queue::unbounded`]`()` has no limit. There is no magic 0: `bounded(0)` is a queue that can
@@ -33,13 +40,13 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use std::thread;
+//! use pythreading::threading;
 //! use pythreading::queue::Queue;
 //!
 //! let q = Arc::new(Queue::bounded(48));
 //! let consumer = {
 //!     let q = Arc::clone(&q);
-//!     thread::spawn(move || {
+//!     threading::spawn(move || {
 //!         let mut seen = 0;
 //!         for _item in &*q {
 //!             seen += 1;
@@ -59,14 +66,14 @@
 //! ```
 //! use std::sync::Arc;
 //! use std::sync::atomic::{AtomicU64, Ordering};
-//! use std::thread;
+//! use pythreading::threading;
 //! use pythreading::queue::Queue;
 //!
 //! let q = Arc::new(Queue::unbounded());
 //! let total = Arc::new(AtomicU64::new(0));
 //! for _ in 0..2 {
 //!     let (q, total) = (Arc::clone(&q), Arc::clone(&total));
-//!     thread::spawn(move || {
+//!     threading::spawn(move || {
 //!         for n in &*q {
 //!             total.fetch_add(n, Ordering::Relaxed);
 //!             q.task_done().unwrap();
@@ -120,17 +127,21 @@ mod backoff;
 mod core;
 mod error;
 mod fifo;
+mod future;
 mod iter;
 mod lifo;
+mod list_queue;
 mod priority;
 mod ring;
 mod ring_queue;
 mod simple;
+mod waiters;
 
 pub use error::{
     GetError, GetTimeoutError, PutError, PutTimeoutError, TaskDoneError, TryGetError, TryPutError,
 };
 pub use fifo::Queue;
+pub use future::{GetFuture, PutFuture, SimpleGetFuture};
 pub use iter::{Iter, TryIter};
 pub use lifo::LifoQueue;
 pub use priority::PriorityQueue;

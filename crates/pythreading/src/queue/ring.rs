@@ -33,9 +33,9 @@
 //! every put ordered before it has claimed its slot and will publish it, so a drain after the
 //! mark (`shutdown_immediate`) sees every item that will ever be in the ring.
 //!
-//! The count of unfinished tasks lives on `tail`'s cache line: a put (which writes that line
-//! anyway) raises it after claiming a slot and before publishing the item, so no `task_done`
-//! for the item can come first.
+//! A put touches no counter: how many items were ever put is derived from `tail` (its lap and
+//! index, [`Ring::puts`]), so `task_done`/`join` (`ring_queue.rs`) keep only a count of tasks
+//! done, which puts and gets never touch.
 
 use super::backoff::Backoff;
 use std::sync::TryLockError;
@@ -59,8 +59,6 @@ struct Slot<T> {
 pub(super) struct TailLine {
     /// The next put's position, and the shutdown mark.
     pos: AtomicUsize,
-    /// Items put and not yet marked done (`task_done`).
-    pub(super) unfinished: AtomicUsize,
 }
 
 /// Why a push failed; the item comes back.
@@ -104,7 +102,6 @@ impl<T> Ring<T> {
             head: Padded(AtomicUsize::new(0)),
             tail: Padded(TailLine {
                 pos: AtomicUsize::new(0),
-                unfinished: AtomicUsize::new(0),
             }),
             slots,
             mark,
@@ -116,8 +113,19 @@ impl<T> Ring<T> {
         self.slots.len()
     }
 
-    pub(super) fn tail_line(&self) -> &TailLine {
-        &self.tail.0
+    /// How many items have ever been put (slots claimed, published or not), derived from
+    /// `tail`: `lap * capacity + index`. `latest`: read by a read-modify-write, which sees the
+    /// newest claim in `tail`'s order, rather than by a load. (It wraps after 2^62 or so puts,
+    /// a century at a billion puts a second.)
+    pub(super) fn puts(&self, latest: bool) -> usize {
+        let pos = if latest {
+            self.tail.0.pos.fetch_add(0, Ordering::AcqRel)
+        } else {
+            self.tail.0.pos.load(Ordering::Acquire)
+        } & !self.mark;
+        let lap = pos / self.one_lap;
+        lap.wrapping_mul(self.slots.len())
+            .wrapping_add(pos & (self.mark - 1))
     }
 
     /// The position after `pos` (index + 1, or the start of the next lap).
@@ -162,7 +170,7 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Adds `item` at the tail and counts it unfinished; fails if the ring is full or shut down.
+    /// Adds `item` at the tail; fails if the ring is full or shut down.
     pub(super) fn try_push(&self, item: T) -> Result<(), PushError<T>> {
         let mut backoff = Backoff::new();
         let mut tail = self.tail.0.pos.load(Ordering::Acquire);
@@ -189,8 +197,8 @@ impl<T> Ring<T> {
                     Ordering::Acquire,
                 ) {
                     Ok(_) => {
-                        // Counted before it is published: a `task_done` for it cannot come first.
-                        self.tail.0.unfinished.fetch_add(1, Ordering::Relaxed);
+                        // Counted (in `puts`) by the claim, before it is published: a
+                        // `task_done` for it cannot come first.
                         *value = Some(item);
                         slot.stamp.store(tail + 1, Ordering::Release);
                         return Ok(());

@@ -1,50 +1,78 @@
 //! A bounded `Queue` on the lock-free ring (`ring.rs`): puts and gets never share a lock. A mutex
-//! and three condition variables remain, only for threads that park (a get on an empty queue, a
-//! put on a full one, a `join`), exactly as CPython's three conditions over one lock.
+//! remains, only for waiters (a get on an empty queue, a put on a full one, a `join`): it guards
+//! the two [`WaitList`]s (getters, putters: threads and async tasks together, first come, first
+//! woken) and the `join` condition.
 //!
 //! # Parking without lost wake-ups
 //!
-//! A thread that parks takes the parking mutex, counts itself in `getters`, `putters` or
-//! `joiners`, and then re-checks the state with a read-modify-write on the very atomic the other
-//! side changes with a read-modify-write (`tail` for a getter, `head` for a putter, `unfinished`
-//! for a joiner). Read-modify-writes of one atomic are totally ordered, so either the re-check
-//! sees the change (and the thread does not park), or the change comes later, reads the
-//! re-check's write and so sees the count (and its thread wakes the parked one). The waker takes
-//! the parking mutex before notifying; the parked thread holds it from counting itself until the
-//! condition variable releases it, so the notification cannot fall between the two.
+//! A waiter takes the parking mutex, enters its list and counts itself in `getters` or `putters`
+//! (`joiners` for a `join`), and then re-checks the state with a read-modify-write on the very
+//! atomic the other side changes with a read-modify-write (`tail` for a getter, `head` for a
+//! putter, `done` for a joiner). Read-modify-writes of one atomic are totally ordered, so
+//! either the re-check sees the change (and the waiter does not wait), or the change comes
+//! later, reads the re-check's write and so sees the count (and its thread takes the parking
+//! mutex and notifies the oldest waiter, who entered the list under that mutex).
 //!
 //! A thread that is about to park first spins and yields a little (`backoff.rs`), watching the
 //! ring: on a busy queue the item or the room usually arrives within that window.
 //!
 //! The fast path (a put with room, a get with an item) touches only the ring, plus one load of
-//! the waiter count, which is written only when a thread parks.
+//! the waiter count, which is written only when a thread or task waits.
 
 use std::time::Duration;
+
+use std::task::{Context, Poll};
 
 use super::backoff::Backoff;
 use super::error::{GetTimeoutError, PutTimeoutError, TaskDoneError};
 use super::ring::{Padded, PopError, PushError, Ring};
+use super::waiters::{WaitList, Wake, wake_all};
 use crate::deadline::Deadline;
 use crate::sync::atomic::{AtomicUsize, Ordering};
-use crate::sync::{Condvar, Mutex, MutexGuard, lock};
+use crate::sync::{Condvar, Mutex, MutexGuard, lock, thread};
 
-/// Threads parked, by what they wait for. Written only around parking.
+/// Waiters, by what they wait for: the lengths of the lists, readable without the lock.
 struct Waiters {
     getters: AtomicUsize,
     putters: AtomicUsize,
     joiners: AtomicUsize,
 }
 
-/// The parking lot: one mutex, three conditions.
+/// The parking lot: one mutex over the waiters, and the `join` condition.
 struct Parking {
-    lock: Mutex<()>,
-    not_empty: Condvar,
-    not_full: Condvar,
+    lock: Mutex<Lists>,
     all_done: Condvar,
+}
+
+/// Who waits for an item and who for room.
+struct Lists {
+    getters: WaitList,
+    putters: WaitList,
+}
+
+/// Which side of the queue a waiter is on.
+#[derive(Clone, Copy)]
+enum Side {
+    /// Waits for an item.
+    Get,
+    /// Waits for room.
+    Put,
+}
+
+impl Lists {
+    fn of(&mut self, side: Side) -> &mut WaitList {
+        match side {
+            Side::Get => &mut self.getters,
+            Side::Put => &mut self.putters,
+        }
+    }
 }
 
 pub(crate) struct RingQueue<T> {
     ring: Ring<T>,
+    /// Tasks marked done (`task_done`, and items dropped by `shutdown_immediate`); unfinished
+    /// tasks are `ring.puts() - done`. On its own line: puts and gets never touch it.
+    done: Padded<AtomicUsize>,
     waiters: Padded<Waiters>,
     parking: Parking,
 }
@@ -54,42 +82,140 @@ impl<T> RingQueue<T> {
     pub(crate) fn new(capacity: usize) -> Self {
         RingQueue {
             ring: Ring::new(capacity),
+            done: Padded(AtomicUsize::new(0)),
             waiters: Padded(Waiters {
                 getters: AtomicUsize::new(0),
                 putters: AtomicUsize::new(0),
                 joiners: AtomicUsize::new(0),
             }),
             parking: Parking {
-                lock: Mutex::new(()),
-                not_empty: Condvar::new(),
-                not_full: Condvar::new(),
+                lock: Mutex::new(Lists {
+                    getters: WaitList::new(),
+                    putters: WaitList::new(),
+                }),
                 all_done: Condvar::new(),
             },
         }
     }
 
-    /// Wakes one thread parked on `cv` if `count` says one is there.
-    fn wake_one(&self, count: &AtomicUsize, cv: &Condvar) {
-        if count.load(Ordering::Acquire) > 0 {
-            // Taking the lock once orders this after the parked thread's wait (see the module docs).
-            drop(lock(&self.parking.lock));
-            cv.notify_one();
+    fn count(&self, side: Side) -> &AtomicUsize {
+        match side {
+            Side::Get => &self.waiters.0.getters,
+            Side::Put => &self.waiters.0.putters,
+        }
+    }
+
+    /// The re-check before waiting (see the module docs): whether the waiter must not wait.
+    fn sync_before_wait(&self, side: Side) -> bool {
+        match side {
+            Side::Get => self.ring.sync_before_get_parks(),
+            Side::Put => self.ring.sync_before_put_parks(),
+        }
+    }
+
+    /// Notifies the oldest waiter on `side` if the count says there is one.
+    #[inline]
+    fn wake_one(&self, side: Side) {
+        if self.count(side).load(Ordering::Acquire) > 0 {
+            self.notify_one(side);
+        }
+    }
+
+    /// Takes the oldest waiter on `side` out of its list and wakes it.
+    #[cold]
+    fn notify_one(&self, side: Side) {
+        let mut lists = lock(&self.parking.lock);
+        let wake = lists.of(side).pop();
+        if wake.is_some() {
+            self.count(side).fetch_sub(1, Ordering::Relaxed);
+        }
+        drop(lists);
+        if let Some(wake) = wake {
+            wake.wake();
+        }
+    }
+
+    /// Takes waiter `id` out of its list (it is leaving: done, timed out or dropped). If it had
+    /// been notified and `pass_on`, the notification goes to the next waiter.
+    fn leave(&self, side: Side, id: u64, pass_on: bool) {
+        let mut lists = lock(&self.parking.lock);
+        if lists.of(side).remove(id) {
+            self.count(side).fetch_sub(1, Ordering::Relaxed);
+        } else if pass_on {
+            drop(lists);
+            self.notify_one(side);
         }
     }
 
     fn wake_all(&self) {
-        drop(lock(&self.parking.lock));
-        self.parking.not_empty.notify_all();
-        self.parking.not_full.notify_all();
+        let mut lists = lock(&self.parking.lock);
+        let getters = lists.getters.take_all();
+        let putters = lists.putters.take_all();
+        self.waiters
+            .0
+            .getters
+            .fetch_sub(getters.len(), Ordering::Relaxed);
+        self.waiters
+            .0
+            .putters
+            .fetch_sub(putters.len(), Ordering::Relaxed);
+        drop(lists);
         self.parking.all_done.notify_all();
+        wake_all(getters);
+        wake_all(putters);
     }
 
-    /// Parks on `cv` until notified (or spuriously woken) or the deadline passes.
-    fn park(&self, cv: &Condvar, guard: MutexGuard<'_, ()>, deadline: Deadline) {
+    /// Parks the calling thread in `side`'s list until it is notified, the deadline passes, or
+    /// the re-check says not to wait. The caller retries its operation either way.
+    fn park_on(&self, side: Side, deadline: Deadline) {
+        let mut lists = lock(&self.parking.lock);
+        let id = lists.of(side).register(Wake::this_thread());
+        self.count(side).fetch_add(1, Ordering::Relaxed);
+        if self.sync_before_wait(side) {
+            // Something is in flight (or the view is stale): retry after a pause, which also
+            // lets a loom model move on.
+            if lists.of(side).remove(id) {
+                self.count(side).fetch_sub(1, Ordering::Relaxed);
+            }
+            drop(lists);
+            Backoff::new().spin();
+            return;
+        }
+        drop(lists);
+        loop {
+            match deadline.remaining() {
+                None => thread::park(),
+                Some(Duration::ZERO) => {}
+                Some(left) => thread::park_timeout(left),
+            }
+            let mut lists = lock(&self.parking.lock);
+            if !lists.of(side).contains(id) {
+                return; // notified
+            }
+            if deadline.has_passed() {
+                lists.of(side).remove(id);
+                self.count(side).fetch_sub(1, Ordering::Relaxed);
+                return;
+            }
+        }
+    }
+
+    /// Parks a blocking `get` until a put (or shutdown) notifies it or the deadline passes.
+    fn park_until_not_empty(&self, deadline: Deadline) {
+        self.park_on(Side::Get, deadline);
+    }
+
+    /// Parks a blocking `put` until a get (or shutdown) notifies it or the deadline passes.
+    fn park_until_not_full(&self, deadline: Deadline) {
+        self.park_on(Side::Put, deadline);
+    }
+
+    /// Parks a `join` until the last `task_done` (or `shutdown_immediate`) or the deadline.
+    fn park_until_all_done(&self, guard: MutexGuard<'_, Lists>, deadline: Deadline) {
         match deadline.remaining() {
-            None => drop(relock(cv.wait(guard))),
+            None => drop(relock(self.parking.all_done.wait(guard))),
             Some(Duration::ZERO) => {}
-            Some(left) => match cv.wait_timeout(guard, left) {
+            Some(left) => match self.parking.all_done.wait_timeout(guard, left) {
                 Ok(_) => {}
                 Err(poisoned) => drop(poisoned.into_inner()),
             },
@@ -117,8 +243,9 @@ impl<T> RingQueue<T> {
     // put
     // ---------------------------------------------------------------------------------------
 
+    #[inline]
     fn pushed(&self) {
-        self.wake_one(&self.waiters.0.getters, &self.parking.not_empty);
+        self.wake_one(Side::Get);
     }
 
     pub(crate) fn try_put(&self, item: T) -> Result<(), (T, bool)> {
@@ -134,7 +261,6 @@ impl<T> RingQueue<T> {
 
     fn put_until(&self, mut item: T, deadline: Deadline) -> Result<(), PutTimeoutError<T>> {
         let mut waited_a_little = false;
-        let mut retry = Backoff::new();
         loop {
             match self.ring.try_push(item) {
                 Ok(()) => {
@@ -152,18 +278,7 @@ impl<T> RingQueue<T> {
             if deadline.has_passed() {
                 return Err(PutTimeoutError::Timeout(item));
             }
-            let guard = lock(&self.parking.lock);
-            let putters = &self.waiters.0.putters;
-            putters.fetch_add(1, Ordering::Relaxed);
-            if self.ring.sync_before_put_parks() {
-                // Something is in flight (or the view is stale): retry after a pause, which also
-                // lets a loom model move on.
-                drop(guard);
-                retry.spin();
-            } else {
-                self.park(&self.parking.not_full, guard, deadline);
-            }
-            putters.fetch_sub(1, Ordering::Relaxed);
+            self.park_until_not_full(deadline);
         }
     }
 
@@ -190,8 +305,9 @@ impl<T> RingQueue<T> {
     // get
     // ---------------------------------------------------------------------------------------
 
+    #[inline]
     fn popped(&self, item: T) -> T {
-        self.wake_one(&self.waiters.0.putters, &self.parking.not_full);
+        self.wake_one(Side::Put);
         item
     }
 
@@ -206,7 +322,6 @@ impl<T> RingQueue<T> {
 
     fn get_until(&self, deadline: Deadline) -> Result<T, GetTimeoutError> {
         let mut waited_a_little = false;
-        let mut retry = Backoff::new();
         loop {
             match self.ring.try_pop() {
                 Ok(item) => return Ok(self.popped(item)),
@@ -221,18 +336,7 @@ impl<T> RingQueue<T> {
             if deadline.has_passed() {
                 return Err(GetTimeoutError::Timeout);
             }
-            let guard = lock(&self.parking.lock);
-            let getters = &self.waiters.0.getters;
-            getters.fetch_add(1, Ordering::Relaxed);
-            if self.ring.sync_before_get_parks() {
-                // Something is in flight (or the view is stale): retry after a pause, which also
-                // lets a loom model move on.
-                drop(guard);
-                retry.spin();
-            } else {
-                self.park(&self.parking.not_empty, guard, deadline);
-            }
-            getters.fetch_sub(1, Ordering::Relaxed);
+            self.park_until_not_empty(deadline);
         }
     }
 
@@ -254,6 +358,103 @@ impl<T> RingQueue<T> {
     }
 
     // ---------------------------------------------------------------------------------------
+    // async
+    // ---------------------------------------------------------------------------------------
+
+    /// Enters (or stays in, with a fresh waker) `side`'s list as task `waiter`; then the re-check
+    /// of the module docs. `Poll::Pending`: wait for the waker; `Poll::Ready(())`: retry now.
+    fn wait_as_task(&self, side: Side, waiter: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut lists = lock(&self.parking.lock);
+        let list = lists.of(side);
+        let id = match *waiter {
+            Some(id) if list.set_waker(id, cx.waker()) => id,
+            _ => {
+                let id = list.register(Wake::Task(cx.waker().clone()));
+                self.count(side).fetch_add(1, Ordering::Relaxed);
+                id
+            }
+        };
+        *waiter = Some(id);
+        if self.sync_before_wait(side) {
+            if lists.of(side).remove(id) {
+                self.count(side).fetch_sub(1, Ordering::Relaxed);
+            }
+            *waiter = None;
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+
+    /// One poll of a `get_async`: `Ready(None)` once shut down and empty.
+    pub(crate) fn poll_get(
+        &self,
+        waiter: &mut Option<u64>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<T>> {
+        // A put in flight makes the re-check say "retry"; after a few, let the executor run
+        // something else (the put's thread may need this core) and come back.
+        for _ in 0..8 {
+            let got = self.ring.try_pop();
+            if !matches!(got, Err(PopError::Empty)) {
+                if let Some(id) = waiter.take() {
+                    // Done: leave the list. A notification it had is used up by this get.
+                    self.leave(Side::Get, id, false);
+                }
+                return Poll::Ready(got.ok().map(|item| self.popped(item)));
+            }
+            if self.wait_as_task(Side::Get, waiter, cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    /// A pending `get_async` was dropped: leave the list, passing on a notification it had.
+    pub(crate) fn cancel_get(&self, waiter: u64) {
+        self.leave(Side::Get, waiter, true);
+    }
+
+    /// One poll of a `put_async`; `item` is taken when it is put or refused.
+    pub(crate) fn poll_put(
+        &self,
+        item: &mut Option<T>,
+        waiter: &mut Option<u64>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), T>> {
+        for _ in 0..8 {
+            let Some(value) = item.take() else {
+                return Poll::Ready(Ok(())); // polled after completion: nothing to do
+            };
+            let done = match self.ring.try_push(value) {
+                Ok(()) => {
+                    self.pushed();
+                    Ok(())
+                }
+                Err(PushError::ShutDown(back)) => Err(back),
+                Err(PushError::Full(back)) => {
+                    *item = Some(back);
+                    if self.wait_as_task(Side::Put, waiter, cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    continue;
+                }
+            };
+            if let Some(id) = waiter.take() {
+                self.leave(Side::Put, id, false);
+            }
+            return Poll::Ready(done);
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    /// A pending `put_async` was dropped: leave the list, passing on a notification it had.
+    pub(crate) fn cancel_put(&self, waiter: u64) {
+        self.leave(Side::Put, waiter, true);
+    }
+
+    // ---------------------------------------------------------------------------------------
     // size
     // ---------------------------------------------------------------------------------------
 
@@ -270,18 +471,20 @@ impl<T> RingQueue<T> {
     // ---------------------------------------------------------------------------------------
 
     pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
-        let unfinished = &self.ring.tail_line().unfinished;
-        let mut n = unfinished.load(Ordering::Acquire);
-        loop {
-            if n == 0 {
+        let done = &self.done.0;
+        let mut n = done.load(Ordering::Acquire);
+        let puts = loop {
+            // The newest claim: a put ordered before this call is always counted.
+            let puts = self.ring.puts(true);
+            if puts.saturating_sub(n) == 0 {
                 return Err(TaskDoneError);
             }
-            match unfinished.compare_exchange_weak(n, n - 1, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => break,
+            match done.compare_exchange_weak(n, n + 1, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => break puts,
                 Err(now) => n = now,
             }
-        }
-        if n == 1 && self.waiters.0.joiners.load(Ordering::Acquire) > 0 {
+        };
+        if puts == n + 1 && self.waiters.0.joiners.load(Ordering::Acquire) > 0 {
             drop(lock(&self.parking.lock));
             self.parking.all_done.notify_all();
         }
@@ -289,13 +492,14 @@ impl<T> RingQueue<T> {
     }
 
     pub(crate) fn unfinished_tasks(&self) -> usize {
-        self.ring.tail_line().unfinished.load(Ordering::Acquire)
+        // `done` first: every task counted there was put, and its claim is visible after it.
+        let done = self.done.0.load(Ordering::Acquire);
+        self.ring.puts(false).saturating_sub(done)
     }
 
     fn join_until(&self, deadline: Deadline) -> bool {
-        let unfinished = &self.ring.tail_line().unfinished;
         loop {
-            if unfinished.load(Ordering::Acquire) == 0 {
+            if self.unfinished_tasks() == 0 {
                 return true;
             }
             if deadline.has_passed() {
@@ -304,11 +508,13 @@ impl<T> RingQueue<T> {
             let guard = lock(&self.parking.lock);
             let joiners = &self.waiters.0.joiners;
             joiners.fetch_add(1, Ordering::Relaxed);
-            // The read-modify-write pairs with `task_done`'s (see the module docs).
-            if unfinished.fetch_add(0, Ordering::AcqRel) == 0 {
+            // The read-modify-write on `done` pairs with `task_done`'s (see the module docs):
+            // either it sees the last `task_done`, or that `task_done` sees this joiner.
+            let done = self.done.0.fetch_add(0, Ordering::AcqRel);
+            if self.ring.puts(true).saturating_sub(done) == 0 {
                 drop(guard);
             } else {
-                self.park(&self.parking.all_done, guard, deadline);
+                self.park_until_all_done(guard, deadline);
             }
             joiners.fetch_sub(1, Ordering::Relaxed);
         }
@@ -340,12 +546,14 @@ impl<T> RingQueue<T> {
         while let Ok(item) = self.ring.try_pop() {
             drained.push(item);
         }
+        // The drained items count as done (CPython: `unfinished_tasks -= qsize()`, never below 0).
         let count = drained.len();
-        let unfinished = &self.ring.tail_line().unfinished;
-        let mut n = unfinished.load(Ordering::Acquire);
-        while let Err(now) = unfinished.compare_exchange_weak(
+        let puts = self.ring.puts(true);
+        let done = &self.done.0;
+        let mut n = done.load(Ordering::Acquire);
+        while let Err(now) = done.compare_exchange_weak(
             n,
-            n.saturating_sub(count),
+            n.saturating_add(count).min(puts.max(n)),
             Ordering::AcqRel,
             Ordering::Acquire,
         ) {

@@ -2,13 +2,16 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::backoff::{Backoff, lock_busy};
+use super::future::{AsyncSource, SimpleGetFuture};
 use super::iter::{Source, TryIter};
+use super::waiters::{WaitList, Wake};
 use crate::deadline::Deadline;
 use crate::sync::atomic::{AtomicUsize, Ordering};
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{Mutex, MutexGuard, thread};
 
 /// An unbounded first-in, first-out queue with nothing but `put` and `get`:
 /// Python's `queue.SimpleQueue`.
@@ -30,7 +33,7 @@ use crate::sync::{Condvar, Mutex};
 /// let q = Arc::new(SimpleQueue::new());
 /// let producer = {
 ///     let q = Arc::clone(&q);
-///     std::thread::spawn(move || (1..=4).for_each(|i| q.put(i)))
+///     pythreading::threading::spawn(move || (1..=4).for_each(|i| q.put(i)))
 /// };
 /// let got: Vec<i32> = (0..4).map(|_| q.get()).collect();
 /// producer.join().unwrap();
@@ -61,17 +64,17 @@ struct Consumers<T> {
 
 #[repr(align(64))]
 struct Producers<T> {
-    /// Producers append here; parked getters register here, where puts can see them.
+    /// Producers append here; waiting getters (threads and tasks) register here, where puts
+    /// can see them.
     tail: Mutex<Tail<T>>,
-    /// Paired with `tail`.
-    not_empty: Condvar,
     /// Items put so far (wrapping). Raised under the `tail` lock, before the item can be taken.
     pushed: AtomicUsize,
 }
 
 struct Tail<T> {
     items: VecDeque<T>,
-    getters: usize,
+    /// Getters waiting for an item, first come, first woken.
+    getters: WaitList,
 }
 
 /// Bytes of spare storage a drained buffer may keep.
@@ -97,9 +100,8 @@ impl<T> SimpleQueue<T> {
             prod: Producers {
                 tail: Mutex::new(Tail {
                     items: VecDeque::new(),
-                    getters: 0,
+                    getters: WaitList::new(),
                 }),
-                not_empty: Condvar::new(),
                 pushed: AtomicUsize::new(0),
             },
         }
@@ -121,10 +123,10 @@ impl<T> SimpleQueue<T> {
         let mut tail = lock_busy(&self.prod.tail);
         tail.items.push_back(item);
         self.prod.pushed.fetch_add(1, Ordering::Release);
-        let wake = tail.getters > 0;
+        let wake = tail.getters.pop();
         drop(tail);
-        if wake {
-            self.prod.not_empty.notify_one();
+        if let Some(wake) = wake {
+            wake.wake();
         }
     }
 
@@ -290,7 +292,7 @@ impl<T> SimpleQueue<T> {
             }
             // Both buffers were empty. Park on the tail, where a put will see us; release the
             // head first so other getters (and their deadlines) are not held up meanwhile.
-            let mut tail = lock_busy(&self.prod.tail);
+            let tail = lock_busy(&self.prod.tail);
             drop(head);
             if !tail.items.is_empty() {
                 continue;
@@ -302,18 +304,106 @@ impl<T> SimpleQueue<T> {
                     left => left,
                 },
             };
-            tail.getters += 1;
-            tail = match left {
-                None => match self.prod.not_empty.wait(tail) {
-                    Ok(g) => g,
-                    Err(p) => p.into_inner(),
-                },
-                Some(left) => match self.prod.not_empty.wait_timeout(tail, left) {
-                    Ok((g, _)) => g,
-                    Err(p) => p.into_inner().0,
-                },
-            };
-            tail.getters -= 1;
+            self.park_until_not_empty(tail, deadline, left);
+        }
+    }
+
+    /// Parks the calling getter in the waiters until a put notifies it or the deadline passes
+    /// (`left` is what remained of it when the caller last looked). The caller re-checks.
+    fn park_until_not_empty<'a>(
+        &'a self,
+        mut tail: MutexGuard<'a, Tail<T>>,
+        deadline: Option<Deadline>,
+        mut left: Option<Duration>,
+    ) {
+        let id = tail.getters.register(Wake::this_thread());
+        loop {
+            drop(tail);
+            match left {
+                None => thread::park(),
+                Some(Duration::ZERO) => {}
+                Some(left) => thread::park_timeout(left),
+            }
+            tail = lock_busy(&self.prod.tail);
+            if !tail.getters.contains(id) {
+                return; // notified
+            }
+            left = deadline.and_then(Deadline::remaining);
+            if left == Some(Duration::ZERO) {
+                tail.getters.remove(id);
+                return;
+            }
+        }
+    }
+
+    /// Removes and returns the oldest item, waiting for one as an async task: the awaitable face
+    /// of [`get`](Self::get). Waits in line with the threads blocked in `get` (first come, first
+    /// served), and any executor can run it (it uses only the task's `Waker`).
+    ///
+    /// Cancel-safe: dropping the future before it completes loses no item.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::task::{Context, Poll, Wake, Waker};
+    /// use pythreading::queue::SimpleQueue;
+    ///
+    /// struct Noop;
+    /// impl Wake for Noop {
+    ///     fn wake(self: Arc<Self>) {}
+    /// }
+    /// let waker = Waker::from(Arc::new(Noop));
+    /// let q = SimpleQueue::new();
+    /// q.put(3);
+    /// let mut get = Box::pin(q.get_async());
+    /// assert_eq!(get.as_mut().poll(&mut Context::from_waker(&waker)), Poll::Ready(3));
+    /// ```
+    pub fn get_async(&self) -> SimpleGetFuture<'_, T>
+    where
+        T: Send,
+    {
+        SimpleGetFuture::new(self)
+    }
+}
+
+impl<T> AsyncSource<T> for SimpleQueue<T> {
+    fn poll_get(&self, waiter: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        loop {
+            let mut head = lock_busy(&self.cons.head);
+            if let Some(item) = self.pop(&mut head) {
+                drop(head);
+                if let Some(id) = waiter.take() {
+                    // Leaving: a notification it had is used up by this get.
+                    lock_busy(&self.prod.tail).getters.remove(id);
+                }
+                return Poll::Ready(Some(item));
+            }
+            // Both buffers were empty; wait where a put will see it (as in `get_until`).
+            let mut tail = lock_busy(&self.prod.tail);
+            drop(head);
+            if !tail.items.is_empty() {
+                continue;
+            }
+            match *waiter {
+                Some(id) if tail.getters.set_waker(id, cx.waker()) => {}
+                _ => *waiter = Some(tail.getters.register(Wake::Task(cx.waker().clone()))),
+            }
+            return Poll::Pending;
+        }
+    }
+
+    fn cancel_get(&self, waiter: u64) {
+        let mut tail = lock_busy(&self.prod.tail);
+        if tail.getters.remove(waiter) {
+            return;
+        }
+        // Notified but gone: pass the notification on. (The item may sit in the head buffer,
+        // which this lock does not cover; a spare wake-up costs a re-check, never an item.)
+        let wake = tail.getters.pop();
+        drop(tail);
+        if let Some(wake) = wake {
+            wake.wake();
         }
     }
 }
