@@ -157,8 +157,8 @@ impl Shared {
         self.active.load(Ordering::Acquire)
     }
 
-    /// Stops the accept loop and closes every live connection (their clients see EOF, as
-    /// CPython's clients do when the server process exits).
+    /// Stops the accept loop and ends every live connection once its current call (if any) has
+    /// replied (their clients see EOF, as CPython's clients do when the server process exits).
     pub(crate) fn stop(&self) {
         if self.stopped.swap(true, Ordering::AcqRel) {
             return;
@@ -171,8 +171,12 @@ impl Shared {
         if let Some(status) = self.status_address {
             let _ = TcpStream::connect_timeout(&wake_address(status), Duration::from_secs(1));
         }
+        // Only the read side: a connection waiting for its next request sees end of stream and
+        // its thread ends (closing the socket, so its client sees EOF), while one in the middle
+        // of a call still writes that call's reply first. A worker whose `put` of the last
+        // result woke the master (which then stops its server) gets its reply, not a reset.
         for s in lock(&self.live).values() {
-            let _ = s.shutdown(Shutdown::Both);
+            let _ = s.shutdown(Shutdown::Read);
         }
         // Connection threads blocked inside an object (a remote `get()` with no timeout) would
         // never notice their socket closing: wake them so they exit and the objects are freed.

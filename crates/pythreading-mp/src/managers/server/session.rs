@@ -265,6 +265,11 @@ impl Session<'_> {
                 Ok(mut request) => {
                     request.args.caller = self.watch.clone();
                     match self.call(request) {
+                        // Once the server is stopping, a call that failed (most often a wait
+                        // the stop ended) is not answered: its client sees end of stream, as
+                        // from a CPython server that exited. A call that succeeded still is,
+                        // so its client knows the effect happened.
+                        Called::Reply(Reply::Error(_)) if self.shared.is_stopped() => false,
                         Called::Reply(reply) => {
                             conn.send_bytes(&self.capped(reply).encode()).is_ok()
                         }
