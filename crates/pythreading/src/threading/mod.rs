@@ -97,3 +97,9 @@ pub use event::Event;
 pub use lock::{Lock, LockGuard};
 pub use rlock::{RLock, RLockGuard};
 pub use semaphore::{BoundedSemaphore, BoundedSemaphorePermit, Semaphore, SemaphorePermit};
+// The async faces' futures (issue 11 §2).
+pub use event::EventWait;
+pub use lock::{LockAcquire, LockGuardFuture};
+pub use semaphore::{
+    BoundedSemaphoreAcquire, BoundedSemaphorePermitFuture, SemaphoreAcquire, SemaphorePermitFuture,
+};
