@@ -103,3 +103,5 @@ pub use lock::{LockAcquire, LockGuardFuture};
 pub use semaphore::{
     BoundedSemaphoreAcquire, BoundedSemaphorePermitFuture, SemaphoreAcquire, SemaphorePermitFuture,
 };
+pub use thread::JoinHandleFuture;
+pub use thread_handle::ThreadJoin;
