@@ -73,13 +73,35 @@ pub(crate) fn poll_once<F: Future + ?Sized>(
     fut.poll(&mut Context::from_waker(waker))
 }
 
-/// A multi-threaded tokio runtime with timers (2 workers: the machine is small).
-pub(crate) fn tokio_rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_time()
-        .build()
-        .expect("tokio runtime")
+/// A multi-threaded tokio runtime with timers (2 workers: the machine is small). Dropping it
+/// gives the workers a second to stop and then leaves them: a test that failed with a worker
+/// stuck in a blocking call reports its failure instead of hanging in the runtime's drop.
+pub(crate) struct TokioRt(Option<tokio::runtime::Runtime>);
+
+impl std::ops::Deref for TokioRt {
+    type Target = tokio::runtime::Runtime;
+
+    fn deref(&self) -> &tokio::runtime::Runtime {
+        self.0.as_ref().expect("the runtime lives until the drop")
+    }
+}
+
+impl Drop for TokioRt {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_timeout(Duration::from_secs(1));
+        }
+    }
+}
+
+pub(crate) fn tokio_rt() -> TokioRt {
+    TokioRt(Some(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_time()
+            .build()
+            .expect("tokio runtime"),
+    ))
 }
 
 /// Runs `fut` on `rt`, failing the test if it takes longer than [`BOUND`].
