@@ -98,6 +98,7 @@ pub use lock::{Lock, LockGuard};
 pub use rlock::{RLock, RLockGuard};
 pub use semaphore::{BoundedSemaphore, BoundedSemaphorePermit, Semaphore, SemaphorePermit};
 // The async faces' futures (issue 11 §2).
+pub use barrier::BarrierWait;
 pub use condition::{ConditionLockFuture, ConditionTaskGuard, ConditionWait, RLockConditionError};
 pub use event::EventWait;
 pub use lock::{LockAcquire, LockGuardFuture};
