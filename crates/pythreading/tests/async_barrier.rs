@@ -1,5 +1,5 @@
 //! `Barrier::wait_async`: threads and tokio tasks are parties of one barrier over many cycles
-//! (one leader and one action run per cycle, I-03/I-05/I-13); abort breaks pending tasks
+//! (I-03, I-05, R-05: one leader and one action per cycle, indices a permutation); abort breaks pending tasks
 //! (I-07); a dropped pending wait withdraws its arrival and leaves no waiter behind, and the
 //! barrier still trips afterwards. Issue 11 §2.
 // Uses tokio, which is not built for loom models.

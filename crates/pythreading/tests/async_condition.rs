@@ -1,5 +1,5 @@
 //! `Condition::lock_async` / `wait_async`: tasks and threads wait on one condition in one FIFO
-//! (E-10's "notify wakes the oldest" across kinds); a producer/consumer of threads and tokio
+//! (R-01's FIFO across kinds); a producer/consumer of threads and tokio
 //! tasks loses no item and takes none twice; a notify received by a dropped wait goes on to the
 //! next waiter; dropped waits leave no waiter behind; an RLock-based condition refuses tasks
 //! with a typed error. Issue 11 §2.

@@ -1,6 +1,6 @@
 //! `Event::wait_async`: a task waits for a thread and a thread for a task; many tokio tasks
 //! released by one `set`; a task pending at the `set` completes even if the flag is cleared
-//! before it runs (as the blocking wait, E-05's generation rule); dropping pending futures
+//! before it runs (H-05, as the blocking wait); H-02 for tasks; dropping pending futures
 //! leaves no waiter behind. Issue 11 §2.
 // Uses tokio, which is not built for loom models.
 #![cfg(not(loom))]

@@ -1,6 +1,6 @@
-//! Joining a thread from a task: `Thread::join_async` and `.await` on a `JoinHandle` (J-05's
-//! "any number of joiners", the result or the panic of the body); dropping a pending join
-//! leaves nothing behind. Issue 11 §2.
+//! Joining a thread from a task: `Thread::join_async` and `.await` on a `JoinHandle` (J-17:
+//! many joiners at once; the result or the panic of the body; J-15: not the current thread);
+//! dropping a pending join leaves nothing behind. Issue 11 §2.
 // Uses tokio, which is not built for loom models.
 #![cfg(not(loom))]
 

@@ -1,5 +1,5 @@
 //! `Semaphore::acquire_async` / `permit_async` (and `BoundedSemaphore`'s): tasks on one side,
-//! threads on the other; one FIFO for both (R-04's FIFO order holds across threads and tasks);
+//! threads on the other; one FIFO for both (stronger than R-04's unspecified order, across threads and tasks);
 //! cancel safety (no permit leaked, no waiter left behind) under a stress loop; the same faces
 //! under tokio and under the hand-written `block_on`. Issue 11 §2.
 // Uses tokio, which is not built for loom models.
@@ -59,7 +59,7 @@ fn a_free_permit_is_taken_at_the_first_poll() {
     assert_eq!(sem.value(), 1);
 }
 
-/// R-04 across kinds: a blocked thread, then a task, then another thread queue in that order;
+/// FIFO across kinds (R-04 allows any order; ours is FIFO): a blocked thread, then a task, then another thread queue in that order;
 /// each release serves exactly the oldest of them.
 #[test]
 fn threads_and_tasks_are_served_in_arrival_order() {

@@ -1,4 +1,4 @@
-//! Awaiting a `TaskFuture` (issue 11 §2's fix, Q-58): awaiting one clone leaves the value to
+//! Awaiting a `TaskFuture` (issue 11 §2's fix): awaiting one clone leaves the value to
 //! every other clone (Python's `await fut` leaves `fut.result()` readable); the value can still
 //! be moved out with `take_result_async`; many tokio tasks await clones of one pool task.
 // Uses tokio, which is not built for loom models.

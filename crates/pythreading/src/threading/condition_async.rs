@@ -161,7 +161,7 @@ enum Step<'a> {
 /// Dropping it leaves no waiter behind and leaves the lock released (the guard moved into the
 /// future, and a drop cannot wait to re-take the lock). A notify it had already received is
 /// passed on to the next waiter, so none is lost; that waiter may then find its predicate
-/// false, which a condition's waiters must allow for anyway (E-09).
+/// false, which a condition's waiters check in a loop anyway.
 ///
 /// # Examples
 ///
