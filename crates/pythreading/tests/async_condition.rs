@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::task::Poll;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_common::{BOUND, CountingWaker, block_on, poll_once, run_bounded, tokio_rt, wait_for};
 use pythreading::threading::{Condition, Lock, RLockConditionError};
@@ -255,26 +255,36 @@ fn stress_dropped_waits_leave_no_waiter_and_a_free_lock() {
     };
     let mut rng = fastrand::Rng::with_seed(23);
     let (_, waker) = CountingWaker::new();
-    let mut completed = 0;
-    for _ in 0..3_000 {
+    let (mut rounds, mut completed, mut dropped_pending) = (0, 0, 0);
+    let start = Instant::now();
+    // At least 3,000 rounds, and until both a completion and a drop of a pending wait were
+    // seen, so the checks below ran against both paths.
+    while rounds < 3_000 || completed == 0 || dropped_pending == 0 {
+        assert!(
+            start.elapsed() < BOUND,
+            "the stress loop never saw both paths"
+        );
+        rounds += 1;
         let guard = block_on(cond.lock_async()).unwrap();
         let mut wait = Box::pin(cond.wait_async(guard));
+        let mut pending = false;
         for _ in 0..rng.usize(0..4) {
             if let Poll::Ready(guard) = poll_once(wait.as_mut(), &waker) {
                 completed += 1;
+                pending = false;
                 drop(guard);
                 break;
             }
+            pending = true;
             thread::yield_now();
+        }
+        if pending {
+            dropped_pending += 1;
         }
         drop(wait);
     }
     stop.store(true, Ordering::SeqCst);
     notifier.join().unwrap();
-    assert!(
-        completed > 0,
-        "no wait ever completed: the loop checked nothing"
-    );
     assert_eq!(cond.n_waiting(), 0, "a dropped wait left its waiter behind");
     assert!(!cond.locked(), "the lock leaked");
 }

@@ -9,9 +9,10 @@ mod async_common;
 
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Poll, Waker};
 use std::thread;
+use std::time::Instant;
 
 use async_common::{BOUND, CountingWaker, block_on, poll_once, run_bounded, tokio_rt, wait_for};
 use pythreading::threading::Event;
@@ -109,42 +110,58 @@ fn one_set_releases_many_tokio_tasks_and_threads() {
 #[test]
 fn stress_dropped_waits_leave_no_waiter() {
     let event = Arc::new(Event::new());
+    let stop = Arc::new(AtomicBool::new(false));
     let toggler = {
-        let e = Arc::clone(&event);
+        let (e, stop) = (Arc::clone(&event), Arc::clone(&stop));
         thread::spawn(move || {
-            for i in 0..3_000 {
-                if i % 2 == 0 {
+            let mut i = 0_u64;
+            while !stop.load(Ordering::SeqCst) {
+                if i.is_multiple_of(2) {
                     e.set()
                 } else {
                     e.clear()
                 }
-                if i % 7 == 0 {
+                if i.is_multiple_of(7) {
                     thread::yield_now();
                 }
+                i += 1;
             }
         })
     };
     let mut rng = fastrand::Rng::with_seed(3);
     let (_, waker) = CountingWaker::new();
-    let mut completed = 0;
-    while !toggler.is_finished() {
+    let (mut rounds, mut completed, mut dropped_pending) = (0, 0, 0);
+    let start = Instant::now();
+    // At least 3,000 rounds, and until both a completion and a drop of a pending (registered)
+    // wait were seen, so the checks below ran against both paths.
+    while rounds < 3_000 || completed == 0 || dropped_pending == 0 {
+        assert!(
+            start.elapsed() < BOUND,
+            "the stress loop never saw both paths"
+        );
+        rounds += 1;
         let mut fut = Box::pin(event.wait_async());
+        let mut pending = false;
         for _ in 0..rng.usize(0..4) {
             if poll_once(fut.as_mut(), &waker).is_ready() {
                 completed += 1;
+                pending = false;
                 break;
             }
+            pending = true;
+        }
+        if pending {
+            dropped_pending += 1;
         }
         drop(fut);
     }
+    stop.store(true, Ordering::SeqCst);
     toggler.join().unwrap();
     assert_eq!(
         event.n_waiting(),
         0,
         "a dropped wait left its waiter behind"
     );
-    // Something completed: the check above ran against real registrations.
-    assert!(completed > 0);
     // And the event still works for a fresh waiter.
     event.set();
     block_on(event.wait_async());

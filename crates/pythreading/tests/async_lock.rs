@@ -10,10 +10,10 @@ mod timing;
 
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Poll, Waker};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_common::{BOUND, CountingWaker, block_on, poll_once, run_bounded, tokio_rt, wait_for};
 use pythreading::threading::Lock;
@@ -154,6 +154,10 @@ fn tasks_and_threads_exclude_each_other() {
         expected,
         "an increment was lost"
     );
+    assert!(
+        expected > 2 * THREAD_ROUNDS,
+        "every task timed out: the tasks never held the lock"
+    );
     assert_eq!(
         lock.n_waiting_tasks(),
         0,
@@ -168,11 +172,12 @@ fn tasks_and_threads_exclude_each_other() {
 #[test]
 fn stress_dropping_pending_futures_leaves_the_lock_usable() {
     let lock = Arc::new(Lock::new());
+    let stop = Arc::new(AtomicBool::new(false));
     let holder = {
-        let lock = Arc::clone(&lock);
+        let (lock, stop) = (Arc::clone(&lock), Arc::clone(&stop));
         thread::spawn(move || {
             let mut rng = fastrand::Rng::with_seed(5);
-            for _ in 0..3_000 {
+            while !stop.load(Ordering::SeqCst) {
                 let g = lock.lock_timeout(BOUND).expect("the holder starved");
                 if rng.bool() {
                     thread::yield_now();
@@ -183,18 +188,35 @@ fn stress_dropping_pending_futures_leaves_the_lock_usable() {
     };
     let mut rng = fastrand::Rng::with_seed(9);
     let (_, waker) = CountingWaker::new();
-    let mut taken = 0;
-    while !holder.is_finished() {
+    let (mut rounds, mut taken, mut dropped_pending) = (0, 0, 0);
+    let start = Instant::now();
+    // At least 3,000 rounds, and until both a completion and a drop of a pending (queued)
+    // future were seen, so the checks below ran against both paths.
+    while rounds < 3_000 || taken == 0 || dropped_pending == 0 {
+        assert!(
+            start.elapsed() < BOUND,
+            "the stress loop never saw both paths"
+        );
+        rounds += 1;
         let mut fut = Box::pin(lock.lock_async());
+        let mut pending = false;
         for _ in 0..rng.usize(0..4) {
-            if let Poll::Ready(guard) = poll_once(fut.as_mut(), &waker) {
-                taken += 1;
-                drop(guard);
-                break;
+            match poll_once(fut.as_mut(), &waker) {
+                Poll::Ready(guard) => {
+                    taken += 1;
+                    pending = false;
+                    drop(guard);
+                    break;
+                }
+                Poll::Pending => pending = true,
             }
+        }
+        if pending {
+            dropped_pending += 1;
         }
         drop(fut);
     }
+    stop.store(true, Ordering::SeqCst);
     holder.join().unwrap();
     assert_eq!(
         lock.n_waiting_tasks(),
@@ -202,10 +224,6 @@ fn stress_dropping_pending_futures_leaves_the_lock_usable() {
         "a dropped future left its waiter behind"
     );
     assert!(!lock.locked(), "the lock leaked");
-    assert!(
-        taken > 0,
-        "no future ever completed: the loop checked nothing"
-    );
     block_on(lock.acquire_async());
 }
 

@@ -251,6 +251,10 @@ fn tokio_tasks_and_threads_share_a_bounded_semaphore() {
         entered.load(Ordering::SeqCst) + timed_out.load(Ordering::SeqCst),
         400 + 800
     );
+    assert!(
+        entered.load(Ordering::SeqCst) > 400,
+        "every task timed out: no task ever held a permit"
+    );
 }
 
 #[test]
