@@ -6,6 +6,7 @@
 #![cfg(not(loom))]
 
 mod async_common;
+mod timing;
 
 use std::pin::pin;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use std::task::Poll;
 use std::thread;
 
 use async_common::{BOUND, CountingWaker, block_on, poll_once, run_bounded, tokio_rt, wait_for};
-use pythreading::threading::{Barrier, BrokenBarrierError};
+use pythreading::threading::{Barrier, BrokenBarrierError, Event};
 
 #[test]
 fn threads_and_tasks_cross_a_barrier_many_times() {
@@ -136,4 +137,70 @@ fn a_dropped_wait_withdraws_its_arrival() {
 fn the_future_is_send() {
     fn send<T: Send>(_: &T) {}
     send(&Barrier::new(2).unwrap().wait_async());
+}
+
+/// I-15 extended to the action: a thread and a task arriving while the last arrival runs the
+/// action belong to the next cycle (in Python the action runs under the lock a newcomer must
+/// take); they neither join the tripped cycle nor trip the barrier a second time.
+#[test]
+fn arrivals_during_the_action_wait_for_the_next_cycle() {
+    let running = Arc::new(Event::new());
+    let gate = Arc::new(Event::new());
+    let actions = Arc::new(AtomicUsize::new(0));
+    let barrier = {
+        let (running, gate, actions) = (
+            Arc::clone(&running),
+            Arc::clone(&gate),
+            Arc::clone(&actions),
+        );
+        Arc::new(
+            Barrier::builder(2)
+                .action(move || {
+                    actions.fetch_add(1, Ordering::SeqCst);
+                    running.set();
+                    assert!(gate.wait_timeout(BOUND), "the gate never opened");
+                })
+                .build()
+                .unwrap(),
+        )
+    };
+    let first_cycle: Vec<_> = (0..2)
+        .map(|_| {
+            let b = Arc::clone(&barrier);
+            thread::spawn(move || b.wait_timeout(BOUND))
+        })
+        .collect();
+    assert!(running.wait_timeout(BOUND), "the action never ran");
+    // The action of the first cycle is running: newcomers now.
+    let (_, waker) = CountingWaker::new();
+    let mut task = Box::pin(barrier.wait_async());
+    assert!(
+        poll_once(task.as_mut(), &waker).is_pending(),
+        "a task arriving during the action was let through"
+    );
+    let b = Arc::clone(&barrier);
+    // Returns once the newcomer thread is asleep in the kernel, blocked in its wait.
+    let newcomer = timing::spawn_parked(move || b.wait_timeout(BOUND));
+    assert_eq!(
+        actions.load(Ordering::SeqCst),
+        1,
+        "the barrier tripped twice at once"
+    );
+    gate.set();
+    let mut indices: Vec<_> = first_cycle
+        .into_iter()
+        .map(|t| t.join().unwrap().expect("the first cycle broke").index())
+        .collect();
+    indices.sort_unstable();
+    assert_eq!(indices, [0, 1]);
+    // The newcomers form the second cycle together.
+    let task = block_on(task).expect("the task's cycle broke").index();
+    let newcomer = newcomer
+        .join()
+        .unwrap()
+        .expect("the newcomer's cycle broke")
+        .index();
+    assert_eq!(task + newcomer, 1);
+    assert_eq!(actions.load(Ordering::SeqCst), 2);
+    assert!(!barrier.is_broken());
 }

@@ -310,8 +310,12 @@ impl Barrier {
 
     fn wait_until(&self, deadline: Deadline) -> Result<BarrierWaitResult, BrokenBarrierError> {
         let mut state = lock(&self.state);
-        // Threads of the next cycle wait for the previous one to drain (I-15).
-        while matches!(state.phase, Phase::Draining | Phase::Resetting) {
+        // Threads of the next cycle wait for the previous one to drain (I-15), and for its
+        // action to finish: in Python the action runs under the lock a newcomer must take.
+        while matches!(
+            state.phase,
+            Phase::Action | Phase::Draining | Phase::Resetting
+        ) {
             state = self.park(state);
         }
         if state.phase == Phase::Broken {

@@ -160,8 +160,11 @@ impl Future for BarrierWait<'_> {
         let mut state = lock(&barrier.state);
         match self.step {
             Step::Arriving => {
-                // Tasks of the next cycle wait for the previous one to drain (I-15).
-                if matches!(state.phase, Phase::Draining | Phase::Resetting) {
+                // Tasks of the next cycle wait for the previous one's action and drain (I-15).
+                if matches!(
+                    state.phase,
+                    Phase::Action | Phase::Draining | Phase::Resetting
+                ) {
                     return self.pending(cx);
                 }
                 if state.phase == Phase::Broken {
