@@ -67,8 +67,9 @@ pub struct Lock {
     /// `park`, read without it: a release looks here and touches `park` only when someone is
     /// parked).
     parked: AtomicU32,
-    /// The tasks waiting in `acquire_async` (see `lock_async.rs`); threads wait on `unparked`.
-    park: Mutex<WaitList>,
+    /// The tasks waiting in `acquire_async` (see `lock_async.rs`), allocated when the first
+    /// task waits so that a lock only threads use stays small; threads wait on `unparked`.
+    park: Mutex<Option<Box<WaitList>>>,
     unparked: Condvar,
 }
 
@@ -91,7 +92,7 @@ impl Lock {
         Lock {
             state: AtomicU8::new(UNLOCKED),
             parked: AtomicU32::new(0),
-            park: Mutex::new(WaitList::new()),
+            park: Mutex::new(None),
             unparked: Condvar::new(),
         }
     }
@@ -102,7 +103,7 @@ impl Lock {
         Lock {
             state: AtomicU8::new(UNLOCKED),
             parked: AtomicU32::new(0),
-            park: Mutex::new(WaitList::new()),
+            park: Mutex::new(None),
             unparked: Condvar::new(),
         }
     }
@@ -275,7 +276,7 @@ impl Lock {
         if self.parked.load(Ordering::Acquire) > 0 {
             // Wake a thread and a task, if both kinds wait: the lock is not FIFO, whoever
             // swaps first takes it, and the other goes back to waiting.
-            let task = lock(&self.park).pop();
+            let task = lock(&self.park).as_mut().and_then(|tasks| tasks.pop());
             self.unparked.notify_one();
             if let Some(task) = task {
                 task.signal();

@@ -70,7 +70,7 @@ impl<'a> Waiting<'a> {
                 .is_ok();
             if still_held {
                 // `wake_one` pops under `park`, held here: the waker is in before it can look.
-                let slot = tasks.push();
+                let slot = tasks.get_or_insert_with(Box::default).push();
                 slot.poll_signalled(cx);
                 self.slot = Some(slot);
                 return Poll::Pending;
@@ -87,7 +87,7 @@ impl Drop for Waiting<'_> {
         };
         let l = self.lock;
         let mut tasks = lock(&l.park);
-        let queued = tasks.remove(&slot);
+        let queued = tasks.as_mut().is_some_and(|tasks| tasks.remove(&slot));
         l.parked.fetch_sub(1, Ordering::Relaxed);
         drop(tasks);
         if !queued {
@@ -267,6 +267,6 @@ impl Lock {
     /// assert_eq!(Lock::new().n_waiting_tasks(), 0);
     /// ```
     pub fn n_waiting_tasks(&self) -> usize {
-        lock(&self.park).len()
+        lock(&self.park).as_ref().map_or(0, |tasks| tasks.len())
     }
 }
