@@ -20,7 +20,8 @@ use std::sync::Arc as StdArc;
 
 use super::error::{BrokenPool, SubmitError, TaskPanic};
 use super::executor_builder::{Initializer, ThreadPoolExecutorBuilder};
-use super::task_future::{Run, TaskFuture, new_job, reclaim};
+use super::pool_job::{PoolJob, new_job, reclaim};
+use super::task_future::TaskFuture;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Condvar, Mutex, MutexGuard, lock};
 
@@ -45,7 +46,7 @@ pub(crate) struct Pool {
 }
 
 struct PoolState {
-    jobs: VecDeque<StdArc<dyn Run>>,
+    jobs: VecDeque<StdArc<dyn PoolJob>>,
     /// Workers blocked on `work`.
     sleepers: usize,
     /// Wake-ups sent and not yet consumed: no second notify for the same sleeper.
@@ -184,8 +185,12 @@ fn worker_main(pool: StdArc<Pool>) {
                 pool.work.notify_one();
             }
             // Once every worker is started, idle tokens decide nothing: skip the shared counter.
-            let idle = (!pool.full.load(Ordering::Relaxed)).then_some(&pool.idle);
-            job.run(idle);
+            let count_idle = !pool.full.load(Ordering::Relaxed);
+            job.run(&|| {
+                if count_idle {
+                    pool.idle.fetch_add(1, Ordering::Release);
+                }
+            });
             spun = false;
             st = lock(&pool.state);
             continue;

@@ -6,7 +6,7 @@
 //! | `executor.submit(fn, *args)` | [`ThreadPoolExecutor::submit`]`(move \|\| fn(args))` → `Result<`[`TaskFuture`]`<T>, _>` |
 //! | `executor.map(fn, it, timeout=t)` | [`ThreadPoolExecutor::map`], [`ThreadPoolExecutor::map_timeout`] |
 //! | `executor.shutdown(wait, cancel_futures)`, `with executor:` | [`ThreadPoolExecutor::shutdown`], [`shutdown_nowait`](ThreadPoolExecutor::shutdown_nowait), [`shutdown_with`](ThreadPoolExecutor::shutdown_with)([`Shutdown`]); dropping = `shutdown(wait=True)` |
-//! | `Future` | [`TaskFuture<T>`] (also a `std::future::Future`, so it can be `.await`ed) |
+//! | `Future`, `await fut` | [`TaskFuture<T>`] (also a `std::future::Future`: awaiting reads a clone and leaves the value to the other handles; [`TaskFuture::take_result_async`] moves it out) |
 //! | `future.result(timeout)` | [`TaskFuture::result`], [`TaskFuture::result_timeout`], [`TaskFuture::take_result`] |
 //! | `future.exception()`, `cancel()`, `cancelled()`, `running()`, `done()` | [`TaskFuture::exception`], [`cancel`](TaskFuture::cancel), [`is_cancelled`](TaskFuture::is_cancelled), [`is_running`](TaskFuture::is_running), [`is_done`](TaskFuture::is_done) |
 //! | `future.add_done_callback(fn)` | [`TaskFuture::add_done_callback`] |
@@ -90,7 +90,9 @@ mod error;
 mod executor;
 mod executor_builder;
 mod map;
+mod pool_job;
 mod task_future;
+mod task_state;
 mod wait;
 
 pub use as_completed::{AsCompleted, AsCompletedTimeoutIter, as_completed, as_completed_timeout};
@@ -101,5 +103,5 @@ pub use error::{
 pub use executor::{Shutdown, ThreadPoolExecutor};
 pub use executor_builder::ThreadPoolExecutorBuilder;
 pub use map::{Map, MapTimeout};
-pub use task_future::TaskFuture;
+pub use task_future::{TakeResultFuture, TaskFuture};
 pub use wait::{DoneAndNotDone, ReturnWhen, wait, wait_timeout};

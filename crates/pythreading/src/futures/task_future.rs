@@ -1,323 +1,26 @@
-//! `TaskFuture<T>`: the shared state of one submitted task (Python's `concurrent.futures.Future`).
+//! `TaskFuture<T>`: the public handle to one submitted task (Python's `concurrent.futures.Future`).
 //!
 //! The state machine is Python's: `Pending → Running → Finished`, or `Pending → Cancelled →
 //! CancelledNotified` (the second step happens when the pool acknowledges the cancellation: a
-//! worker dequeues the task, or `shutdown` drains it). Everything about one task lives in ONE
-//! allocation, the [`Job`]: the state behind a mutex, a condition variable for blocked readers,
-//! and the callable itself, so the hot path (submit → run → result) allocates once.
+//! worker dequeues the task, or `shutdown` drains it). The state lives in `task_state.rs`; the
+//! pool's side of the task (the job it runs) in `pool_job.rs`.
 
 use std::fmt;
 use std::future::Future;
-use std::io::Write;
 use std::mem;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-// The job is shared through `std`'s Arc even under loom: loom's Arc cannot be coerced to a trait
-// object, and the interesting interleavings are in the mutex/condvar inside, which are loom's.
 use std::sync::Arc as StdArc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::error::{BrokenPool, ResultTimeoutError, TaskError, TaskPanic, WaitTimeoutError};
+use super::error::{ResultTimeoutError, TaskError, WaitTimeoutError};
+use super::pool_job::{CallableSlot, Job, JobOf};
+use super::task_state::{
+    Inner, Outcome, Phase, is_failure, run_callbacks, spin_until_done, wake_all,
+};
 use super::wait::Waiter;
 use crate::deadline::Deadline;
-use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use crate::sync::{Arc, Condvar, Mutex, MutexGuard, lock};
-
-/// Python's future states (Q-01).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Phase {
-    Pending,
-    Running,
-    Finished,
-    /// Cancelled, but `wait`/`as_completed` are not told yet (Python's CANCELLED).
-    Cancelled,
-    /// Cancelled and acknowledged by the pool (Python's CANCELLED_AND_NOTIFIED).
-    CancelledNotified,
-}
-
-impl Phase {
-    fn is_done(self) -> bool {
-        matches!(
-            self,
-            Phase::Finished | Phase::Cancelled | Phase::CancelledNotified
-        )
-    }
-
-    fn is_cancelled(self) -> bool {
-        matches!(self, Phase::Cancelled | Phase::CancelledNotified)
-    }
-}
-
-enum Outcome<T> {
-    Empty,
-    Value(T),
-    Taken,
-    Panicked(TaskPanic),
-    Broken(BrokenPool),
-}
-
-type Callback<T> = Box<dyn FnOnce(&TaskFuture<T>) + Send>;
-
-struct Inner<T> {
-    phase: Phase,
-    outcome: Outcome<T>,
-    /// Threads blocked on `cond`: completion only pays for a wake-up when someone waits.
-    blocked: u32,
-    /// Callbacks, waiters and wakers: most tasks have none, so they live in a second
-    /// allocation made only when the first one registers (the task itself stays small).
-    extras: Option<Box<Extras<T>>>,
-}
-
-struct Extras<T> {
-    callbacks: Vec<Callback<T>>,
-    /// `wait` / `as_completed` calls watching this future, with this future's index in theirs.
-    waiters: Vec<(Arc<Waiter>, usize)>,
-    wakers: Vec<Waker>,
-}
-
-impl<T> Inner<T> {
-    fn extras(&mut self) -> &mut Extras<T> {
-        self.extras.get_or_insert_with(|| {
-            Box::new(Extras {
-                callbacks: Vec::new(),
-                waiters: Vec::new(),
-                wakers: Vec::new(),
-            })
-        })
-    }
-}
-
-struct Core<T> {
-    inner: Mutex<Inner<T>>,
-    cond: Condvar,
-    /// Set (under the lock) when the phase becomes done: lets a reader spin without the lock.
-    done: AtomicBool,
-}
-
-/// One task: its state and its callable, in a single allocation.
-pub(crate) struct Job<T, S: ?Sized> {
-    core: Core<T>,
-    slot: S,
-}
-
-/// The callable's slot, seen without its type by [`TaskFuture`] (to drop it on `cancel`).
-pub(crate) trait Slot: Send + Sync {
-    fn discard(&self);
-}
-
-pub(crate) struct FnSlot<F>(Mutex<Option<F>>);
-
-impl<F: Send> Slot for FnSlot<F> {
-    fn discard(&self) {
-        let f = lock(&self.0).take();
-        // Dropped outside the lock: the callable's captures may run arbitrary drop code.
-        drop(f);
-    }
-}
-
-/// What the pool's work queue holds: a job with its types erased.
-pub(crate) trait Run: Send + Sync {
-    /// Runs the task (or acknowledges its cancellation). `idle` (if given) is bumped before the
-    /// result is published, so a caller woken by the result already sees this worker as idle
-    /// (Q-41).
-    fn run(self: StdArc<Self>, idle: Option<&AtomicUsize>);
-    /// `shutdown(cancel_futures)`: cancel if still pending, and tell the waiters.
-    fn cancel_and_notify(self: StdArc<Self>);
-    /// The pool broke before this task ran.
-    fn fail_broken(self: StdArc<Self>, broken: &BrokenPool);
-}
-
-pub(crate) type JobOf<T, F> = Job<T, FnSlot<F>>;
-
-pub(crate) fn new_job<T, F>(f: F) -> StdArc<JobOf<T, F>> {
-    StdArc::new(Job {
-        core: Core {
-            inner: Mutex::new(Inner {
-                phase: Phase::Pending,
-                outcome: Outcome::Empty,
-                blocked: 0,
-                extras: None,
-            }),
-            cond: Condvar::new(),
-            done: AtomicBool::new(false),
-        },
-        slot: FnSlot(Mutex::new(Some(f))),
-    })
-}
-
-/// Takes the callable back out of a job that never ran (a refused submit).
-pub(crate) fn reclaim<T, F>(job: &JobOf<T, F>) -> Option<F> {
-    lock(&job.slot.0).take()
-}
-
-impl<T, F> Run for JobOf<T, F>
-where
-    T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
-{
-    fn run(self: StdArc<Self>, idle: Option<&AtomicUsize>) {
-        let mut g = lock(&self.core.inner);
-        match g.phase {
-            Phase::Pending => g.phase = Phase::Running,
-            Phase::Cancelled => {
-                g.phase = Phase::CancelledNotified;
-                notify_waiters(&mut g, false);
-                drop(g);
-                release_idle(idle);
-                return;
-            }
-            _ => {
-                drop(g);
-                release_idle(idle);
-                return;
-            }
-        }
-        drop(g);
-        let f = lock(&self.slot.0).take();
-        let outcome = match f {
-            // The callable is consumed by the call: the pool keeps no reference to it (Q-54).
-            Some(f) => match catch_unwind(AssertUnwindSafe(f)) {
-                Ok(v) => Outcome::Value(v),
-                Err(payload) => Outcome::Panicked(TaskPanic::new(payload)),
-            },
-            None => Outcome::Empty,
-        };
-        release_idle(idle);
-        let g = lock(&self.core.inner);
-        settle(&self, g, Phase::Finished, outcome);
-    }
-
-    fn cancel_and_notify(self: StdArc<Self>) {
-        let mut g = lock(&self.core.inner);
-        match g.phase {
-            Phase::Pending => {
-                settle(&self, g, Phase::CancelledNotified, Outcome::Empty);
-                self.slot.discard();
-            }
-            Phase::Cancelled => {
-                g.phase = Phase::CancelledNotified;
-                notify_waiters(&mut g, false);
-            }
-            _ => {}
-        }
-    }
-
-    fn fail_broken(self: StdArc<Self>, broken: &BrokenPool) {
-        let mut g = lock(&self.core.inner);
-        match g.phase {
-            Phase::Pending => {
-                settle(&self, g, Phase::Finished, Outcome::Broken(broken.clone()));
-                self.slot.discard();
-            }
-            Phase::Cancelled => {
-                g.phase = Phase::CancelledNotified;
-                notify_waiters(&mut g, false);
-            }
-            _ => {}
-        }
-    }
-}
-
-fn release_idle(idle: Option<&AtomicUsize>) {
-    if let Some(idle) = idle {
-        idle.fetch_add(1, Ordering::Release);
-    }
-}
-
-fn is_failure<T>(o: &Outcome<T>) -> bool {
-    matches!(o, Outcome::Panicked(_) | Outcome::Broken(_))
-}
-
-/// Tells every `wait`/`as_completed` watching this future that it is done (for them).
-fn notify_waiters<T>(g: &mut Inner<T>, failed: bool) {
-    // Lock order is always future → waiter; a waiter never locks a future while holding its own.
-    if let Some(extras) = &mut g.extras {
-        for (w, index) in mem::take(&mut extras.waiters) {
-            w.notify(index, failed);
-        }
-    }
-}
-
-/// Moves a job into a done phase and tells everyone: blocked readers, async wakers, waiters and
-/// (outside the lock, in registration order) the done-callbacks.
-fn settle<T, F>(
-    job: &StdArc<JobOf<T, F>>,
-    mut g: MutexGuard<'_, Inner<T>>,
-    phase: Phase,
-    o: Outcome<T>,
-) where
-    T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
-{
-    g.outcome = o;
-    let callbacks = wake_all(&job.core, g, phase);
-    if !callbacks.is_empty() {
-        let handle = TaskFuture::from_job(job.clone());
-        run_callbacks(&handle, callbacks);
-    }
-}
-
-/// Sets `phase` and wakes whoever waits; returns the callbacks to run outside the lock.
-fn wake_all<T>(core: &Core<T>, mut g: MutexGuard<'_, Inner<T>>, phase: Phase) -> Vec<Callback<T>> {
-    g.phase = phase;
-    core.done.store(true, Ordering::Release);
-    // A plain `cancel()` does not reach wait()/as_completed() until the pool acknowledges it (Q-19).
-    if phase != Phase::Cancelled {
-        let failed = is_failure(&g.outcome);
-        notify_waiters(&mut g, failed);
-    }
-    let (callbacks, wakers) = match &mut g.extras {
-        Some(e) => (mem::take(&mut e.callbacks), mem::take(&mut e.wakers)),
-        None => (Vec::new(), Vec::new()),
-    };
-    let blocked = g.blocked > 0;
-    drop(g);
-    if blocked {
-        core.cond.notify_all();
-    }
-    for w in wakers {
-        // A waker is user code: its panic must not take the worker down.
-        let _ = catch_unwind(AssertUnwindSafe(|| w.wake()));
-    }
-    callbacks
-}
-
-fn run_callbacks<T>(fut: &TaskFuture<T>, callbacks: Vec<Callback<T>>) {
-    for cb in callbacks {
-        // Q-13: a failing callback is reported and the others still run.
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| cb(fut))) {
-            let p = TaskPanic::new(payload);
-            // Python logs this on the 'concurrent.futures' logger; a closed stderr is ignored.
-            let _ = writeln!(
-                std::io::stderr(),
-                "exception calling callback for {fut:?}: {}",
-                p.message()
-            );
-        }
-    }
-}
-
-/// Watches `done` for a few microseconds before the caller blocks: reading results in a loop
-/// usually finds the next one finished a moment later, and a sleep plus a wake-up costs more.
-#[cfg(not(loom))]
-fn spin_until_done(done: &AtomicBool) {
-    for step in 0..12_u32 {
-        if done.load(Ordering::Acquire) {
-            return;
-        }
-        if step < 6 {
-            for _ in 0..(1_u32 << step) {
-                std::hint::spin_loop();
-            }
-        } else {
-            std::thread::yield_now();
-        }
-    }
-}
-
-#[cfg(loom)]
-fn spin_until_done(_: &AtomicBool) {}
+use crate::sync::{Arc, MutexGuard, lock};
 
 /// A handle to a task submitted to a [`ThreadPoolExecutor`](super::ThreadPoolExecutor):
 /// Python's `concurrent.futures.Future`.
@@ -346,7 +49,7 @@ fn spin_until_done(_: &AtomicBool) {}
 /// ```
 #[doc(alias = "Future")]
 pub struct TaskFuture<T> {
-    job: StdArc<Job<T, dyn Slot>>,
+    job: StdArc<Job<T, dyn CallableSlot>>,
 }
 
 impl<T> Clone for TaskFuture<T> {
@@ -751,29 +454,111 @@ impl<T> TaskFuture<T> {
     }
 }
 
-/// Awaiting a `TaskFuture` moves the value out, as [`take_result`](TaskFuture::take_result).
+impl<T> TaskFuture<T> {
+    /// The lock on the state once the task is done; otherwise registers the task's waker (once
+    /// per waker) and gives `None`.
+    fn poll_done(&self, cx: &Context<'_>) -> Option<MutexGuard<'_, Inner<T>>> {
+        let mut g = lock(&self.job.core.inner);
+        if g.phase.is_done() {
+            return Some(g);
+        }
+        let wakers = &mut g.extras().wakers;
+        if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            wakers.push(cx.waker().clone());
+        }
+        None
+    }
+
+    /// Waits for the task without blocking the thread and moves its value out: the async face
+    /// of [`take_result`](Self::take_result), for values that are not `Clone` (awaiting the
+    /// `TaskFuture` itself leaves the value readable, and needs `T: Clone`).
+    ///
+    /// Afterwards every handle to this task reads [`TaskError::Taken`] instead of the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::futures::{TaskError, ThreadPoolExecutor};
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let waker = std::task::Waker::noop();
+    /// #     let mut cx = std::task::Context::from_waker(waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } std::thread::yield_now(); }
+    /// # }
+    /// struct Unique(u8);
+    /// let pool = ThreadPoolExecutor::new(1).unwrap();
+    /// let f = pool.submit(|| Unique(7)).unwrap();
+    /// assert_eq!(block_on(f.take_result_async()).unwrap().0, 7);
+    /// assert!(matches!(f.take_result(), Err(TaskError::Taken)));
+    /// ```
+    #[doc(alias = "into_result")]
+    pub fn take_result_async(&self) -> TakeResultFuture<T> {
+        TakeResultFuture { fut: self.clone() }
+    }
+}
+
+/// Awaiting a `TaskFuture` reads a clone of the value, as [`result`](TaskFuture::result) does:
+/// like Python's `await fut`, it takes nothing from the other handles, which can still read the
+/// result (or await it too). To move a value that is not `Clone` out, await
+/// [`take_result_async`](TaskFuture::take_result_async).
+///
+/// # Examples
+///
+/// ```
+/// # use pythreading::futures::ThreadPoolExecutor;
+/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     let waker = std::task::Waker::noop();
+/// #     let mut cx = std::task::Context::from_waker(waker);
+/// #     let mut f = std::pin::pin!(f);
+/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } std::thread::yield_now(); }
+/// # }
+/// let pool = ThreadPoolExecutor::new(1).unwrap();
+/// let f = pool.submit(|| 3).unwrap();
+/// let g = f.clone();
+/// let doubled = block_on(async move { g.await.unwrap() * 2 });
+/// assert_eq!(doubled, 6);
+/// assert_eq!(f.result().unwrap(), 3); // still readable
+/// ```
+impl<T: Clone> Future for TaskFuture<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.poll_done(cx) {
+            Some(g) => Poll::Ready(Self::read(&g)),
+            None => Poll::Pending,
+        }
+    }
+}
+
+/// The future of [`TaskFuture::take_result_async`]: moves the task's value out when it is done.
 ///
 /// # Examples
 ///
 /// ```
 /// # use pythreading::futures::ThreadPoolExecutor;
 /// let pool = ThreadPoolExecutor::new(1).unwrap();
-/// let f = pool.submit(|| 3).unwrap();
-/// let doubled = async move { f.await.unwrap() * 2 };
-/// # let _ = doubled;
+/// let f = pool.submit(|| String::from("moved")).unwrap();
+/// let take = f.take_result_async(); // owns a handle: it can be sent to another task
+/// # drop(take);
 /// ```
-impl<T> Future for TaskFuture<T> {
+#[must_use = "futures do nothing unless polled"]
+pub struct TakeResultFuture<T> {
+    fut: TaskFuture<T>,
+}
+
+impl<T> Future for TakeResultFuture<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut g = lock(&self.job.core.inner);
-        if g.phase.is_done() {
-            return Poll::Ready(Self::take(&mut g));
+        match self.fut.poll_done(cx) {
+            Some(mut g) => Poll::Ready(TaskFuture::take(&mut g)),
+            None => Poll::Pending,
         }
-        let wakers = &mut g.extras().wakers;
-        if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
-            wakers.push(cx.waker().clone());
-        }
-        Poll::Pending
+    }
+}
+
+impl<T> fmt::Debug for TakeResultFuture<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TakeResultFuture").field(&self.fut).finish()
     }
 }

@@ -6,7 +6,14 @@ use std::time::Duration;
 
 use super::error::{BarrierBuildError, BrokenBarrierError};
 use crate::deadline::Deadline;
-use crate::sync::{Condvar, Mutex, MutexGuard, lock};
+use crate::sync::{Mutex, MutexGuard, lock};
+
+// The async face (`wait_async`) shares this file's private state; `Changed` is the condition
+// variable that also wakes the tasks.
+#[path = "barrier_async.rs"]
+mod async_face;
+pub use async_face::BarrierWait;
+use async_face::Changed;
 
 type Action = Box<dyn Fn() + Send + Sync + 'static>;
 
@@ -66,7 +73,7 @@ pub struct Barrier {
     action: Option<Action>,
     timeout: Option<Duration>,
     state: Mutex<State>,
-    changed: Condvar,
+    changed: Changed,
 }
 
 /// Builds a [`Barrier`] with an action and a default timeout: Python's
@@ -149,7 +156,7 @@ impl BarrierBuilder {
                 phase: Phase::Filling,
                 count: 0,
             }),
-            changed: Condvar::new(),
+            changed: Changed::new(),
         })
     }
 }
@@ -303,8 +310,12 @@ impl Barrier {
 
     fn wait_until(&self, deadline: Deadline) -> Result<BarrierWaitResult, BrokenBarrierError> {
         let mut state = lock(&self.state);
-        // Threads of the next cycle wait for the previous one to drain (I-15).
-        while matches!(state.phase, Phase::Draining | Phase::Resetting) {
+        // Threads of the next cycle wait for the previous one to drain (I-15), and for its
+        // action to finish: in Python the action runs under the lock a newcomer must take.
+        while matches!(
+            state.phase,
+            Phase::Action | Phase::Draining | Phase::Resetting
+        ) {
             state = self.park(state);
         }
         if state.phase == Phase::Broken {

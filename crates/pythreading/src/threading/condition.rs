@@ -13,6 +13,11 @@ use crate::deadline::Deadline;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Mutex, lock};
 
+// The async face (`lock_async`, `wait_async`) shares this file's private state.
+#[path = "condition_async.rs"]
+mod async_face;
+pub use async_face::{ConditionLockFuture, ConditionTaskGuard, ConditionWait, RLockConditionError};
+
 /// The lock under a [`Condition`]: Python's `Condition(lock)` argument.
 ///
 /// Build it with `From` from a [`Lock`] or [`RLock`], or from an `Arc` of one to share the lock

@@ -3,14 +3,22 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::wait_queue::WaitList;
 use crate::deadline::Deadline;
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::{Condvar, Mutex, lock};
+
+// The async face (`wait_async`) shares this file's private state.
+#[path = "event_async.rs"]
+mod async_face;
+pub use async_face::EventWait;
 
 #[derive(Debug, Default)]
 struct State {
     generation: u64,
     waiting: usize,
+    /// Tasks in `wait_async`, each on a slot of its own; `set` signals them all.
+    tasks: WaitList,
 }
 
 /// A flag threads can wait for: Python's `threading.Event`.
@@ -56,6 +64,7 @@ impl Event {
             state: Mutex::new(State {
                 generation: 0,
                 waiting: 0,
+                tasks: WaitList::new(),
             }),
             changed: Condvar::new(),
         }
@@ -69,6 +78,7 @@ impl Event {
             state: Mutex::new(State {
                 generation: 0,
                 waiting: 0,
+                tasks: WaitList::new(),
             }),
             changed: Condvar::new(),
         }
@@ -106,12 +116,14 @@ impl Event {
             self.flag.store(true, Ordering::Release);
             state.generation = state.generation.wrapping_add(1);
             let waiting = state.waiting;
+            let tasks = state.tasks.take_all();
             // Notify after unlocking, so the woken threads do not wake into a held mutex. A
             // waiter checks the generation under the mutex before it sleeps, so none is missed.
             drop(state);
             if waiting > 0 {
                 self.changed.notify_all();
             }
+            tasks.iter().for_each(|task| task.signal());
         }
     }
 
@@ -195,7 +207,8 @@ impl Event {
         released
     }
 
-    /// How many threads are blocked in `wait` now (introspection; Python has no such call).
+    /// How many threads are blocked in `wait`, and tasks pending in `wait_async`, now
+    /// (introspection; Python has no such call).
     ///
     /// # Examples
     ///
@@ -204,7 +217,8 @@ impl Event {
     /// assert_eq!(Event::new().n_waiting(), 0);
     /// ```
     pub fn n_waiting(&self) -> usize {
-        lock(&self.state).waiting
+        let state = lock(&self.state);
+        state.waiting + state.tasks.len()
     }
 }
 

@@ -8,6 +8,13 @@ use crate::deadline::Deadline;
 use crate::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use crate::sync::{Condvar, Mutex, lock};
 
+use super::wait_queue::WaitList;
+
+// The async face (`acquire_async`, `lock_async`) shares this file's private state.
+#[path = "lock_async.rs"]
+mod async_face;
+pub use async_face::{LockAcquire, LockGuardFuture};
+
 // The lock is a futex-style state word; the std mutex/condvar pair below only parks threads on
 // the slow path, so an uncontended acquire/release is one atomic read-modify-write each.
 const UNLOCKED: u8 = 0;
@@ -56,10 +63,13 @@ const SPIN_ROUNDS: u32 = 10;
 /// ```
 pub struct Lock {
     state: AtomicU8,
-    /// How many threads are parked on `unparked` (changed under `park`, read without it: a
-    /// release looks here and touches `park` only when someone is parked).
+    /// How many threads are parked on `unparked`, and tasks queued in `park` (changed under
+    /// `park`, read without it: a release looks here and touches `park` only when someone is
+    /// parked).
     parked: AtomicU32,
-    park: Mutex<()>,
+    /// The tasks waiting in `acquire_async` (see `lock_async.rs`), allocated when the first
+    /// task waits so that a lock only threads use stays small; threads wait on `unparked`.
+    park: Mutex<Option<Box<WaitList>>>,
     unparked: Condvar,
 }
 
@@ -82,7 +92,7 @@ impl Lock {
         Lock {
             state: AtomicU8::new(UNLOCKED),
             parked: AtomicU32::new(0),
-            park: Mutex::new(()),
+            park: Mutex::new(None),
             unparked: Condvar::new(),
         }
     }
@@ -93,7 +103,7 @@ impl Lock {
         Lock {
             state: AtomicU8::new(UNLOCKED),
             parked: AtomicU32::new(0),
-            park: Mutex::new(()),
+            park: Mutex::new(None),
             unparked: Condvar::new(),
         }
     }
@@ -264,8 +274,13 @@ impl Lock {
         // Only a parked thread needs `park` (see `acquire_slow`); notify after unlocking it,
         // so the woken thread does not wake into a held mutex.
         if self.parked.load(Ordering::Acquire) > 0 {
-            drop(lock(&self.park));
+            // Wake a thread and a task, if both kinds wait: the lock is not FIFO, whoever
+            // swaps first takes it, and the other goes back to waiting.
+            let task = lock(&self.park).as_mut().and_then(|tasks| tasks.pop());
             self.unparked.notify_one();
+            if let Some(task) = task {
+                task.signal();
+            }
         }
     }
 

@@ -51,6 +51,45 @@
 //! | `Event()` | [`Event`]: `set`, `clear`, `is_set`, `wait`, `wait_timeout` |
 //! | `Barrier(n, action, timeout)` | [`Barrier`]: `new`/`builder`, `wait`, `wait_timeout`, `abort`, `reset`, `n_waiting`, `parties`, `is_broken` |
 //! | `BrokenBarrierError`, `RuntimeError`, `ValueError` | [`BrokenBarrierError`], [`ReleaseError`], [`BoundedReleaseError`], [`BarrierBuildError`] |
+//!
+//! ## Async faces: coroutines meet threads
+//!
+//! Every blocking wait has a face that parks the *task*, not the thread, so threads and async
+//! tasks can share one primitive (what Python needs `janus` or `asyncio.to_thread` for). The
+//! futures use only the task's `Waker`: any executor runs them (tokio, smol, a hand-written
+//! `block_on`), and the crate depends on none. Threads and tasks wait in one queue: where the
+//! blocking face is FIFO (semaphores, `Condition::notify`), a release or notify serves threads
+//! and tasks in arrival order. Dropping a pending future is always safe: it leaves no waiter
+//! behind, and a permit, wake-up or notify handed to it meanwhile goes on to the next waiter.
+//!
+//! | asyncio / Python | pythreading |
+//! |---|---|
+//! | `await lock.acquire()`, `async with lock:` | [`Lock::acquire_async`], [`Lock::lock_async`] |
+//! | `await sem.acquire()`, `async with sem:` | [`Semaphore::acquire_async`], [`Semaphore::permit_async`] (and [`BoundedSemaphore`]'s) |
+//! | `await event.wait()` | [`Event::wait_async`] |
+//! | `async with cond:`, `await cond.wait()` | [`Condition::lock_async`], [`Condition::wait_async`] (a condition built on a [`Lock`]) |
+//! | `await barrier.wait()` | [`Barrier::wait_async`] |
+//! | `await asyncio.to_thread(f)` / joining a thread | `.await` on a [`JoinHandle`], [`Thread::join_async`] |
+//! | `await fut` on a `concurrent.futures.Future` | `.await` on a [`TaskFuture`](crate::futures::TaskFuture) |
+//!
+//! ```
+//! use std::sync::Arc;
+//! use pythreading::threading::{self, Semaphore};
+//! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     let waker = std::task::Waker::noop();
+//! #     let mut cx = std::task::Context::from_waker(waker);
+//! #     let mut f = std::pin::pin!(f);
+//! #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } std::thread::yield_now(); }
+//! # }
+//!
+//! let sem = Arc::new(Semaphore::new(0));
+//! let s = Arc::clone(&sem);
+//! let producer = threading::spawn(move || s.release(1)); // a thread releases…
+//! block_on(async {
+//!     sem.acquire_async().await; // …a task takes the permit without blocking its thread
+//!     producer.await.unwrap(); // and joins the thread
+//! });
+//! ```
 
 // Threads: spawning, the registry, excepthook, exit semantics, Local, Timer, `_thread`.
 mod excepthook;
@@ -97,3 +136,13 @@ pub use event::Event;
 pub use lock::{Lock, LockGuard};
 pub use rlock::{RLock, RLockGuard};
 pub use semaphore::{BoundedSemaphore, BoundedSemaphorePermit, Semaphore, SemaphorePermit};
+// The async faces' futures (issue 11 §2).
+pub use barrier::BarrierWait;
+pub use condition::{ConditionLockFuture, ConditionTaskGuard, ConditionWait, RLockConditionError};
+pub use event::EventWait;
+pub use lock::{LockAcquire, LockGuardFuture};
+pub use semaphore::{
+    BoundedSemaphoreAcquire, BoundedSemaphorePermitFuture, SemaphoreAcquire, SemaphorePermitFuture,
+};
+pub use thread::JoinHandleFuture;
+pub use thread_handle::ThreadJoin;

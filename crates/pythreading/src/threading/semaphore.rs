@@ -8,6 +8,13 @@ use super::wait_queue::WaitList;
 use crate::deadline::Deadline;
 use crate::sync::{Mutex, lock};
 
+// The async faces (`acquire_async`, `permit_async`) share this file's private core.
+#[path = "semaphore_async.rs"]
+mod async_face;
+pub use async_face::{
+    BoundedSemaphoreAcquire, BoundedSemaphorePermitFuture, SemaphoreAcquire, SemaphorePermitFuture,
+};
+
 /// The shared core: free permits and a FIFO of waiters.
 ///
 /// Invariant: waiters are queued only while no permit is free. `release` hands permits straight

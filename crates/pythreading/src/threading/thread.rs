@@ -16,6 +16,11 @@ use super::thread_error::{ExitThread, JoinError, Panicked};
 use super::thread_handle::{Kind, Thread};
 use crate::deadline::Deadline;
 
+// The async face (`.await` on a `JoinHandle`) shares this file's private handle.
+#[path = "thread_async.rs"]
+mod async_face;
+pub use async_face::JoinHandleFuture;
+
 /// Default stack size for new threads, set by `low_level::set_stack_size` (0 = the platform's).
 pub(crate) static DEFAULT_STACK_SIZE: AtomicUsize = AtomicUsize::new(0);
 

@@ -13,6 +13,11 @@ use super::registry::get_ident;
 use super::thread_error::JoinError;
 use crate::deadline::Deadline;
 
+// The async face (`join_async`) shares this file's private record.
+#[path = "thread_handle_async.rs"]
+mod async_face;
+pub use async_face::ThreadJoin;
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -38,6 +43,8 @@ pub(crate) struct Inner {
     changed: Condvar,
     /// Threads blocked in `join`/`native_id`: `finish` skips the wake-up syscall when there are none.
     sleepers: AtomicUsize,
+    /// Tasks awaiting `join_async`: `finish` wakes them.
+    joiners: Mutex<async_face::Joiners>,
 }
 
 /// A handle to a thread: Python's `threading.Thread` object once started.
@@ -78,6 +85,7 @@ impl Thread {
                 state: Mutex::new(false),
                 changed: Condvar::new(),
                 sleepers: AtomicUsize::new(0),
+                joiners: Mutex::new(async_face::Joiners::default()),
             }),
         }
     }
@@ -300,6 +308,7 @@ impl Thread {
         if self.inner.sleepers.load(Ordering::SeqCst) != 0 {
             self.inner.changed.notify_all();
         }
+        self.wake_joiners();
     }
 }
 

@@ -4,8 +4,13 @@
 //! `Condition` gives each waiter its own lock), so `notify(n)` wakes exactly the `n` oldest and a
 //! waiter only ever wakes because it was signalled or its deadline passed: no spurious wake-ups.
 //! The list itself is not locked; its owner keeps it under its own mutex.
+//!
+//! A slot may also hold a task's [`Waker`] (the async faces: `acquire_async`, `wait_async`, …), so
+//! threads and tasks queue in one list and are served in one arrival order. A signal sets the
+//! flag, wakes a parked thread and wakes the registered task, whichever is there.
 
 use std::collections::VecDeque;
+use std::task::{Context, Waker};
 use std::time::Duration;
 
 use crate::deadline::Deadline;
@@ -14,31 +19,62 @@ use crate::sync::{Arc, Condvar, Mutex, lock};
 /// One parked waiter's wake-up flag.
 #[derive(Debug)]
 pub(crate) struct Slot {
-    signalled: Mutex<bool>,
+    signalled: Mutex<Signal>,
     cv: Condvar,
+}
+
+/// A slot's flag and, when a task (not a thread) waits on it, the task's waker.
+#[derive(Debug, Default)]
+struct Signal {
+    signalled: bool,
+    waker: Option<Waker>,
 }
 
 impl Slot {
     fn new() -> Arc<Slot> {
         Arc::new(Slot {
-            signalled: Mutex::new(false),
+            signalled: Mutex::new(Signal::default()),
             cv: Condvar::new(),
         })
     }
 
-    /// Marks the slot signalled and wakes its waiter.
+    /// Marks the slot signalled and wakes its waiter (a parked thread or a task).
     pub(crate) fn signal(&self) {
-        *lock(&self.signalled) = true;
+        let waker = {
+            let mut signal = lock(&self.signalled);
+            signal.signalled = true;
+            signal.waker.take()
+        };
         // Notify after unlocking: the waiter checks the flag under the mutex before sleeping,
         // so the wake-up cannot be missed, and it does not wake into a held mutex.
-        self.cv.notify_one();
+        match waker {
+            Some(waker) => waker.wake(),
+            None => self.cv.notify_one(),
+        }
+    }
+
+    /// The task face of [`wait`](Slot::wait): `true` once signalled; otherwise stores the task's
+    /// waker (replacing an older one) so that [`signal`](Slot::signal) wakes it, and `false`.
+    ///
+    /// The flag is read and the waker stored under the slot's mutex, which `signal` takes too:
+    /// a signal either comes before (and is seen here) or after (and finds the waker).
+    pub(crate) fn poll_signalled(&self, cx: &Context<'_>) -> bool {
+        let mut signal = lock(&self.signalled);
+        if signal.signalled {
+            return true;
+        }
+        match &mut signal.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            other => *other = Some(cx.waker().clone()),
+        }
+        false
     }
 
     /// Blocks until signalled (`true`) or until `deadline` passes (`false`).
     pub(crate) fn wait(&self, deadline: Deadline) -> bool {
         let mut signalled = lock(&self.signalled);
         loop {
-            if *signalled {
+            if signalled.signalled {
                 return true;
             }
             signalled = match deadline.remaining() {
@@ -96,5 +132,10 @@ impl WaitList {
     /// How many are waiting.
     pub(crate) fn len(&self) -> usize {
         self.queue.len()
+    }
+
+    /// Removes every waiter, oldest first, to signal them all.
+    pub(crate) fn take_all(&mut self) -> VecDeque<Arc<Slot>> {
+        std::mem::take(&mut self.queue)
     }
 }
