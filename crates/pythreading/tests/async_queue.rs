@@ -8,6 +8,7 @@
 //!
 //! Issue 11 §2: cancel-safe (a dropped pending get loses no item and leaves no waiter; a wake-up
 //! meant for it passes on), first come first served with the blocking faces, runtime-agnostic.
+#![cfg(not(loom))] // tokio is not built in loom builds
 
 use std::future::Future;
 use std::pin::{Pin, pin};

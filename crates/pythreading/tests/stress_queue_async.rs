@@ -8,6 +8,7 @@
 //! is bounded: a hang fails with a message instead of blocking the suite.
 //!
 //! Run in release: `cargo test --release -p pythreading --test stress_queue_async`.
+#![cfg(not(loom))] // tokio is not built in loom builds
 
 use std::future::Future;
 use std::pin::Pin;
