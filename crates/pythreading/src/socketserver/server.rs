@@ -223,6 +223,9 @@ impl TcpServer {
                 Err(error) => self.accept_failed(error),
             }
         }
+        // The request is spent once a loop has stopped for it (CPython resets its
+        // `__shutdown_request` at the same point), so the next `serve_forever` serves.
+        self.stop.store(false, Ordering::SeqCst);
         Ok(())
     }
 
@@ -293,15 +296,17 @@ impl TcpServer {
     /// `shutdown`). Call it from another thread than the one serving. Connections being
     /// served carry on; [`server_close`](Self::server_close) ends them.
     ///
-    /// Unlike CPython, calling it when the server is not serving returns at once (CPython's
-    /// waits forever for a loop that never started).
+    /// Called when the server is not serving, it returns at once and the next `serve_forever`
+    /// returns at once too: the request waits for a loop to stop, as CPython's does (whose
+    /// `shutdown` itself would block until that loop ran).
     ///
     /// # Examples
     ///
     /// ```
     /// # use pythreading::socketserver::TcpServer;
     /// let server = TcpServer::bind("127.0.0.1:0").build_fn(|_| Ok(())).unwrap();
-    /// server.shutdown(); // not serving: returns at once
+    /// server.shutdown(); // not serving: returns at once...
+    /// assert_eq!(server.serve_forever(), Ok(())); // ...and the next loop stops at once
     /// ```
     pub fn shutdown(&self) {
         self.stop.store(true, Ordering::SeqCst);
@@ -380,7 +385,6 @@ impl TcpServer {
         }
         let listener = lock(&self.listener).clone().ok_or(ServeError::Closed)?;
         state.serving = true;
-        self.stop.store(false, Ordering::SeqCst);
         Ok(listener)
     }
 

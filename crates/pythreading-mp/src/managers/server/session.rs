@@ -264,12 +264,20 @@ impl Session<'_> {
             let sent = match Request::decode(&bytes, &self.limits) {
                 Ok(mut request) => {
                     request.args.caller = self.watch.clone();
-                    match self.call(request) {
-                        // Once the server is stopping, a call that failed (most often a wait
-                        // the stop ended) is not answered: its client sees end of stream, as
-                        // from a CPython server that exited. A call that succeeded still is,
-                        // so its client knows the effect happened.
-                        Called::Reply(Reply::Error(_)) if self.shared.is_stopped() => false,
+                    let called = self.call(request);
+                    // A call that returned after the server began to stop is not answered: the
+                    // stop may be what ended it (a wait released so the thread can end), and
+                    // its client sees end of stream, as from a CPython server that exited. A
+                    // call that returned before is answered even though the stop came since
+                    // (the stop shut only the read side), so a worker whose `put` of the last
+                    // result made the master stop its server learns that the put happened.
+                    if self.shared.is_stopped() {
+                        if let Called::Taken(object, value) = called {
+                            object.give_back(value);
+                        }
+                        return;
+                    }
+                    match called {
                         Called::Reply(reply) => {
                             conn.send_bytes(&self.capped(reply).encode()).is_ok()
                         }
