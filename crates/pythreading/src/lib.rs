@@ -8,6 +8,7 @@
 //! | `threading`, `_thread` | [`threading`] |
 //! | `queue` | [`queue`] |
 //! | `concurrent.futures` | [`futures`] |
+//! | `faulthandler.dump_traceback`, jstack, Go's SIGQUIT dump | [`diagnostics`] |
 //!
 //! Conventions that hold across the crate:
 //!
@@ -28,6 +29,7 @@
 #[doc = include_str!("../../../README.md")]
 struct ReadmeExamples;
 
+pub mod diagnostics;
 pub mod futures;
 pub mod queue;
 pub mod threading;

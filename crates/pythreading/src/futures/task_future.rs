@@ -6,6 +6,7 @@
 //! allocation, the [`Job`]: the state behind a mutex, a condition variable for blocked readers,
 //! and the callable itself, so the hot path (submit → run → result) allocates once.
 
+use crate::diagnostics::{self, Kind};
 use std::fmt;
 use std::future::Future;
 use std::io::Write;
@@ -414,6 +415,7 @@ impl<T> TaskFuture<T> {
                 return (g, false);
             }
             g.blocked += 1;
+            let _waiting = diagnostics::waiting_for(Kind::Future);
             g = match remaining {
                 None => match core.cond.wait(g) {
                     Ok(g) => g,

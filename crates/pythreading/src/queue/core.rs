@@ -21,6 +21,7 @@
 //! panics, so the counters here, updated only after the store returns, stay right (P-13, S-22);
 //! the lock ignores the poison the panic leaves.
 
+use crate::diagnostics::{self, Kind};
 use std::marker::PhantomData;
 use std::mem;
 use std::time::Duration;
@@ -146,6 +147,7 @@ impl<T, S: Store<T>> Core<T, S> {
         st: MutexGuard<'a, State<S>>,
         wait: &Wait,
     ) -> (MutexGuard<'a, State<S>>, bool) {
+        let _waiting = diagnostics::waiting_for(Kind::Queue);
         match wait {
             Wait::Forever => (relock(cv.wait(st)), false),
             Wait::Until(deadline) => match deadline.remaining() {
@@ -180,6 +182,7 @@ impl<T, S: Store<T>> Core<T, S> {
 
     fn publish_len(&self, st: &State<S>) {
         self.len_hint.store(st.items.len(), Ordering::Release);
+        diagnostics::queue_depth(self as *const Self as usize, st.items.len());
     }
 
     // ---------------------------------------------------------------------------------------

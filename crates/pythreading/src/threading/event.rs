@@ -1,5 +1,6 @@
 //! `Event`: Python's one-flag signal that many threads can wait for.
 
+use crate::diagnostics::{self, Kind, Label};
 use std::fmt;
 use std::time::Duration;
 
@@ -38,6 +39,8 @@ pub struct Event {
     /// The generation (how many times the flag went from unset to set) and how many wait.
     state: Mutex<State>,
     changed: Condvar,
+    /// Name and id in thread dumps (`diagnostics`).
+    diag: Label,
 }
 
 impl Event {
@@ -58,6 +61,7 @@ impl Event {
                 waiting: 0,
             }),
             changed: Condvar::new(),
+            diag: Label::new(Kind::Event),
         }
     }
 
@@ -71,6 +75,7 @@ impl Event {
                 waiting: 0,
             }),
             changed: Condvar::new(),
+            diag: Label::new(Kind::Event),
         }
     }
 
@@ -143,6 +148,7 @@ impl Event {
     /// ev.set();
     /// ev.wait();
     /// ```
+    #[track_caller]
     pub fn wait(&self) {
         self.wait_until(Deadline::Never);
     }
@@ -161,10 +167,12 @@ impl Event {
     /// assert!(ev.wait_timeout(Duration::ZERO));
     /// ```
     #[must_use = "`false` means the event was not set in time"]
+    #[track_caller]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         self.wait_until(Deadline::after(timeout))
     }
 
+    #[track_caller]
     fn wait_until(&self, deadline: Deadline) -> bool {
         if self.is_set() {
             return true;
@@ -175,6 +183,7 @@ impl Event {
         }
         let start = state.generation;
         state.waiting += 1;
+        let _waiting = diagnostics::waiting(&self.diag);
         let released = loop {
             if state.generation != start {
                 break true;
@@ -193,6 +202,32 @@ impl Event {
         };
         state.waiting -= 1;
         released
+    }
+
+    /// A new, unset event named for thread dumps (unnamed: `Event#3`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Event;
+    /// assert_eq!(Event::named("ready").name(), Some("ready"));
+    /// ```
+    pub fn named(name: impl Into<std::sync::Arc<str>>) -> Self {
+        let mut event = Event::new();
+        event.diag = Label::named(Kind::Event, name);
+        event
+    }
+
+    /// The name given with [`named`](Event::named), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Event;
+    /// assert_eq!(Event::new().name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.diag.name()
     }
 
     /// How many threads are blocked in `wait` now (introspection; Python has no such call).

@@ -1,5 +1,6 @@
 //! `Semaphore` and `BoundedSemaphore`: Python's counting semaphores.
 
+use crate::diagnostics::{self, Kind, Label};
 use std::fmt;
 use std::time::Duration;
 
@@ -13,9 +14,11 @@ use crate::sync::{Mutex, lock};
 /// Invariant: waiters are queued only while no permit is free. `release` hands permits straight
 /// to the oldest waiters, so a newcomer can never overtake a waiter (FIFO wake order, stronger
 /// than Python's unspecified one, R-04) and counts per phase are exact (F-04).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Core {
     state: Mutex<State>,
+    /// Name and id in thread dumps (`diagnostics`).
+    diag: Label,
 }
 
 #[derive(Debug, Default)]
@@ -26,22 +29,24 @@ struct State {
 
 impl Core {
     #[cfg(not(loom))]
-    const fn new(value: usize) -> Self {
+    const fn new(value: usize, kind: Kind) -> Self {
         Core {
             state: Mutex::new(State {
                 value,
                 waiters: WaitList::new(),
             }),
+            diag: Label::new(kind),
         }
     }
 
     #[cfg(loom)]
-    fn new(value: usize) -> Self {
+    fn new(value: usize, kind: Kind) -> Self {
         Core {
             state: Mutex::new(State {
                 value,
                 waiters: WaitList::new(),
             }),
+            diag: Label::new(kind),
         }
     }
 
@@ -55,6 +60,7 @@ impl Core {
         }
     }
 
+    #[track_caller]
     fn acquire_until(&self, deadline: Deadline) -> bool {
         let slot = {
             let mut state = lock(&self.state);
@@ -67,7 +73,7 @@ impl Core {
             }
             state.waiters.push()
         };
-        if slot.wait(deadline) {
+        if diagnostics::parked(&self.diag, || slot.wait(deadline)) {
             return true;
         }
         // Timed out; unless a release handed us a permit meanwhile, leave the queue.
@@ -138,7 +144,7 @@ impl Semaphore {
     #[cfg(not(loom))]
     pub const fn new(value: usize) -> Self {
         Semaphore {
-            core: Core::new(value),
+            core: Core::new(value, Kind::Semaphore),
         }
     }
 
@@ -146,7 +152,7 @@ impl Semaphore {
     #[cfg(loom)]
     pub fn new(value: usize) -> Self {
         Semaphore {
-            core: Core::new(value),
+            core: Core::new(value, Kind::Semaphore),
         }
     }
 
@@ -160,6 +166,7 @@ impl Semaphore {
     /// sem.acquire();
     /// assert_eq!(sem.value(), 0);
     /// ```
+    #[track_caller]
     pub fn acquire(&self) {
         self.core.acquire_until(Deadline::Never);
     }
@@ -190,6 +197,7 @@ impl Semaphore {
     /// assert!(!sem.acquire_timeout(Duration::from_millis(10)));
     /// ```
     #[must_use = "`false` means the timeout passed without a permit"]
+    #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.core.acquire_until(Deadline::after(timeout))
     }
@@ -237,6 +245,7 @@ impl Semaphore {
     /// ```
     #[doc(alias = "__enter__")]
     #[doc(alias = "with")]
+    #[track_caller]
     pub fn permit(&self) -> SemaphorePermit<'_> {
         self.acquire();
         SemaphorePermit { sem: self }
@@ -265,6 +274,7 @@ impl Semaphore {
     /// let sem = Semaphore::new(1);
     /// assert!(sem.permit_timeout(Duration::from_millis(10)).is_some());
     /// ```
+    #[track_caller]
     pub fn permit_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
         self.acquire_timeout(timeout)
             .then(|| SemaphorePermit { sem: self })
@@ -369,7 +379,7 @@ impl BoundedSemaphore {
     #[cfg(not(loom))]
     pub const fn new(value: usize) -> Self {
         BoundedSemaphore {
-            core: Core::new(value),
+            core: Core::new(value, Kind::BoundedSemaphore),
             initial: value,
         }
     }
@@ -378,7 +388,7 @@ impl BoundedSemaphore {
     #[cfg(loom)]
     pub fn new(value: usize) -> Self {
         BoundedSemaphore {
-            core: Core::new(value),
+            core: Core::new(value, Kind::BoundedSemaphore),
             initial: value,
         }
     }
@@ -393,6 +403,7 @@ impl BoundedSemaphore {
     /// sem.acquire();
     /// assert_eq!(sem.value(), 0);
     /// ```
+    #[track_caller]
     pub fn acquire(&self) {
         self.core.acquire_until(Deadline::Never);
     }
@@ -423,6 +434,7 @@ impl BoundedSemaphore {
     /// assert!(sem.acquire_timeout(Duration::ZERO));
     /// ```
     #[must_use = "`false` means the timeout passed without a permit"]
+    #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.core.acquire_until(Deadline::after(timeout))
     }
@@ -485,6 +497,7 @@ impl BoundedSemaphore {
     /// ```
     #[doc(alias = "__enter__")]
     #[doc(alias = "with")]
+    #[track_caller]
     pub fn permit(&self) -> BoundedSemaphorePermit<'_> {
         self.acquire();
         BoundedSemaphorePermit { sem: self }
@@ -514,6 +527,7 @@ impl BoundedSemaphore {
     /// let sem = BoundedSemaphore::new(0);
     /// assert!(sem.permit_timeout(Duration::from_millis(5)).is_none());
     /// ```
+    #[track_caller]
     pub fn permit_timeout(&self, timeout: Duration) -> Option<BoundedSemaphorePermit<'_>> {
         self.acquire_timeout(timeout)
             .then(|| BoundedSemaphorePermit { sem: self })
