@@ -180,9 +180,9 @@ pub(crate) fn lock_acquired() {
 
 /// A queue's depth changed (`queue` is its address, naming its counter track).
 #[inline]
-pub(crate) fn queue_depth(queue: usize, depth: usize) {
+pub(crate) fn queue_depth(queue: usize, depth: impl FnOnce() -> usize) {
     if on() {
-        emit(b'C', What::Depth(queue, depth));
+        emit(b'C', What::Depth(queue, depth()));
     }
 }
 

@@ -403,6 +403,7 @@ impl<T> TaskFuture<T> {
     }
 
     /// Blocks until done or the deadline; returns the guard and whether it is done.
+    #[track_caller]
     fn wait_done(&self, deadline: Deadline) -> (MutexGuard<'_, Inner<T>>, bool) {
         let core = &self.job.core;
         if !deadline.has_passed() {
@@ -482,6 +483,7 @@ impl<T> TaskFuture<T> {
     /// let f = pool.submit(|| String::from("done")).unwrap();
     /// assert_eq!(f.result().unwrap(), "done");
     /// ```
+    #[track_caller]
     pub fn result(&self) -> Result<T, TaskError>
     where
         T: Clone,
@@ -507,6 +509,7 @@ impl<T> TaskFuture<T> {
     /// assert_eq!(f.result_timeout(Duration::from_secs(5)).unwrap(), 42);
     /// ```
     #[doc(alias = "result")]
+    #[track_caller]
     pub fn result_timeout(&self, timeout: Duration) -> Result<T, ResultTimeoutError>
     where
         T: Clone,
@@ -580,6 +583,7 @@ impl<T> TaskFuture<T> {
     /// let bad = pool.submit(|| -> i32 { panic!("no") }).unwrap();
     /// assert!(bad.exception().unwrap().is_failure());
     /// ```
+    #[track_caller]
     pub fn exception(&self) -> Option<TaskError> {
         let (g, _) = self.wait_done(Deadline::Never);
         Self::exception_of(&g)
@@ -608,6 +612,7 @@ impl<T> TaskFuture<T> {
     /// assert!(f.exception_timeout(Duration::from_secs(5)).unwrap().is_none());
     /// ```
     #[doc(alias = "exception")]
+    #[track_caller]
     pub fn exception_timeout(
         &self,
         timeout: Duration,

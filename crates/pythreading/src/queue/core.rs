@@ -141,6 +141,7 @@ impl<T, S: Store<T>> Core<T, S> {
 
     /// Parks on `cv` until notified or `wait` expires; returns the guard and whether the deadline
     /// has passed (the caller re-checks its condition first either way).
+    #[track_caller]
     fn park<'a>(
         &'a self,
         cv: &Condvar,
@@ -182,7 +183,7 @@ impl<T, S: Store<T>> Core<T, S> {
 
     fn publish_len(&self, st: &State<S>) {
         self.len_hint.store(st.items.len(), Ordering::Release);
-        diagnostics::queue_depth(self as *const Self as usize, st.items.len());
+        diagnostics::queue_depth(self as *const Self as usize, || st.items.len());
     }
 
     // ---------------------------------------------------------------------------------------
@@ -222,6 +223,7 @@ impl<T, S: Store<T>> Core<T, S> {
         Ok(())
     }
 
+    #[track_caller]
     fn put_wait(&self, item: T, wait: Wait) -> Result<(), PutTimeoutError<T>> {
         // When the hints say the queue is full, wait for room before taking the lock at all:
         // on a busy queue that keeps a would-be sleeper off the lock the others need.
@@ -257,6 +259,7 @@ impl<T, S: Store<T>> Core<T, S> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn put(&self, item: T) -> Result<(), T> {
         match self.put_wait(item, Wait::Forever) {
             Ok(()) => Ok(()),
@@ -264,6 +267,7 @@ impl<T, S: Store<T>> Core<T, S> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>> {
         if timeout == Duration::ZERO {
             // A poll: never park, never yield (P-14: `put(timeout=0)` raises Full at once).
@@ -310,6 +314,7 @@ impl<T, S: Store<T>> Core<T, S> {
         }
     }
 
+    #[track_caller]
     fn get_wait(&self, wait: Wait) -> Result<T, GetTimeoutError> {
         // As in `put_wait`: an empty queue by the hints is waited on before locking.
         let mut yielded = false;
@@ -342,10 +347,12 @@ impl<T, S: Store<T>> Core<T, S> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn get(&self) -> Option<T> {
         self.get_wait(Wait::Forever).ok()
     }
 
+    #[track_caller]
     pub(crate) fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
         if timeout == Duration::ZERO {
             return self.try_get().map_err(|shut| {
@@ -400,6 +407,7 @@ impl<T, S: Store<T>> Core<T, S> {
         self.lock().unfinished
     }
 
+    #[track_caller]
     fn join_wait(&self, wait: Wait) -> bool {
         let mut st = self.lock();
         loop {
@@ -416,10 +424,12 @@ impl<T, S: Store<T>> Core<T, S> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn join(&self) {
         self.join_wait(Wait::Forever);
     }
 
+    #[track_caller]
     pub(crate) fn join_timeout(&self, timeout: Duration) -> bool {
         self.join_wait(Wait::Until(Deadline::after(timeout)))
     }

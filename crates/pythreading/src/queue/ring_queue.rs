@@ -85,7 +85,9 @@ impl<T> RingQueue<T> {
     }
 
     /// Parks on `cv` until notified (or spuriously woken) or the deadline passes.
+    #[track_caller]
     fn park(&self, cv: &Condvar, guard: MutexGuard<'_, ()>, deadline: Deadline) {
+        let _waiting = crate::diagnostics::waiting_for(crate::diagnostics::Kind::Queue);
         match deadline.remaining() {
             None => drop(relock(cv.wait(guard))),
             Some(Duration::ZERO) => {}
@@ -118,6 +120,7 @@ impl<T> RingQueue<T> {
     // ---------------------------------------------------------------------------------------
 
     fn pushed(&self) {
+        crate::diagnostics::queue_depth(self as *const Self as usize, || self.len());
         self.wake_one(&self.waiters.0.getters, &self.parking.not_empty);
     }
 
@@ -132,6 +135,7 @@ impl<T> RingQueue<T> {
         }
     }
 
+    #[track_caller]
     fn put_until(&self, mut item: T, deadline: Deadline) -> Result<(), PutTimeoutError<T>> {
         let mut waited_a_little = false;
         let mut retry = Backoff::new();
@@ -167,11 +171,13 @@ impl<T> RingQueue<T> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn put(&self, item: T) -> Result<(), T> {
         self.put_until(item, Deadline::Never)
             .map_err(PutTimeoutError::into_inner)
     }
 
+    #[track_caller]
     pub(crate) fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>> {
         if timeout == Duration::ZERO {
             // A poll: never park, never yield (P-14: `put(timeout=0)` raises Full at once).
@@ -191,6 +197,7 @@ impl<T> RingQueue<T> {
     // ---------------------------------------------------------------------------------------
 
     fn popped(&self, item: T) -> T {
+        crate::diagnostics::queue_depth(self as *const Self as usize, || self.len());
         self.wake_one(&self.waiters.0.putters, &self.parking.not_full);
         item
     }
@@ -204,6 +211,7 @@ impl<T> RingQueue<T> {
         }
     }
 
+    #[track_caller]
     fn get_until(&self, deadline: Deadline) -> Result<T, GetTimeoutError> {
         let mut waited_a_little = false;
         let mut retry = Backoff::new();
@@ -236,10 +244,12 @@ impl<T> RingQueue<T> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn get(&self) -> Option<T> {
         self.get_until(Deadline::Never).ok()
     }
 
+    #[track_caller]
     pub(crate) fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
         if timeout == Duration::ZERO {
             return self.try_get().map_err(|shut| {
@@ -292,6 +302,7 @@ impl<T> RingQueue<T> {
         self.ring.tail_line().unfinished.load(Ordering::Acquire)
     }
 
+    #[track_caller]
     fn join_until(&self, deadline: Deadline) -> bool {
         let unfinished = &self.ring.tail_line().unfinished;
         loop {
@@ -314,10 +325,12 @@ impl<T> RingQueue<T> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn join(&self) {
         self.join_until(Deadline::Never);
     }
 
+    #[track_caller]
     pub(crate) fn join_timeout(&self, timeout: Duration) -> bool {
         self.join_until(Deadline::after(timeout))
     }

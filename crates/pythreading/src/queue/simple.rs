@@ -139,6 +139,7 @@ impl<T> SimpleQueue<T> {
     /// q.put(7);
     /// assert_eq!(q.get(), 7);
     /// ```
+    #[track_caller]
     pub fn get(&self) -> T {
         // Without a deadline `get_until` only returns with an item; the loop just says so.
         loop {
@@ -182,6 +183,7 @@ impl<T> SimpleQueue<T> {
     /// let q = pythreading::queue::SimpleQueue::<u8>::new();
     /// assert_eq!(q.get_timeout(Duration::from_millis(1)), None);
     /// ```
+    #[track_caller]
     pub fn get_timeout(&self, timeout: Duration) -> Option<T> {
         if timeout == Duration::ZERO {
             return self.try_get();
@@ -270,6 +272,7 @@ impl<T> SimpleQueue<T> {
         Some(item)
     }
 
+    #[track_caller]
     fn get_until(&self, deadline: Option<Deadline>) -> Option<T> {
         if let Some(item) = self.pop(&mut lock_busy(&self.cons.head)) {
             return Some(item);
@@ -303,6 +306,7 @@ impl<T> SimpleQueue<T> {
                 },
             };
             tail.getters += 1;
+            let _waiting = crate::diagnostics::waiting_for(crate::diagnostics::Kind::Queue);
             tail = match left {
                 None => match self.prod.not_empty.wait(tail) {
                     Ok(g) => g,
