@@ -59,7 +59,7 @@ struct Session {
 
 struct Ring {
     ident: u64,
-    thread: std::thread::Thread,
+    name: String,
     epoch: Instant,
     capacity: usize,
     events: VecDeque<Event>,
@@ -100,9 +100,17 @@ fn emit(ph: u8, what: What) {
                 let Some(s) = s.as_mut().filter(|s| s.generation == generation) else {
                     return;
                 };
+                let ident = my_ident();
+                // The name now, while the thread is registered (it may be gone at the end).
+                let name = crate::threading::enumerate()
+                    .into_iter()
+                    .find(|t| t.ident() == ident)
+                    .map(|t| t.name().to_owned())
+                    .or_else(|| std::thread::current().name().map(str::to_owned))
+                    .unwrap_or_else(|| format!("thread {ident}"));
                 let ring = Arc::new(Mutex::new(Ring {
-                    ident: my_ident(),
-                    thread: std::thread::current(),
+                    ident,
+                    name,
                     epoch: s.epoch,
                     capacity: s.capacity,
                     events: VecDeque::new(),
@@ -425,12 +433,11 @@ impl Trace {
             let r = ring.lock().unwrap_or_else(|p| p.into_inner());
             dropped += r.dropped;
             let tid = r.ident;
+            // A rename after the ring was made (Python allows `t.name = ...`) wins.
             let name = names
                 .iter()
                 .find(|t| t.ident() == tid)
-                .map(|t| t.name().to_owned())
-                .or_else(|| r.thread.name().map(str::to_owned))
-                .unwrap_or_else(|| format!("thread {tid}"));
+                .map_or_else(|| r.name.clone(), |t| t.name().to_owned());
             sep(&mut out);
             let _ = write!(
                 out,
