@@ -23,6 +23,7 @@ mod python;
 mod queue;
 mod report;
 mod threads;
+mod trace;
 
 use clap::{Parser, ValueEnum};
 
@@ -44,6 +45,8 @@ enum Group {
     /// Worker processes: Pool map, CPU-bound map on 2 vs 1 workers, Process start+join, Pipe
     /// ping-pong, vs CPython.
     Pool,
+    /// What the diagnostics cost: lock, queue MPMC and executor with a timeline recording vs not.
+    Trace,
 }
 
 /// Side-by-side benchmarks of pythreading against its anchors.
@@ -91,6 +94,7 @@ fn main() {
                 rows.extend(pipe::run(&opts));
                 rows
             }
+            Group::Trace => trace::run(&opts),
         };
         report.add(rows);
     }

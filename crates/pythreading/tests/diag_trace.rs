@@ -1,7 +1,7 @@
 //! The timeline (issue 10): the Chrome trace JSON of a small scenario parses (serde_json) and
-//! has the expected tracks (thread-name metadata), wait slices, lock hold slices, queue depth
-//! counters and flow arrows; recording 4 threads x 100k lock operations stays bounded and says
-//! how many events it dropped. No checklist id: CPython has no timeline.
+//! has the expected tracks (thread-name metadata), wait slices, queue depth counters and flow
+//! arrows; recording 4 threads x 100k lock operations (each around a queue put and get, which
+//! record the queue's depth) stays bounded and says how many events it dropped. No checklist id: CPython has no timeline.
 //!
 //! A recording is process-wide, so the tests of this file take turns (`SERIAL`).
 
@@ -119,14 +119,10 @@ fn producer_consumer_trace_has_tracks_slices_counters_and_flows() {
             .count();
         assert_eq!(opened, closed, "unbalanced slices on track {tid}");
     }
-    // Hold slices of the named lock (async begin/end pairs).
+    // The release that handed the lock over, on the main thread's track.
     assert!(
         list.iter()
-            .any(|e| ph(e) == "b" && name(e) == "hold Lock \"tr-lock\"")
-    );
-    assert!(
-        list.iter()
-            .any(|e| ph(e) == "e" && name(e) == "hold Lock \"tr-lock\"")
+            .any(|e| ph(e) == "X" && name(e) == "release Lock \"tr-lock\"")
     );
     // The queue's depth counter, never above its capacity.
     let depths: Vec<u64> = list
@@ -172,14 +168,17 @@ fn four_threads_100k_lock_ops_stay_bounded() {
     const CAP: usize = 10_000;
     let rec = diagnostics::record_with_capacity(CAP).unwrap();
     let lock = Arc::new(Lock::new());
+    let q = Arc::new(Queue::<u32>::unbounded());
     let handles: Vec<_> = (0..4)
         .map(|i| {
-            let lock = Arc::clone(&lock);
+            let (lock, q) = (Arc::clone(&lock), Arc::clone(&q));
             threading::Builder::new()
                 .name(format!("bounded-{i}"))
                 .spawn(move || {
-                    for _ in 0..100_000 {
-                        drop(lock.lock());
+                    for n in 0..100_000 {
+                        let _held = lock.lock();
+                        q.put(n).unwrap();
+                        q.get().unwrap();
                     }
                 })
                 .unwrap()
@@ -189,7 +188,7 @@ fn four_threads_100k_lock_ops_stay_bounded() {
         assert_eq!(h.join_timeout(Duration::from_secs(60)), Ok(true));
     }
     let trace = rec.stop();
-    // At least 2 events (hold begin and end) per operation were produced: 800k. Five rings
+    // At least 2 events (the depth after the put and after the get) per operation: 800k. Five rings
     // (four workers and this thread, whose joins park) of at most CAP events each.
     assert!(trace.events() <= 5 * CAP, "kept {} events", trace.events());
     assert!(trace.dropped() > 0);
@@ -211,10 +210,10 @@ fn one_recording_at_a_time_and_nothing_when_off() {
         Some(diagnostics::AlreadyRecording)
     );
     drop(rec);
-    // Off: lock operations leave no events in the next recording's rings.
-    let lock = Lock::new();
-    for _ in 0..1000 {
-        drop(lock.lock());
+    // Off: queue operations leave no events in the next recording's rings.
+    let q = Queue::unbounded();
+    for n in 0..1000 {
+        q.put(n).unwrap();
     }
     let trace = diagnostics::record().unwrap().stop();
     assert_eq!(trace.events(), 0);
