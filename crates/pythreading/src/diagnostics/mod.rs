@@ -22,7 +22,7 @@
 //!
 //! Cost: the uncontended `Lock` acquire adds one relaxed store of the caller's ident (read from a
 //! `const` thread-local), the release one relaxed store of 0 (callgrind: 12 instructions per
-//! acquire + release before, 18 after; no new atomic read-modify-write, no fence). Everything
+//! acquire + release before, 20 after; no new atomic read-modify-write, no fence). Everything
 //! else happens when a thread parks, which already costs a system call or two; event sites of
 //! the timeline (queue depth, task start) cost one relaxed load when no recording is live.
 //!

@@ -7,7 +7,7 @@
 //! thread's ident, read from a `const` thread-local, so that a thread that parks on a lock can
 //! name the lock's holder even when the holder took it without contention (and a relaxed store
 //! of 0 when it releases). Measured with callgrind on an uncontended acquire + release: 12
-//! instructions before the diagnostics, 18 with them.
+//! instructions before the diagnostics, 20 with them.
 //!
 //! How the holder table stays exact (no false cycles): a release clears the lock's holder field
 //! before it unlocks, so a parker never reads a thread that already let go. A waiter registers
