@@ -132,12 +132,74 @@ fn emit(ph: u8, what: What) {
     });
 }
 
+/// Whether an event site has anywhere to send its event: a live recording, or (with the
+/// `tracing` feature) a `tracing` subscriber interested in `pythreading::diagnostics` at TRACE.
+#[inline]
+fn live() -> bool {
+    on() || tracing_on()
+}
+
+#[cfg(feature = "tracing")]
+#[inline]
+fn tracing_on() -> bool {
+    tracing::enabled!(target: "pythreading::diagnostics", tracing::Level::TRACE)
+}
+
+#[cfg(not(feature = "tracing"))]
+#[inline]
+fn tracing_on() -> bool {
+    false
+}
+
+/// Sends an event to the recording's ring and/or to `tracing`.
+fn publish(ph: u8, what: What) {
+    #[cfg(feature = "tracing")]
+    if tracing_on() {
+        to_tracing(ph, &what);
+    }
+    if on() {
+        emit(ph, what);
+    }
+}
+
+/// The same events as `tracing` events (target `pythreading::diagnostics`, level TRACE), with
+/// the Chrome phase, the primitive, the site and the ids as fields.
+#[cfg(feature = "tracing")]
+fn to_tracing(ph: u8, what: &What) {
+    let ph = char::from(ph).to_string();
+    match what {
+        What::Wait(resource, site) => tracing::trace!(
+            target: "pythreading::diagnostics",
+            ph, resource = %resource, site = %format_args!("{}:{}", site.file(), site.line()),
+            "wait begins"
+        ),
+        What::WaitEnd => tracing::trace!(target: "pythreading::diagnostics", ph, "slice ends"),
+        What::Release(resource, flow) => tracing::trace!(
+            target: "pythreading::diagnostics",
+            ph, resource = %resource, flow, "release wakes a waiter"
+        ),
+        What::Acquired(flow) => tracing::trace!(
+            target: "pythreading::diagnostics",
+            ph, flow, "woken waiter acquires"
+        ),
+        What::Depth(queue, depth) => tracing::trace!(
+            target: "pythreading::diagnostics",
+            ph, queue = %format_args!("0x{queue:x}"), depth, "queue depth"
+        ),
+        What::Task(name, id) => tracing::trace!(
+            target: "pythreading::diagnostics",
+            ph, task = *name, id, "task"
+        ),
+        What::Instant(name) => tracing::trace!(target: "pythreading::diagnostics", ph, "{name}"),
+    }
+}
+
 /// Start of a wait slice; `None` when not recording (then the end is not emitted either).
 pub(crate) fn wait_begin(resource: &Resource, site: &'static Location<'static>) -> Option<WaitKey> {
-    if !on() {
+    if !live() {
         return None;
     }
-    emit(b'B', What::Wait(resource.clone(), site));
+    publish(b'B', What::Wait(resource.clone(), site));
     Some(WaitKey)
 }
 
@@ -145,15 +207,15 @@ pub(crate) fn wait_begin(resource: &Resource, site: &'static Location<'static>) 
 pub(crate) struct WaitKey;
 
 pub(crate) fn wait_end(_: WaitKey) {
-    emit(b'E', What::WaitEnd);
+    publish(b'E', What::WaitEnd);
 }
 
 /// A release that will wake a parked waiter: the start of a flow arrow.
 pub(crate) fn lock_released(label: &Label) {
-    if on() {
+    if live() {
         let flow = NEXT_FLOW.fetch_add(1, Ordering::Relaxed);
         LAST_FLOW.store(flow, Ordering::Relaxed);
-        emit(b's', What::Release(label.resource(), flow));
+        publish(b's', What::Release(label.resource(), flow));
     }
 }
 
@@ -163,10 +225,10 @@ static LAST_FLOW: AtomicU64 = AtomicU64::new(0);
 
 /// A slow-path acquire: the end of the flow arrow from the release that woke it.
 pub(crate) fn lock_acquired() {
-    if on() {
+    if live() {
         let flow = LAST_FLOW.swap(0, Ordering::Relaxed);
         if flow != 0 {
-            emit(b'f', What::Acquired(flow));
+            publish(b'f', What::Acquired(flow));
         }
     }
 }
@@ -174,28 +236,28 @@ pub(crate) fn lock_acquired() {
 /// A queue's depth changed (`queue` is its address, naming its counter track).
 #[inline]
 pub(crate) fn queue_depth(queue: usize, depth: impl FnOnce() -> usize) {
-    if on() {
-        emit(b'C', What::Depth(queue, depth()));
+    if live() {
+        publish(b'C', What::Depth(queue, depth()));
     }
 }
 
 /// An executor task was submitted (`s`), started (`b`) or finished (`e`); `id` names the task.
 #[inline]
 pub(crate) fn task(ph: u8, name: &'static str, id: u64) {
-    if on() {
-        emit(ph, What::Task(name, id));
+    if live() {
+        publish(ph, What::Task(name, id));
     }
 }
 
 /// Runs an executor task inside a `task` slice on the worker's track, the end of the flow arrow
 /// from its submit.
 pub(crate) fn traced_task<R>(id: u64, run: impl FnOnce() -> R) -> R {
-    if !on() {
+    if !live() {
         return run();
     }
-    emit(b'B', What::Task("task", id));
+    publish(b'B', What::Task("task", id));
     let out = run();
-    emit(b'E', What::WaitEnd);
+    publish(b'E', What::WaitEnd);
     out
 }
 
@@ -207,8 +269,8 @@ pub(crate) fn job_id<T: ?Sized>(job: &Arc<T>) -> u64 {
 /// A point event on the calling thread's track (a timer firing).
 #[inline]
 pub(crate) fn instant(name: &'static str) {
-    if on() {
-        emit(b'i', What::Instant(name));
+    if live() {
+        publish(b'i', What::Instant(name));
     }
 }
 
