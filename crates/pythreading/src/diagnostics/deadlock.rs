@@ -273,7 +273,7 @@ fn build(cycle: &[u64], g: &Graph, threads: &[threading::Thread], now: Instant) 
             ident,
             name: thread_name(ident, threads, Some(w)),
             resource: w.resource.clone(),
-            site: format!("{}:{}", w.site.file(), w.site.line()),
+            site: super::dump::site(w.site),
             waited: now.saturating_duration_since(w.since),
             holder,
             holder_name: thread_name(holder, threads, holder_wait),

@@ -139,6 +139,21 @@ pub(crate) fn thread_name(ident: u64, threads: &[Thread], waiting: Option<&Waiti
         .unwrap_or_else(|| format!("thread {ident}"))
 }
 
+/// `file:line` of a wait, with `dir/../` folded (sources included through `#[path]` carry them).
+pub(crate) fn site(location: &std::panic::Location<'_>) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in location.file().split('/') {
+        match part {
+            ".." if parts.last().is_some_and(|p| *p != ".." && !p.is_empty()) => {
+                parts.pop();
+            }
+            "." => {}
+            _ => parts.push(part),
+        }
+    }
+    format!("{}:{}", parts.join("/"), location.line())
+}
+
 pub(crate) fn blocker(w: &Waiting, g: &Graph) -> u64 {
     match w.target {
         Target::Anyone => 0,
@@ -157,7 +172,7 @@ fn wait_info(w: &Waiting, g: &Graph, threads: &[Thread], now: Instant) -> WaitIn
         resource: w.resource.clone(),
         blocker,
         waited: now.saturating_duration_since(w.since),
-        site: format!("{}:{}", w.site.file(), w.site.line()),
+        site: super::dump::site(w.site),
     }
 }
 

@@ -170,7 +170,7 @@ fn to_tracing(ph: u8, what: &What) {
     match what {
         What::Wait(resource, site) => tracing::trace!(
             target: "pythreading::diagnostics",
-            ph, resource = %resource, site = %format_args!("{}:{}", site.file(), site.line()),
+            ph, resource = %resource, site = %super::dump::site(site),
             "wait begins"
         ),
         What::WaitEnd => tracing::trace!(target: "pythreading::diagnostics", ph, "slice ends"),
@@ -567,10 +567,9 @@ fn write_event(out: &mut String, pid: u32, tid: u64, e: &Event) {
     let _ = match &e.what {
         What::Wait(resource, site) => write!(
             out,
-            r#"{{"ph":"B","cat":"wait","name":"wait {}","pid":{pid},"tid":{tid},"ts":{ts:.3},"args":{{"site":"{}:{}"}}}}"#,
+            r#"{{"ph":"B","cat":"wait","name":"wait {}","pid":{pid},"tid":{tid},"ts":{ts:.3},"args":{{"site":"{}"}}}}"#,
             escape(&resource.to_string()),
-            escape(site.file()),
-            site.line()
+            escape(&super::dump::site(site)),
         ),
         What::WaitEnd => write!(out, r#"{{"ph":"E","pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#),
         What::Release(resource, flow) => write!(
