@@ -24,6 +24,7 @@ mod python;
 mod queue;
 mod report;
 mod threads;
+mod trace;
 
 use clap::{Parser, ValueEnum};
 
@@ -48,6 +49,8 @@ enum Group {
     /// Echo requests/s and p99 latency at 10, 100 and 1,000 connections: our socketserver vs a
     /// std thread per connection, tokio tasks and CPython's ThreadingTCPServer.
     Net,
+    /// What the diagnostics cost: lock, queue MPMC and executor with a timeline recording vs not.
+    Trace,
 }
 
 /// Side-by-side benchmarks of pythreading against its anchors.
@@ -96,6 +99,7 @@ fn main() {
                 rows.extend(pipe::run(&opts));
                 rows
             }
+            Group::Trace => trace::run(&opts),
         };
         report.add(rows);
     }

@@ -4,6 +4,7 @@
 //! pythreading demo                 # every scenario from the tutorials, in order
 //! pythreading demo bank            # one of them
 //! pythreading demo --list          # their names
+//! pythreading demo producer-consumer --trace /tmp/t.json   # its timeline, for Perfetto
 //! pythreading master --address 127.0.0.1:5000 --authkey 'hello world' --tasks 10
 //! pythreading worker --address 127.0.0.1:5000 --authkey 'hello world'
 //! pythreading echo-server --address 127.0.0.1:9000   # the tutorials' socket echo server
@@ -15,6 +16,7 @@ mod demo;
 mod logging;
 mod net;
 mod quiet_exit;
+mod sigquit;
 mod values;
 
 use std::process::ExitCode;
@@ -49,6 +51,10 @@ enum Command {
         /// List the scenarios and what each shows.
         #[arg(long)]
         list: bool,
+        /// Write the timeline of the run to PATH (Chrome trace JSON: open it in Perfetto or
+        /// chrome://tracing).
+        #[arg(long, value_name = "PATH")]
+        trace: Option<std::path::PathBuf>,
     },
     /// Serve named queues to CPython or pythreading clients until Ctrl-C.
     ///
@@ -79,10 +85,11 @@ fn main() -> ExitCode {
     // (the CLI re-executes itself for children).
     pythreading_mp::init();
     quiet_exit::install_panic_hook();
+    sigquit::install();
     let cli = Cli::parse();
     logging::init(cli.verbose, cli.quiet);
     let result = match cli.command {
-        Command::Demo { name, list } => demo::main(name.as_deref(), list),
+        Command::Demo { name, list, trace } => demo::main(name.as_deref(), list, trace.as_deref()),
         Command::Serve(args) => net::serve(args),
         Command::Master(args) => net::master(args),
         Command::Worker(args) => net::worker(args),

@@ -9,6 +9,7 @@
 //! | `queue` | [`queue`] |
 //! | `concurrent.futures` | [`futures`] |
 //! | `socketserver` (`ThreadingTCPServer`) | [`socketserver`] |
+//! | `faulthandler.dump_traceback`, jstack, Go's SIGQUIT dump | [`diagnostics`] |
 //!
 //! Conventions that hold across the crate:
 //!
@@ -29,6 +30,7 @@
 #[doc = include_str!("../../../README.md")]
 struct ReadmeExamples;
 
+pub mod diagnostics;
 pub mod futures;
 pub mod queue;
 #[cfg(not(loom))]

@@ -27,7 +27,7 @@ scenarios! {
     "download" => download ("../../../pythreading/examples/download.rs"): "two sleeping downloads finish in about the longer time, not the sum",
     "bank" => bank ("../../../pythreading/examples/bank.rs"): "100 deposits: unprotected read-sleep-write loses updates; the locked one gives exactly 100",
     "counter" => counter ("../../../pythreading/examples/counter.rs"): "20 threads add and subtract: unprotected updates are lost; under a Lock the end is 0",
-    "deadlock" => deadlock ("../../../pythreading/examples/deadlock.rs"): "opposite lock orders deadlock; acquire_timeout detects it; RLock and ordering fix it",
+    "deadlock" => deadlock ("../../../pythreading/examples/deadlock.rs"): "opposite lock orders deadlock; find_deadlocks() prints the cycle (threads, named locks, file:line); RLock and ordering fix it",
     "local" => local ("../../../pythreading/examples/local.rs"): "per-thread student names with Local<T>",
     "daemon" => daemon ("../../../pythreading/examples/daemon.rs"): "daemon threads are not waited for at exit; non-daemon threads are",
     "stop-flag" => stop_flag ("../../../pythreading/examples/stop_flag.rs"): "Ctrl-C sets kill_received: workers stop at once and are joined",
@@ -57,7 +57,11 @@ scenarios! {
 }
 
 /// Runs one scenario by name, or all of them; `list` prints the names instead.
-pub(crate) fn main(name: Option<&str>, list: bool) -> anyhow::Result<()> {
+pub(crate) fn main(
+    name: Option<&str>,
+    list: bool,
+    trace: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     if list {
         for (name, about, _) in SCENARIOS {
             println!("{name:<22} {about}");
@@ -65,6 +69,11 @@ pub(crate) fn main(name: Option<&str>, list: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     crate::quiet_exit::install_demo_excepthook();
+    // `--trace out.json` (or PYTHREADING_TRACE): the timeline, written when this guard drops.
+    let _recording = match trace {
+        Some(path) => Some(pythreading::diagnostics::record_to(path)?),
+        None => pythreading::diagnostics::record_from_env(),
+    };
     match name {
         Some(name) => {
             let (_, about, run) =

@@ -11,6 +11,7 @@
 //! the condition variable), so a steady stream of tiny tasks costs no sleep/wake per task. A
 //! worker that takes a task while more are queued passes a wake-up on to a sleeping one.
 
+use crate::diagnostics::{self, job_id};
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
@@ -186,10 +187,12 @@ fn worker_main(pool: StdArc<Pool>) {
             }
             // Once every worker is started, idle tokens decide nothing: skip the shared counter.
             let count_idle = !pool.full.load(Ordering::Relaxed);
-            job.run(&|| {
-                if count_idle {
-                    pool.idle.fetch_add(1, Ordering::Release);
-                }
+            diagnostics::traced_task(diagnostics::job_id(&job), || {
+                job.run(&|| {
+                    if count_idle {
+                        pool.idle.fetch_add(1, Ordering::Release);
+                    }
+                })
             });
             spun = false;
             st = lock(&pool.state);
@@ -562,6 +565,7 @@ impl ThreadPoolExecutor {
                 Some(b) => SubmitError::Broken(f, b),
             });
         }
+        diagnostics::trace_task(b's', "task", job_id(&job));
         st.jobs.push_back(job.clone());
         pool.queued.store(st.jobs.len(), Ordering::Relaxed);
         let spawn = if st.live >= pool.max_workers || pool.take_idle() {

@@ -5,6 +5,7 @@
 //! worker dequeues the task, or `shutdown` drains it). The state lives in `task_state.rs`; the
 //! pool's side of the task (the job it runs) in `pool_job.rs`.
 
+use crate::diagnostics::{self, Kind};
 use std::fmt;
 use std::future::Future;
 use std::mem;
@@ -105,6 +106,7 @@ impl<T> TaskFuture<T> {
     }
 
     /// Blocks until done or the deadline; returns the guard and whether it is done.
+    #[track_caller]
     fn wait_done(&self, deadline: Deadline) -> (MutexGuard<'_, Inner<T>>, bool) {
         let core = &self.job.core;
         if !deadline.has_passed() {
@@ -117,6 +119,7 @@ impl<T> TaskFuture<T> {
                 return (g, false);
             }
             g.blocked += 1;
+            let _waiting = diagnostics::waiting_for(Kind::Future);
             g = match remaining {
                 None => match core.cond.wait(g) {
                     Ok(g) => g,
@@ -183,6 +186,7 @@ impl<T> TaskFuture<T> {
     /// let f = pool.submit(|| String::from("done")).unwrap();
     /// assert_eq!(f.result().unwrap(), "done");
     /// ```
+    #[track_caller]
     pub fn result(&self) -> Result<T, TaskError>
     where
         T: Clone,
@@ -208,6 +212,7 @@ impl<T> TaskFuture<T> {
     /// assert_eq!(f.result_timeout(Duration::from_secs(5)).unwrap(), 42);
     /// ```
     #[doc(alias = "result")]
+    #[track_caller]
     pub fn result_timeout(&self, timeout: Duration) -> Result<T, ResultTimeoutError>
     where
         T: Clone,
@@ -281,6 +286,7 @@ impl<T> TaskFuture<T> {
     /// let bad = pool.submit(|| -> i32 { panic!("no") }).unwrap();
     /// assert!(bad.exception().unwrap().is_failure());
     /// ```
+    #[track_caller]
     pub fn exception(&self) -> Option<TaskError> {
         let (g, _) = self.wait_done(Deadline::Never);
         Self::exception_of(&g)
@@ -309,6 +315,7 @@ impl<T> TaskFuture<T> {
     /// assert!(f.exception_timeout(Duration::from_secs(5)).unwrap().is_none());
     /// ```
     #[doc(alias = "exception")]
+    #[track_caller]
     pub fn exception_timeout(
         &self,
         timeout: Duration,

@@ -106,6 +106,7 @@ macro_rules! queue_api {
             /// assert_eq!(taker.join().unwrap(), 1);
             /// assert_eq!(q.get(), Ok(2));
             /// ```
+            #[track_caller]
             pub fn put(&self, item: T) -> Result<(), $crate::queue::PutError<T>> {
                 self.core.put(item).map_err($crate::queue::PutError::ShutDown)
             }
@@ -167,6 +168,7 @@ macro_rules! queue_api {
             /// assert!(err.is_timeout());
             /// assert_eq!(err.into_inner(), 2);
             /// ```
+            #[track_caller]
             pub fn put_timeout(
                 &self,
                 item: T,
@@ -200,6 +202,7 @@ macro_rules! queue_api {
             #[doc = concat!("assert_eq!(q.get(), Ok(", $c, ")); // drained after shutdown")]
             /// assert_eq!(q.get(), Err(GetError::ShutDown));
             /// ```
+            #[track_caller]
             pub fn get(&self) -> Result<T, $crate::queue::GetError> {
                 self.core.get().ok_or($crate::queue::GetError::ShutDown)
             }
@@ -258,6 +261,7 @@ macro_rules! queue_api {
             /// q.shutdown();
             /// assert_eq!(q.get_timeout(Duration::from_secs(60)), Err(GetTimeoutError::ShutDown));
             /// ```
+            #[track_caller]
             pub fn get_timeout(
                 &self,
                 timeout: std::time::Duration,
@@ -401,6 +405,7 @@ macro_rules! queue_api {
             /// assert_eq!(q.unfinished_tasks(), 0);
             /// worker.join().unwrap();
             /// ```
+            #[track_caller]
             pub fn join(&self) {
                 self.core.join()
             }
@@ -418,6 +423,7 @@ macro_rules! queue_api {
             /// assert!(!q.join_timeout(Duration::from_millis(10)));
             /// ```
             #[must_use = "`false` means some tasks are still unfinished"]
+            #[track_caller]
             pub fn join_timeout(&self, timeout: std::time::Duration) -> bool {
                 self.core.join_timeout(timeout)
             }

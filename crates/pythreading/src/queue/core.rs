@@ -25,6 +25,7 @@
 //! panics, so the counters here, updated only after the store returns, stay right (P-13, S-22);
 //! the lock ignores the poison the panic leaves.
 
+use crate::diagnostics::{self, Kind};
 use std::marker::PhantomData;
 use std::mem;
 use std::task::{Context, Poll};
@@ -161,11 +162,13 @@ impl<T, S: Store<T>> Core<T, S> {
 
     /// Parks on `cv` until notified or `wait` expires; returns the guard and whether the deadline
     /// has passed (the caller re-checks its condition first either way).
+    #[track_caller]
     fn park_until_all_done<'a>(
         &'a self,
         st: MutexGuard<'a, State<S>>,
         wait: &Wait,
     ) -> (MutexGuard<'a, State<S>>, bool) {
+        let _waiting = diagnostics::waiting_for(Kind::Queue);
         match wait {
             Wait::Forever => (relock(self.all_done.wait(st)), false),
             Wait::Until(deadline) => match deadline.remaining() {
@@ -185,6 +188,7 @@ impl<T, S: Store<T>> Core<T, S> {
     /// Parks the calling thread in `side`'s list until it is notified or the deadline passes;
     /// returns the guard and whether the deadline had passed before waiting (the caller
     /// re-checks its condition first either way, as after a condition variable).
+    #[track_caller]
     fn park_on<'a>(
         &'a self,
         side: Side,
@@ -198,6 +202,7 @@ impl<T, S: Store<T>> Core<T, S> {
                 _ => Some(*deadline),
             },
         };
+        let _waiting = crate::diagnostics::waiting_for(crate::diagnostics::Kind::Queue);
         let id = st.list(side).register(Wake::this_thread());
         loop {
             drop(st);
@@ -218,6 +223,7 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     /// Parks a blocking `get` until a put (or shutdown) notifies it or the deadline passes.
+    #[track_caller]
     fn park_until_not_empty<'a>(
         &'a self,
         st: MutexGuard<'a, State<S>>,
@@ -227,6 +233,7 @@ impl<T, S: Store<T>> Core<T, S> {
     }
 
     /// Parks a blocking `put` until a get (or shutdown) notifies it or the deadline passes.
+    #[track_caller]
     fn park_until_not_full<'a>(
         &'a self,
         st: MutexGuard<'a, State<S>>,
@@ -253,6 +260,7 @@ impl<T, S: Store<T>> Core<T, S> {
 
     fn publish_len(&self, st: &State<S>) {
         self.len_hint.store(st.items.len(), Ordering::Release);
+        diagnostics::queue_depth(self as *const Self as usize, || st.items.len());
     }
 
     // ---------------------------------------------------------------------------------------
@@ -292,6 +300,7 @@ impl<T, S: Store<T>> Core<T, S> {
         Ok(())
     }
 
+    #[track_caller]
     fn put_wait(&self, item: T, wait: Wait) -> Result<(), PutTimeoutError<T>> {
         // When the hints say the queue is full, wait for room before taking the lock at all:
         // on a busy queue that keeps a would-be sleeper off the lock the others need.
@@ -325,6 +334,7 @@ impl<T, S: Store<T>> Core<T, S> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn put(&self, item: T) -> Result<(), T> {
         match self.put_wait(item, Wait::Forever) {
             Ok(()) => Ok(()),
@@ -332,6 +342,7 @@ impl<T, S: Store<T>> Core<T, S> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>> {
         if timeout == Duration::ZERO {
             // A poll: never park, never yield (P-14: `put(timeout=0)` raises Full at once).
@@ -378,6 +389,7 @@ impl<T, S: Store<T>> Core<T, S> {
         }
     }
 
+    #[track_caller]
     fn get_wait(&self, wait: Wait) -> Result<T, GetTimeoutError> {
         // As in `put_wait`: an empty queue by the hints is waited on before locking.
         let mut yielded = false;
@@ -408,10 +420,12 @@ impl<T, S: Store<T>> Core<T, S> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn get(&self) -> Option<T> {
         self.get_wait(Wait::Forever).ok()
     }
 
+    #[track_caller]
     pub(crate) fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
         if timeout == Duration::ZERO {
             return self.try_get().map_err(|shut| {
@@ -466,6 +480,7 @@ impl<T, S: Store<T>> Core<T, S> {
         self.lock().unfinished
     }
 
+    #[track_caller]
     fn join_wait(&self, wait: Wait) -> bool {
         let mut st = self.lock();
         loop {
@@ -482,10 +497,12 @@ impl<T, S: Store<T>> Core<T, S> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn join(&self) {
         self.join_wait(Wait::Forever);
     }
 
+    #[track_caller]
     pub(crate) fn join_timeout(&self, timeout: Duration) -> bool {
         self.join_wait(Wait::Until(Deadline::after(timeout)))
     }

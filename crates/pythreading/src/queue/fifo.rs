@@ -91,9 +91,11 @@ impl<T> FifoCore<T> {
         dispatch!(self.try_put(item))
     }
     #[inline]
+    #[track_caller]
     pub(crate) fn put(&self, item: T) -> Result<(), T> {
         dispatch!(self.put(item))
     }
+    #[track_caller]
     pub(crate) fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>> {
         dispatch!(self.put_timeout(item, timeout))
     }
@@ -102,9 +104,11 @@ impl<T> FifoCore<T> {
         dispatch!(self.try_get())
     }
     #[inline]
+    #[track_caller]
     pub(crate) fn get(&self) -> Option<T> {
         dispatch!(self.get())
     }
+    #[track_caller]
     pub(crate) fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
         dispatch!(self.get_timeout(timeout))
     }
@@ -131,9 +135,11 @@ impl<T> FifoCore<T> {
     pub(crate) fn unfinished_tasks(&self) -> usize {
         dispatch!(self.unfinished_tasks())
     }
+    #[track_caller]
     pub(crate) fn join(&self) {
         dispatch!(self.join())
     }
+    #[track_caller]
     pub(crate) fn join_timeout(&self, timeout: Duration) -> bool {
         dispatch!(self.join_timeout(timeout))
     }

@@ -168,6 +168,7 @@ impl<T> ListQueue<T> {
         self.pop(&mut self.lock_head())
     }
 
+    #[track_caller]
     fn get_until(&self, deadline: Deadline) -> Result<T, GetTimeoutError> {
         match self.pop(&mut self.lock_head()) {
             Ok(item) => return Ok(item),
@@ -207,7 +208,9 @@ impl<T> ListQueue<T> {
 
     /// Parks the calling getter in the waiters until a put (or shutdown) notifies it or the
     /// deadline passes. The caller re-checks.
+    #[track_caller]
     fn park_until_not_empty<'a>(&'a self, mut tail: MutexGuard<'a, Tail<T>>, deadline: Deadline) {
+        let _waiting = crate::diagnostics::waiting_for(crate::diagnostics::Kind::Queue);
         let id = tail.getters.register(Wake::this_thread());
         loop {
             drop(tail);
@@ -227,10 +230,12 @@ impl<T> ListQueue<T> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn get(&self) -> Option<T> {
         self.get_until(Deadline::Never).ok()
     }
 
+    #[track_caller]
     pub(crate) fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
         if timeout == Duration::ZERO {
             return self.try_get().map_err(|shut| {
@@ -354,6 +359,7 @@ impl<T> ListQueue<T> {
             .saturating_sub(done)
     }
 
+    #[track_caller]
     fn join_until(&self, deadline: Deadline) -> bool {
         loop {
             if self.unfinished_tasks() == 0 {
@@ -384,7 +390,9 @@ impl<T> ListQueue<T> {
     }
 
     /// Parks a `join` until the last `task_done` (or `shutdown_immediate`) or the deadline.
+    #[track_caller]
     fn park_until_all_done(&self, tail: MutexGuard<'_, Tail<T>>, deadline: Deadline) {
+        let _waiting = crate::diagnostics::waiting_for(crate::diagnostics::Kind::Queue);
         let cv = &self.tasks.0.all_done;
         match deadline.remaining() {
             None => drop(relock(cv.wait(tail))),
@@ -396,6 +404,7 @@ impl<T> ListQueue<T> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn join(&self) {
         self.join_until(Deadline::Never);
     }

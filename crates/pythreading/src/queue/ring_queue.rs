@@ -167,7 +167,9 @@ impl<T> RingQueue<T> {
 
     /// Parks the calling thread in `side`'s list until it is notified, the deadline passes, or
     /// the re-check says not to wait. The caller retries its operation either way.
+    #[track_caller]
     fn park_on(&self, side: Side, deadline: Deadline) {
+        let _waiting = crate::diagnostics::waiting_for(crate::diagnostics::Kind::Queue);
         let mut lists = lock(&self.parking.lock);
         let id = lists.of(side).register(Wake::this_thread());
         self.count(side).fetch_add(1, Ordering::Relaxed);
@@ -201,17 +203,21 @@ impl<T> RingQueue<T> {
     }
 
     /// Parks a blocking `get` until a put (or shutdown) notifies it or the deadline passes.
+    #[track_caller]
     fn park_until_not_empty(&self, deadline: Deadline) {
         self.park_on(Side::Get, deadline);
     }
 
     /// Parks a blocking `put` until a get (or shutdown) notifies it or the deadline passes.
+    #[track_caller]
     fn park_until_not_full(&self, deadline: Deadline) {
         self.park_on(Side::Put, deadline);
     }
 
     /// Parks a `join` until the last `task_done` (or `shutdown_immediate`) or the deadline.
+    #[track_caller]
     fn park_until_all_done(&self, guard: MutexGuard<'_, Lists>, deadline: Deadline) {
+        let _waiting = crate::diagnostics::waiting_for(crate::diagnostics::Kind::Queue);
         match deadline.remaining() {
             None => drop(relock(self.parking.all_done.wait(guard))),
             Some(Duration::ZERO) => {}
@@ -245,6 +251,7 @@ impl<T> RingQueue<T> {
 
     #[inline]
     fn pushed(&self) {
+        crate::diagnostics::queue_depth(self as *const Self as usize, || self.len());
         self.wake_one(Side::Get);
     }
 
@@ -259,6 +266,7 @@ impl<T> RingQueue<T> {
         }
     }
 
+    #[track_caller]
     fn put_until(&self, mut item: T, deadline: Deadline) -> Result<(), PutTimeoutError<T>> {
         let mut waited_a_little = false;
         loop {
@@ -282,11 +290,13 @@ impl<T> RingQueue<T> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn put(&self, item: T) -> Result<(), T> {
         self.put_until(item, Deadline::Never)
             .map_err(PutTimeoutError::into_inner)
     }
 
+    #[track_caller]
     pub(crate) fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>> {
         if timeout == Duration::ZERO {
             // A poll: never park, never yield (P-14: `put(timeout=0)` raises Full at once).
@@ -307,6 +317,7 @@ impl<T> RingQueue<T> {
 
     #[inline]
     fn popped(&self, item: T) -> T {
+        crate::diagnostics::queue_depth(self as *const Self as usize, || self.len());
         self.wake_one(Side::Put);
         item
     }
@@ -320,6 +331,7 @@ impl<T> RingQueue<T> {
         }
     }
 
+    #[track_caller]
     fn get_until(&self, deadline: Deadline) -> Result<T, GetTimeoutError> {
         let mut waited_a_little = false;
         loop {
@@ -340,10 +352,12 @@ impl<T> RingQueue<T> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn get(&self) -> Option<T> {
         self.get_until(Deadline::Never).ok()
     }
 
+    #[track_caller]
     pub(crate) fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
         if timeout == Duration::ZERO {
             return self.try_get().map_err(|shut| {
@@ -497,6 +511,7 @@ impl<T> RingQueue<T> {
         self.ring.puts(false).saturating_sub(done)
     }
 
+    #[track_caller]
     fn join_until(&self, deadline: Deadline) -> bool {
         loop {
             if self.unfinished_tasks() == 0 {
@@ -520,10 +535,12 @@ impl<T> RingQueue<T> {
         }
     }
 
+    #[track_caller]
     pub(crate) fn join(&self) {
         self.join_until(Deadline::Never);
     }
 
+    #[track_caller]
     pub(crate) fn join_timeout(&self, timeout: Duration) -> bool {
         self.join_until(Deadline::after(timeout))
     }

@@ -141,6 +141,7 @@ impl<T> SimpleQueue<T> {
     /// q.put(7);
     /// assert_eq!(q.get(), 7);
     /// ```
+    #[track_caller]
     pub fn get(&self) -> T {
         // Without a deadline `get_until` only returns with an item; the loop just says so.
         loop {
@@ -184,6 +185,7 @@ impl<T> SimpleQueue<T> {
     /// let q = pythreading::queue::SimpleQueue::<u8>::new();
     /// assert_eq!(q.get_timeout(Duration::from_millis(1)), None);
     /// ```
+    #[track_caller]
     pub fn get_timeout(&self, timeout: Duration) -> Option<T> {
         if timeout == Duration::ZERO {
             return self.try_get();
@@ -272,6 +274,7 @@ impl<T> SimpleQueue<T> {
         Some(item)
     }
 
+    #[track_caller]
     fn get_until(&self, deadline: Option<Deadline>) -> Option<T> {
         if let Some(item) = self.pop(&mut lock_busy(&self.cons.head)) {
             return Some(item);
@@ -310,6 +313,7 @@ impl<T> SimpleQueue<T> {
 
     /// Parks the calling getter in the waiters until a put notifies it or the deadline passes
     /// (`left` is what remained of it when the caller last looked). The caller re-checks.
+    #[track_caller]
     fn park_until_not_empty<'a>(
         &'a self,
         mut tail: MutexGuard<'a, Tail<T>>,
@@ -317,6 +321,7 @@ impl<T> SimpleQueue<T> {
         mut left: Option<Duration>,
     ) {
         let id = tail.getters.register(Wake::this_thread());
+        let _waiting = crate::diagnostics::waiting_for(crate::diagnostics::Kind::Queue);
         loop {
             drop(tail);
             match left {

@@ -1,5 +1,6 @@
 //! `Barrier`: Python's cyclic barrier, with an action, a default timeout, abort and reset.
 
+use crate::diagnostics::{self, Kind, Label};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::time::Duration;
@@ -74,6 +75,8 @@ pub struct Barrier {
     timeout: Option<Duration>,
     state: Mutex<State>,
     changed: Changed,
+    /// Id in thread dumps (`diagnostics`).
+    diag: Label,
 }
 
 /// Builds a [`Barrier`] with an action and a default timeout: Python's
@@ -157,6 +160,7 @@ impl BarrierBuilder {
                 count: 0,
             }),
             changed: Changed::new(),
+            diag: Label::new(Kind::Barrier),
         })
     }
 }
@@ -272,6 +276,7 @@ impl Barrier {
     /// assert_eq!(b.wait().unwrap().index(), 0); // cyclic
     /// # Ok::<(), pythreading::threading::BarrierBuildError>(())
     /// ```
+    #[track_caller]
     pub fn wait(&self) -> Result<BarrierWaitResult, BrokenBarrierError> {
         let deadline = self.timeout.map_or(Deadline::Never, Deadline::after);
         self.wait_until(deadline)
@@ -297,17 +302,21 @@ impl Barrier {
     /// assert!(b.is_broken());
     /// # Ok::<(), pythreading::threading::BarrierBuildError>(())
     /// ```
+    #[track_caller]
     pub fn wait_timeout(&self, timeout: Duration) -> Result<BarrierWaitResult, BrokenBarrierError> {
         self.wait_until(Deadline::after(timeout))
     }
 
+    #[track_caller]
     fn park<'a>(&self, state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        let _waiting = diagnostics::waiting(&self.diag);
         match self.changed.wait(state) {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         }
     }
 
+    #[track_caller]
     fn wait_until(&self, deadline: Deadline) -> Result<BarrierWaitResult, BrokenBarrierError> {
         let mut state = lock(&self.state);
         // Threads of the next cycle wait for the previous one to drain (I-15), and for its
@@ -365,6 +374,7 @@ impl Barrier {
         Ok(state)
     }
 
+    #[track_caller]
     fn wait_for_trip<'a>(
         &'a self,
         mut state: MutexGuard<'a, State>,
@@ -389,7 +399,9 @@ impl Barrier {
                             self.break_locked(&mut state);
                             return Err(BrokenBarrierError);
                         }
-                        Some(left) => match self.changed.wait_timeout(state, left) {
+                        Some(left) => match diagnostics::parked(&self.diag, || {
+                            self.changed.wait_timeout(state, left)
+                        }) {
                             Ok((g, _)) => g,
                             Err(p) => p.into_inner().0,
                         },

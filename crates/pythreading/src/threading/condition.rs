@@ -1,5 +1,6 @@
 //! `Condition`: Python's condition variable, over a [`Lock`] or an [`RLock`].
 
+use crate::diagnostics::{self, Kind, Label};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -143,6 +144,8 @@ pub struct Condition {
     waiters: Mutex<WaitList>,
     /// Mirrors `waiters.len()`, so `notify` with no waiters takes no lock.
     n_waiters: AtomicUsize,
+    /// Name and id in thread dumps (`diagnostics`).
+    diag: Label,
 }
 
 impl Condition {
@@ -175,7 +178,35 @@ impl Condition {
             lock: lock.into(),
             waiters: Mutex::new(WaitList::default()),
             n_waiters: AtomicUsize::new(0),
+            diag: Label::new(Kind::Condition),
         }
+    }
+
+    /// A condition over a new [`RLock`], named for thread dumps (unnamed: `Condition#3`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Condition;
+    /// let cond = Condition::named("not-empty");
+    /// assert_eq!(cond.name(), Some("not-empty"));
+    /// ```
+    pub fn named(name: impl Into<std::sync::Arc<str>>) -> Self {
+        let mut cond = Condition::new();
+        cond.diag = Label::named(Kind::Condition, name);
+        cond
+    }
+
+    /// The name given with [`named`](Condition::named), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Condition;
+    /// assert_eq!(Condition::new().name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.diag.name()
     }
 
     /// The underlying lock.
@@ -328,6 +359,7 @@ impl Condition {
     /// drop(guard);
     /// t.join().unwrap();
     /// ```
+    #[track_caller]
     pub fn wait(&self, guard: &mut ConditionGuard<'_>) {
         self.check(guard);
         self.wait_until(Deadline::Never);
@@ -350,6 +382,7 @@ impl Condition {
     /// assert!(!cond.wait_timeout(&mut guard, Duration::from_millis(10)));
     /// ```
     #[must_use = "`false` means the timeout passed first"]
+    #[track_caller]
     pub fn wait_timeout(&self, guard: &mut ConditionGuard<'_>, timeout: Duration) -> bool {
         self.check(guard);
         self.wait_until(Deadline::after(timeout))
@@ -370,6 +403,7 @@ impl Condition {
     /// let mut guard = cond.lock();
     /// assert!(cond.wait_for(&mut guard, || true)); // already true: no wait
     /// ```
+    #[track_caller]
     pub fn wait_for(
         &self,
         guard: &mut ConditionGuard<'_>,
@@ -396,6 +430,7 @@ impl Condition {
     /// assert!(!cond.wait_for_timeout(&mut guard, Duration::from_millis(10), || false));
     /// ```
     #[must_use = "`false` means the predicate was still false when the timeout passed"]
+    #[track_caller]
     pub fn wait_for_timeout(
         &self,
         guard: &mut ConditionGuard<'_>,
@@ -406,6 +441,7 @@ impl Condition {
         self.wait_for_deadline(Deadline::after(timeout), predicate)
     }
 
+    #[track_caller]
     fn wait_for_deadline(&self, deadline: Deadline, mut predicate: impl FnMut() -> bool) -> bool {
         loop {
             if predicate() {
@@ -419,6 +455,7 @@ impl Condition {
     }
 
     /// The waiting protocol: queue a slot, release the lock, park on the slot, re-take the lock.
+    #[track_caller]
     fn wait_until(&self, deadline: Deadline) -> bool {
         let slot = {
             let mut waiters = lock(&self.waiters);
@@ -427,7 +464,7 @@ impl Condition {
             slot
         };
         let saved = self.lock.release_save();
-        let mut notified = slot.wait(deadline);
+        let mut notified = diagnostics::parked(&self.diag, || slot.wait(deadline));
         if !notified {
             let mut waiters = lock(&self.waiters);
             if waiters.remove(&slot) {

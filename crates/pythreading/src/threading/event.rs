@@ -1,5 +1,6 @@
 //! `Event`: Python's one-flag signal that many threads can wait for.
 
+use crate::diagnostics::{self, Kind, Label};
 use std::fmt;
 use std::time::Duration;
 
@@ -46,6 +47,8 @@ pub struct Event {
     /// The generation (how many times the flag went from unset to set) and how many wait.
     state: Mutex<State>,
     changed: Condvar,
+    /// Name and id in thread dumps (`diagnostics`).
+    diag: Label,
 }
 
 impl Event {
@@ -67,6 +70,7 @@ impl Event {
                 tasks: WaitList::new(),
             }),
             changed: Condvar::new(),
+            diag: Label::new(Kind::Event),
         }
     }
 
@@ -81,6 +85,7 @@ impl Event {
                 tasks: WaitList::new(),
             }),
             changed: Condvar::new(),
+            diag: Label::new(Kind::Event),
         }
     }
 
@@ -155,6 +160,7 @@ impl Event {
     /// ev.set();
     /// ev.wait();
     /// ```
+    #[track_caller]
     pub fn wait(&self) {
         self.wait_until(Deadline::Never);
     }
@@ -173,10 +179,12 @@ impl Event {
     /// assert!(ev.wait_timeout(Duration::ZERO));
     /// ```
     #[must_use = "`false` means the event was not set in time"]
+    #[track_caller]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         self.wait_until(Deadline::after(timeout))
     }
 
+    #[track_caller]
     fn wait_until(&self, deadline: Deadline) -> bool {
         if self.is_set() {
             return true;
@@ -187,6 +195,7 @@ impl Event {
         }
         let start = state.generation;
         state.waiting += 1;
+        let _waiting = diagnostics::waiting(&self.diag);
         let released = loop {
             if state.generation != start {
                 break true;
@@ -205,6 +214,32 @@ impl Event {
         };
         state.waiting -= 1;
         released
+    }
+
+    /// A new, unset event named for thread dumps (unnamed: `Event#3`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Event;
+    /// assert_eq!(Event::named("ready").name(), Some("ready"));
+    /// ```
+    pub fn named(name: impl Into<std::sync::Arc<str>>) -> Self {
+        let mut event = Event::new();
+        event.diag = Label::named(Kind::Event, name);
+        event
+    }
+
+    /// The name given with [`named`](Event::named), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Event;
+    /// assert_eq!(Event::new().name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.diag.name()
     }
 
     /// How many threads are blocked in `wait`, and tasks pending in `wait_async`, now

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::error::ReleaseError;
 use crate::deadline::Deadline;
+use crate::diagnostics::{Kind, LockDiag};
 use crate::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use crate::sync::{Condvar, Mutex, lock};
 
@@ -71,6 +72,8 @@ pub struct Lock {
     /// task waits so that a lock only threads use stays small; threads wait on `unparked`.
     park: Mutex<Option<Box<WaitList>>>,
     unparked: Condvar,
+    /// Name, id and last holder, for dumps and deadlock reports (`diagnostics`).
+    diag: LockDiag,
 }
 
 impl Lock {
@@ -89,23 +92,63 @@ impl Lock {
     #[doc(alias = "allocate_lock")]
     #[cfg(not(loom))]
     pub const fn new() -> Self {
-        Lock {
-            state: AtomicU8::new(UNLOCKED),
-            parked: AtomicU32::new(0),
-            park: Mutex::new(None),
-            unparked: Condvar::new(),
-        }
+        Lock::with_diag(LockDiag::new(Kind::Lock))
     }
 
     /// As the `const` constructor of normal builds (loom's types are not `const`).
     #[cfg(loom)]
     pub fn new() -> Self {
+        Lock::with_diag(LockDiag::new(Kind::Lock))
+    }
+
+    /// A new, unlocked lock with a name for thread dumps and deadlock reports (unnamed locks
+    /// show as `Lock#3`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Lock;
+    /// let lock = Lock::named("accounts");
+    /// assert_eq!(lock.name(), Some("accounts"));
+    /// ```
+    pub fn named(name: impl Into<std::sync::Arc<str>>) -> Self {
+        Lock::with_diag(LockDiag::named(Kind::Lock, name))
+    }
+
+    /// A lock with the given diagnostics (an `RLock`'s inner lock reports as the `RLock`).
+    #[cfg(not(loom))]
+    pub(crate) const fn with_diag(diag: LockDiag) -> Self {
         Lock {
             state: AtomicU8::new(UNLOCKED),
             parked: AtomicU32::new(0),
             park: Mutex::new(None),
             unparked: Condvar::new(),
+            diag,
         }
+    }
+
+    /// As the `const` constructor of normal builds (loom's types are not `const`).
+    #[cfg(loom)]
+    pub(crate) fn with_diag(diag: LockDiag) -> Self {
+        Lock {
+            state: AtomicU8::new(UNLOCKED),
+            parked: AtomicU32::new(0),
+            park: Mutex::new(None),
+            unparked: Condvar::new(),
+            diag,
+        }
+    }
+
+    /// The name given with [`named`](Lock::named), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::Lock;
+    /// assert_eq!(Lock::new().name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.diag.name()
     }
 
     /// Blocks until the lock is acquired: Python's `acquire()`.
@@ -120,6 +163,7 @@ impl Lock {
     /// ```
     #[doc(alias = "acquire_lock")]
     #[inline]
+    #[track_caller]
     pub fn acquire(&self) {
         if !self.try_acquire() {
             self.acquire_slow(Deadline::Never);
@@ -139,9 +183,14 @@ impl Lock {
     #[inline]
     #[must_use = "if the result is ignored, the caller does not know whether it holds the lock"]
     pub fn try_acquire(&self) -> bool {
-        self.state
+        let taken = self
+            .state
             .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
-            .is_ok()
+            .is_ok();
+        if taken {
+            self.diag.note_holder();
+        }
+        taken
     }
 
     /// Waits at most `timeout` for the lock: Python's `acquire(timeout=t)`. `true` if acquired.
@@ -159,6 +208,7 @@ impl Lock {
     /// ```
     #[doc(alias = "TIMEOUT_MAX")]
     #[must_use = "if the result is ignored, the caller does not know whether it holds the lock"]
+    #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.try_acquire()
             || (timeout > Duration::ZERO && self.acquire_slow(Deadline::after(timeout)))
@@ -189,9 +239,11 @@ impl Lock {
     }
 
     #[cold]
+    #[track_caller]
     fn acquire_slow(&self, deadline: Deadline) -> bool {
         self.spin();
         if self.try_acquire() {
+            self.diag.acquired_slow();
             return true;
         }
         loop {
@@ -200,6 +252,7 @@ impl Lock {
             // has been through here it only takes the lock this way, so a lock with parked
             // threads is always marked contended and its release always wakes one.
             if self.state.swap(CONTENDED, Ordering::Acquire) == UNLOCKED {
+                self.diag.acquired_slow();
                 return true;
             }
             let left = deadline.remaining();
@@ -220,6 +273,7 @@ impl Lock {
                     .compare_exchange(CONTENDED, CONTENDED, Ordering::AcqRel, Ordering::Acquire)
                     .is_ok();
                 if still_held {
+                    let _waiting = self.diag.park();
                     match left {
                         None => drop(match self.unparked.wait(guard) {
                             Ok(g) => g,
@@ -259,7 +313,9 @@ impl Lock {
     pub fn release(&self) -> Result<(), ReleaseError> {
         // Acquire as well as release: reading a parking thread's re-check (a read-modify-write
         // of the state) must make its count in `parked` visible to `wake_one`.
-        match self.state.swap(UNLOCKED, Ordering::AcqRel) {
+        self.diag.released();
+        let was = self.state.swap(UNLOCKED, Ordering::AcqRel);
+        match was {
             LOCKED => Ok(()),
             UNLOCKED => Err(ReleaseError::Unlocked),
             _ => {
@@ -277,6 +333,7 @@ impl Lock {
             // Wake a thread and a task, if both kinds wait: the lock is not FIFO, whoever
             // swaps first takes it, and the other goes back to waiting.
             let task = lock(&self.park).as_mut().and_then(|tasks| tasks.pop());
+            self.diag.released_contended();
             self.unparked.notify_one();
             if let Some(task) = task {
                 task.signal();
@@ -315,6 +372,7 @@ impl Lock {
     /// assert!(lock.try_acquire());
     /// ```
     #[inline]
+    #[track_caller]
     #[doc(alias = "__enter__")]
     #[doc(alias = "with")]
     pub fn lock(&self) -> LockGuard<'_> {
@@ -347,6 +405,7 @@ impl Lock {
     /// let lock = Lock::new();
     /// assert!(lock.lock_timeout(Duration::from_millis(10)).is_some());
     /// ```
+    #[track_caller]
     pub fn lock_timeout(&self, timeout: Duration) -> Option<LockGuard<'_>> {
         self.acquire_timeout(timeout)
             .then(|| LockGuard { lock: self })

@@ -119,6 +119,9 @@ pub use thread_error::{AtexitError, JoinError, Panicked, StackSizeError};
 pub use thread_handle::Thread;
 pub use timer::{RepeatingTimer, Timer};
 
+// Who waits for whom (the `diagnostics` module), where Python users look: next to `enumerate`.
+pub use crate::diagnostics::{deadlock_watchdog, dump, find_deadlocks};
+
 // Synchronization primitives: Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier.
 mod barrier;
 mod condition;

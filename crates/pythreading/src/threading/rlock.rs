@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::error::ReleaseError;
 use super::lock::Lock;
+use crate::diagnostics::{Kind, LockDiag};
 use crate::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// A small non-zero number naming the calling thread, cheaper to compare than a `ThreadId`.
@@ -75,7 +76,7 @@ impl RLock {
     #[cfg(not(loom))]
     pub const fn new() -> Self {
         RLock {
-            lock: Lock::new(),
+            lock: Lock::with_diag(LockDiag::new(Kind::RLock)),
             owner: AtomicU64::new(0),
             count: AtomicUsize::new(0),
         }
@@ -85,10 +86,40 @@ impl RLock {
     #[cfg(loom)]
     pub fn new() -> Self {
         RLock {
-            lock: Lock::new(),
+            lock: Lock::with_diag(LockDiag::new(Kind::RLock)),
             owner: AtomicU64::new(0),
             count: AtomicUsize::new(0),
         }
+    }
+
+    /// A new, unlocked reentrant lock with a name for thread dumps and deadlock reports
+    /// (unnamed ones show as `RLock#3`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::RLock;
+    /// let rlock = RLock::named("ledger");
+    /// assert_eq!(rlock.name(), Some("ledger"));
+    /// ```
+    pub fn named(name: impl Into<std::sync::Arc<str>>) -> Self {
+        RLock {
+            lock: Lock::with_diag(LockDiag::named(Kind::RLock, name)),
+            owner: AtomicU64::new(0),
+            count: AtomicUsize::new(0),
+        }
+    }
+
+    /// The name given with [`named`](RLock::named), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use pythreading::threading::RLock;
+    /// assert_eq!(RLock::new().name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.lock.name()
     }
 
     #[inline]
@@ -121,6 +152,7 @@ impl RLock {
     /// rlock.release().unwrap();
     /// assert!(!rlock.locked());
     /// ```
+    #[track_caller]
     pub fn acquire(&self) {
         let me = thread_token();
         if !self.reenter(me) {
@@ -164,6 +196,7 @@ impl RLock {
     /// assert!(rlock.acquire_timeout(Duration::from_millis(10)));
     /// ```
     #[must_use = "`false` means the timeout passed without acquiring"]
+    #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         let me = thread_token();
         if self.reenter(me) {
@@ -221,6 +254,7 @@ impl RLock {
     }
 
     /// Re-acquires and restores a saved count (Python's `_acquire_restore`).
+    #[track_caller]
     pub(crate) fn acquire_restore(&self, saved: SavedRLock) {
         self.lock.acquire();
         self.owner.store(thread_token(), Ordering::Relaxed);
@@ -303,6 +337,7 @@ impl RLock {
     /// ```
     #[doc(alias = "__enter__")]
     #[doc(alias = "with")]
+    #[track_caller]
     pub fn lock(&self) -> RLockGuard<'_> {
         self.acquire();
         RLockGuard {

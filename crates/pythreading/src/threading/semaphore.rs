@@ -1,5 +1,6 @@
 //! `Semaphore` and `BoundedSemaphore`: Python's counting semaphores.
 
+use crate::diagnostics::{self, Kind, Label};
 use std::fmt;
 use std::time::Duration;
 
@@ -20,9 +21,11 @@ pub use async_face::{
 /// Invariant: waiters are queued only while no permit is free. `release` hands permits straight
 /// to the oldest waiters, so a newcomer can never overtake a waiter (FIFO wake order, stronger
 /// than Python's unspecified one, R-04) and counts per phase are exact (F-04).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Core {
     state: Mutex<State>,
+    /// Name and id in thread dumps (`diagnostics`).
+    diag: Label,
 }
 
 #[derive(Debug, Default)]
@@ -33,22 +36,24 @@ struct State {
 
 impl Core {
     #[cfg(not(loom))]
-    const fn new(value: usize) -> Self {
+    const fn new(value: usize, kind: Kind) -> Self {
         Core {
             state: Mutex::new(State {
                 value,
                 waiters: WaitList::new(),
             }),
+            diag: Label::new(kind),
         }
     }
 
     #[cfg(loom)]
-    fn new(value: usize) -> Self {
+    fn new(value: usize, kind: Kind) -> Self {
         Core {
             state: Mutex::new(State {
                 value,
                 waiters: WaitList::new(),
             }),
+            diag: Label::new(kind),
         }
     }
 
@@ -62,6 +67,7 @@ impl Core {
         }
     }
 
+    #[track_caller]
     fn acquire_until(&self, deadline: Deadline) -> bool {
         let slot = {
             let mut state = lock(&self.state);
@@ -74,7 +80,7 @@ impl Core {
             }
             state.waiters.push()
         };
-        if slot.wait(deadline) {
+        if diagnostics::parked(&self.diag, || slot.wait(deadline)) {
             return true;
         }
         // Timed out; unless a release handed us a permit meanwhile, leave the queue.
@@ -145,7 +151,7 @@ impl Semaphore {
     #[cfg(not(loom))]
     pub const fn new(value: usize) -> Self {
         Semaphore {
-            core: Core::new(value),
+            core: Core::new(value, Kind::Semaphore),
         }
     }
 
@@ -153,7 +159,7 @@ impl Semaphore {
     #[cfg(loom)]
     pub fn new(value: usize) -> Self {
         Semaphore {
-            core: Core::new(value),
+            core: Core::new(value, Kind::Semaphore),
         }
     }
 
@@ -167,6 +173,7 @@ impl Semaphore {
     /// sem.acquire();
     /// assert_eq!(sem.value(), 0);
     /// ```
+    #[track_caller]
     pub fn acquire(&self) {
         self.core.acquire_until(Deadline::Never);
     }
@@ -197,6 +204,7 @@ impl Semaphore {
     /// assert!(!sem.acquire_timeout(Duration::from_millis(10)));
     /// ```
     #[must_use = "`false` means the timeout passed without a permit"]
+    #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.core.acquire_until(Deadline::after(timeout))
     }
@@ -244,6 +252,7 @@ impl Semaphore {
     /// ```
     #[doc(alias = "__enter__")]
     #[doc(alias = "with")]
+    #[track_caller]
     pub fn permit(&self) -> SemaphorePermit<'_> {
         self.acquire();
         SemaphorePermit { sem: self }
@@ -272,6 +281,7 @@ impl Semaphore {
     /// let sem = Semaphore::new(1);
     /// assert!(sem.permit_timeout(Duration::from_millis(10)).is_some());
     /// ```
+    #[track_caller]
     pub fn permit_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
         self.acquire_timeout(timeout)
             .then(|| SemaphorePermit { sem: self })
@@ -376,7 +386,7 @@ impl BoundedSemaphore {
     #[cfg(not(loom))]
     pub const fn new(value: usize) -> Self {
         BoundedSemaphore {
-            core: Core::new(value),
+            core: Core::new(value, Kind::BoundedSemaphore),
             initial: value,
         }
     }
@@ -385,7 +395,7 @@ impl BoundedSemaphore {
     #[cfg(loom)]
     pub fn new(value: usize) -> Self {
         BoundedSemaphore {
-            core: Core::new(value),
+            core: Core::new(value, Kind::BoundedSemaphore),
             initial: value,
         }
     }
@@ -400,6 +410,7 @@ impl BoundedSemaphore {
     /// sem.acquire();
     /// assert_eq!(sem.value(), 0);
     /// ```
+    #[track_caller]
     pub fn acquire(&self) {
         self.core.acquire_until(Deadline::Never);
     }
@@ -430,6 +441,7 @@ impl BoundedSemaphore {
     /// assert!(sem.acquire_timeout(Duration::ZERO));
     /// ```
     #[must_use = "`false` means the timeout passed without a permit"]
+    #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.core.acquire_until(Deadline::after(timeout))
     }
@@ -492,6 +504,7 @@ impl BoundedSemaphore {
     /// ```
     #[doc(alias = "__enter__")]
     #[doc(alias = "with")]
+    #[track_caller]
     pub fn permit(&self) -> BoundedSemaphorePermit<'_> {
         self.acquire();
         BoundedSemaphorePermit { sem: self }
@@ -521,6 +534,7 @@ impl BoundedSemaphore {
     /// let sem = BoundedSemaphore::new(0);
     /// assert!(sem.permit_timeout(Duration::from_millis(5)).is_none());
     /// ```
+    #[track_caller]
     pub fn permit_timeout(&self, timeout: Duration) -> Option<BoundedSemaphorePermit<'_>> {
         self.acquire_timeout(timeout)
             .then(|| BoundedSemaphorePermit { sem: self })

@@ -4,6 +4,7 @@
 //! subclass overriding `run()`. In Rust all three are a value implementing [`Run`]: every
 //! `FnOnce() -> T` closure does, and a type with its own `run` method implements it by hand.
 
+use crate::diagnostics;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -315,10 +316,12 @@ impl<T> JoinHandle<T> {
     /// let handle = pythreading::threading::spawn(|| "result");
     /// assert_eq!(handle.join().unwrap(), "result");
     /// ```
+    #[track_caller]
     pub fn join(self) -> Result<T, Panicked> {
         if self.thread.ident() == registry::get_ident() {
             return Err(Panicked::new(Box::new(JoinError::CurrentThread)));
         }
+        let _waiting = diagnostics::joining(self.thread.ident(), self.thread.name());
         match self.native.join() {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(payload)) | Err(payload) => Err(Panicked::new(payload)),
@@ -339,6 +342,7 @@ impl<T> JoinHandle<T> {
     /// let handle = pythreading::threading::spawn(|| ());
     /// assert_eq!(handle.join_timeout(Duration::from_secs(10)), Ok(true));
     /// ```
+    #[track_caller]
     pub fn join_timeout(&self, timeout: Duration) -> Result<bool, JoinError> {
         if self.thread.ident() == registry::get_ident() {
             return Err(JoinError::CurrentThread);

@@ -3,6 +3,7 @@
 //! behind it. The process-wide state that lists threads (`current_thread`, `enumerate`, ...) is
 //! the registry, in `registry.rs`.
 
+use crate::diagnostics;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -228,6 +229,7 @@ impl Thread {
     /// t.join().unwrap();
     /// t.join().unwrap();
     /// ```
+    #[track_caller]
     pub fn join(&self) -> Result<(), JoinError> {
         self.join_deadline(Deadline::Never).map(|_| ())
     }
@@ -248,10 +250,12 @@ impl Thread {
     /// assert_eq!(t.join_timeout(Duration::ZERO), Ok(false));
     /// assert_eq!(t.join_timeout(Duration::MAX), Ok(true));
     /// ```
+    #[track_caller]
     pub fn join_timeout(&self, timeout: Duration) -> Result<bool, JoinError> {
         self.join_deadline(Deadline::after(timeout))
     }
 
+    #[track_caller]
     pub(crate) fn join_deadline(&self, deadline: Deadline) -> Result<bool, JoinError> {
         if self.inner.kind == Kind::Dummy {
             return Err(JoinError::DummyThread);
@@ -263,10 +267,12 @@ impl Thread {
     }
 
     /// Waits for `finish()` without the self/dummy checks.
+    #[track_caller]
     pub(crate) fn wait_finished(&self, deadline: Deadline) -> bool {
         if !self.is_alive() {
             return true;
         }
+        let _waiting = diagnostics::joining(self.inner.ident, &self.inner.name);
         self.inner.sleepers.fetch_add(1, Ordering::SeqCst);
         let mut done = lock(&self.inner.state);
         let finished = loop {

@@ -18,6 +18,7 @@
 //! that blocks occupies one pool thread; only 64 simultaneously blocked callbacks delay others.
 //! A panicking callback is reported by the [excepthook](crate::threading::set_excepthook).
 
+use crate::diagnostics;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,6 +69,7 @@ impl Shared {
 
 impl Due for Shared {
     fn fire(self: Arc<Self>) {
+        diagnostics::trace_instant("timer fired");
         let callback = {
             let mut state = lock(&self.state);
             match std::mem::replace(&mut *state, State::Running) {
@@ -394,6 +396,7 @@ struct Repeat {
 
 impl Due for Repeat {
     fn fire(self: Arc<Self>) {
+        diagnostics::trace_instant("timer fired");
         {
             let mut state = lock(&self.state);
             if state.0 {

@@ -1,0 +1,220 @@
+//! The timeline (issue 10): the Chrome trace JSON of a small scenario parses (serde_json) and
+//! has the expected tracks (thread-name metadata), wait slices, queue depth counters and flow
+//! arrows; recording 4 threads x 100k lock operations (each around a queue put and get, which
+//! record the queue's depth) stays bounded and says how many events it dropped. No checklist id: CPython has no timeline.
+//!
+//! A recording is process-wide, so the tests of this file take turns (`SERIAL`).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pythreading::diagnostics;
+use pythreading::futures::ThreadPoolExecutor;
+use pythreading::queue::Queue;
+use pythreading::threading::{self, Lock};
+use serde_json::Value;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn events(json: &str) -> (Vec<Value>, Value) {
+    let doc: Value = serde_json::from_str(json).expect("the trace is valid JSON");
+    let list = doc["traceEvents"].as_array().expect("traceEvents").clone();
+    (list, doc["otherData"].clone())
+}
+
+#[test]
+fn producer_consumer_trace_has_tracks_slices_counters_and_flows() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let rec = diagnostics::record().unwrap();
+
+    // A bounded queue between a producer and a consumer: puts and gets park and change depth.
+    let q = Arc::new(Queue::<u32>::bounded(2));
+    let (qp, qc) = (Arc::clone(&q), Arc::clone(&q));
+    let producer = threading::Builder::new()
+        .name("tr-producer")
+        .spawn(move || {
+            for i in 0..200 {
+                qp.put(i).unwrap();
+            }
+        })
+        .unwrap();
+    let consumer = threading::Builder::new()
+        .name("tr-consumer")
+        .spawn(move || {
+            for _ in 0..200 {
+                qc.get().unwrap();
+            }
+        })
+        .unwrap();
+    // A named lock the main thread holds while another thread waits for it: a wait slice on
+    // the waiter's track and a flow arrow from the release to its acquire.
+    let lock = Arc::new(Lock::named("tr-lock"));
+    let guard = lock.lock();
+    let l = Arc::clone(&lock);
+    let waiter = threading::Builder::new()
+        .name("tr-waiter")
+        .spawn(move || drop(l.lock()))
+        .unwrap();
+    while !threading::dump()
+        .threads()
+        .iter()
+        .any(|t| t.name() == "tr-waiter" && t.waiting().is_some())
+    {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    drop(guard);
+    // Executor tasks: submit -> task slice on a worker.
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let f = pool.submit(|| 7).unwrap();
+    assert_eq!(f.result().unwrap(), 7);
+    pool.shutdown();
+    for h in [producer, consumer, waiter] {
+        assert_eq!(h.join_timeout(Duration::from_secs(10)), Ok(true));
+    }
+    let trace = rec.stop();
+
+    let (list, other) = events(trace.to_json());
+    assert_eq!(other["dropped_events"], 0);
+    assert_eq!(other["events"].as_u64(), Some(trace.events() as u64));
+    let ph = |e: &Value| e["ph"].as_str().unwrap_or("").to_owned();
+    let name = |e: &Value| e["name"].as_str().unwrap_or("").to_owned();
+
+    // Tracks: one named thread track per thread that recorded.
+    let track = |n: &str| {
+        list.iter()
+            .find(|e| ph(e) == "M" && e["args"]["name"] == n)
+            .and_then(|e| e["tid"].as_u64())
+            .unwrap_or_else(|| panic!("no thread_name metadata for {n}"))
+    };
+    let waiter_tid = track("tr-waiter");
+    track("tr-producer");
+    track("tr-consumer");
+
+    // The waiter's wait slice, with its site, balanced by an end on the same track.
+    let begin = list
+        .iter()
+        .find(|e| ph(e) == "B" && e["tid"] == waiter_tid && name(e) == "wait Lock \"tr-lock\"")
+        .expect("the waiter's wait slice");
+    assert!(
+        begin["args"]["site"]
+            .as_str()
+            .unwrap()
+            .contains("diag_trace.rs:"),
+        "{begin}"
+    );
+    assert!(list.iter().any(|e| ph(e) == "E" && e["tid"] == waiter_tid));
+    // Every track's B/E slices balance.
+    for tid in list
+        .iter()
+        .filter(|e| ph(e) == "M")
+        .map(|e| e["tid"].clone())
+    {
+        let opened = list
+            .iter()
+            .filter(|e| e["tid"] == tid && ph(e) == "B")
+            .count();
+        let closed = list
+            .iter()
+            .filter(|e| e["tid"] == tid && ph(e) == "E")
+            .count();
+        assert_eq!(opened, closed, "unbalanced slices on track {tid}");
+    }
+    // The release that handed the lock over, on the main thread's track.
+    assert!(
+        list.iter()
+            .any(|e| ph(e) == "X" && name(e) == "release Lock \"tr-lock\"")
+    );
+    // The queue's depth counter, never above its capacity.
+    let depths: Vec<u64> = list
+        .iter()
+        .filter(|e| ph(e) == "C" && name(e).starts_with("queue depth"))
+        .map(|e| e["args"]["depth"].as_u64().unwrap())
+        .collect();
+    assert!(
+        depths.len() >= 400,
+        "a counter event per put and get: {}",
+        depths.len()
+    );
+    assert!(depths.iter().all(|&d| d <= 2), "{depths:?}");
+    // Flows: the lock hand-off and the task's submit -> run, each start matched by an end.
+    let flow_ids = |p: &str, cat: &str| -> Vec<u64> {
+        list.iter()
+            .filter(|e| ph(e) == p && e["cat"] == cat)
+            .map(|e| e["id"].as_u64().unwrap())
+            .collect()
+    };
+    let wake_ends = flow_ids("f", "wake");
+    assert!(!wake_ends.is_empty(), "no lock hand-off arrow");
+    assert!(
+        wake_ends
+            .iter()
+            .all(|id| flow_ids("s", "wake").contains(id))
+    );
+    let task_starts = flow_ids("s", "task");
+    let task_ends = flow_ids("f", "task");
+    assert_eq!(task_starts.len(), 1);
+    assert_eq!(task_starts, task_ends);
+    // Timestamps are microseconds from the start, non-negative.
+    assert!(
+        list.iter()
+            .filter(|e| ph(e) != "M")
+            .all(|e| e["ts"].as_f64().is_some_and(|t| t >= 0.0))
+    );
+}
+
+#[test]
+fn four_threads_100k_lock_ops_stay_bounded() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    const CAP: usize = 10_000;
+    let rec = diagnostics::record_with_capacity(CAP).unwrap();
+    let lock = Arc::new(Lock::new());
+    let q = Arc::new(Queue::<u32>::unbounded());
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let (lock, q) = (Arc::clone(&lock), Arc::clone(&q));
+            threading::Builder::new()
+                .name(format!("bounded-{i}"))
+                .spawn(move || {
+                    for n in 0..100_000 {
+                        let _held = lock.lock();
+                        q.put(n).unwrap();
+                        q.get().unwrap();
+                    }
+                })
+                .unwrap()
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join_timeout(Duration::from_secs(60)), Ok(true));
+    }
+    let trace = rec.stop();
+    // At least 2 events (the depth after the put and after the get) per operation: 800k. Five rings
+    // (four workers and this thread, whose joins park) of at most CAP events each.
+    assert!(trace.events() <= 5 * CAP, "kept {} events", trace.events());
+    assert!(trace.dropped() > 0);
+    assert!(trace.events() as u64 + trace.dropped() >= 800_000);
+    let (list, other) = events(trace.to_json());
+    assert_eq!(other["dropped_events"].as_u64(), Some(trace.dropped()));
+    assert_eq!(other["capacity_per_thread"].as_u64(), Some(CAP as u64));
+    // Events plus one thread-name record per ring; a lock release that woke a waiter writes
+    // two entries (the release and its arrow).
+    assert!(list.len() <= 2 * 5 * CAP + 5, "{} entries", list.len());
+}
+
+#[test]
+fn one_recording_at_a_time_and_nothing_when_off() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let rec = diagnostics::record().unwrap();
+    assert_eq!(
+        diagnostics::record().err(),
+        Some(diagnostics::AlreadyRecording)
+    );
+    drop(rec);
+    // Off: queue operations leave no events in the next recording's rings.
+    let q = Queue::unbounded();
+    for n in 0..1000 {
+        q.put(n).unwrap();
+    }
+    let trace = diagnostics::record().unwrap().stop();
+    assert_eq!(trace.events(), 0);
+}
