@@ -16,8 +16,8 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RedisQueueError {
-    /// The connection to Redis could not be made or broke during the call; the next call
-    /// connects again. What the call did on the server is unknown: an item taken under a lease
+    /// The connection to Redis could not be made, broke during the call, or the server is not
+    /// ready yet (still loading its data after a restart); the next call connects again. What the call did on the server is unknown: an item taken under a lease
     /// is redelivered after the lease time, an item put may or may not be in the queue.
     ConnectionLost(String),
     /// Redis answered with an error (a wrong key type, out of memory, a script error).
@@ -53,7 +53,16 @@ impl RedisQueueError {
     }
 
     pub(crate) fn from_redis(e: &redis::RedisError) -> Self {
-        if e.is_io_error() || e.is_unrecoverable_error() || e.is_connection_dropped() {
+        if e.kind() == redis::ErrorKind::AuthenticationFailed {
+            return RedisQueueError::Refused(e.to_string());
+        }
+        // A server still loading its data after a restart (or a replica whose master is down)
+        // answers `LOADING`/`MASTERDOWN`/`TRYAGAIN`: not there yet, like a connection refused.
+        if e.is_io_error()
+            || e.is_unrecoverable_error()
+            || e.is_connection_dropped()
+            || matches!(e.retry_method(), redis::RetryMethod::WaitAndRetry)
+        {
             RedisQueueError::ConnectionLost(e.to_string())
         } else {
             RedisQueueError::Refused(e.to_string())
