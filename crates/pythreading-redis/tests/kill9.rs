@@ -138,7 +138,7 @@ fn a_killed_workers_tasks_are_redelivered() {
     let mut seen = vec![0u32; TASKS as usize];
     let mut held_done_after = None;
     let deadline = Instant::now() + Duration::from_secs(90);
-    while seen.iter().any(|&n| n == 0) {
+    while seen.contains(&0) {
         assert!(
             Instant::now() < deadline,
             "results missing after 90 s: {:?}",
