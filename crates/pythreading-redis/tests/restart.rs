@@ -32,7 +32,7 @@ fn a_restarted_redis_loses_nothing_acknowledged() {
             // Ids whose put Redis acknowledged; a put that failed is tried again.
             let mut put_ok = vec![false; TASKS];
             let deadline = Instant::now() + Duration::from_secs(120);
-            for id in 0..TASKS {
+            for (id, ok) in put_ok.iter_mut().enumerate() {
                 loop {
                     match q.put(id as i64) {
                         Ok(()) => break,
@@ -43,7 +43,7 @@ fn a_restarted_redis_loses_nothing_acknowledged() {
                         Err(e) => panic!("put {id}: {e}"),
                     }
                 }
-                put_ok[id] = true;
+                *ok = true;
                 acked_puts.fetch_add(1, Ordering::SeqCst);
             }
             put_ok
