@@ -149,6 +149,7 @@ pub use client::{
     RemoteList, RemoteLock, RemoteNamespace, RemoteObject, RemotePutError, RemotePutTimeoutError,
     RemoteQueue, RemoteRLock, RemoteSemaphore, RemoteTryGetError, RemoteTryPutError, RemoteValue,
 };
+pub use server::store;
 pub use server::{
     ConnectionEvent, RunningServer, ServedType, Server, ServerBuilder, ServerConfig, ShutdownHandle,
 };

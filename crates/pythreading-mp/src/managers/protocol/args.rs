@@ -2,11 +2,13 @@
 //! and the one parser for the `block`/`timeout` arguments every blocking method takes.
 
 use std::net::TcpStream;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use super::exceptions::{type_error, value_error};
 use super::python::truthy;
+use crate::managers::server::store::{ConsumerId, QueueStore};
 use crate::pickle::{PyException, Value};
 
 /// The arguments of one method call, and a way to tell whether its caller is still there.
@@ -20,12 +22,57 @@ pub(crate) struct CallArgs {
 
 /// Watches a client's socket while a method blocks on its behalf: a blocked `get()` whose
 /// client has gone leaves the queue instead of holding a thread (and later an item) for ever.
-#[derive(Debug)]
-pub(crate) struct ClientWatch(TcpStream);
+/// It also names the connection as a lease holder ([`ConsumerId`]) and remembers the queues it
+/// holds leases in, so that the connection's close gives them back.
+pub(crate) struct ClientWatch {
+    stream: TcpStream,
+    consumer: ConsumerId,
+    /// The stores this connection took leases from (each once).
+    holds: Mutex<Vec<Weak<dyn QueueStore>>>,
+}
+
+impl std::fmt::Debug for ClientWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientWatch")
+            .field("consumer", &self.consumer)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Connection numbers, unique while the process runs.
+static NEXT_CONSUMER: AtomicU64 = AtomicU64::new(1);
 
 impl ClientWatch {
     pub(crate) fn new(stream: TcpStream) -> Self {
-        ClientWatch(stream)
+        ClientWatch {
+            stream,
+            consumer: ConsumerId(NEXT_CONSUMER.fetch_add(1, Ordering::Relaxed)),
+            holds: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// This connection as a lease holder.
+    pub(crate) fn consumer(&self) -> ConsumerId {
+        self.consumer
+    }
+
+    /// Notes that this connection takes leases from `store` (before it takes one).
+    pub(crate) fn holds_leases_in(&self, store: &Arc<dyn QueueStore>) {
+        let mut holds = self.holds.lock().unwrap_or_else(|p| p.into_inner());
+        let weak = Arc::downgrade(store);
+        if !holds.iter().any(|h| Weak::ptr_eq(h, &weak)) {
+            holds.push(weak);
+        }
+    }
+
+    /// The connection closed: every lease it holds goes back to its queue's head.
+    pub(crate) fn connection_closed(&self) {
+        let holds = std::mem::take(&mut *self.holds.lock().unwrap_or_else(|p| p.into_inner()));
+        for store in holds.iter().filter_map(Weak::upgrade) {
+            // A backend failing here (a database gone) cannot be reported to anyone: the
+            // leases then come back when the backend next opens the queue, or by timeout.
+            let _ = store.release_consumer(self.consumer);
+        }
     }
 
     /// Whether the client has closed its end (or the connection failed). A client waiting for
@@ -33,12 +80,12 @@ impl ClientWatch {
     pub(crate) fn gone(&self) -> bool {
         // The connection's own thread is inside the method, not reading: peeking without
         // blocking does not disturb it.
-        if self.0.set_nonblocking(true).is_err() {
+        if self.stream.set_nonblocking(true).is_err() {
             return true;
         }
         let mut byte = [0u8; 1];
-        let r = self.0.peek(&mut byte);
-        let restored = self.0.set_nonblocking(false).is_ok();
+        let r = self.stream.peek(&mut byte);
+        let restored = self.stream.set_nonblocking(false).is_ok();
         match r {
             Ok(0) => true,
             Ok(_) => !restored,

@@ -32,6 +32,9 @@ pub struct ServerConfig {
     max_reply: usize,
     plain_data: bool,
     shutdown_grace: Duration,
+    at_least_once: bool,
+    lease_timeout: Option<Duration>,
+    max_deliveries: u32,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +51,9 @@ impl Default for ServerConfig {
             max_reply: 256 * 1024 * 1024,
             plain_data: false,
             shutdown_grace: Duration::from_secs(5),
+            at_least_once: false,
+            lease_timeout: None,
+            max_deliveries: 5,
         }
     }
 }
@@ -359,5 +365,95 @@ impl ServerConfig {
     pub fn with_shutdown_grace(mut self, grace: Duration) -> Self {
         self.shutdown_grace = grace;
         self
+    }
+
+    /// Whether every plain `get()` on a served queue is leased to its connection until the
+    /// connection's `task_done()` (default `false`: CPython's at-most-once). With it, a worker
+    /// killed before `task_done()` has its item delivered again; see
+    /// [`store`](crate::managers::store) for what that promises.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!pythreading_mp::managers::ServerConfig::default().at_least_once());
+    /// ```
+    pub fn at_least_once(&self) -> bool {
+        self.at_least_once
+    }
+
+    /// Sets at-least-once delivery for plain `get()`s (`serve --at-least-once`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = pythreading_mp::managers::ServerConfig::default().with_at_least_once(true);
+    /// assert!(c.at_least_once());
+    /// ```
+    #[doc(alias = "acks_late")]
+    pub fn with_at_least_once(mut self, on: bool) -> Self {
+        self.at_least_once = on;
+        self
+    }
+
+    /// How long a lease may be held unacked while its connection stays up before its item is
+    /// delivered again (default `None`: until the connection closes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(pythreading_mp::managers::ServerConfig::default().lease_timeout(), None);
+    /// ```
+    #[doc(alias = "visibility_timeout")]
+    pub fn lease_timeout(&self) -> Option<Duration> {
+        self.lease_timeout
+    }
+
+    /// Sets the lease timeout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let c = pythreading_mp::managers::ServerConfig::default()
+    ///     .with_lease_timeout(Some(Duration::from_secs(30)));
+    /// assert_eq!(c.lease_timeout(), Some(Duration::from_secs(30)));
+    /// ```
+    pub fn with_lease_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.lease_timeout = timeout;
+        self
+    }
+
+    /// How many deliveries an item gets before, still unacked, it goes to its queue's
+    /// dead-letter queue instead (default 5; a named queue's is served as `<typeid>_dead`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(pythreading_mp::managers::ServerConfig::default().max_deliveries(), 5);
+    /// ```
+    pub fn max_deliveries(&self) -> u32 {
+        self.max_deliveries
+    }
+
+    /// Sets the deliveries before dead-lettering (at least 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = pythreading_mp::managers::ServerConfig::default().with_max_deliveries(3);
+    /// assert_eq!(c.max_deliveries(), 3);
+    /// ```
+    pub fn with_max_deliveries(mut self, n: u32) -> Self {
+        self.max_deliveries = n.max(1);
+        self
+    }
+
+    /// The lease policy of every served queue.
+    pub(crate) fn lease_policy(&self) -> super::served::LeasePolicy {
+        super::served::LeasePolicy {
+            at_least_once: self.at_least_once,
+            lease_timeout: self.lease_timeout,
+            max_deliveries: self.max_deliveries,
+        }
     }
 }

@@ -50,12 +50,15 @@ mod plain_data;
 mod registry;
 mod serde_args;
 pub(crate) mod served;
+use served::SharedObject;
 mod session;
+pub mod store;
 mod table;
 mod user_type;
 
 pub use config::ServerConfig;
 use registry::Registry;
+use store::{QueueBackend, QueueStats};
 use table::Table;
 pub use user_type::ServedType;
 
@@ -160,6 +163,24 @@ impl Shared {
 }
 
 impl Shared {
+    fn queue_stats(&self) -> Vec<(String, QueueStats)> {
+        let named: Vec<(&str, &Arc<dyn SharedObject>)> = self.registry.named_objects().collect();
+        let mut out: Vec<(String, QueueStats)> = named
+            .iter()
+            .filter_map(|(name, o)| o.queue_stats().map(|s| ((*name).to_owned(), s)))
+            .collect();
+        for (typeid, ident, object) in self.table.entries_with_typeids() {
+            if named.iter().any(|(_, o)| Arc::ptr_eq(o, &object)) {
+                continue;
+            }
+            if let Some(s) = object.queue_stats() {
+                out.push((format!("{typeid} {ident}"), s));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
     /// Registers a new connection as not yet authenticated; if that makes too many, the oldest
     /// unauthenticated one is closed (its thread ends at its next read).
     fn admit(self: &Arc<Self>, stream: &TcpStream, peer: SocketAddr) -> Slot {
@@ -276,6 +297,7 @@ pub struct ServerBuilder {
     config: ServerConfig,
     registry: Registry,
     logger: Option<Logger>,
+    backend: Option<Arc<dyn QueueBackend>>,
 }
 
 impl fmt::Debug for ServerBuilder {
@@ -301,6 +323,7 @@ impl ServerBuilder {
             config: ServerConfig::default(),
             registry: Registry::new(),
             logger: None,
+            backend: None,
         }
     }
 
@@ -316,6 +339,39 @@ impl ServerBuilder {
     #[doc(alias = "register")]
     pub fn queue(mut self, typeid: &str) -> Self {
         self.registry.add_named_queue(typeid, 0);
+        self
+    }
+
+    /// Keeps the named queues' items (and leases) in `backend` instead of the server's memory:
+    /// a database (`serve --data DIR`), a broker (`serve --broker`). SyncManager's `Queue`s
+    /// made by `create` stay in memory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading_mp::managers::ServerBuilder;
+    /// use pythreading_mp::managers::store::MemoryBackend;
+    /// use std::sync::Arc;
+    /// let b = ServerBuilder::new("k").backend(Arc::new(MemoryBackend)).queue("jobs");
+    /// # let _ = b;
+    /// ```
+    pub fn backend(mut self, backend: Arc<dyn QueueBackend>) -> Self {
+        self.backend = Some(backend);
+        self
+    }
+
+    /// Leases every plain `get()` to its connection until its `task_done()`
+    /// ([`ServerConfig::with_at_least_once`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = pythreading_mp::managers::ServerBuilder::new("k").queue("q").at_least_once(true);
+    /// # let _ = b;
+    /// ```
+    #[doc(alias = "acks_late")]
+    pub fn at_least_once(mut self, on: bool) -> Self {
+        self.config = self.config.with_at_least_once(on);
         self
     }
 
@@ -389,11 +445,12 @@ impl ServerBuilder {
         self
     }
 
-    /// Binds the listening socket.
+    /// Opens the named queues in their backend and binds the listening socket.
     ///
     /// # Errors
     ///
-    /// Any error binding the address.
+    /// Any error binding the address; a backend that cannot open a queue
+    /// ([`StoreError`](store::StoreError) inside the `io::Error`).
     ///
     /// # Examples
     ///
@@ -401,7 +458,14 @@ impl ServerBuilder {
     /// let s = pythreading_mp::managers::ServerBuilder::new("k").bind("127.0.0.1:0").unwrap();
     /// assert!(s.local_addr().ip().is_loopback());
     /// ```
-    pub fn bind(self, addr: impl ToSocketAddrs) -> io::Result<Server> {
+    pub fn bind(mut self, addr: impl ToSocketAddrs) -> io::Result<Server> {
+        let backend = self
+            .backend
+            .take()
+            .unwrap_or_else(|| Arc::new(store::MemoryBackend));
+        self.registry
+            .finish(&*backend, self.config.lease_policy())
+            .map_err(io::Error::other)?;
         let listener = TcpListener::bind(addr)?;
         let address = listener.local_addr()?;
         Ok(Server {
@@ -626,6 +690,22 @@ impl ShutdownHandle {
     /// ```
     pub fn active_connections(&self) -> usize {
         self.0.active.load(Ordering::Acquire)
+    }
+
+    /// Every served queue's counts now, by name (a named queue's typeid, its dead-letter
+    /// queue's `<typeid>_dead`, or `Typeid ident` for a SyncManager queue), sorted by name.
+    /// Cheap: no I/O, one lock per queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pythreading_mp::managers::ServerBuilder::new("k").queue("jobs").bind("127.0.0.1:0").unwrap();
+    /// let stats = s.shutdown_handle().queue_stats();
+    /// assert_eq!(stats[0].0, "jobs");
+    /// assert_eq!(stats[0].1.depth, 0);
+    /// ```
+    pub fn queue_stats(&self) -> Vec<(String, QueueStats)> {
+        self.0.queue_stats()
     }
 }
 

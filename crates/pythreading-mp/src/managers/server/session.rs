@@ -111,6 +111,15 @@ struct Session<'a> {
     watch: Option<Arc<ClientWatch>>,
 }
 
+impl Drop for Session<'_> {
+    /// The connection is over: the queue items it holds on lease go back to their queues.
+    fn drop(&mut self) {
+        if let Some(watch) = &self.watch {
+            watch.connection_closed();
+        }
+    }
+}
+
 enum Public {
     Reply(Reply),
     Serve,
@@ -329,7 +338,8 @@ impl Session<'_> {
         };
         let method = request.method.as_str();
         let exposed = object.exposed();
-        if !exposed.contains(&method) {
+        // Hidden methods (a queue's lease calls) are dispatched by name but never listed.
+        if !exposed.contains(&method) && !object.has_hidden(method) {
             return Err(match method {
                 "__str__" | "__repr__" => Reply::Return(Value::from(object.repr())),
                 "#GETVALUE" => match object.value() {

@@ -118,6 +118,14 @@ impl Table {
             .collect()
     }
 
+    /// Every entry as (typeid, ident, object) (for the queues' counts).
+    pub(crate) fn entries_with_typeids(&self) -> Vec<(String, String, Arc<dyn SharedObject>)> {
+        self.entries()
+            .iter()
+            .map(|(id, e)| (e.typeid.clone(), id.clone(), Arc::clone(&e.object)))
+            .collect()
+    }
+
     pub(crate) fn number_of_objects(&self) -> usize {
         self.entries().len()
     }

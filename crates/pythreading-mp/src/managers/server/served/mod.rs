@@ -10,7 +10,6 @@ mod barrier;
 mod condition;
 mod dict;
 mod event;
-mod fifo;
 mod iterator;
 mod list;
 mod lock;
@@ -24,6 +23,7 @@ mod value;
 
 use std::sync::Arc;
 
+use super::store::QueueStats;
 use crate::managers::protocol::{CallArgs, attribute_error};
 use crate::pickle::{PyException, Value};
 
@@ -37,7 +37,7 @@ pub(crate) use list::SharedList;
 pub(crate) use lock::{SharedLock, SharedRLock};
 pub(crate) use namespace::SharedNamespace;
 pub(crate) use pool::RefusedPool;
-pub(crate) use queue::SharedQueue;
+pub(crate) use queue::{LeasePolicy, SharedQueue};
 pub(crate) use semaphore::{SharedBoundedSemaphore, SharedSemaphore};
 pub(crate) use value::SharedValue;
 
@@ -88,6 +88,10 @@ pub(crate) trait Served: Send + Sync + Sized + 'static {
     /// The exposed methods, in CPython's order: the proxy's `_exposed_` and the dispatch.
     const METHODS: &'static [Method<Self>];
 
+    /// Methods dispatched by name but not in the exposed list (CPython clients never see them:
+    /// the Rust client's lease calls on a queue).
+    const HIDDEN: &'static [Method<Self>] = &[];
+
     /// Builds one from `create(typeid, *args, **kwds)`'s arguments.
     fn construct(args: CallArgs) -> Result<Self, PyException>;
 
@@ -113,6 +117,12 @@ pub(crate) trait Served: Send + Sync + Sized + 'static {
     /// Takes back a value an [`Outcome::Taken`] removed but the server could not deliver (the
     /// caller's connection closed). Types that never return `Taken` keep the default.
     fn give_back(&self, _value: Value) {}
+
+    /// A queue's counts (depth, leased, dead-lettered), for the status page; `None` for
+    /// everything that is not a queue.
+    fn queue_stats(&self) -> Option<QueueStats> {
+        None
+    }
 }
 
 /// An object living in the server, called by name with pickled arguments (what the object
@@ -132,6 +142,14 @@ pub(crate) trait SharedObject: Send + Sync + 'static {
     fn release_waiters(&self);
     /// See [`Served::give_back`].
     fn give_back(&self, value: Value);
+    /// Whether `method` is one of [`Served::HIDDEN`].
+    fn has_hidden(&self, _method: &str) -> bool {
+        false
+    }
+    /// See [`Served::queue_stats`].
+    fn queue_stats(&self) -> Option<QueueStats> {
+        None
+    }
 }
 
 impl<T: Served> SharedObject for T {
@@ -140,7 +158,11 @@ impl<T: Served> SharedObject for T {
     }
 
     fn call(&self, method: &str, args: CallArgs) -> MethodResult {
-        match T::METHODS.iter().find(|m| m.name == method) {
+        match T::METHODS
+            .iter()
+            .chain(T::HIDDEN)
+            .find(|m| m.name == method)
+        {
             Some(m) => (m.call)(self, args),
             None => Err(attribute_error(format!(
                 "'{}' object has no attribute '{method}'",
@@ -167,5 +189,13 @@ impl<T: Served> SharedObject for T {
 
     fn give_back(&self, value: Value) {
         Served::give_back(self, value);
+    }
+
+    fn has_hidden(&self, method: &str) -> bool {
+        T::HIDDEN.iter().any(|m| m.name == method)
+    }
+
+    fn queue_stats(&self) -> Option<QueueStats> {
+        Served::queue_stats(self)
     }
 }

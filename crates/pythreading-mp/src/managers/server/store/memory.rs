@@ -1,0 +1,545 @@
+//! The in-memory store: CPython's `queue.Queue` design (a deque and three conditions), plus
+//! leases, waits that end when the caller's connection closes, and putting an undelivered
+//! item back at the head.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::{
+    Block, ConsumerId, Delivery, LeaseId, LeaseTerms, QueueBackend, QueueStats, QueueStore,
+    StoreError, WAIT_SLICE, Waiter,
+};
+use crate::pickle::Value;
+
+/// An item and how many times it was delivered before.
+struct Entry {
+    item: Value,
+    delivered: u32,
+}
+
+/// An item out on a lease.
+struct Lease {
+    entry: Entry,
+    consumer: ConsumerId,
+    expires: Option<Instant>,
+}
+
+struct State {
+    items: VecDeque<Entry>,
+    /// By lease number: numbers grow, so the first is the oldest.
+    leases: BTreeMap<u64, Lease>,
+    /// Leases with a timeout (to skip the scan for expired ones when there are none).
+    timed: usize,
+    next_lease: u64,
+    unfinished: usize,
+    shut_down: bool,
+}
+
+/// The default backend: each queue in the server's memory (lost when the server stops, as
+/// CPython's are).
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::managers::store::{MemoryBackend, QueueBackend};
+/// assert_eq!(MemoryBackend.describe(), "memory");
+/// assert!(MemoryBackend.open("q", 10).is_ok());
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MemoryBackend;
+
+impl QueueBackend for MemoryBackend {
+    fn open(&self, _name: &str, maxsize: usize) -> Result<Arc<dyn QueueStore>, StoreError> {
+        Ok(Arc::new(MemoryStore::new(maxsize)))
+    }
+
+    fn describe(&self) -> String {
+        "memory".into()
+    }
+}
+
+/// A FIFO queue in memory with CPython's `queue.Queue` semantics and leases.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::managers::store::{Block, MemoryStore, QueueStore, Waiter};
+/// use pythreading_mp::pickle::Value;
+/// let q = MemoryStore::new(1);
+/// q.put(Value::Int(1), Waiter::new(Block::Poll)).unwrap();
+/// assert!(q.is_full());
+/// assert_eq!(q.take(None, Waiter::new(Block::Poll)).unwrap().item, Value::Int(1));
+/// ```
+pub struct MemoryStore {
+    state: Mutex<State>,
+    maxsize: usize,
+    not_empty: Condvar,
+    not_full: Condvar,
+    all_done: Condvar,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("maxsize", &self.maxsize)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+/// Waits on `cv` until `ready` holds, the wait runs out, the queue shuts down or the caller
+/// goes away; in slices, so the caller is looked at every [`WAIT_SLICE`]. `tick` runs before
+/// each look at `ready` (returning expired leases).
+fn wait_until<'a>(
+    cv: &Condvar,
+    mut st: MutexGuard<'a, State>,
+    wait: Waiter<'_>,
+    timeout: StoreError,
+    tick: impl Fn(&mut State),
+    ready: impl Fn(&State) -> bool,
+) -> Result<MutexGuard<'a, State>, (MutexGuard<'a, State>, StoreError)> {
+    let deadline = wait.block.deadline();
+    loop {
+        tick(&mut st);
+        if ready(&st) {
+            return Ok(st);
+        }
+        if st.shut_down {
+            return Err((st, StoreError::ShutDown));
+        }
+        let mut slice = match (wait.block, deadline) {
+            (Block::Poll, _) => return Err((st, timeout)),
+            (Block::For(_), Some(deadline)) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err((st, timeout));
+                }
+                left.min(WAIT_SLICE)
+            }
+            // `Forever`, or a timeout beyond what an `Instant` can hold.
+            _ => WAIT_SLICE,
+        };
+        // A lease that expires sooner ends the slice sooner.
+        if let Some(at) = next_expiry(&st) {
+            slice = slice.min(
+                at.saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(1)),
+            );
+        }
+        st = cv
+            .wait_timeout(st, slice)
+            .unwrap_or_else(|p| p.into_inner())
+            .0;
+        tick(&mut st);
+        if !ready(&st) && wait.is_gone() {
+            return Err((st, StoreError::CallerGone));
+        }
+    }
+}
+
+fn next_expiry(st: &State) -> Option<Instant> {
+    if st.timed == 0 {
+        return None;
+    }
+    st.leases.values().filter_map(|l| l.expires).min()
+}
+
+fn parse_lease(id: &LeaseId) -> Result<u64, StoreError> {
+    id.as_str()
+        .parse()
+        .map_err(|_| StoreError::UnknownLease(id.clone()))
+}
+
+impl MemoryStore {
+    /// A queue holding at most `maxsize` waiting items (0: unbounded).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pythreading_mp::managers::store::{MemoryStore, QueueStore};
+    /// assert!(!MemoryStore::new(0).is_full());
+    /// ```
+    pub fn new(maxsize: usize) -> Self {
+        MemoryStore {
+            state: Mutex::new(State {
+                items: VecDeque::new(),
+                leases: BTreeMap::new(),
+                timed: 0,
+                next_lease: 1,
+                unfinished: 0,
+                shut_down: false,
+            }),
+            maxsize,
+            not_empty: Condvar::new(),
+            not_full: Condvar::new(),
+            all_done: Condvar::new(),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn has_room(&self, st: &State) -> bool {
+        self.maxsize == 0 || st.items.len() < self.maxsize
+    }
+
+    /// Puts the items of expired leases back at the head, oldest lease first in line.
+    fn reclaim_expired(&self, st: &mut State) {
+        if st.timed == 0 {
+            return;
+        }
+        let now = Instant::now();
+        let expired: Vec<u64> = st
+            .leases
+            .iter()
+            .filter(|(_, l)| l.expires.is_some_and(|at| at <= now))
+            .map(|(n, _)| *n)
+            .collect();
+        self.put_back(st, &expired);
+    }
+
+    /// Ends the leases `numbers` (oldest first) and puts their items back at the head in that
+    /// order.
+    fn put_back(&self, st: &mut State, numbers: &[u64]) {
+        for n in numbers.iter().rev() {
+            if let Some(lease) = st.leases.remove(n) {
+                if lease.expires.is_some() {
+                    st.timed -= 1;
+                }
+                st.items.push_front(lease.entry);
+                self.not_empty.notify_one();
+            }
+        }
+    }
+
+    fn finish_one(&self, st: &mut State) {
+        st.unfinished = st.unfinished.saturating_sub(1);
+        if st.unfinished == 0 {
+            self.all_done.notify_all();
+        }
+    }
+}
+
+impl QueueStore for MemoryStore {
+    fn put(&self, item: Value, wait: Waiter<'_>) -> Result<(), StoreError> {
+        let st = self.state();
+        if st.shut_down {
+            return Err(StoreError::ShutDown);
+        }
+        let mut st = wait_until(
+            &self.not_full,
+            st,
+            wait,
+            StoreError::Full,
+            |_| {},
+            |s| self.has_room(s),
+        )
+        .map_err(|(_, e)| e)?;
+        st.items.push_back(Entry { item, delivered: 0 });
+        st.unfinished += 1;
+        self.not_empty.notify_one();
+        Ok(())
+    }
+
+    fn take(&self, lease: Option<LeaseTerms>, wait: Waiter<'_>) -> Result<Delivery, StoreError> {
+        let st = self.state();
+        let mut st = match wait_until(
+            &self.not_empty,
+            st,
+            wait,
+            StoreError::Empty,
+            |s| self.reclaim_expired(s),
+            |s| !s.items.is_empty(),
+        ) {
+            Ok(st) => st,
+            Err((st, e)) => {
+                // A waiter that leaves may have been the one a `notify_one` chose: pass it on.
+                if !st.items.is_empty() {
+                    self.not_empty.notify_one();
+                }
+                return Err(e);
+            }
+        };
+        let mut entry = st.items.pop_front().ok_or(StoreError::Empty)?;
+        self.not_full.notify_one();
+        entry.delivered = entry.delivered.saturating_add(1);
+        let deliveries = entry.delivered;
+        let Some(terms) = lease else {
+            return Ok(Delivery {
+                item: entry.item,
+                lease: None,
+                deliveries,
+            });
+        };
+        let n = st.next_lease;
+        st.next_lease += 1;
+        let expires = terms.timeout.and_then(|t| Instant::now().checked_add(t));
+        if expires.is_some() {
+            st.timed += 1;
+        }
+        // The item stays here (for redelivery); the caller gets a copy.
+        let item = entry.item.clone();
+        st.leases.insert(
+            n,
+            Lease {
+                entry,
+                consumer: terms.consumer,
+                expires,
+            },
+        );
+        Ok(Delivery {
+            item,
+            lease: Some(LeaseId::new(n.to_string())),
+            deliveries,
+        })
+    }
+
+    fn give_back(&self, item: Value) -> Result<(), StoreError> {
+        let mut st = self.state();
+        st.items.push_front(Entry { item, delivered: 0 });
+        self.not_empty.notify_one();
+        Ok(())
+    }
+
+    fn ack(&self, lease: &LeaseId) -> Result<(), StoreError> {
+        let n = parse_lease(lease)?;
+        let mut st = self.state();
+        self.reclaim_expired(&mut st);
+        let Some(l) = st.leases.remove(&n) else {
+            return Err(StoreError::UnknownLease(lease.clone()));
+        };
+        if l.expires.is_some() {
+            st.timed -= 1;
+        }
+        self.finish_one(&mut st);
+        // The item is dropped outside the lock.
+        drop(st);
+        drop(l);
+        Ok(())
+    }
+
+    fn ack_oldest(&self, consumer: ConsumerId) -> Result<bool, StoreError> {
+        let mut st = self.state();
+        self.reclaim_expired(&mut st);
+        let Some(n) = st
+            .leases
+            .iter()
+            .find(|(_, l)| l.consumer == consumer)
+            .map(|(n, _)| *n)
+        else {
+            return Ok(false);
+        };
+        if st.leases.remove(&n).is_some_and(|l| l.expires.is_some()) {
+            st.timed -= 1;
+        }
+        self.finish_one(&mut st);
+        Ok(true)
+    }
+
+    fn release(&self, lease: &LeaseId) -> Result<(), StoreError> {
+        let n = parse_lease(lease)?;
+        let mut st = self.state();
+        self.reclaim_expired(&mut st);
+        if !st.leases.contains_key(&n) {
+            return Err(StoreError::UnknownLease(lease.clone()));
+        }
+        self.put_back(&mut st, &[n]);
+        Ok(())
+    }
+
+    fn release_consumer(&self, consumer: ConsumerId) -> Result<usize, StoreError> {
+        let mut st = self.state();
+        let held: Vec<u64> = st
+            .leases
+            .iter()
+            .filter(|(_, l)| l.consumer == consumer)
+            .map(|(n, _)| *n)
+            .collect();
+        self.put_back(&mut st, &held);
+        Ok(held.len())
+    }
+
+    fn task_done(&self) -> Result<bool, StoreError> {
+        let mut st = self.state();
+        if st.unfinished == 0 {
+            return Ok(false);
+        }
+        self.finish_one(&mut st);
+        Ok(true)
+    }
+
+    fn join(&self, wait: Waiter<'_>) -> Result<(), StoreError> {
+        let deadline = wait.block.deadline();
+        let mut st = self.state();
+        while st.unfinished > 0 {
+            let slice = match (wait.block, deadline) {
+                (Block::Poll, _) => return Err(StoreError::Empty),
+                (Block::For(_), Some(at)) => {
+                    let left = at.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(StoreError::Empty);
+                    }
+                    left.min(WAIT_SLICE)
+                }
+                _ => WAIT_SLICE,
+            };
+            st = self
+                .all_done
+                .wait_timeout(st, slice)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+            if st.unfinished > 0 && wait.is_gone() {
+                return Err(StoreError::CallerGone);
+            }
+        }
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        self.state().items.len()
+    }
+
+    fn is_full(&self) -> bool {
+        let st = self.state();
+        self.maxsize > 0 && st.items.len() >= self.maxsize
+    }
+
+    fn stats(&self) -> QueueStats {
+        let st = self.state();
+        QueueStats {
+            depth: st.items.len(),
+            leased: st.leases.len(),
+            dead_lettered: 0,
+        }
+    }
+
+    fn shutdown(&self, immediate: bool) {
+        let mut st = self.state();
+        st.shut_down = true;
+        if immediate {
+            let n = st.items.len();
+            st.items.clear();
+            st.unfinished = st.unfinished.saturating_sub(n);
+            if st.unfinished == 0 {
+                self.all_done.notify_all();
+            }
+        }
+        self.not_empty.notify_all();
+        self.not_full.notify_all();
+    }
+
+    fn release_all(&self) {
+        self.shutdown(true);
+        let mut st = self.state();
+        st.unfinished = 0;
+        self.all_done.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn poll() -> Waiter<'static> {
+        Waiter::new(Block::Poll)
+    }
+
+    #[test]
+    fn fifo_order_timeouts_and_give_back() {
+        let q = MemoryStore::new(2);
+        q.put(Value::Int(1), Waiter::new(Block::Forever)).unwrap();
+        q.put(Value::Int(2), Waiter::new(Block::Forever)).unwrap();
+        assert_eq!(q.put(Value::Int(3), poll()), Err(StoreError::Full));
+        let t0 = Instant::now();
+        assert_eq!(
+            q.put(
+                Value::Int(3),
+                Waiter::new(Block::For(Duration::from_millis(50)))
+            ),
+            Err(StoreError::Full)
+        );
+        assert!(t0.elapsed() >= Duration::from_millis(30));
+        let first = q.take(None, poll()).unwrap().item;
+        q.give_back(first).unwrap();
+        assert_eq!(q.take(None, poll()).unwrap().item, Value::Int(1));
+        assert_eq!(q.take(None, poll()).unwrap().item, Value::Int(2));
+        assert_eq!(q.take(None, poll()), Err(StoreError::Empty));
+        assert!(q.task_done().unwrap() && q.task_done().unwrap() && !q.task_done().unwrap());
+        q.join(Waiter::new(Block::Forever)).unwrap();
+        q.shutdown(false);
+        assert_eq!(q.put(Value::None, poll()), Err(StoreError::ShutDown));
+        assert_eq!(
+            q.take(None, Waiter::new(Block::Forever)),
+            Err(StoreError::ShutDown)
+        );
+    }
+
+    #[test]
+    fn leases_come_back_at_the_head_with_their_count_raised() {
+        let q = MemoryStore::new(0);
+        for i in 0..3 {
+            q.put(Value::Int(i), poll()).unwrap();
+        }
+        let a = LeaseTerms {
+            consumer: ConsumerId(1),
+            timeout: None,
+        };
+        let d0 = q.take(Some(a), poll()).unwrap();
+        let d1 = q.take(Some(a), poll()).unwrap();
+        assert_eq!((d0.deliveries, d1.deliveries), (1, 1));
+        assert_eq!(
+            q.stats(),
+            QueueStats {
+                depth: 1,
+                leased: 2,
+                dead_lettered: 0
+            }
+        );
+        // The connection closes: both back, in their order, ahead of item 2.
+        assert_eq!(q.release_consumer(ConsumerId(1)).unwrap(), 2);
+        let order: Vec<_> = (0..3).map(|_| q.take(Some(a), poll()).unwrap()).collect();
+        let items: Vec<_> = order.iter().map(|d| d.item.clone()).collect();
+        assert_eq!(items, vec![Value::Int(0), Value::Int(1), Value::Int(2)]);
+        assert_eq!(order[0].deliveries, 2);
+        assert_eq!(order[2].deliveries, 1);
+        // task_done acks the oldest lease first.
+        assert!(q.ack_oldest(ConsumerId(1)).unwrap());
+        let l1 = order[1].lease.clone().unwrap();
+        q.ack(&l1).unwrap();
+        assert_eq!(q.ack(&l1), Err(StoreError::UnknownLease(l1)));
+        assert!(!q.ack_oldest(ConsumerId(2)).unwrap());
+        assert_eq!(q.stats().leased, 1);
+        q.ack(order[2].lease.as_ref().unwrap()).unwrap();
+        q.join(poll()).unwrap();
+    }
+
+    #[test]
+    fn an_expired_lease_returns_its_item() {
+        let q = MemoryStore::new(0);
+        q.put(Value::Int(7), poll()).unwrap();
+        let terms = LeaseTerms {
+            consumer: ConsumerId(1),
+            timeout: Some(Duration::from_millis(50)),
+        };
+        let d = q.take(Some(terms), poll()).unwrap();
+        // A second consumer's blocking take gets it once the lease runs out.
+        let t0 = Instant::now();
+        let other = LeaseTerms {
+            consumer: ConsumerId(2),
+            timeout: None,
+        };
+        let again = q
+            .take(
+                Some(other),
+                Waiter::new(Block::For(Duration::from_secs(10))),
+            )
+            .unwrap();
+        assert!(t0.elapsed() >= Duration::from_millis(30));
+        assert!(t0.elapsed() < Duration::from_secs(5));
+        assert_eq!((again.item, again.deliveries), (Value::Int(7), 2));
+        let old = d.lease.unwrap();
+        assert_eq!(q.ack(&old), Err(StoreError::UnknownLease(old.clone())));
+    }
+}
