@@ -6,7 +6,6 @@ use pythreading_mp::managers::RemoteValue;
 
 use crate::error::RedisQueueError;
 use crate::queue::RedisQueue;
-use crate::scripts;
 
 /// An item held under a lease: [`ack`](Lease::ack) finishes it; dropped unacknowledged (a
 /// worker that failed, or panicked) it is redelivered at once, ahead of new items, with its
@@ -101,8 +100,9 @@ impl<'q, T: RemoteValue> Lease<'q, T> {
     }
 
     /// Finishes the item: acknowledged, deleted from the stream, one fewer unfinished task.
-    /// `Ok(false)` when it was finished already — the lease ran out and another consumer took
-    /// and acknowledged it (the work was done twice; results must be keyed by task).
+    /// `Ok(false)` when the lease was no longer this consumer's: it ran out and another
+    /// consumer took the item, which that consumer will finish (the work is then done twice;
+    /// results must be keyed by task).
     ///
     /// # Errors
     ///
@@ -120,7 +120,7 @@ impl<'q, T: RemoteValue> Lease<'q, T> {
     #[doc(alias = "task_done")]
     pub fn ack(mut self) -> Result<bool, RedisQueueError> {
         self.settled = true;
-        self.queue.finish(&self.id)
+        self.queue.ack_lease(&self.id)
     }
 
     /// Gives the item back at once, for the next `get` of any consumer; `Ok(false)` when the
@@ -142,7 +142,7 @@ impl<'q, T: RemoteValue> Lease<'q, T> {
     /// ```
     pub fn release(mut self) -> Result<bool, RedisQueueError> {
         self.settled = true;
-        self.queue.lease_op(&scripts::RELEASE, &self.id)
+        self.queue.release_lease(&self.id)
     }
 
     /// Starts the lease time again (for a task that runs longer than it); `Ok(false)` when
@@ -163,7 +163,7 @@ impl<'q, T: RemoteValue> Lease<'q, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn renew(&self) -> Result<bool, RedisQueueError> {
-        self.queue.lease_op(&scripts::RENEW, &self.id)
+        self.queue.renew_lease(&self.id)
     }
 }
 
@@ -172,7 +172,7 @@ impl<T: RemoteValue> Drop for Lease<'_, T> {
         if !self.settled {
             // A failure here leaves the item leased until its lease time runs out, after
             // which it is redelivered anyway.
-            let _ = self.queue.lease_op(&scripts::RELEASE, &self.id);
+            let _ = self.queue.release_lease(&self.id);
         }
     }
 }

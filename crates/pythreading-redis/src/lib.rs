@@ -11,7 +11,7 @@
 //! | `put` | `XADD <name> * p <pickle>` |
 //! | `get`, `get_leased` | `XAUTOCLAIM` (leases that ran out) then `XREADGROUP` |
 //! | `Lease::ack` | `XACK` + `XDEL` |
-//! | dead-lettering | delivery count from `XPENDING`, `XADD <name>:dead` |
+//! | dead-lettering | delivery count from `XPENDING`, `XADD <name>_dead` |
 //!
 //! Items are stored as pickles, the bytes CPython's manager clients send, so Rust programs
 //! on Redis and CPython clients of `pythreading serve --broker` share one set of queues.
@@ -30,13 +30,16 @@
 
 #![forbid(unsafe_code)]
 
+mod backend;
 mod error;
 mod lease;
 mod link;
 mod options;
 mod queue;
 mod scripts;
+mod stream;
 
+pub use backend::{RedisBackend, RedisStore};
 pub use error::{RedisGetError, RedisPutError, RedisQueueError};
 pub use lease::Lease;
 pub use options::QueueOptions;

@@ -23,8 +23,8 @@ impl Link {
         Link { client, conn: None }
     }
 
-    pub(crate) fn client(&self) -> &Client {
-        &self.client
+    pub(crate) fn is_connected(&self) -> bool {
+        self.conn.is_some()
     }
 
     /// Runs `f` on a live connection whose reads time out after `read_timeout` (a blocking

@@ -2,45 +2,20 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use pythreading_mp::managers::RemoteValue;
 use pythreading_mp::pickle;
-use redis::{Client, Connection, Value};
+use redis::Client;
 
 use crate::error::{RedisGetError, RedisPutError, RedisQueueError};
 use crate::lease::Lease;
-use crate::link::Link;
 use crate::options::QueueOptions;
-use crate::scripts;
+use crate::stream::{Stream, TakeEnd, Taken, Wait, unique_name};
 
 /// The longest single `XREADGROUP ... BLOCK` a waiting `get` issues: between two, it looks for
 /// leases that ran out, so a dead consumer's item is picked up within about the lease time.
 const MAX_BLOCK: Duration = Duration::from_secs(1);
-/// Extra read time given to a blocking command beyond its own wait.
-const BLOCK_MARGIN: Duration = Duration::from_secs(5);
-
-/// An item taken from the stream, not yet decoded.
-pub(crate) struct Taken {
-    pub(crate) id: String,
-    pub(crate) pickle: Vec<u8>,
-    pub(crate) deliveries: u64,
-}
-
-/// How long a take may wait.
-#[derive(Clone, Copy)]
-enum Wait {
-    Poll,
-    Until(Option<Instant>),
-}
-
-impl Wait {
-    fn timeout(t: Duration) -> Wait {
-        Wait::Until(Instant::now().checked_add(t))
-    }
-}
 
 /// A queue whose items live in a Redis stream (`XADD` to put, `XREADGROUP` to get), shared by
 /// every process that opens the same name on the same Redis.
@@ -52,11 +27,12 @@ impl Wait {
 /// [`ack`](Lease::ack): dropped unacknowledged it is redelivered at once, and if its consumer
 /// dies it is claimed by the next `get` after the [lease time](QueueOptions::with_lease_time).
 /// After [`max_deliveries`](QueueOptions::with_max_deliveries) it goes to the dead-letter
-/// stream `<name>:dead` instead. The queue is unbounded (CPython's `Queue(0)`).
+/// stream `<name>_dead` instead (the name the manager server gives a queue's dead-letter
+/// queue). The queue is unbounded (CPython's `Queue(0)`).
 ///
-/// One `RedisQueue` holds one connection: threads sharing it take turns (a waiting `get`
-/// holds the connection for up to a second at a time); give each thread its own with
-/// [`try_clone`](RedisQueue::try_clone).
+/// A `RedisQueue` is `Sync`: threads may share it, each call taking a pooled connection of
+/// its own. All its leases are held by one consumer name; [`try_clone`](RedisQueue::try_clone)
+/// makes a handle with another.
 ///
 /// # Examples
 ///
@@ -70,108 +46,32 @@ impl Wait {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct RedisQueue<T> {
-    link: Mutex<Link>,
-    name: String,
-    dead: String,
-    unfinished: String,
+    stream: Stream,
     consumer: String,
-    options: QueueOptions,
     _items: PhantomData<fn(T) -> T>,
 }
 
 impl<T> fmt::Debug for RedisQueue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisQueue")
-            .field("name", &self.name)
+            .field("name", &self.stream.name())
             .field("consumer", &self.consumer)
-            .field("options", &self.options)
+            .field("options", self.stream.options())
             .finish_non_exhaustive()
     }
 }
 
-/// A consumer name unique to this queue handle: process id, time and a counter.
-fn consumer_name() -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!(
-        "c-{}-{:x}-{}",
-        std::process::id(),
-        nanos,
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
+/// How long a get waits.
+#[derive(Clone, Copy)]
+enum Waiting {
+    Poll,
+    Until(Option<Instant>),
 }
 
-fn bulk(v: &Value) -> Option<Vec<u8>> {
-    match v {
-        Value::BulkString(b) => Some(b.clone()),
-        Value::SimpleString(s) => Some(s.clone().into_bytes()),
-        _ => None,
+impl Waiting {
+    fn timeout(t: Duration) -> Waiting {
+        Waiting::Until(Instant::now().checked_add(t))
     }
-}
-
-fn int(v: &Value) -> Option<i64> {
-    match v {
-        Value::Int(n) => Some(*n),
-        _ => None,
-    }
-}
-
-fn protocol(what: &str, v: &Value) -> RedisQueueError {
-    RedisQueueError::Protocol(format!("{what}: {v:?}"))
-}
-
-/// Reads `TAKE`'s reply: nil, or `{id, pickle, deliveries}`.
-fn parse_take(v: &Value) -> Result<Option<Taken>, RedisQueueError> {
-    match v {
-        Value::Nil => Ok(None),
-        Value::Array(a) if a.len() == 3 => {
-            let (Some(id), Some(pickle), Some(d)) = (bulk(&a[0]), bulk(&a[1]), int(&a[2])) else {
-                return Err(protocol("take", v));
-            };
-            Ok(Some(Taken {
-                id: String::from_utf8_lossy(&id).into_owned(),
-                pickle,
-                deliveries: d.max(0) as u64,
-            }))
-        }
-        _ => Err(protocol("take", v)),
-    }
-}
-
-/// Reads an `XREADGROUP` reply for one stream and one entry: nil, or
-/// `[[key, [[id, [field, value, ...]]]]]`.
-fn parse_read(v: &Value) -> Result<Option<Taken>, RedisQueueError> {
-    let Value::Array(streams) = v else {
-        return match v {
-            Value::Nil => Ok(None),
-            _ => Err(protocol("xreadgroup", v)),
-        };
-    };
-    let Some(Value::Array(stream)) = streams.first() else {
-        return Ok(None);
-    };
-    let Some(Value::Array(entries)) = stream.get(1) else {
-        return Err(protocol("xreadgroup", v));
-    };
-    let Some(Value::Array(entry)) = entries.first() else {
-        return Ok(None);
-    };
-    let (Some(id), Some(Value::Array(fields))) = (entry.first().and_then(bulk), entry.get(1))
-    else {
-        return Err(protocol("xreadgroup entry", v));
-    };
-    let pickle = fields
-        .chunks(2)
-        .find(|kv| bulk(&kv[0]).as_deref() == Some(b"p"))
-        .and_then(|kv| kv.get(1).and_then(bulk))
-        .unwrap_or_default();
-    Ok(Some(Taken {
-        id: String::from_utf8_lossy(&id).into_owned(),
-        pickle,
-        deliveries: 1,
-    }))
 }
 
 impl<T: RemoteValue> RedisQueue<T> {
@@ -214,17 +114,11 @@ impl<T: RemoteValue> RedisQueue<T> {
         options: QueueOptions,
     ) -> Result<Self, RedisQueueError> {
         let client = Client::open(url).map_err(|e| RedisQueueError::Refused(e.to_string()))?;
-        let q = RedisQueue {
-            link: Mutex::new(Link::new(client)),
-            name: name.to_string(),
-            dead: format!("{name}:dead"),
-            unfinished: format!("{name}:unfinished"),
-            consumer: consumer_name(),
-            options,
+        Ok(RedisQueue {
+            stream: Stream::open(client, name, options)?,
+            consumer: unique_name("c"),
             _items: PhantomData,
-        };
-        q.create_group()?;
-        Ok(q)
+        })
     }
 
     /// Another handle on the same queue with a connection (and consumer name) of its own, for
@@ -244,54 +138,15 @@ impl<T: RemoteValue> RedisQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn try_clone(&self) -> Result<Self, RedisQueueError> {
-        let client = self.lock().client().clone();
-        let q = RedisQueue {
-            link: Mutex::new(Link::new(client)),
-            name: self.name.clone(),
-            dead: self.dead.clone(),
-            unfinished: self.unfinished.clone(),
-            consumer: consumer_name(),
-            options: self.options.clone(),
+        Ok(RedisQueue {
+            stream: Stream::open(
+                self.stream.client().clone(),
+                self.stream.name(),
+                self.stream.options().clone(),
+            )?,
+            consumer: unique_name("c"),
             _items: PhantomData,
-        };
-        q.create_group()?;
-        Ok(q)
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Link> {
-        self.link.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// `XGROUP CREATE name group 0 MKSTREAM`, where an existing group is fine.
-    fn create_group(&self) -> Result<(), RedisQueueError> {
-        let r = self.lock().run(None, |c| {
-            redis::cmd("XGROUP")
-                .arg("CREATE")
-                .arg(&self.name)
-                .arg(self.options.group())
-                .arg("0")
-                .arg("MKSTREAM")
-                .query::<()>(c)
-        });
-        match r {
-            Err(RedisQueueError::Refused(e)) if e.contains("BUSYGROUP") => Ok(()),
-            r => r,
-        }
-    }
-
-    /// Runs `f`; when the group is missing (a Redis restarted without its data, or keys
-    /// deleted), creates it and runs `f` once more.
-    fn call<R>(
-        &self,
-        read_timeout: Option<Duration>,
-        f: impl Fn(&mut Connection) -> redis::RedisResult<R>,
-    ) -> Result<R, RedisQueueError> {
-        match self.lock().run(read_timeout, &f) {
-            Err(RedisQueueError::Refused(e)) if e.contains("NOGROUP") => {}
-            r => return r,
-        }
-        self.create_group()?;
-        self.lock().run(read_timeout, &f)
+        })
     }
 
     /// The queue's name (its stream's key).
@@ -305,7 +160,7 @@ impl<T: RemoteValue> RedisQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn name(&self) -> &str {
-        &self.name
+        self.stream.name()
     }
 
     /// This handle's consumer name in the group (leases are held by it).
@@ -333,7 +188,7 @@ impl<T: RemoteValue> RedisQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn options(&self) -> &QueueOptions {
-        &self.options
+        self.stream.options()
     }
 
     /// Appends an already pickled item (the bytes a CPython client sent) and returns its
@@ -354,14 +209,7 @@ impl<T: RemoteValue> RedisQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn put_pickle(&self, pickle: &[u8]) -> Result<String, RedisQueueError> {
-        self.call(None, |c| {
-            scripts::PUT
-                .key(&self.name)
-                .key(&self.dead)
-                .key(&self.unfinished)
-                .arg(pickle)
-                .invoke::<String>(c)
-        })
+        self.stream.put(pickle)
     }
 
     fn put_with<E>(&self, item: T, wrap: impl FnOnce(RedisQueueError, T) -> E) -> Result<(), E> {
@@ -433,98 +281,29 @@ impl<T: RemoteValue> RedisQueue<T> {
         self.put(item)
     }
 
-    fn lease_ms(&self) -> i64 {
-        self.options.lease_time().as_millis().min(i64::MAX as u128) as i64
-    }
-
-    /// One attempt: the `TAKE` script, then (if `block` is not zero and nothing came) one
-    /// blocking `XREADGROUP`.
-    fn take_once(&self, ack: bool, block: Duration) -> Result<Option<Taken>, RedisQueueError> {
-        let lease_ms = self.lease_ms();
-        let reply: Value = self.call(None, |c| {
-            scripts::TAKE
-                .key(&self.name)
-                .key(&self.dead)
-                .key(&self.unfinished)
-                .arg(self.options.group())
-                .arg(&self.consumer)
-                .arg(lease_ms)
-                .arg(self.options.max_deliveries())
-                .arg(if ack { "1" } else { "0" })
-                .invoke(c)
-        })?;
-        if let Some(t) = parse_take(&reply)? {
-            return Ok(Some(t));
-        }
-        if block.is_zero() {
-            return Ok(None);
-        }
-        let block_ms = block.as_millis().max(1) as u64;
-        let reply: Value = self.call(Some(block + BLOCK_MARGIN), |c| {
-            redis::cmd("XREADGROUP")
-                .arg("GROUP")
-                .arg(self.options.group())
-                .arg(&self.consumer)
-                .arg("COUNT")
-                .arg(1)
-                .arg("BLOCK")
-                .arg(block_ms)
-                .arg("STREAMS")
-                .arg(&self.name)
-                .arg(">")
-                .query(c)
-        })?;
-        let Some(t) = parse_read(&reply)? else {
-            return Ok(None);
+    /// Takes one item's pickle, for good (`ack`) or under a lease of this handle's consumer.
+    fn take(&self, ack: bool, waiting: Waiting) -> Result<Taken, RedisGetError> {
+        let options = self.stream.options();
+        let never = || false;
+        let wait = Wait {
+            poll: matches!(waiting, Waiting::Poll),
+            deadline: match waiting {
+                Waiting::Poll => None,
+                Waiting::Until(d) => d,
+            },
+            // Between two blocking reads a waiting get claims leases that ran out.
+            slice: (options.lease_time() / 2).clamp(Duration::from_millis(10), MAX_BLOCK),
+            gone: &never,
         };
-        if ack {
-            self.call(None, |c| {
-                scripts::REMOVE
-                    .key(&self.name)
-                    .key(&self.dead)
-                    .key(&self.unfinished)
-                    .arg(self.options.group())
-                    .arg(&t.id)
-                    .invoke::<i64>(c)
-            })?;
-        }
-        Ok(Some(t))
-    }
-
-    /// Takes one item's pickle, waiting as `wait` says, reconnecting to a Redis that went away
-    /// for up to [`QueueOptions::reconnect_for`].
-    fn take(&self, ack: bool, wait: Wait) -> Result<Taken, RedisGetError> {
-        let step = (self.options.lease_time() / 2).clamp(Duration::from_millis(10), MAX_BLOCK);
-        let mut lost_since: Option<Instant> = None;
-        loop {
-            let block = match wait {
-                Wait::Poll => Duration::ZERO,
-                Wait::Until(None) => step,
-                Wait::Until(Some(deadline)) => {
-                    deadline.saturating_duration_since(Instant::now()).min(step)
-                }
-            };
-            match self.take_once(ack, block) {
-                Ok(Some(t)) => return Ok(t),
-                Ok(None) => lost_since = None,
-                Err(e) if e.is_connection_lost() && !matches!(wait, Wait::Poll) => {
-                    let since = *lost_since.get_or_insert_with(Instant::now);
-                    if since.elapsed() >= self.options.reconnect_for() {
-                        return Err(e.into());
-                    }
-                    std::thread::sleep(
-                        Duration::from_millis(100).min(block.max(Duration::from_millis(1))),
-                    );
-                }
-                Err(e) => return Err(e.into()),
-            }
-            match wait {
-                Wait::Poll => return Err(RedisGetError::Empty),
-                Wait::Until(Some(deadline)) if Instant::now() >= deadline => {
-                    return Err(RedisGetError::Timeout);
-                }
-                Wait::Until(_) => {}
-            }
+        let most = i64::from(options.max_deliveries());
+        match self
+            .stream
+            .take(&self.consumer, ack, options.lease_time(), most, &wait)
+        {
+            Ok(t) => Ok(t),
+            Err(TakeEnd::Nothing | TakeEnd::Gone) if wait.poll => Err(RedisGetError::Empty),
+            Err(TakeEnd::Nothing | TakeEnd::Gone) => Err(RedisGetError::Timeout),
+            Err(TakeEnd::Failed(e)) => Err(RedisGetError::Failed(e)),
         }
     }
 
@@ -536,17 +315,7 @@ impl<T: RemoteValue> RedisQueue<T> {
         match decoded {
             Ok(item) => Ok((t.id, item, t.deliveries)),
             Err(reason) => {
-                self.call(None, |c| {
-                    scripts::BURY
-                        .key(&self.name)
-                        .key(&self.dead)
-                        .key(&self.unfinished)
-                        .arg(self.options.group())
-                        .arg(&t.id)
-                        .arg(&t.pickle[..])
-                        .arg(&reason)
-                        .invoke::<i64>(c)
-                })?;
+                self.stream.bury(&t, &reason)?;
                 Err(RedisQueueError::Decode {
                     id: t.id,
                     reason,
@@ -556,12 +325,12 @@ impl<T: RemoteValue> RedisQueue<T> {
         }
     }
 
-    fn get_item(&self, wait: Wait) -> Result<T, RedisGetError> {
+    fn get_item(&self, wait: Waiting) -> Result<T, RedisGetError> {
         let t = self.take(true, wait)?;
         Ok(self.decode(t)?.1)
     }
 
-    fn get_lease(&self, wait: Wait) -> Result<Lease<'_, T>, RedisGetError> {
+    fn get_lease(&self, wait: Waiting) -> Result<Lease<'_, T>, RedisGetError> {
         let t = self.take(false, wait)?;
         let (id, item, deliveries) = self.decode(t)?;
         Ok(Lease::new(self, id, item, deliveries))
@@ -584,7 +353,7 @@ impl<T: RemoteValue> RedisQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn get(&self) -> Result<T, RedisGetError> {
-        self.get_item(Wait::Until(None))
+        self.get_item(Waiting::Until(None))
     }
 
     /// Takes an item if one is there (`get_nowait()`).
@@ -603,7 +372,7 @@ impl<T: RemoteValue> RedisQueue<T> {
     /// ```
     #[doc(alias = "get_nowait")]
     pub fn try_get(&self) -> Result<T, RedisGetError> {
-        self.get_item(Wait::Poll)
+        self.get_item(Waiting::Poll)
     }
 
     /// Takes an item, waiting at most `timeout` (`get(timeout=t)`; `Duration::MAX` waits for
@@ -623,7 +392,7 @@ impl<T: RemoteValue> RedisQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, RedisGetError> {
-        self.get_item(Wait::timeout(timeout))
+        self.get_item(Waiting::timeout(timeout))
     }
 
     /// Takes an item under a lease, waiting for one: it stays this consumer's until
@@ -645,7 +414,7 @@ impl<T: RemoteValue> RedisQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn get_leased(&self) -> Result<Lease<'_, T>, RedisGetError> {
-        self.get_lease(Wait::Until(None))
+        self.get_lease(Waiting::Until(None))
     }
 
     /// Takes an item under a lease if one is there.
@@ -663,7 +432,7 @@ impl<T: RemoteValue> RedisQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn try_get_leased(&self) -> Result<Lease<'_, T>, RedisGetError> {
-        self.get_lease(Wait::Poll)
+        self.get_lease(Waiting::Poll)
     }
 
     /// Takes an item under a lease, waiting at most `timeout`.
@@ -682,58 +451,27 @@ impl<T: RemoteValue> RedisQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn get_leased_timeout(&self, timeout: Duration) -> Result<Lease<'_, T>, RedisGetError> {
-        self.get_lease(Wait::timeout(timeout))
+        self.get_lease(Waiting::timeout(timeout))
     }
 
-    /// Finishes item `id`: acknowledged, deleted, one fewer unfinished. `Ok(false)` when it
-    /// was already finished.
-    pub(crate) fn finish(&self, id: &str) -> Result<bool, RedisQueueError> {
-        let n: i64 = self.call(None, |c| {
-            scripts::ACK
-                .key(&self.name)
-                .key(&self.dead)
-                .key(&self.unfinished)
-                .arg(self.options.group())
-                .arg(id)
-                .invoke(c)
-        })?;
-        Ok(n == 1)
+    /// Finishes a lease of this handle's: `Ok(false)` if it is no longer held.
+    pub(crate) fn ack_lease(&self, id: &str) -> Result<bool, RedisQueueError> {
+        self.stream.ack(&self.consumer, id)
     }
 
-    /// Runs `RELEASE` or `RENEW` on a lease of this consumer's.
-    pub(crate) fn lease_op(
-        &self,
-        script: &redis::Script,
-        id: &str,
-    ) -> Result<bool, RedisQueueError> {
-        let n: i64 = self.call(None, |c| {
-            script
-                .key(&self.name)
-                .key(&self.dead)
-                .key(&self.unfinished)
-                .arg(self.options.group())
-                .arg(&self.consumer)
-                .arg(id)
-                .invoke(c)
-        })?;
-        Ok(n == 1)
+    /// Gives a lease of this handle's back: `Ok(false)` if it is no longer held.
+    pub(crate) fn release_lease(&self, id: &str) -> Result<bool, RedisQueueError> {
+        self.stream.release(&self.consumer, id)
+    }
+
+    /// Starts a lease's time again: `Ok(false)` if it is no longer held.
+    pub(crate) fn renew_lease(&self, id: &str) -> Result<bool, RedisQueueError> {
+        self.stream.renew(&self.consumer, id)
     }
 
     /// `{waiting, leased, dead, unfinished}`.
     fn counts(&self) -> Result<[u64; 4], RedisQueueError> {
-        let v: Vec<i64> = self.call(None, |c| {
-            scripts::COUNTS
-                .key(&self.name)
-                .key(&self.dead)
-                .key(&self.unfinished)
-                .arg(self.options.group())
-                .arg(self.lease_ms())
-                .invoke(c)
-        })?;
-        match v[..] {
-            [a, b, c, d] => Ok([a, b, c, d].map(|n| n.max(0) as u64)),
-            _ => Err(RedisQueueError::Protocol(format!("counts: {v:?}"))),
-        }
+        self.stream.counts(self.stream.options().lease_time())
     }
 
     /// The number of items waiting to be taken (`qsize()`; leased items are not counted).
@@ -795,7 +533,7 @@ impl<T: RemoteValue> RedisQueue<T> {
         Ok(self.counts()?[1] as usize)
     }
 
-    /// The number of items in the dead-letter stream `<name>:dead`.
+    /// The number of items in the dead-letter stream `<name>_dead`.
     ///
     /// # Errors
     ///
@@ -829,7 +567,7 @@ impl<T: RemoteValue> RedisQueue<T> {
     /// ```
     #[doc(alias = "unfinished_tasks")]
     pub fn unfinished(&self) -> Result<usize, RedisQueueError> {
-        Ok(self.counts()?[3] as usize)
+        Ok(self.stream.unfinished()? as usize)
     }
 
     /// Marks one task done (`task_done()`) after a plain [`get`](RedisQueue::get); a
@@ -849,14 +587,13 @@ impl<T: RemoteValue> RedisQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn task_done(&self) -> Result<(), RedisQueueError> {
-        self.call(None, |c| {
-            scripts::TASK_DONE
-                .key(&self.name)
-                .key(&self.dead)
-                .key(&self.unfinished)
-                .invoke::<i64>(c)
-        })
-        .map(|_| ())
+        if self.stream.task_done()? {
+            Ok(())
+        } else {
+            Err(RedisQueueError::Refused(
+                "task_done() called too many times".to_string(),
+            ))
+        }
     }
 
     /// Waits until every task put was done (`join()`).
@@ -896,19 +633,7 @@ impl<T: RemoteValue> RedisQueue<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn join_timeout(&self, timeout: Duration) -> Result<bool, RedisQueueError> {
-        let deadline = Instant::now().checked_add(timeout);
-        let mut pause = Duration::from_millis(1);
-        loop {
-            if self.unfinished()? == 0 {
-                return Ok(true);
-            }
-            let now = Instant::now();
-            if deadline.is_some_and(|d| now >= d) {
-                return Ok(false);
-            }
-            let left = deadline.map_or(pause, |d| d - now);
-            std::thread::sleep(pause.min(left));
-            pause = (pause * 2).min(Duration::from_millis(50));
-        }
+        self.stream
+            .join(Instant::now().checked_add(timeout), &|| false)
     }
 }

@@ -1,8 +1,11 @@
 //! The Lua scripts that make each queue operation one atomic round trip to Redis.
 //!
-//! Keys: `KEYS[1]` the item stream, `KEYS[2]` its dead-letter stream (`<queue>:dead`),
-//! `KEYS[3]` the count of unfinished tasks (`<queue>:unfinished`, what `join` waits on).
-//! Every item is one stream entry with one field, `p`, holding its pickle.
+//! Keys: `KEYS[1]` the item stream, `KEYS[2]` its dead-letter stream (`<queue>_dead`, the
+//! name the manager server gives a queue's dead-letter queue), `KEYS[3]` the count of
+//! unfinished tasks (`<queue>:unfinished`, what `join` waits on), `KEYS[4]` the dead-letter
+//! stream's own unfinished count. Every item is one stream entry whose field `p` holds its
+//! pickle. A lease given back is handed to the consumer `~released` with an idle time of
+//! for ever, so no one can ack it and the next take claims it.
 
 use std::sync::LazyLock;
 
@@ -10,7 +13,12 @@ use redis::Script;
 
 /// Lua helpers shared by the scripts below.
 const PRELUDE: &str = r#"
-local stream, dead, unfinished = KEYS[1], KEYS[2], KEYS[3]
+local stream, dead, unfinished, dead_unfinished = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local released = '~released'
+local function bury(fields)
+  redis.call('XADD', dead, '*', unpack(fields))
+  redis.call('INCR', dead_unfinished)
+end
 local function payload(fields)
   for i = 1, #fields, 2 do
     if fields[i] == 'p' then return fields[i + 1] end
@@ -29,6 +37,15 @@ local function owner(group, id)
   local p = redis.call('XPENDING', stream, group, id, id, 1)
   if #p == 0 then return false end
   return p[1][2]
+end
+-- Whether `consumer` (or anyone, for '') holds a live lease on `id`.
+local function holds(group, consumer, id)
+  local o = owner(group, id)
+  if not o or o == released then return false end
+  return consumer == '' or o == consumer
+end
+local function give_back(group, id)
+  redis.call('XCLAIM', stream, group, released, 0, id, 'IDLE', 1000000000000, 'JUSTID')
 end
 "#;
 
@@ -68,7 +85,7 @@ for _ = 1, 100 do
     local id = e[1]
     local deliveries = redis.call('XPENDING', stream, group, id, id, 1)[1][4]
     if deliveries > most then
-      redis.call('XADD', dead, '*', 'p', payload(e[2]), 'id', id, 'deliveries', deliveries)
+      bury({{'p', payload(e[2]), 'id', id, 'deliveries', deliveries}})
       remove(group, id)
       done()
     else
@@ -86,15 +103,57 @@ return deliver(e[1], e[2], 1)"
     ))
 });
 
-/// Finishes a leased item (its `task_done` included): ARGV = group, id. Returns 1 if this
-/// call finished it, 0 if it was already finished (acknowledged by whoever took it after this
-/// lease ran out).
+/// Finishes a leased item (its `task_done` included): ARGV = group, consumer (`''`: any),
+/// id. Returns 1, or 0 when the lease is no longer the consumer's (finished, given back, or
+/// run out and taken by another consumer).
 pub(crate) static ACK: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
         "{PRELUDE}
-local n = remove(ARGV[1], ARGV[2])
-if n == 1 then done() end
+if not holds(ARGV[1], ARGV[2], ARGV[3]) then return 0 end
+remove(ARGV[1], ARGV[3])
+done()
+return 1"
+    ))
+});
+
+/// Finishes the consumer's oldest lease: ARGV = group, consumer. Returns 1, or 0 if it holds
+/// none.
+pub(crate) static ACK_OLDEST: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "{PRELUDE}
+local p = redis.call('XPENDING', stream, ARGV[1], '-', '+', 1, ARGV[2])
+if #p == 0 then return 0 end
+remove(ARGV[1], p[1][1])
+done()
+return 1"
+    ))
+});
+
+/// Gives back every lease of a consumer (its connection closed): ARGV = group, consumer.
+/// Returns how many.
+pub(crate) static RELEASE_CONSUMER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "{PRELUDE}
+local n = 0
+while true do
+  local p = redis.call('XPENDING', stream, ARGV[1], '-', '+', 100, ARGV[2])
+  if #p == 0 then break end
+  for _, e in ipairs(p) do
+    give_back(ARGV[1], e[1])
+    n = n + 1
+  end
+end
 return n"
+    ))
+});
+
+/// Appends an item that was taken for good but could not be delivered: ARGV = pickle. The
+/// unfinished count is unchanged (it was never finished). A stream cannot insert at its head,
+/// so it goes to the tail.
+pub(crate) static GIVE_BACK: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "{PRELUDE}
+return redis.call('XADD', stream, '*', 'p', ARGV[1])"
     ))
 });
 
@@ -107,15 +166,14 @@ return remove(ARGV[1], ARGV[2])"
     ))
 });
 
-/// Gives a leased item back at once: ARGV = group, consumer, id. Marks it idle for ever, so
-/// the next `TAKE` by anyone claims it before new items (its delivery count is kept). Returns
-/// 1, or 0 when the lease is no longer this consumer's.
+/// Gives a leased item back at once: ARGV = group, consumer (`''`: any), id. Hands it to
+/// the `~released` consumer, idle for ever, so the next `TAKE` by anyone claims it before new
+/// items (its delivery count kept). Returns 1, or 0 when the lease is no longer the consumer's.
 pub(crate) static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
         "{PRELUDE}
-local group, consumer, id = ARGV[1], ARGV[2], ARGV[3]
-if owner(group, id) ~= consumer then return 0 end
-redis.call('XCLAIM', stream, group, consumer, 0, id, 'IDLE', 1000000000000, 'JUSTID')
+if not holds(ARGV[1], ARGV[2], ARGV[3]) then return 0 end
+give_back(ARGV[1], ARGV[3])
 return 1"
     ))
 });
@@ -126,7 +184,7 @@ pub(crate) static RENEW: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
         "{PRELUDE}
 local group, consumer, id = ARGV[1], ARGV[2], ARGV[3]
-if owner(group, id) ~= consumer then return 0 end
+if not holds(group, consumer, id) then return 0 end
 redis.call('XCLAIM', stream, group, consumer, 0, id, 'JUSTID')
 return 1"
     ))
@@ -138,7 +196,7 @@ return 1"
 pub(crate) static BURY: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
         "{PRELUDE}
-redis.call('XADD', dead, '*', 'p', ARGV[3], 'id', ARGV[2], 'reason', ARGV[4])
+bury({{'p', ARGV[3], 'id', ARGV[2], 'reason', ARGV[4]}})
 remove(ARGV[1], ARGV[2])
 done()
 return 1"

@@ -161,7 +161,7 @@ fn too_many_deliveries_go_to_the_dead_letter_stream() {
     // The dead letter keeps the pickle and the delivery count.
     let mut c = server.connection();
     let dead: redis::Value = redis::cmd("XRANGE")
-        .arg("poison:dead")
+        .arg("poison_dead")
         .arg("-")
         .arg("+")
         .query(&mut c)
