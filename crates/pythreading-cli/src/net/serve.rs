@@ -1,14 +1,17 @@
 //! `pythreading serve`: named queues and SyncManager types until Ctrl-C or a client's `shutdown`.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use pythreading_mp::managers::{ServerBuilder, ServerConfig};
 use pythreading_mp::pickle::Limits;
+use pythreading_redis::{QueueOptions, RedisBackend};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
+use super::broker::BrokerArg;
 use super::{Endpoint, log_connection};
 use crate::values;
 
@@ -52,6 +55,8 @@ pub(crate) struct ServeArgs {
     /// `os.system` call, say), so Python consumers cannot be attacked through a queue.
     #[arg(long)]
     plain_data: bool,
+    #[command(flatten)]
+    broker: BrokerArg,
 }
 
 pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -83,6 +88,11 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     for q in &args.queues {
         builder = builder.queue(q);
     }
+    if let Some(url) = &args.broker.broker {
+        let backend = RedisBackend::connect(url, QueueOptions::new())
+            .with_context(|| format!("cannot reach the broker at {url}"))?;
+        builder = builder.backend(Arc::new(backend));
+    }
     let address = args.endpoint.address.as_str();
     let server = builder
         .bind(address)
@@ -102,12 +112,16 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let names: Vec<&str> = args.queues.iter().map(String::as_str).collect();
     println!(
-        "serving on {} (queues: {}; every SyncManager type but Pool)",
+        "serving on {} (queues: {}{}; every SyncManager type but Pool)",
         server.local_addr(),
         if names.is_empty() {
             "none".to_string()
         } else {
             names.join(", ")
+        },
+        match &args.broker.broker {
+            Some(url) => format!(" in {url}"),
+            None => String::new(),
         }
     );
     let served = server.serve_forever();
