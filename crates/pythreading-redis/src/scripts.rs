@@ -95,6 +95,15 @@ for _ = 1, 100 do
     break
   end
 end
+if ack then
+  -- Taken for good: NOACK keeps it out of the pending list, and it is deleted at once.
+  local r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1, 'NOACK', 'STREAMS', stream, '>')
+  if not r then return false end
+  local e = r[1][2][1]
+  if not e then return false end
+  redis.call('XDEL', stream, e[1])
+  return {{e[1], payload(e[2]), 1}}
+end
 local r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1, 'STREAMS', stream, '>')
 if not r then return false end
 local e = r[1][2][1]
