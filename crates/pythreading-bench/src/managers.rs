@@ -22,6 +22,9 @@ use std::time::Instant;
 use pythreading_mp::managers::{Manager, ServerBuilder};
 use pythreading_mp::wire::Connection;
 
+#[path = "managers_durable.rs"]
+mod durable;
+
 use crate::python;
 use crate::report::{Measurement, Opts, interleaved};
 
@@ -154,6 +157,7 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
         rows.push(Measurement::new(GROUP, &case, "pythreading", ours, "ops/s"));
         rows.push(Measurement::new(GROUP, &case, "tcp_floor", floor, "ops/s"));
     }
+    rows.extend(durable::run(opts));
     let count_args: Vec<String> = counts.iter().map(ToString::to_string).collect();
     let expected_cpython: Vec<(String, &str)> = counts
         .iter()

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use pythreading_mp::managers::store::{DurableBackend, SyncPolicy};
 use pythreading_mp::managers::{ServerBuilder, ServerConfig};
 use pythreading_mp::pickle::Limits;
 use pythreading_redis::{QueueOptions, RedisBackend};
@@ -55,6 +56,30 @@ pub(crate) struct ServeArgs {
     /// `os.system` call, say), so Python consumers cannot be attacked through a queue.
     #[arg(long)]
     plain_data: bool,
+    /// Lease every plain `get()` to its client until that client's `task_done()`: a worker
+    /// that dies first has its item delivered again (at least once; work may run twice).
+    #[arg(long)]
+    at_least_once: bool,
+    /// Seconds a leased item may stay unacked (client still connected) before it is
+    /// delivered again (default: until the client disconnects).
+    #[arg(long, value_name = "SECONDS", value_parser = values::seconds, allow_negative_numbers = true)]
+    lease_timeout: Option<Duration>,
+    /// Deliveries after which an unacked item goes to `<queue>_dead` instead.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    max_deliveries: u32,
+    /// Keep the named queues (items and leases) in a database in DIR: they survive the
+    /// server being killed and restarted on the same DIR.
+    #[arg(long, value_name = "DIR")]
+    data: Option<std::path::PathBuf>,
+    /// With --data: `full` syncs every change to disk (survives power loss); `normal` does not
+    /// (survives the server being killed, not the machine losing power; much faster).
+    #[arg(
+        long,
+        default_value = "full",
+        value_name = "full|normal",
+        requires = "data"
+    )]
+    data_sync: SyncPolicy,
     #[command(flatten)]
     broker: BrokerArg,
 }
@@ -82,14 +107,31 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 .with_idle_timeout(args.idle_timeout)
                 .with_max_objects(args.max_objects)
                 .with_max_objects_per_connection(args.max_objects_per_connection)
-                .with_plain_data(args.plain_data),
+                .with_plain_data(args.plain_data)
+                .with_at_least_once(args.at_least_once)
+                .with_lease_timeout(args.lease_timeout)
+                .with_max_deliveries(args.max_deliveries),
         )
         .on_connection(log_connection);
+    if args.data.is_some() && args.broker.broker.is_some() {
+        bail!("--data and --broker both say where to keep the queues: give one of them");
+    }
+    if let Some(dir) = &args.data {
+        let backend = DurableBackend::open_with(dir, args.data_sync)
+            .with_context(|| format!("cannot open the queue database in {}", dir.display()))?;
+        builder = builder.backend(std::sync::Arc::new(backend));
+    }
     for q in &args.queues {
         builder = builder.queue(q);
     }
     if let Some(url) = &args.broker.broker {
-        let backend = RedisBackend::connect(url, QueueOptions::new())
+        // Leases of a front-end that died are claimed by the others after the lease timeout
+        // (30 s when none is given).
+        let mut options = QueueOptions::new().with_max_deliveries(args.max_deliveries);
+        if let Some(t) = args.lease_timeout {
+            options = options.with_lease_time(t);
+        }
+        let backend = RedisBackend::connect(url, options)
             .with_context(|| format!("cannot reach the broker at {url}"))?;
         builder = builder.backend(Arc::new(backend));
     }

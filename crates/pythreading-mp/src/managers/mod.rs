@@ -144,10 +144,11 @@ mod protocol;
 mod server;
 
 pub use client::{
-    Manager, ManagerError, RemoteArray, RemoteBarrier, RemoteBarrierError, RemoteBoundedSemaphore,
-    RemoteCell, RemoteCondition, RemoteDict, RemoteEvent, RemoteGetError, RemoteGetTimeoutError,
-    RemoteList, RemoteLock, RemoteNamespace, RemoteObject, RemotePutError, RemotePutTimeoutError,
-    RemoteQueue, RemoteRLock, RemoteSemaphore, RemoteTryGetError, RemoteTryPutError, RemoteValue,
+    Lease, LeaseError, Manager, ManagerError, RemoteArray, RemoteBarrier, RemoteBarrierError,
+    RemoteBoundedSemaphore, RemoteCell, RemoteCondition, RemoteDict, RemoteEvent, RemoteGetError,
+    RemoteGetTimeoutError, RemoteList, RemoteLock, RemoteNamespace, RemoteObject, RemotePutError,
+    RemotePutTimeoutError, RemoteQueue, RemoteRLock, RemoteSemaphore, RemoteTryGetError,
+    RemoteTryPutError, RemoteValue,
 };
 pub use server::store;
 pub use server::{

@@ -27,6 +27,7 @@ mod codec;
 mod condition;
 mod dict;
 mod error;
+mod lease;
 mod list;
 mod namespace;
 mod object;
@@ -45,6 +46,7 @@ pub use error::{
     ManagerError, RemoteGetError, RemoteGetTimeoutError, RemotePutError, RemotePutTimeoutError,
     RemoteTryGetError, RemoteTryPutError,
 };
+pub use lease::{Lease, LeaseError};
 pub use list::RemoteList;
 pub use namespace::RemoteNamespace;
 pub use object::RemoteObject;

@@ -31,7 +31,7 @@ use crate::pickle::Value;
 /// assert!(q.try_get().unwrap_err().is_empty());
 /// ```
 pub struct RemoteQueue<T> {
-    core: ProxyCore,
+    pub(super) core: ProxyCore,
     _items: PhantomData<fn(T) -> T>,
 }
 

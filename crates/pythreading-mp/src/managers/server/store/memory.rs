@@ -6,16 +6,19 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::journal::{Journal, Position, Recovered};
 use super::{
     Block, ConsumerId, Delivery, LeaseId, LeaseTerms, QueueBackend, QueueStats, QueueStore,
     StoreError, WAIT_SLICE, Waiter,
 };
 use crate::pickle::Value;
 
-/// An item and how many times it was delivered before.
+/// An item, how many times it was delivered before, and (for a durable store) its record.
 struct Entry {
     item: Value,
     delivered: u32,
+    /// The journal's record id (0 without a journal).
+    row: u64,
 }
 
 /// An item out on a lease.
@@ -34,6 +37,9 @@ struct State {
     next_lease: u64,
     unfinished: usize,
     shut_down: bool,
+    /// The next position at the head (shrinking) and at the back (growing), for the journal.
+    front: Position,
+    back: Position,
 }
 
 /// The default backend: each queue in the server's memory (lost when the server stops, as
@@ -73,6 +79,8 @@ impl QueueBackend for MemoryBackend {
 /// ```
 pub struct MemoryStore {
     state: Mutex<State>,
+    /// Where a durable store writes each change down; `None`: memory only.
+    journal: Option<Box<dyn Journal>>,
     maxsize: usize,
     not_empty: Condvar,
     not_full: Condvar,
@@ -161,15 +169,38 @@ impl MemoryStore {
     /// assert!(!MemoryStore::new(0).is_full());
     /// ```
     pub fn new(maxsize: usize) -> Self {
+        Self::with_journal(maxsize, None, Vec::new())
+    }
+
+    /// A queue whose changes are written to `journal`, holding the `recovered` items (in
+    /// order; each counts as unfinished).
+    pub(crate) fn with_journal(
+        maxsize: usize,
+        journal: Option<Box<dyn Journal>>,
+        recovered: Vec<Recovered>,
+    ) -> Self {
+        let front = recovered.first().map_or(0, |r| r.1 - 1);
+        let back = recovered.last().map_or(1, |r| r.1 + 1);
+        let items: VecDeque<Entry> = recovered
+            .into_iter()
+            .map(|(row, _, delivered, item)| Entry {
+                item,
+                delivered,
+                row,
+            })
+            .collect();
         MemoryStore {
             state: Mutex::new(State {
-                items: VecDeque::new(),
+                unfinished: items.len(),
+                items,
                 leases: BTreeMap::new(),
                 timed: 0,
                 next_lease: 1,
-                unfinished: 0,
                 shut_down: false,
+                front,
+                back,
             }),
+            journal,
             maxsize,
             not_empty: Condvar::new(),
             not_full: Condvar::new(),
@@ -208,6 +239,12 @@ impl MemoryStore {
                 if lease.expires.is_some() {
                     st.timed -= 1;
                 }
+                if let Some(j) = &self.journal {
+                    // If this write fails the record keeps its old place, which is still
+                    // ahead of every item put after it: the item stays near the head.
+                    let _ = j.moved(lease.entry.row, st.front);
+                }
+                st.front -= 1;
                 st.items.push_front(lease.entry);
                 self.not_empty.notify_one();
             }
@@ -237,7 +274,16 @@ impl QueueStore for MemoryStore {
             |s| self.has_room(s),
         )
         .map_err(|(_, e)| e)?;
-        st.items.push_back(Entry { item, delivered: 0 });
+        let row = match &self.journal {
+            Some(j) => j.appended(st.back, &item)?,
+            None => 0,
+        };
+        st.back += 1;
+        st.items.push_back(Entry {
+            item,
+            delivered: 0,
+            row,
+        });
         st.unfinished += 1;
         self.not_empty.notify_one();
         Ok(())
@@ -263,9 +309,19 @@ impl QueueStore for MemoryStore {
             }
         };
         let mut entry = st.items.pop_front().ok_or(StoreError::Empty)?;
+        let deliveries = entry.delivered.saturating_add(1);
+        if let Some(j) = &self.journal {
+            let written = match lease {
+                Some(_) => j.delivered(entry.row, deliveries),
+                None => j.removed(entry.row),
+            };
+            if let Err(e) = written {
+                st.items.push_front(entry);
+                return Err(e);
+            }
+        }
         self.not_full.notify_one();
-        entry.delivered = entry.delivered.saturating_add(1);
-        let deliveries = entry.delivered;
+        entry.delivered = deliveries;
         let Some(terms) = lease else {
             return Ok(Delivery {
                 item: entry.item,
@@ -298,7 +354,17 @@ impl QueueStore for MemoryStore {
 
     fn give_back(&self, item: Value) -> Result<(), StoreError> {
         let mut st = self.state();
-        st.items.push_front(Entry { item, delivered: 0 });
+        // Its record was removed when it was taken: written again, at the head.
+        let row = match &self.journal {
+            Some(j) => j.appended(st.front, &item)?,
+            None => 0,
+        };
+        st.front -= 1;
+        st.items.push_front(Entry {
+            item,
+            delivered: 0,
+            row,
+        });
         self.not_empty.notify_one();
         Ok(())
     }
@@ -307,6 +373,12 @@ impl QueueStore for MemoryStore {
         let n = parse_lease(lease)?;
         let mut st = self.state();
         self.reclaim_expired(&mut st);
+        let Some(row) = st.leases.get(&n).map(|l| l.entry.row) else {
+            return Err(StoreError::UnknownLease(lease.clone()));
+        };
+        if let Some(j) = &self.journal {
+            j.removed(row)?;
+        }
         let Some(l) = st.leases.remove(&n) else {
             return Err(StoreError::UnknownLease(lease.clone()));
         };
@@ -323,14 +395,17 @@ impl QueueStore for MemoryStore {
     fn ack_oldest(&self, consumer: ConsumerId) -> Result<bool, StoreError> {
         let mut st = self.state();
         self.reclaim_expired(&mut st);
-        let Some(n) = st
+        let Some((n, row)) = st
             .leases
             .iter()
             .find(|(_, l)| l.consumer == consumer)
-            .map(|(n, _)| *n)
+            .map(|(n, l)| (*n, l.entry.row))
         else {
             return Ok(false);
         };
+        if let Some(j) = &self.journal {
+            j.removed(row)?;
+        }
         if st.leases.remove(&n).is_some_and(|l| l.expires.is_some()) {
             st.timed -= 1;
         }
@@ -416,10 +491,32 @@ impl QueueStore for MemoryStore {
     }
 
     fn shutdown(&self, immediate: bool) {
+        self.shut_down(immediate, true);
+    }
+
+    fn release_all(&self) {
+        // The server stopping is not `shutdown(immediate=True)`: a durable queue keeps its
+        // items for the next run, so nothing is written; the waiters are woken.
+        self.shut_down(true, false);
+        let mut st = self.state();
+        st.unfinished = 0;
+        self.all_done.notify_all();
+    }
+}
+
+impl MemoryStore {
+    /// `shutdown(immediate)`; `record`: whether dropped items are removed from the journal.
+    fn shut_down(&self, immediate: bool, record: bool) {
         let mut st = self.state();
         st.shut_down = true;
         if immediate {
             let n = st.items.len();
+            if let (true, Some(j)) = (record, &self.journal) {
+                for e in &st.items {
+                    // A record left behind comes back at the next start: not lost.
+                    let _ = j.removed(e.row);
+                }
+            }
             st.items.clear();
             st.unfinished = st.unfinished.saturating_sub(n);
             if st.unfinished == 0 {
@@ -428,13 +525,6 @@ impl QueueStore for MemoryStore {
         }
         self.not_empty.notify_all();
         self.not_full.notify_all();
-    }
-
-    fn release_all(&self) {
-        self.shutdown(true);
-        let mut st = self.state();
-        st.unfinished = 0;
-        self.all_done.notify_all();
     }
 }
 

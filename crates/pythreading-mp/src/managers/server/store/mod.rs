@@ -42,7 +42,9 @@
 //! - Backends are `Send + Sync` and the trait is object-safe: the server holds
 //!   `Arc<dyn QueueStore>`.
 
+mod journal;
 mod memory;
+mod sqlite;
 
 use std::error::Error;
 use std::fmt;
@@ -50,6 +52,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use memory::{MemoryBackend, MemoryStore};
+pub use sqlite::{DurableBackend, SyncPolicy, durable_count};
 
 use crate::pickle::Value;
 
