@@ -215,3 +215,79 @@ fn two_serve_broker_front_ends_share_tasks_with_cpython_workers() {
     );
     println!("two front-ends: {TASKS} tasks, each done once, per front-end {per_front_end:?}");
 }
+
+#[test]
+fn serve_broker_at_least_once_redelivers_a_killed_cpython_workers_task() {
+    use pythreading_mp::pickle::Value;
+    const TASKS: i64 = 20;
+    let Some(redis) = RedisServer::start(false) else {
+        return;
+    };
+    let url = redis.url();
+    let (_serve, serve_out) = spawn_lines(
+        bin()
+            .args(["serve", "--address", "127.0.0.1:0", "--authkey", "k"])
+            .args([
+                "--queue", "tasks", "--queue", "results", "--queue", "progress",
+            ])
+            .args(["--at-least-once", "--broker", &url]),
+    );
+    let line = wait_line(&serve_out, "serving on ", "serve --broker");
+    let port = line["serving on ".len()..]
+        .split_whitespace()
+        .next()
+        .and_then(|a| a.rsplit(':').next())
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    let tasks = RedisQueue::<Value>::connect(&url, "tasks").unwrap();
+    let results = RedisQueue::<(i64, i64, i64)>::connect(&url, "results").unwrap();
+    let progress = RedisQueue::<(i64, i64)>::connect(&url, "progress").unwrap();
+    for tid in 0..TASKS {
+        tasks
+            .put(Value::tuple([Value::Int(tid), Value::Int(tid + 100)]))
+            .unwrap();
+    }
+    // A CPython worker takes a task, reports it, and hangs before task_done(): killed -9.
+    let Some(mut py) = python("3.11") else {
+        return;
+    };
+    let (mut victim, _victim_out) = spawn_lines(
+        py.arg(script("lease_worker.py"))
+            .env("MANAGER_PORT", &port)
+            .env("AUTHKEY", "k")
+            .env("VICTIM_AFTER", "0"),
+    );
+    let (victim_pid, held) = progress.get_timeout(LIMIT).expect("the victim's report");
+    assert_eq!(victim_pid, i64::from(victim.child().id()));
+    victim.child().kill().expect("kill -9 the worker");
+    victim.wait_timeout(LIMIT, "the killed worker");
+    // Its connection closed: the task is back. A second worker does every task.
+    tasks.put(Value::None).unwrap();
+    let Some(mut py) = python("3.11") else {
+        return;
+    };
+    let (mut worker, worker_out) = spawn_lines(
+        py.arg(script("lease_worker.py"))
+            .env("MANAGER_PORT", &port)
+            .env("AUTHKEY", "k"),
+    );
+    let mut seen = vec![0u32; TASKS as usize];
+    let deadline = Instant::now() + LIMIT;
+    while seen.contains(&0) {
+        assert!(Instant::now() < deadline, "results missing: {seen:?}");
+        match results.get_timeout(Duration::from_secs(1)) {
+            Ok((tid, sq, pid)) => {
+                assert_eq!(sq, (tid + 100) * (tid + 100));
+                assert_ne!(pid, victim_pid, "the killed worker never finished a task");
+                seen[tid as usize] += 1;
+            }
+            Err(e) if e.is_timeout() => {}
+            Err(e) => panic!("results: {e}"),
+        }
+    }
+    wait_line(&worker_out, "worker done after", "second worker");
+    assert!(worker.wait_timeout(LIMIT, "second worker").success());
+    assert!(seen.iter().all(|&n| n == 1), "each task once: {seen:?}");
+    assert!(seen[held as usize] == 1);
+    assert_eq!((tasks.len().unwrap(), tasks.leased().unwrap()), (0, 0));
+}
