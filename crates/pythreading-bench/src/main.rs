@@ -22,6 +22,7 @@ mod pipe;
 mod pool;
 mod python;
 mod queue;
+mod redis;
 mod report;
 mod threads;
 mod trace;
@@ -41,7 +42,8 @@ enum Group {
     Queue,
     /// ThreadPoolExecutor vs rayon, threadpool and CPython.
     Executor,
-    /// Remote queue round trips over loopback vs a raw TCP floor and CPython.
+    /// Remote queue round trips over loopback vs a raw TCP floor and CPython; on Redis vs a raw
+    /// LPUSH/BRPOP floor and Python RQ.
     Managers,
     /// Worker processes: Pool map, CPU-bound map on 2 vs 1 workers, Process start+join, Pipe
     /// ping-pong, vs CPython.

@@ -210,5 +210,6 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
             .unwrap_or(usize::MAX)
     };
     rows.sort_by_key(|r| order(&r.case));
+    rows.extend(crate::redis::run(opts));
     rows
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use pythreading_mp::managers::{Manager, ServerBuilder};
 
+use super::broker::{self, BrokerArg};
 use super::{Endpoint, log_connection};
 use crate::values;
 
@@ -20,9 +21,15 @@ pub(crate) struct MasterArgs {
     /// Seconds to wait for each result.
     #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = values::seconds, allow_negative_numbers = true)]
     timeout: Duration,
+    /// Use the queues in Redis instead of serving them (no --address or key needed).
+    #[command(flatten)]
+    broker: BrokerArg,
 }
 
 pub(crate) fn master(args: MasterArgs) -> anyhow::Result<()> {
+    if let Some(url) = &args.broker.broker {
+        return broker::master(url, args.tasks, args.timeout);
+    }
     let authkey = args.endpoint.authkey()?;
     let address = args.endpoint.address.as_str();
     let server = ServerBuilder::new(authkey.clone())

@@ -1,6 +1,7 @@
 //! `serve`, `master` and `worker`: the tutorials' distributed-queue chapter on the command line,
 //! wire-compatible with CPython's `multiprocessing.managers` in every role.
 
+mod broker;
 mod echo_server;
 mod master;
 mod serve;

@@ -1,15 +1,18 @@
 //! `pythreading serve`: named queues and SyncManager types until Ctrl-C or a client's `shutdown`.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use pythreading_mp::managers::store::{DurableBackend, SyncPolicy};
 use pythreading_mp::managers::{ServerBuilder, ServerConfig};
 use pythreading_mp::pickle::Limits;
+use pythreading_redis::{QueueOptions, RedisBackend};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
+use super::broker::BrokerArg;
 use super::{Endpoint, log_connection};
 use crate::values;
 
@@ -81,6 +84,8 @@ pub(crate) struct ServeArgs {
     /// `/metrics` (Prometheus). No authentication: use a loopback address, e.g. 127.0.0.1:8080.
     #[arg(long, value_name = "ADDRESS")]
     http: Option<String>,
+    #[command(flatten)]
+    broker: BrokerArg,
 }
 
 pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -112,6 +117,9 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 .with_max_deliveries(args.max_deliveries),
         )
         .on_connection(log_connection);
+    if args.data.is_some() && args.broker.broker.is_some() {
+        bail!("--data and --broker both say where to keep the queues: give one of them");
+    }
     if let Some(dir) = &args.data {
         let backend = DurableBackend::open_with(dir, args.data_sync)
             .with_context(|| format!("cannot open the queue database in {}", dir.display()))?;
@@ -122,6 +130,17 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(http) = &args.http {
         builder = builder.status_http(http.as_str());
+    }
+    if let Some(url) = &args.broker.broker {
+        // Leases of a front-end that died are claimed by the others after the lease timeout
+        // (30 s when none is given).
+        let mut options = QueueOptions::new().with_max_deliveries(args.max_deliveries);
+        if let Some(t) = args.lease_timeout {
+            options = options.with_lease_time(t);
+        }
+        let backend = RedisBackend::connect(url, options)
+            .with_context(|| format!("cannot reach the broker at {url}"))?;
+        builder = builder.backend(Arc::new(backend));
     }
     let address = args.endpoint.address.as_str();
     let server = builder
@@ -142,12 +161,16 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let names: Vec<&str> = args.queues.iter().map(String::as_str).collect();
     println!(
-        "serving on {} (queues: {}; every SyncManager type but Pool)",
+        "serving on {} (queues: {}{}; every SyncManager type but Pool)",
         server.local_addr(),
         if names.is_empty() {
             "none".to_string()
         } else {
             names.join(", ")
+        },
+        match &args.broker.broker {
+            Some(url) => format!(" in {url}"),
+            None => String::new(),
         }
     );
     if let Some(page) = server.status_address() {

@@ -9,6 +9,7 @@ use anyhow::{Context, anyhow, bail};
 use pythreading_mp::managers::{Manager, ManagerError, RemoteGetTimeoutError, RemoteQueue};
 
 use super::Endpoint;
+use super::broker::{self, BrokerArg};
 use crate::values;
 
 /// Arguments of `pythreading worker`.
@@ -25,11 +26,21 @@ pub(crate) struct WorkerArgs {
     /// Seconds the server may take to accept the connection and answer the handshake.
     #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = values::seconds, allow_negative_numbers = true)]
     connect_timeout: Duration,
+    /// With --broker: seconds a taken task stays leased to this worker before another may
+    /// take it (a worker killed mid-task has its task done by another after this long).
+    #[arg(long, default_value = "30", value_name = "SECONDS", value_parser = values::seconds, allow_negative_numbers = true)]
+    lease: Duration,
+    /// Take tasks from the queues in Redis, acknowledging each once its result is put.
+    #[command(flatten)]
+    broker: BrokerArg,
 }
 
 type Queues = (RemoteQueue<i64>, RemoteQueue<String>);
 
 pub(crate) fn worker(args: WorkerArgs) -> anyhow::Result<()> {
+    if let Some(url) = &args.broker.broker {
+        return broker::worker(url, args.wait, args.tries, args.lease);
+    }
     let authkey = args.endpoint.authkey()?;
     let address = args.endpoint.address.clone();
     println!("Connect to server {address}...");

@@ -1,0 +1,46 @@
+//! Remote queues stored in Redis Streams, for scaling the tutorials' master/worker model past
+//! one manager server.
+//!
+//! A [`RedisQueue<T>`] has the verbs of the managers' `RemoteQueue<T>` (`put`, `get`,
+//! `try_get`, `get_timeout`, `len`, `task_done`, `join`) plus acked delivery: `get_leased`
+//! returns a [`Lease`] that must be acknowledged, or the item is delivered again — to this or
+//! another process — and after too many deliveries it is moved to a dead-letter stream.
+//!
+//! | queue operation | Redis |
+//! |---|---|
+//! | `put` | `XADD <name> * p <pickle>` |
+//! | `get`, `get_leased` | `XAUTOCLAIM` (leases that ran out) then `XREADGROUP` |
+//! | `Lease::ack` | `XACK` + `XDEL` |
+//! | dead-lettering | delivery count from `XPENDING`, `XADD <name>_dead` |
+//!
+//! Items are stored as pickles, the bytes CPython's manager clients send, so Rust programs
+//! on Redis and CPython clients of `pythreading serve --broker` share one set of queues.
+//!
+//! # Examples
+//!
+//! ```no_run
+//! use pythreading_redis::RedisQueue;
+//! let tasks = RedisQueue::<i64>::connect("redis://127.0.0.1:6379/", "get_task_queue")?;
+//! tasks.put(7)?;
+//! let lease = tasks.get_leased()?;
+//! println!("{} * {0} = {}", lease.item(), lease.item() * lease.item());
+//! lease.ack()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod backend;
+mod error;
+mod lease;
+mod link;
+mod options;
+mod queue;
+mod scripts;
+mod stream;
+
+pub use backend::{RedisBackend, RedisStore};
+pub use error::{RedisGetError, RedisPutError, RedisQueueError};
+pub use lease::Lease;
+pub use options::QueueOptions;
+pub use queue::RedisQueue;

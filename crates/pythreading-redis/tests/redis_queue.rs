@@ -1,0 +1,321 @@
+//! `RedisQueue<T>` against a real `redis-server`: FIFO put/get, timeouts, leases (ack, drop,
+//! expiry, renew), dead-lettering by delivery count, undecodable items kept, task_done/join,
+//! items stored as the pickles CPython's clients send, and many threads with no item lost or
+//! taken twice.
+
+mod common;
+
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use common::RedisServer;
+use pythreading_mp::pickle::{self, Value};
+use pythreading_redis::{QueueOptions, RedisGetError, RedisQueue, RedisQueueError};
+
+fn within(elapsed: Duration, t: Duration) {
+    assert!(
+        elapsed >= t.mul_f64(0.6) && elapsed < t * 10,
+        "waited {elapsed:?} for a {t:?} timeout"
+    );
+}
+
+#[test]
+fn put_get_fifo_and_counts() {
+    let Some(server) = RedisServer::start(false) else {
+        return;
+    };
+    let q = RedisQueue::<String>::connect(&server.url(), "fifo").unwrap();
+    assert!(q.is_empty().unwrap());
+    for s in ["a", "b", "c"] {
+        q.put(s.to_string()).unwrap();
+    }
+    q.try_put("d".to_string()).unwrap();
+    q.put_timeout("e".to_string(), Duration::from_millis(1))
+        .unwrap();
+    assert_eq!(q.len().unwrap(), 5);
+    assert_eq!(q.unfinished().unwrap(), 5);
+    let got: Vec<String> = (0..3).map(|_| q.get().unwrap()).collect();
+    assert_eq!(got, ["a", "b", "c"]);
+    assert_eq!(q.try_get().unwrap(), "d");
+    assert_eq!(q.get_timeout(Duration::from_secs(5)).unwrap(), "e");
+    assert_eq!(q.len().unwrap(), 0);
+    assert_eq!(q.leased().unwrap(), 0);
+    assert!(matches!(q.try_get(), Err(RedisGetError::Empty)));
+    // A second handle sees the same queue.
+    let other = q.try_clone().unwrap();
+    other.put("f".to_string()).unwrap();
+    assert_eq!(q.get_timeout(Duration::from_secs(5)).unwrap(), "f");
+}
+
+#[test]
+fn get_timeout_waits_then_times_out_or_wakes() {
+    let Some(server) = RedisServer::start(false) else {
+        return;
+    };
+    let q = RedisQueue::<i64>::connect(&server.url(), "waits").unwrap();
+    let t = Duration::from_millis(300);
+    let start = Instant::now();
+    assert!(q.get_timeout(t).unwrap_err().is_timeout());
+    within(start.elapsed(), t);
+    let start = Instant::now();
+    assert!(q.get_leased_timeout(t).unwrap_err().is_timeout());
+    within(start.elapsed(), t);
+    // A put from another connection wakes a waiting get.
+    let putter = q.try_clone().unwrap();
+    let ready = Arc::new(Barrier::new(2));
+    let r2 = ready.clone();
+    let h = std::thread::spawn(move || {
+        r2.wait();
+        std::thread::sleep(Duration::from_millis(100));
+        putter.put(42).unwrap();
+    });
+    ready.wait();
+    assert_eq!(q.get_timeout(Duration::from_secs(10)).unwrap(), 42);
+    h.join().unwrap();
+}
+
+#[test]
+fn lease_ack_drop_release_and_renew() {
+    let Some(server) = RedisServer::start(false) else {
+        return;
+    };
+    let q = RedisQueue::<i64>::connect(&server.url(), "leases").unwrap();
+    q.put(1).unwrap();
+    q.put(2).unwrap();
+    let lease = q.get_leased().unwrap();
+    assert_eq!((*lease.item(), lease.deliveries()), (1, 1));
+    assert_eq!((q.len().unwrap(), q.leased().unwrap()), (1, 1));
+    drop(lease); // unacked: back at the head, ahead of 2
+    assert_eq!((q.len().unwrap(), q.leased().unwrap()), (2, 0));
+    let again = q.try_get_leased().unwrap();
+    assert_eq!((*again.item(), again.deliveries()), (1, 2));
+    assert!(again.renew().unwrap());
+    assert!(again.ack().unwrap());
+    assert_eq!(q.unfinished().unwrap(), 1);
+    let two = q.get_leased().unwrap();
+    assert!(two.release().unwrap());
+    let two = q.get_leased().unwrap();
+    assert_eq!((*two.item(), two.deliveries()), (2, 2));
+    assert!(!q.join_timeout(Duration::from_millis(50)).unwrap());
+    assert!(two.ack().unwrap());
+    assert_eq!(
+        (
+            q.len().unwrap(),
+            q.leased().unwrap(),
+            q.unfinished().unwrap()
+        ),
+        (0, 0, 0)
+    );
+    assert!(q.join_timeout(Duration::from_secs(5)).unwrap());
+}
+
+#[test]
+fn a_silent_consumers_lease_runs_out_and_goes_to_another() {
+    let Some(server) = RedisServer::start(false) else {
+        return;
+    };
+    let lease_time = Duration::from_millis(400);
+    let opts = QueueOptions::new().with_lease_time(lease_time);
+    let a = RedisQueue::<i64>::connect_with(&server.url(), "expiry", opts.clone()).unwrap();
+    let b = RedisQueue::<i64>::connect_with(&server.url(), "expiry", opts).unwrap();
+    a.put(7).unwrap();
+    let held = a.get_leased().unwrap();
+    let taken = Instant::now();
+    // b finds nothing while the lease holds.
+    assert!(b.try_get_leased().unwrap_err().is_empty());
+    let got = b.get_leased_timeout(Duration::from_secs(10)).unwrap();
+    let elapsed = taken.elapsed();
+    assert_eq!((*got.item(), got.deliveries()), (7, 2));
+    assert!(
+        elapsed >= lease_time.mul_f64(0.6) && elapsed < lease_time * 10,
+        "redelivered after {elapsed:?} for a {lease_time:?} lease"
+    );
+    // The first holder's lease is gone: it can neither renew nor give it back.
+    assert!(!held.renew().unwrap());
+    assert!(!held.release().unwrap());
+    assert!(got.ack().unwrap());
+    assert_eq!(b.unfinished().unwrap(), 0);
+}
+
+#[test]
+fn too_many_deliveries_go_to_the_dead_letter_stream() {
+    let Some(server) = RedisServer::start(false) else {
+        return;
+    };
+    let opts = QueueOptions::new().with_max_deliveries(3);
+    let q = RedisQueue::<i64>::connect_with(&server.url(), "poison", opts).unwrap();
+    q.put(13).unwrap();
+    q.put(14).unwrap();
+    for n in 1..=3 {
+        let l = q.get_leased().unwrap();
+        assert_eq!((*l.item(), l.deliveries()), (13, n));
+        drop(l);
+    }
+    // The fourth delivery of 13 would exceed 3: it is dead-lettered and 14 comes instead.
+    let l = q.get_leased().unwrap();
+    assert_eq!(*l.item(), 14);
+    assert!(l.ack().unwrap());
+    assert_eq!(q.dead_len().unwrap(), 1);
+    assert_eq!(q.unfinished().unwrap(), 0);
+    assert!(q.try_get().unwrap_err().is_empty());
+    // The dead letter keeps the pickle and the delivery count.
+    let mut c = server.connection();
+    let dead: redis::Value = redis::cmd("XRANGE")
+        .arg("poison_dead")
+        .arg("-")
+        .arg("+")
+        .query(&mut c)
+        .unwrap();
+    let text = format!("{dead:?}");
+    assert!(text.contains("deliveries"), "{text}");
+    let want = pickle::dumps(&Value::Int(13));
+    let redis::Value::Array(entries) = dead else {
+        panic!("{text}")
+    };
+    let redis::Value::Array(entry) = &entries[0] else {
+        panic!("{text}")
+    };
+    let redis::Value::Array(fields) = &entry[1] else {
+        panic!("{text}")
+    };
+    assert_eq!(fields[0], redis::Value::BulkString(b"p".to_vec()));
+    assert_eq!(fields[1], redis::Value::BulkString(want));
+}
+
+#[test]
+fn an_undecodable_item_is_a_typed_error_and_kept_dead() {
+    let Some(server) = RedisServer::start(false) else {
+        return;
+    };
+    let q = RedisQueue::<i64>::connect(&server.url(), "bad").unwrap();
+    q.put_pickle(b"not a pickle").unwrap();
+    q.put_pickle(&pickle::dumps(&Value::from("a string, not an int")))
+        .unwrap();
+    q.put(5).unwrap();
+    match q.get() {
+        Err(RedisGetError::Failed(RedisQueueError::Decode { bytes, .. })) => {
+            assert_eq!(bytes, b"not a pickle")
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    match q.get_leased() {
+        Err(RedisGetError::Failed(RedisQueueError::Decode { reason, .. })) => {
+            assert!(!reason.is_empty())
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    assert_eq!(q.get().unwrap(), 5);
+    assert_eq!(q.dead_len().unwrap(), 2);
+    assert_eq!((q.leased().unwrap(), q.unfinished().unwrap()), (0, 1));
+}
+
+#[test]
+fn items_are_stored_as_the_pickles_cpython_sends() {
+    let Some(server) = RedisServer::start(false) else {
+        return;
+    };
+    let q = RedisQueue::<Value>::connect(&server.url(), "pickles").unwrap();
+    let v = Value::tuple([Value::Int(3), Value::from("x"), Value::None]);
+    q.put(v.clone()).unwrap();
+    let mut c = server.connection();
+    type Entry = (String, Vec<(String, Vec<u8>)>);
+    let raw: Vec<Entry> = redis::cmd("XRANGE")
+        .arg("pickles")
+        .arg("-")
+        .arg("+")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(raw.len(), 1);
+    assert_eq!(raw[0].1, vec![("p".to_string(), pickle::dumps(&v))]);
+    assert_eq!(q.get().unwrap(), v);
+}
+
+#[test]
+fn task_done_and_join_count_tasks() {
+    let Some(server) = RedisServer::start(false) else {
+        return;
+    };
+    let q = RedisQueue::<i64>::connect(&server.url(), "join").unwrap();
+    assert!(matches!(q.task_done(), Err(RedisQueueError::Refused(_))));
+    q.put(1).unwrap();
+    q.put(2).unwrap();
+    q.get().unwrap();
+    q.get().unwrap();
+    assert_eq!(q.unfinished().unwrap(), 2);
+    let waiter = q.try_clone().unwrap();
+    let h = std::thread::spawn(move || waiter.join_timeout(Duration::from_secs(10)).unwrap());
+    q.task_done().unwrap();
+    q.task_done().unwrap();
+    assert!(h.join().unwrap(), "join did not see the tasks done");
+    assert!(q.task_done().is_err());
+}
+
+#[test]
+fn an_unreachable_redis_is_a_connection_error() {
+    // Nothing listens on a port just freed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let e = RedisQueue::<i64>::connect(&format!("redis://127.0.0.1:{port}/"), "q").unwrap_err();
+    assert!(e.is_connection_lost(), "{e}");
+    assert!(RedisQueue::<i64>::connect("http://x", "q").is_err());
+}
+
+#[test]
+fn many_threads_every_item_exactly_once() {
+    let Some(server) = RedisServer::start(false) else {
+        return;
+    };
+    const PRODUCERS: i64 = 4;
+    const PER: i64 = 500;
+    let url = server.url();
+    let q = RedisQueue::<i64>::connect(&url, "stress").unwrap();
+    let mut handles = Vec::new();
+    for p in 0..PRODUCERS {
+        let q = q.try_clone().unwrap();
+        handles.push(std::thread::spawn(move || {
+            for i in 0..PER {
+                q.put(p * PER + i).unwrap();
+            }
+            Vec::new()
+        }));
+    }
+    for c in 0..4 {
+        let q = q.try_clone().unwrap();
+        handles.push(std::thread::spawn(move || {
+            let mut got = Vec::new();
+            loop {
+                let leased = c % 2 == 0;
+                let r = if leased {
+                    q.get_leased_timeout(Duration::from_secs(2)).map(|l| {
+                        let v = *l.item();
+                        assert!(l.ack().unwrap());
+                        v
+                    })
+                } else {
+                    q.get_timeout(Duration::from_secs(2))
+                };
+                match r {
+                    Ok(v) => got.push(v),
+                    Err(e) if e.is_timeout() => return got,
+                    Err(e) => panic!("consumer {c}: {e}"),
+                }
+            }
+        }));
+    }
+    let mut seen = vec![0u32; (PRODUCERS * PER) as usize];
+    for h in handles {
+        for v in h.join().unwrap() {
+            seen[v as usize] += 1;
+        }
+    }
+    let missing: Vec<usize> = (0..seen.len()).filter(|&i| seen[i] == 0).collect();
+    let twice: Vec<usize> = (0..seen.len()).filter(|&i| seen[i] > 1).collect();
+    assert!(
+        missing.is_empty() && twice.is_empty(),
+        "missing {missing:?}, twice {twice:?}"
+    );
+    assert_eq!(q.leased().unwrap(), 0);
+}
