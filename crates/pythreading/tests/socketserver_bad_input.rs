@@ -266,8 +266,12 @@ fn server_close_forces_busy_handlers_at_its_deadline() {
             .unwrap();
         let client = thread::scope(|s| {
             s.spawn(|| server.serve_forever());
-            let client = connect(&server);
+            let mut client = connect(&server);
             wait_for(|| server.stats().active() == 1);
+            // A byte read means the handler runs (an accepted connection whose handler has not
+            // started yet is closed unanswered, with nothing to force).
+            let mut first = [0u8; 1];
+            client.read_exact(&mut first).expect("the handler writes");
             server.shutdown();
             client
         });

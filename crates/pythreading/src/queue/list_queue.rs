@@ -115,6 +115,7 @@ impl<T> ListQueue<T> {
         self.prod.0.pushed.fetch_add(1, Ordering::AcqRel);
         let wake = tail.getters.pop();
         drop(tail);
+        crate::diagnostics::queue_depth(self as *const Self as usize, || self.len());
         if let Some(wake) = wake {
             wake.wake();
         }
@@ -161,6 +162,7 @@ impl<T> ListQueue<T> {
             }
         };
         self.cons.0.popped.fetch_add(1, Ordering::Release);
+        crate::diagnostics::queue_depth(self as *const Self as usize, || self.len());
         Ok(item)
     }
 
