@@ -39,7 +39,7 @@ scenarios! {
     "timer" => timer ("../../../pythreading/examples/timer.rs"): "one-shot, cancelled and repeating timers",
     "enumerate" => enumerate ("../../../pythreading/examples/enumerate.rs"): "live threads and active_count over time",
     "excepthook" => excepthook ("../../../pythreading/examples/excepthook.rs"): "a failing thread is reported, not silent",
-    "gil" => gil ("../../../pythreading/examples/gil.rs"): "COUNT = 50_000_000 counted down on 1 thread vs 2, beside CPython's figures",
+    "gil" => gil ("../../../pythreading/examples/gil.rs"): "the tutorials' countdown on 1 thread vs 2 (ten times their COUNT = 50_000_000), beside CPython's figures",
     "producer-consumer" => producer_consumer ("../../../pythreading/examples/producer_consumer.rs"): "one producer, one consumer, a bounded(48) queue",
     "producer-consumer-8" => producer_consumer_8 ("../../../pythreading/examples/producer_consumer_8.rs"): "4 producers and 4 consumers vs the 2-thread version",
     "worker-pool" => worker_pool ("../../../pythreading/examples/worker_pool.rs"): "fixed worker threads drain a task queue with task_done/join",
