@@ -350,7 +350,7 @@ fn panic_prints_name_and_message_on_stderr() {
 }
 
 #[test]
-#[ignore = "helper run by panic_prints_name_and_message_on_stderr"]
+#[ignore = "child-process entry point, run by its parent test"]
 fn helper_panicking_child() {
     pythreading_mp::init();
     let p = Guard(

@@ -46,7 +46,7 @@ fn undispatched_child_refuses_to_spawn() {
 }
 
 #[test]
-#[ignore = "helper run by undispatched_child_refuses_to_spawn"]
+#[ignore = "child-process entry point, run by its parent test"]
 fn helper_undispatched() {
     let err = Process::new(work).start().unwrap_err();
     assert!(matches!(err, ProcessError::UndispatchedChild), "{err:?}");

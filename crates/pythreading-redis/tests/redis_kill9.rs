@@ -26,7 +26,7 @@ fn options() -> QueueOptions {
 /// The worker: takes tasks under leases and puts each task's id as its result. With
 /// `MODE=hold` it takes one task, says so, and hangs without acknowledging it.
 #[test]
-#[ignore = "a worker process that `a_killed_workers_tasks_are_redelivered` starts"]
+#[ignore = "child-process entry point, run by its parent test"]
 fn worker_process() {
     let url = std::env::var("REDIS_URL").expect("REDIS_URL");
     let hold = std::env::var("MODE").is_ok_and(|m| m == "hold");
