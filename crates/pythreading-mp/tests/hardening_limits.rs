@@ -207,11 +207,14 @@ fn shutdown_waits_for_connection_threads_within_its_grace() {
     server.shutdown();
     let took = t0.elapsed();
     assert!(took < Duration::from_secs(5), "shutdown took {took:?}");
-    // Every server thread has ended by the time shutdown returns (ours: the test's own).
-    let threads = server_stats::threads();
-    assert!(
-        threads <= threads0,
-        "{threads} threads left (from {threads0})"
+    // Every connection thread has finished by the time shutdown returns (its slot is freed as
+    // the last thing it does); the OS thread then exits, which /proc shows a moment later (a
+    // loaded 2-core machine has shown one such thread still listed at the instant of return).
+    server_stats::settles(
+        "threads after shutdown",
+        Duration::from_secs(2),
+        threads0,
+        server_stats::threads,
     );
     drop(held);
 }

@@ -14,9 +14,11 @@
 //! (under the process-wide `GRAPH` mutex) only after it has marked the lock contended, so every
 //! later release goes through the lock's contended path, which clears the holder here before it
 //! wakes anyone; whoever then takes the lock through the slow path records itself, and a waiter
-//! that re-parks records what the lock says. The one gap is a miss, never a false report: a
-//! thread that barges in through the fast path while the waiters stay parked is not seen until
-//! one of them re-parks.
+//! that re-parks records what the lock says (0 when it cannot tell, never an older entry). A
+//! thread that took the lock in the plain locked state is not recorded: its release may take
+//! the fast path, which would leave the entry stale. The one gap is a miss, never a false
+//! report: a thread that takes the lock without marking it contended while the waiters stay
+//! parked is not seen until one of them re-parks.
 
 use std::cell::Cell;
 use std::panic::Location;
@@ -172,9 +174,9 @@ impl LockDiag {
         let mut g = graph();
         match g.held_mut(key) {
             Some(h) => {
-                if holder != 0 {
-                    h.holder = holder;
-                }
+                // What the lock says now, 0 included: keeping an older entry when the holder
+                // is unknown could name a thread that let go (even this one: a false cycle).
+                h.holder = holder;
                 h.waiters += 1;
             }
             None => g.held.push(Held {
@@ -187,15 +189,25 @@ impl LockDiag {
     }
 
     /// The thread took the lock on the slow path: record it as the holder (inline, and in the
-    /// graph if others wait).
+    /// graph if others wait and `marked_contended`).
+    ///
+    /// Only a lock taken in the contended state is recorded in the graph: its release is
+    /// certain to go through [`released_contended`](Self::released_contended) while anyone is
+    /// registered, which clears the entry again. A lock taken in the plain locked state (a
+    /// `try_acquire` after spinning, while a woken waiter has not yet unregistered) may be
+    /// released through the fast path, which never touches the graph: recording it would
+    /// leave the entry naming a thread that let go, and that thread, parking on the lock
+    /// again, would be reported waiting for itself.
     #[cold]
-    pub(crate) fn acquired_slow(&self) {
+    pub(crate) fn acquired_slow(&self, marked_contended: bool) {
         self.note_holder();
         let id = self.label.id_if_any();
         if id != 0 {
-            let me = my_ident();
-            if let Some(h) = graph().held_mut((self.label_kind(), id)) {
-                h.holder = me;
+            if marked_contended {
+                let me = my_ident();
+                if let Some(h) = graph().held_mut((self.label_kind(), id)) {
+                    h.holder = me;
+                }
             }
             trace::lock_acquired();
         }

@@ -243,7 +243,7 @@ impl Lock {
     fn acquire_slow(&self, deadline: Deadline) -> bool {
         self.spin();
         if self.try_acquire() {
-            self.diag.acquired_slow();
+            self.diag.acquired_slow(false);
             return true;
         }
         loop {
@@ -252,7 +252,7 @@ impl Lock {
             // has been through here it only takes the lock this way, so a lock with parked
             // threads is always marked contended and its release always wakes one.
             if self.state.swap(CONTENDED, Ordering::Acquire) == UNLOCKED {
-                self.diag.acquired_slow();
+                self.diag.acquired_slow(true);
                 return true;
             }
             let left = deadline.remaining();
