@@ -6,12 +6,16 @@
 //! returns a [`Lease`] that must be acknowledged, or the item is delivered again — to this or
 //! another process — and after too many deliveries it is moved to a dead-letter stream.
 //!
-//! | queue operation | Redis |
+//! | queue operation | Redis (one round trip each) |
 //! |---|---|
-//! | `put` | `XADD <name> * p <pickle>` |
-//! | `get`, `get_leased` | `XAUTOCLAIM` (leases that ran out) then `XREADGROUP` |
-//! | `Lease::ack` | `XACK` + `XDEL` |
+//! | `put` | `XADD <name> * p <pickle>` (no script) |
+//! | `get`, `get_leased` | one script: `XAUTOCLAIM` (leases that ran out or were given back) then `XREADGROUP` |
+//! | `Lease::ack` | one script: `XACK` + `XDEL` |
+//! | `Lease::ack_and_get_leased` | one script: the ack, then the take |
 //! | dead-lettering | delivery count from `XPENDING`, `XADD <name>_dead` |
+//!
+//! `join`'s unfinished count is the stream's length plus the items taken for good whose
+//! `task_done` has not come (`<name>:taken`), so a `put` writes nothing but its entry.
 //!
 //! Items are stored as pickles, the bytes CPython's manager clients send, so Rust programs
 //! on Redis and CPython clients of `pythreading serve --broker` share one set of queues.

@@ -26,6 +26,8 @@ pub(crate) struct Taken {
     pub(crate) id: String,
     pub(crate) pickle: Vec<u8>,
     pub(crate) deliveries: u64,
+    /// Taken for good (a plain get: no longer in the stream, counted taken), not leased.
+    pub(crate) for_good: bool,
 }
 
 /// How a take waits: until when (`None`: for ever), in slices of at most `slice`, stopping
@@ -80,19 +82,32 @@ fn protocol(what: &str, v: &Value) -> RedisQueueError {
     RedisQueueError::Protocol(format!("{what}: {v:?}"))
 }
 
-/// Reads `TAKE`'s reply: nil, or `{id, pickle, deliveries}`.
-fn parse_take(v: &Value) -> Result<Option<Taken>, RedisQueueError> {
-    match v {
-        Value::Nil => Ok(None),
-        Value::Array(a) if a.len() == 3 => {
-            let (Some(id), Some(pickle), Value::Int(d)) = (bulk(&a[0]), bulk(&a[1]), &a[2]) else {
+/// Reads `TAKE`'s reply: `{acked}` or `{acked, id, pickle, deliveries}`, where `acked` is
+/// -1 when no lease was to be finished. Returns the ack's outcome and the item.
+fn parse_take(v: &Value, for_good: bool) -> Result<(Option<bool>, Option<Taken>), RedisQueueError> {
+    let Value::Array(a) = v else {
+        return Err(protocol("take", v));
+    };
+    let acked = match a.first() {
+        Some(Value::Int(-1)) => None,
+        Some(Value::Int(n)) => Some(*n == 1),
+        _ => return Err(protocol("take", v)),
+    };
+    match &a[1..] {
+        [] => Ok((acked, None)),
+        [id, pickle, Value::Int(d)] => {
+            let (Some(id), Some(pickle)) = (bulk(id), bulk(pickle)) else {
                 return Err(protocol("take", v));
             };
-            Ok(Some(Taken {
-                id: String::from_utf8_lossy(&id).into_owned(),
-                pickle,
-                deliveries: (*d).max(0) as u64,
-            }))
+            Ok((
+                acked,
+                Some(Taken {
+                    id: String::from_utf8_lossy(&id).into_owned(),
+                    pickle,
+                    deliveries: (*d).max(0) as u64,
+                    for_good,
+                }),
+            ))
         }
         _ => Err(protocol("take", v)),
     }
@@ -129,6 +144,7 @@ fn parse_read(v: &Value) -> Result<Option<Taken>, RedisQueueError> {
         id: String::from_utf8_lossy(&id).into_owned(),
         pickle,
         deliveries: 1,
+        for_good: false,
     }))
 }
 
@@ -137,7 +153,7 @@ fn parse_read(v: &Value) -> Result<Option<Taken>, RedisQueueError> {
 pub(crate) struct Stream {
     client: Client,
     idle: Mutex<Vec<Link>>,
-    keys: [String; 4],
+    keys: [String; 3],
     options: QueueOptions,
 }
 
@@ -161,12 +177,7 @@ impl Stream {
         let s = Stream {
             client,
             idle: Mutex::new(Vec::new()),
-            keys: [
-                name.to_string(),
-                dead.clone(),
-                format!("{name}:unfinished"),
-                format!("{dead}:unfinished"),
-            ],
+            keys: [name.to_string(), dead, format!("{name}:taken")],
             options,
         };
         s.create_group()?;
@@ -239,7 +250,7 @@ impl Stream {
         self.run(read_timeout, &f)
     }
 
-    /// Runs `script` with the stream's four keys and `args`.
+    /// Runs `script` with the stream's three keys and `args`.
     fn script<R: redis::FromRedisValue>(
         &self,
         script: &Script,
@@ -257,9 +268,17 @@ impl Stream {
         })
     }
 
-    /// Appends a pickled item; returns its stream id.
+    /// Appends a pickled item; returns its stream id. A bare `XADD`: the item in the stream
+    /// is what makes it unfinished (see [`scripts`]), so nothing else is written.
     pub(crate) fn put(&self, pickle: &[u8]) -> Result<String, RedisQueueError> {
-        self.script(&scripts::PUT, &[&pickle])
+        self.call(None, |c| {
+            redis::cmd("XADD")
+                .arg(self.name())
+                .arg("*")
+                .arg("p")
+                .arg(pickle)
+                .query(c)
+        })
     }
 
     /// Appends an item taken for good but not delivered (its unfinished count kept).
@@ -267,27 +286,39 @@ impl Stream {
         self.script(&scripts::GIVE_BACK, &[&pickle])
     }
 
-    /// One attempt: the `TAKE` script, then (if `block` is not zero and nothing came) one
-    /// blocking `XREADGROUP`.
-    fn take_once(
+    /// The `TAKE` script: finishes the lease `finish` of `consumer` (`""`: none), then takes
+    /// an item if one is there. Returns the finish's outcome and the item.
+    fn take_now(
         &self,
         consumer: &str,
         ack: bool,
         idle_ms: i64,
         most: i64,
-        block: Duration,
-    ) -> Result<Option<Taken>, RedisQueueError> {
+        finish: &str,
+    ) -> Result<(Option<bool>, Option<Taken>), RedisQueueError> {
         let ack_flag = if ack { "1" } else { "0" };
         let reply: Value = self.script(
             &scripts::TAKE,
-            &[&self.options.group(), &consumer, &idle_ms, &most, &ack_flag],
+            &[
+                &self.options.group(),
+                &consumer,
+                &idle_ms,
+                &most,
+                &ack_flag,
+                &finish,
+            ],
         )?;
-        if let Some(t) = parse_take(&reply)? {
-            return Ok(Some(t));
-        }
-        if block.is_zero() {
-            return Ok(None);
-        }
+        parse_take(&reply, ack)
+    }
+
+    /// One blocking `XREADGROUP` of at most `block` for a new item; taken for good at once
+    /// (`ack`) or left leased to `consumer`.
+    fn take_blocking(
+        &self,
+        consumer: &str,
+        ack: bool,
+        block: Duration,
+    ) -> Result<Option<Taken>, RedisQueueError> {
         let block_ms = block.as_millis().max(1) as u64;
         let reply: Value = self.call(Some(block + BLOCK_MARGIN), |c| {
             redis::cmd("XREADGROUP")
@@ -303,11 +334,19 @@ impl Stream {
                 .arg(">")
                 .query(c)
         })?;
-        let Some(t) = parse_read(&reply)? else {
+        let Some(mut t) = parse_read(&reply)? else {
             return Ok(None);
         };
         if ack {
-            self.script::<i64>(&scripts::REMOVE, &[&self.options.group(), &t.id.as_str()])?;
+            let n: i64 = self.script(
+                &scripts::TAKE_READ,
+                &[&self.options.group(), &t.id.as_str()],
+            )?;
+            if n == 0 {
+                // Its lease ran out between the read and now and another consumer holds it.
+                return Ok(None);
+            }
+            t.for_good = true;
         }
         Ok(Some(t))
     }
@@ -324,6 +363,27 @@ impl Stream {
         most: i64,
         wait: &Wait<'_>,
     ) -> Result<Taken, TakeEnd> {
+        self.finish_and_take(consumer, None, ack, idle, most, wait)
+            .1
+    }
+
+    /// As [`take`](Stream::take), first finishing the lease `finish` of `consumer` in the
+    /// same round trip. Returns the finish's outcome (`Ok(false)`: the lease was no longer
+    /// the consumer's; an error when no reply came at all) and the take's.
+    ///
+    /// The finish goes with each attempt until one is answered: an attempt whose reply was
+    /// lost may have finished the lease already, and then the next answers `false`.
+    pub(crate) fn finish_and_take(
+        &self,
+        consumer: &str,
+        finish: Option<&str>,
+        ack: bool,
+        idle: Duration,
+        most: i64,
+        wait: &Wait<'_>,
+    ) -> (Result<bool, RedisQueueError>, Result<Taken, TakeEnd>) {
+        let mut finish = finish;
+        let mut finished: Result<bool, RedisQueueError> = Ok(false);
         let mut lost_since: Option<Instant> = None;
         loop {
             let block = if wait.poll {
@@ -334,23 +394,42 @@ impl Stream {
                     Some(d) => d.saturating_duration_since(Instant::now()).min(wait.slice),
                 }
             };
-            match self.take_once(consumer, ack, millis(idle), most, block) {
-                Ok(Some(t)) => return Ok(t),
+            let attempt =
+                match self.take_now(consumer, ack, millis(idle), most, finish.unwrap_or("")) {
+                    Ok((acked, taken)) => {
+                        if finish.take().is_some() {
+                            finished = Ok(acked == Some(true));
+                        }
+                        match taken {
+                            Some(t) => Ok(Some(t)),
+                            None if block.is_zero() => Ok(None),
+                            None => self.take_blocking(consumer, ack, block),
+                        }
+                    }
+                    Err(e) => {
+                        if finish.is_some() {
+                            finished = Err(e.clone());
+                        }
+                        Err(e)
+                    }
+                };
+            match attempt {
+                Ok(Some(t)) => return (finished, Ok(t)),
                 Ok(None) => lost_since = None,
                 Err(e) if e.is_connection_lost() && !wait.poll => {
                     let since = *lost_since.get_or_insert_with(Instant::now);
                     if since.elapsed() >= self.options.reconnect_for() {
-                        return Err(e.into());
+                        return (finished, Err(e.into()));
                     }
                     std::thread::sleep(RECONNECT_PAUSE.min(block.max(Duration::from_millis(1))));
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return (finished, Err(e.into())),
             }
             if wait.poll || wait.deadline.is_some_and(|d| Instant::now() >= d) {
-                return Err(TakeEnd::Nothing);
+                return (finished, Err(TakeEnd::Nothing));
             }
             if (wait.gone)() {
-                return Err(TakeEnd::Gone);
+                return (finished, Err(TakeEnd::Gone));
             }
         }
     }
@@ -397,6 +476,7 @@ impl Stream {
                 &t.id.as_str(),
                 &&t.pickle[..],
                 &reason,
+                &if t.for_good { "1" } else { "0" },
             ],
         )
         .map(|_| ())
@@ -413,8 +493,8 @@ impl Stream {
 
     /// The unfinished count alone.
     pub(crate) fn unfinished(&self) -> Result<u64, RedisQueueError> {
-        let v: Option<i64> = self.call(None, |c| redis::cmd("GET").arg(&self.keys[2]).query(c))?;
-        Ok(v.unwrap_or(0).max(0) as u64)
+        let v: i64 = self.script(&scripts::UNFINISHED, &[])?;
+        Ok(v.max(0) as u64)
     }
 
     /// `task_done`: `Ok(false)` when called more often than tasks were put.
