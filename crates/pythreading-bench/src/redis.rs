@@ -3,9 +3,11 @@
 //!
 //! * `redis_roundtrip_<c>c`: `c` client threads, each on its own queue, N `put` then N `get`
 //!   (2N ops each), one round trip per op unless said:
-//!   * `pythreading`: [`RedisQueue`] `put` (a bare `XADD`) and plain `get` (at most once, as
-//!     CPython's: one take script, `XREADGROUP NOACK` + `XDEL`, the item counted unfinished
-//!     until `task_done`, which this loop does not call);
+//!   * `pythreading`: [`RedisQueue`] `put` (`MULTI`, `XADD`, `INCR` of the unfinished count,
+//!     `EXEC`: no script) and plain `get` (at most once, as CPython's: `XREADGROUP ... NOACK`,
+//!     no script, and every 100th get the take script, which claims leases that ran out and
+//!     trims finished entries; the item stays counted unfinished until `task_done`, which
+//!     this loop does not call);
 //!   * `pythreading_leased`: `put`, then `get_leased` + `Lease::ack` (at least once: two round
 //!     trips per item, the take script and the ack script);
 //!   * `pythreading_leased_chained`: `put`, then a worker's loop of

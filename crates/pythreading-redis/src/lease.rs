@@ -10,9 +10,10 @@ use crate::error::RedisQueueError;
 use crate::queue::{RedisQueue, Waiting};
 
 /// An item held under a lease: [`ack`](Lease::ack) finishes it; dropped unacknowledged (a
-/// worker that failed, or panicked) it is redelivered at once, ahead of new items, with its
-/// delivery count kept; if the whole process dies, the next `get` after the lease time claims
-/// it.
+/// worker that failed, or panicked) it is redelivered at once, ahead of new items (to the
+/// next `get_leased`; a plain `get` may take new items first for up to a second, see
+/// [`RedisQueue::get`]), with its delivery count kept; if the whole process dies, the next
+/// `get` after the lease time claims it.
 ///
 /// # Examples
 ///

@@ -8,14 +8,16 @@
 //!
 //! | queue operation | Redis (one round trip each) |
 //! |---|---|
-//! | `put` | `XADD <name> * p <pickle>` (no script) |
-//! | `get`, `get_leased` | one script: `XAUTOCLAIM` (leases that ran out or were given back) then `XREADGROUP` |
-//! | `Lease::ack` | one script: `XACK` + `XDEL` |
+//! | `put` | `MULTI`, `XADD <name> * p <pickle>`, `INCR <name>:unfinished`, `EXEC` (no script) |
+//! | `get` | `XREADGROUP ... NOACK` (no script); every 100 takes, or when nothing new is there, the `get_leased` script |
+//! | `get_leased` | one script: `XAUTOCLAIM` (leases that ran out or were given back) then `XREADGROUP` |
+//! | `Lease::ack` | one script: owner check (`XPENDING`), `XACK`, one fewer unfinished |
 //! | `Lease::ack_and_get_leased` | one script: the ack, then the take |
 //! | dead-lettering | delivery count from `XPENDING`, `XADD <name>_dead` |
 //!
-//! `join`'s unfinished count is the stream's length plus the items taken for good whose
-//! `task_done` has not come (`<name>:taken`), so a `put` writes nothing but its entry.
+//! Finished entries are not deleted one by one (an `XDEL` at a stream's head costs Redis 7.0
+//! several times an `XADD`): every 100th take trims whole stream nodes below the oldest
+//! entry still leased (`XTRIM MINID ~`).
 //!
 //! Items are stored as pickles, the bytes CPython's manager clients send, so Rust programs
 //! on Redis and CPython clients of `pythreading serve --broker` share one set of queues.

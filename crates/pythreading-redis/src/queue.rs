@@ -371,6 +371,11 @@ impl<T: RemoteValue> RedisQueue<T> {
 
     /// Takes an item for good, waiting for one (`get()`): at most once, as CPython.
     ///
+    /// One `XREADGROUP ... NOACK` when a new item is there, no script. Items whose lease was
+    /// given back or ran out are claimed by a sweep, which a plain get runs every 100 takes
+    /// or at least every half lease time (at most a second), or when no new item is there:
+    /// between two sweeps a plain get may take new items before them.
+    ///
     /// # Errors
     ///
     /// [`RedisGetError::Failed`], e.g. when Redis stayed away longer than

@@ -1,27 +1,31 @@
-//! The Lua scripts that make each queue operation one atomic round trip to Redis.
+//! The Lua scripts that make the queue operations that need more than one command one
+//! atomic round trip to Redis.
 //!
 //! Keys: `KEYS[1]` the item stream, `KEYS[2]` its dead-letter stream (`<queue>_dead`, the
-//! name the manager server gives a queue's dead-letter queue), `KEYS[3]` the count of items
-//! taken for good whose `task_done` has not come (`<queue>:taken`). Every item is one stream
-//! entry whose field `p` holds its pickle. A lease given back is handed to the consumer
-//! `~released` with an idle time of for ever, so no one can ack it and the next take claims
-//! it.
+//! name the manager server gives a queue's dead-letter queue), `KEYS[3]` the count of
+//! unfinished tasks (`<queue>:unfinished`, what `join` waits on), `KEYS[4]` the dead-letter
+//! stream's own unfinished count. Every item is one stream entry whose field `p` holds its
+//! pickle. A lease given back is handed to the consumer `~released` with an idle time of
+//! for ever, so no one can ack it and the next claim takes it.
 //!
-//! The unfinished count (what `join` waits on) is `XLEN` of the stream plus the taken count:
-//! an item in the stream (waiting or leased) is unfinished, and so is one taken for good
-//! until its `task_done`. That keeps `put` a bare `XADD` with no script (the commonest call,
-//! and a script costs Redis several times a plain command), and a dead-letter stream's
-//! unfinished count is its length with nothing to update.
+//! Finished entries are not deleted one by one: Redis 7.0 spends several microseconds on
+//! each `XDEL` at a stream's head (it walks the deleted entries of the head node to find the
+//! new first entry). Instead a sweep (see [`TAKE`]) trims whole nodes below the oldest entry
+//! still needed (`XTRIM MINID ~`). So the stream's length is not the queue's: what waits is
+//! the group's `lag` (entries never delivered) plus the pending entries whose lease ran out.
 //!
-//! Each script carries only the helpers it calls: Redis runs a script's whole body on every
-//! call, so helpers it does not use would still be built each time.
+//! A script costs Redis several times a plain command (each `redis.call` inside costs more
+//! than the command itself), so the commonest calls use none: `put` is `MULTI`, `XADD`,
+//! `INCR`, `EXEC` in one write, and a plain `get` an `XREADGROUP ... NOACK`. Each script
+//! carries only the helpers it calls: Redis runs a script's whole body on every call.
 
 use std::sync::LazyLock;
 
 use redis::Script;
 
 /// The keys, named.
-const KEYS: &str = "local stream, dead, taken = KEYS[1], KEYS[2], KEYS[3]\n";
+const KEYS: &str =
+    "local stream, dead, unfinished, dead_unfinished = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n";
 
 /// `payload(fields)`: the pickle among an entry's fields.
 const PAYLOAD: &str = r#"
@@ -33,35 +37,31 @@ local function payload(fields)
 end
 "#;
 
-/// `remove(group, id)`: acknowledges and deletes an entry; 1 if it was pending.
-const REMOVE: &str = r#"
-local function remove(group, id)
-  local n = redis.call('XACK', stream, group, id)
-  if n == 1 then redis.call('XDEL', stream, id) end
-  return n
+/// `done()`: one fewer unfinished task, never below zero (CPython's count never goes
+/// negative: `task_done` may come before an item is finished, and a `put` after counts one
+/// again).
+const DONE: &str = r#"
+local function done()
+  if redis.call('DECR', unfinished) < 0 then redis.call('SET', unfinished, 0) end
 end
 "#;
 
-/// `settle()`: after an entry was finished (removed from the stream), keeps the unfinished
-/// count from going below zero when `task_done` was called for it already (CPython's count
-/// never goes negative: a `put` after that counts one again).
-const SETTLE: &str = r#"
-local function settle()
-  local t = redis.call('GET', taken)
-  if t and tonumber(t) < 0 then
-    local l = redis.call('XLEN', stream)
-    -- `0 - l`, not `-l`: the negation of 0 is -0, which Redis would store as '-0', not an
-    -- integer it can INCR.
-    if l + tonumber(t) < 0 then redis.call('SET', taken, 0 - l) end
-  end
-end
-"#;
-
-/// `bury(fields)`: appends an entry to the dead-letter stream (its length is its unfinished
-/// count).
+/// `bury(fields)`: appends an entry to the dead-letter stream, counted unfinished there.
 const BURY_FN: &str = r#"
 local function bury(fields)
   redis.call('XADD', dead, '*', unpack(fields))
+  redis.call('INCR', dead_unfinished)
+end
+"#;
+
+/// `sweep(floor)`: trims the whole nodes of entries below the oldest one still pending, or
+/// below `floor` (an entry just delivered: every older one was delivered before it) when
+/// none is.
+const SWEEP: &str = r#"
+local function sweep(group, floor)
+  local p = redis.call('XPENDING', stream, group, '-', '+', 1)
+  if p[1] then floor = p[1][1] end
+  if floor then redis.call('XTRIM', stream, 'MINID', '~', floor) end
 end
 "#;
 
@@ -96,7 +96,8 @@ fn script(parts: &[&str], body: &str) -> Script {
 
 /// Takes one item without waiting: ARGV = group, consumer, lease ms, most deliveries, ack
 /// (`1`: taken for good, as a plain `get`, leaving `task_done` to count it done; `0`: kept
-/// leased to `consumer`), and the id of a lease of `consumer` to finish first (`''`: none).
+/// leased to `consumer`), the id of a lease of `consumer` to finish first (`''`: none), and
+/// sweep (`1`: trim the finished entries afterwards).
 ///
 /// The lease to finish is acknowledged before anything is taken, in the same atomic call, so
 /// a worker's `ack` of one task and its take of the next cost one round trip and the ack is
@@ -109,16 +110,17 @@ fn script(parts: &[&str], body: &str) -> Script {
 /// finished, 0 if it was no longer the consumer's, -1 if there was none.
 pub(crate) static TAKE: LazyLock<Script> = LazyLock::new(|| {
     script(
-        &[PAYLOAD, REMOVE, SETTLE, BURY_FN, HOLDS],
+        &[PAYLOAD, DONE, BURY_FN, HOLDS, SWEEP],
         r#"
 local group, consumer = ARGV[1], ARGV[2]
 local idle, most, ack, finish = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == '1', ARGV[6]
+local swept = ARGV[7] ~= '1'
 local acked = -1
 if finish ~= '' then
   acked = 0
   if holds(group, consumer, finish) then
-    remove(group, finish)
-    settle()
+    redis.call('XACK', stream, group, finish)
+    done()
     acked = 1
   end
 end
@@ -132,30 +134,26 @@ for _ = 1, 100 do
     local deliveries = redis.call('XPENDING', stream, group, id, id, 1)[1][4]
     if deliveries > most then
       bury({'p', payload(e[2]), 'id', id, 'deliveries', deliveries})
-      remove(group, id)
-      settle()
+      redis.call('XACK', stream, group, id)
+      done()
     else
-      if ack then
-        remove(group, id)
-        redis.call('INCR', taken)
-      end
+      if ack then redis.call('XACK', stream, group, id) end
+      if not swept then sweep(group, nil) end
       return {acked, id, payload(e[2]), deliveries}
     end
   elseif cursor == '0-0' then
     break
   end
 end
+local r
 if ack then
-  -- Taken for good: NOACK keeps it out of the pending list, and it is deleted at once.
-  local r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1, 'NOACK', 'STREAMS', stream, '>')
-  local e = r and r[1][2][1]
-  if not e then return {acked} end
-  redis.call('XDEL', stream, e[1])
-  redis.call('INCR', taken)
-  return {acked, e[1], payload(e[2]), 1}
+  -- Taken for good: NOACK keeps it out of the pending list.
+  r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1, 'NOACK', 'STREAMS', stream, '>')
+else
+  r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1, 'STREAMS', stream, '>')
 end
-local r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1, 'STREAMS', stream, '>')
 local e = r and r[1][2][1]
+if not swept then sweep(group, e and e[1]) end
 if not e then return {acked} end
 return {acked, e[1], payload(e[2]), 1}"#,
     )
@@ -166,11 +164,11 @@ return {acked, e[1], payload(e[2]), 1}"#,
 /// run out and taken by another consumer).
 pub(crate) static ACK: LazyLock<Script> = LazyLock::new(|| {
     script(
-        &[REMOVE, SETTLE, HOLDS],
+        &[DONE, HOLDS],
         r#"
 if not holds(ARGV[1], ARGV[2], ARGV[3]) then return 0 end
-remove(ARGV[1], ARGV[3])
-settle()
+redis.call('XACK', stream, ARGV[1], ARGV[3])
+done()
 return 1"#,
     )
 });
@@ -179,12 +177,12 @@ return 1"#,
 /// none.
 pub(crate) static ACK_OLDEST: LazyLock<Script> = LazyLock::new(|| {
     script(
-        &[REMOVE, SETTLE],
+        &[DONE],
         r#"
 local p = redis.call('XPENDING', stream, ARGV[1], '-', '+', 1, ARGV[2])
 if #p == 0 then return 0 end
-remove(ARGV[1], p[1][1])
-settle()
+redis.call('XACK', stream, ARGV[1], p[1][1])
+done()
 return 1"#,
     )
 });
@@ -208,34 +206,8 @@ return n"#,
     )
 });
 
-/// Appends an item that was taken for good but could not be delivered: ARGV = pickle. It is
-/// in the stream again and no longer taken, so the unfinished count is unchanged. A stream
-/// cannot insert at its head, so it goes to the tail.
-pub(crate) static GIVE_BACK: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        &[],
-        r#"
-local id = redis.call('XADD', stream, '*', 'p', ARGV[1])
-redis.call('DECR', taken)
-return id"#,
-    )
-});
-
-/// Takes for good an item a plain `get` read by a blocking `XREADGROUP` (`task_done` still to
-/// come): ARGV = group, id. Returns 1, or 0 if it was no longer pending (a lease that ran out
-/// meanwhile and was claimed by another consumer, which now holds it).
-pub(crate) static TAKE_READ: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        &[REMOVE],
-        r#"
-local n = remove(ARGV[1], ARGV[2])
-if n == 1 then redis.call('INCR', taken) end
-return n"#,
-    )
-});
-
 /// Gives a leased item back at once: ARGV = group, consumer (`''`: any), id. Hands it to
-/// the `~released` consumer, idle for ever, so the next `TAKE` by anyone claims it before new
+/// the `~released` consumer, idle for ever, so the next claim by anyone takes it before new
 /// items (its delivery count kept). Returns 1, or 0 when the lease is no longer the consumer's.
 pub(crate) static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     script(
@@ -261,50 +233,46 @@ return 1"#,
 });
 
 /// Moves an item that cannot be decoded to the dead-letter stream: ARGV = group, id, pickle,
-/// reason, taken (`1` when a plain get took it for good already, so it is no longer in the
-/// stream but counted taken). It counts as done (no one will call `task_done` for an item
-/// they never received).
+/// reason. Acknowledges it if it is still pending; it counts as done (no one will call
+/// `task_done` for an item they never received).
 pub(crate) static BURY: LazyLock<Script> = LazyLock::new(|| {
     script(
-        &[REMOVE, SETTLE, BURY_FN],
+        &[DONE, BURY_FN],
         r#"
 bury({'p', ARGV[3], 'id', ARGV[2], 'reason', ARGV[4]})
-if ARGV[5] == '1' then
-  redis.call('DECR', taken)
-else
-  remove(ARGV[1], ARGV[2])
-end
-settle()
+redis.call('XACK', stream, ARGV[1], ARGV[2])
+done()
 return 1"#,
     )
 });
 
-/// Counts: ARGV = group, lease ms. Returns `{waiting, leased, dead, unfinished}`, where
-/// entries pending longer than the lease time (given back, or their consumer silent) count as
-/// waiting: the next `get` takes them.
+/// Counts: ARGV = group, lease ms. Returns `{waiting, leased, dead, unfinished}`: waiting are
+/// the entries never delivered (the group's lag) and those pending longer than the lease
+/// time (given back, or their consumer silent: the next take claims them); dead is the
+/// dead-letter stream's unfinished count.
 pub(crate) static COUNTS: LazyLock<Script> = LazyLock::new(|| {
     script(
         &[],
         r#"
-local pending = redis.call('XPENDING', stream, ARGV[1])[1]
+local group = ARGV[1]
+local pending = redis.call('XPENDING', stream, group)[1]
 local free = 0
 if pending > 0 then
-  free = #redis.call('XPENDING', stream, ARGV[1], 'IDLE', tonumber(ARGV[2]), '-', '+', 100000)
+  free = #redis.call('XPENDING', stream, group, 'IDLE', tonumber(ARGV[2]), '-', '+', 100000)
 end
-local len = redis.call('XLEN', stream)
-local leased = pending - free
-local t = tonumber(redis.call('GET', taken) or '0') or 0
-return {len - leased, leased, redis.call('XLEN', dead), math.max(len + t, 0)}"#,
-    )
-});
-
-/// The unfinished count alone: `XLEN` plus the taken count, read together.
-pub(crate) static UNFINISHED: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        &[],
-        r#"
-local t = tonumber(redis.call('GET', taken) or '0') or 0
-return math.max(redis.call('XLEN', stream) + t, 0)"#,
+local lag, last = nil, '0-0'
+for _, g in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
+  local f = {}
+  for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
+  if f['name'] == group then lag, last = f['lag'], f['last-delivered-id'] end
+end
+if not lag then
+  -- Redis cannot tell (entries deleted after the last delivered one): count them.
+  lag = #redis.call('XRANGE', stream, '(' .. last, '+')
+end
+local u = tonumber(redis.call('GET', unfinished) or '0') or 0
+local d = tonumber(redis.call('GET', dead_unfinished) or '0') or 0
+return {lag + free, pending - free, d, u}"#,
     )
 });
 
@@ -313,10 +281,8 @@ pub(crate) static TASK_DONE: LazyLock<Script> = LazyLock::new(|| {
     script(
         &[],
         r#"
-local t = tonumber(redis.call('GET', taken) or '0') or 0
-if redis.call('XLEN', stream) + t <= 0 then
-  return redis.error_reply('task_done() called too many times')
-end
-return redis.call('DECR', taken)"#,
+local u = tonumber(redis.call('GET', unfinished) or '0') or 0
+if u <= 0 then return redis.error_reply('task_done() called too many times') end
+return redis.call('DECR', unfinished)"#,
     )
 });

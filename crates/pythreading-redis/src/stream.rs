@@ -17,6 +17,10 @@ use crate::scripts;
 const BLOCK_MARGIN: Duration = Duration::from_secs(5);
 /// The most idle connections a stream keeps for later calls.
 const MAX_IDLE_LINKS: usize = 16;
+/// A sweep (see [`Stream::sweep_due`]) at least every this many takes.
+const SWEEP_TAKES: u32 = 100;
+/// A sweep at least this often while takes come.
+const MAX_SWEEP_PAUSE: Duration = Duration::from_secs(1);
 /// The longest pause between two reconnection attempts of a waiting take.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(100);
 
@@ -26,8 +30,6 @@ pub(crate) struct Taken {
     pub(crate) id: String,
     pub(crate) pickle: Vec<u8>,
     pub(crate) deliveries: u64,
-    /// Taken for good (a plain get: no longer in the stream, counted taken), not leased.
-    pub(crate) for_good: bool,
 }
 
 /// How a take waits: until when (`None`: for ever), in slices of at most `slice`, stopping
@@ -84,7 +86,7 @@ fn protocol(what: &str, v: &Value) -> RedisQueueError {
 
 /// Reads `TAKE`'s reply: `{acked}` or `{acked, id, pickle, deliveries}`, where `acked` is
 /// -1 when no lease was to be finished. Returns the ack's outcome and the item.
-fn parse_take(v: &Value, for_good: bool) -> Result<(Option<bool>, Option<Taken>), RedisQueueError> {
+fn parse_take(v: &Value) -> Result<(Option<bool>, Option<Taken>), RedisQueueError> {
     let Value::Array(a) = v else {
         return Err(protocol("take", v));
     };
@@ -105,7 +107,6 @@ fn parse_take(v: &Value, for_good: bool) -> Result<(Option<bool>, Option<Taken>)
                     id: String::from_utf8_lossy(&id).into_owned(),
                     pickle,
                     deliveries: (*d).max(0) as u64,
-                    for_good,
                 }),
             ))
         }
@@ -144,7 +145,6 @@ fn parse_read(v: &Value) -> Result<Option<Taken>, RedisQueueError> {
         id: String::from_utf8_lossy(&id).into_owned(),
         pickle,
         deliveries: 1,
-        for_good: false,
     }))
 }
 
@@ -153,7 +153,9 @@ fn parse_read(v: &Value) -> Result<Option<Taken>, RedisQueueError> {
 pub(crate) struct Stream {
     client: Client,
     idle: Mutex<Vec<Link>>,
-    keys: [String; 3],
+    keys: [String; 4],
+    /// Takes since the last sweep, and when it was.
+    sweep: Mutex<(u32, Instant)>,
     options: QueueOptions,
 }
 
@@ -177,7 +179,13 @@ impl Stream {
         let s = Stream {
             client,
             idle: Mutex::new(Vec::new()),
-            keys: [name.to_string(), dead, format!("{name}:taken")],
+            keys: [
+                name.to_string(),
+                dead.clone(),
+                format!("{name}:unfinished"),
+                format!("{dead}:unfinished"),
+            ],
+            sweep: Mutex::new((0, Instant::now())),
             options,
         };
         s.create_group()?;
@@ -250,7 +258,7 @@ impl Stream {
         self.run(read_timeout, &f)
     }
 
-    /// Runs `script` with the stream's three keys and `args`.
+    /// Runs `script` with the stream's four keys and `args`.
     fn script<R: redis::FromRedisValue>(
         &self,
         script: &Script,
@@ -268,9 +276,27 @@ impl Stream {
         })
     }
 
-    /// Appends a pickled item; returns its stream id. A bare `XADD`: the item in the stream
-    /// is what makes it unfinished (see [`scripts`]), so nothing else is written.
+    /// Appends a pickled item and counts it unfinished, in one atomic write with no script
+    /// (`MULTI`, `XADD`, `INCR`, `EXEC`); returns its stream id.
     pub(crate) fn put(&self, pickle: &[u8]) -> Result<String, RedisQueueError> {
+        let (id, _): (String, i64) = self.call(None, |c| {
+            redis::pipe()
+                .atomic()
+                .cmd("XADD")
+                .arg(self.name())
+                .arg("*")
+                .arg("p")
+                .arg(pickle)
+                .cmd("INCR")
+                .arg(&self.keys[2])
+                .query(c)
+        })?;
+        Ok(id)
+    }
+
+    /// Appends an item taken for good but not delivered (still unfinished: the count is
+    /// unchanged).
+    pub(crate) fn give_back(&self, pickle: &[u8]) -> Result<String, RedisQueueError> {
         self.call(None, |c| {
             redis::cmd("XADD")
                 .arg(self.name())
@@ -281,13 +307,22 @@ impl Stream {
         })
     }
 
-    /// Appends an item taken for good but not delivered (its unfinished count kept).
-    pub(crate) fn give_back(&self, pickle: &[u8]) -> Result<String, RedisQueueError> {
-        self.script(&scripts::GIVE_BACK, &[&pickle])
+    /// Whether this take should sweep: claim given-back and run-out leases first (a plain
+    /// take skips that between sweeps while new items come) and trim finished entries. Every
+    /// [`SWEEP_TAKES`] takes, and at least every half lease (at most [`MAX_SWEEP_PAUSE`]).
+    fn sweep_due(&self, idle: Duration) -> bool {
+        let mut s = self.sweep.lock().unwrap_or_else(PoisonError::into_inner);
+        s.0 += 1;
+        let due = s.0 >= SWEEP_TAKES || s.1.elapsed() >= (idle / 2).min(MAX_SWEEP_PAUSE);
+        if due {
+            *s = (0, Instant::now());
+        }
+        due
     }
 
     /// The `TAKE` script: finishes the lease `finish` of `consumer` (`""`: none), then takes
-    /// an item if one is there. Returns the finish's outcome and the item.
+    /// an item if one is there, claiming given-back and run-out leases first; trims finished
+    /// entries if `sweep`. Returns the finish's outcome and the item.
     fn take_now(
         &self,
         consumer: &str,
@@ -295,8 +330,9 @@ impl Stream {
         idle_ms: i64,
         most: i64,
         finish: &str,
+        sweep: bool,
     ) -> Result<(Option<bool>, Option<Taken>), RedisQueueError> {
-        let ack_flag = if ack { "1" } else { "0" };
+        let flag = |b: bool| if b { "1" } else { "0" };
         let reply: Value = self.script(
             &scripts::TAKE,
             &[
@@ -304,51 +340,39 @@ impl Stream {
                 &consumer,
                 &idle_ms,
                 &most,
-                &ack_flag,
+                &flag(ack),
                 &finish,
+                &flag(sweep),
             ],
         )?;
-        parse_take(&reply, ack)
+        parse_take(&reply)
     }
 
-    /// One blocking `XREADGROUP` of at most `block` for a new item; taken for good at once
-    /// (`ack`) or left leased to `consumer`.
-    fn take_blocking(
+    /// One `XREADGROUP` of a new item, waiting at most `block` (zero: not at all), no script:
+    /// taken for good at once (`ack`: `NOACK`) or left leased to `consumer`.
+    fn read_new(
         &self,
         consumer: &str,
         ack: bool,
         block: Duration,
     ) -> Result<Option<Taken>, RedisQueueError> {
-        let block_ms = block.as_millis().max(1) as u64;
-        let reply: Value = self.call(Some(block + BLOCK_MARGIN), |c| {
-            redis::cmd("XREADGROUP")
-                .arg("GROUP")
+        let read_timeout = (!block.is_zero()).then(|| block + BLOCK_MARGIN);
+        let reply: Value = self.call(read_timeout, |c| {
+            let mut cmd = redis::cmd("XREADGROUP");
+            cmd.arg("GROUP")
                 .arg(self.options.group())
                 .arg(consumer)
                 .arg("COUNT")
-                .arg(1)
-                .arg("BLOCK")
-                .arg(block_ms)
-                .arg("STREAMS")
-                .arg(self.name())
-                .arg(">")
-                .query(c)
-        })?;
-        let Some(mut t) = parse_read(&reply)? else {
-            return Ok(None);
-        };
-        if ack {
-            let n: i64 = self.script(
-                &scripts::TAKE_READ,
-                &[&self.options.group(), &t.id.as_str()],
-            )?;
-            if n == 0 {
-                // Its lease ran out between the read and now and another consumer holds it.
-                return Ok(None);
+                .arg(1);
+            if !block.is_zero() {
+                cmd.arg("BLOCK").arg(block.as_millis().max(1) as u64);
             }
-            t.for_good = true;
-        }
-        Ok(Some(t))
+            if ack {
+                cmd.arg("NOACK");
+            }
+            cmd.arg("STREAMS").arg(self.name()).arg(">").query(c)
+        })?;
+        parse_read(&reply)
     }
 
     /// Takes one item's pickle for `consumer`: for good (`ack`) or leased to it; leases idle
@@ -394,17 +418,24 @@ impl Stream {
                     Some(d) => d.saturating_duration_since(Instant::now()).min(wait.slice),
                 }
             };
-            let attempt =
-                match self.take_now(consumer, ack, millis(idle), most, finish.unwrap_or("")) {
+            let due = self.sweep_due(idle);
+            let attempt = if ack && finish.is_none() && !due {
+                // A plain take between sweeps: a new item with one command, no script; the
+                // script only when there is none (a given-back or run-out lease may wait).
+                match self.read_new(consumer, true, Duration::ZERO) {
+                    Ok(Some(t)) => Ok(Some(t)),
+                    Ok(None) => self
+                        .take_now(consumer, true, millis(idle), most, "", false)
+                        .map(|(_, t)| t),
+                    Err(e) => Err(e),
+                }
+            } else {
+                match self.take_now(consumer, ack, millis(idle), most, finish.unwrap_or(""), due) {
                     Ok((acked, taken)) => {
                         if finish.take().is_some() {
                             finished = Ok(acked == Some(true));
                         }
-                        match taken {
-                            Some(t) => Ok(Some(t)),
-                            None if block.is_zero() => Ok(None),
-                            None => self.take_blocking(consumer, ack, block),
-                        }
+                        Ok(taken)
                     }
                     Err(e) => {
                         if finish.is_some() {
@@ -412,7 +443,12 @@ impl Stream {
                         }
                         Err(e)
                     }
-                };
+                }
+            };
+            let attempt = match attempt {
+                Ok(None) if !block.is_zero() => self.read_new(consumer, ack, block),
+                other => other,
+            };
             match attempt {
                 Ok(Some(t)) => return (finished, Ok(t)),
                 Ok(None) => lost_since = None,
@@ -476,7 +512,6 @@ impl Stream {
                 &t.id.as_str(),
                 &&t.pickle[..],
                 &reason,
-                &if t.for_good { "1" } else { "0" },
             ],
         )
         .map(|_| ())
@@ -493,8 +528,8 @@ impl Stream {
 
     /// The unfinished count alone.
     pub(crate) fn unfinished(&self) -> Result<u64, RedisQueueError> {
-        let v: i64 = self.script(&scripts::UNFINISHED, &[])?;
-        Ok(v.max(0) as u64)
+        let v: Option<i64> = self.call(None, |c| redis::cmd("GET").arg(&self.keys[2]).query(c))?;
+        Ok(v.unwrap_or(0).max(0) as u64)
     }
 
     /// `task_done`: `Ok(false)` when called more often than tasks were put.

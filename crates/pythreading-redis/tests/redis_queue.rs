@@ -337,6 +337,56 @@ fn ack_and_get_leased_finishes_one_and_takes_the_next() {
 }
 
 #[test]
+fn finished_entries_are_trimmed_and_leased_ones_kept() {
+    let Some(server) = RedisServer::start(false) else {
+        return;
+    };
+    let q = RedisQueue::<i64>::connect(&server.url(), "trim").unwrap();
+    let mut c = server.connection();
+    let xlen =
+        |c: &mut redis::Connection| -> usize { redis::cmd("XLEN").arg("trim").query(c).unwrap() };
+    for i in 0..1000 {
+        q.put(i).unwrap();
+    }
+    // The oldest entry stays leased while every later one is taken for good: the sweeps
+    // may trim nothing at or after it.
+    let held = q.get_leased().unwrap();
+    assert_eq!(*held.item(), 0);
+    for i in 1..1000 {
+        assert_eq!(q.get().unwrap(), i);
+    }
+    assert_eq!((q.len().unwrap(), q.leased().unwrap()), (0, 1));
+    assert_eq!(
+        xlen(&mut c),
+        1000,
+        "an entry at or after a lease was trimmed"
+    );
+    assert!(held.renew().unwrap());
+    drop(held); // given back: the next take claims it
+    let again = q.get_leased().unwrap();
+    assert_eq!((*again.item(), again.deliveries()), (0, 2));
+    assert!(again.ack().unwrap());
+    // With no lease left, the next sweeps trim the finished entries by whole nodes.
+    for i in 0..300 {
+        q.put(i).unwrap();
+    }
+    for i in 0..300 {
+        assert_eq!(q.get().unwrap(), i);
+    }
+    let left = xlen(&mut c);
+    assert!(
+        left < 400,
+        "{left} of 1,300 finished entries still in the stream"
+    );
+    assert_eq!((q.len().unwrap(), q.leased().unwrap()), (0, 0));
+    // The plain gets wait for their task_done; the leased one was finished by its ack.
+    assert_eq!(q.unfinished().unwrap(), 999 + 300);
+    q.put(7).unwrap();
+    assert_eq!(q.len().unwrap(), 1);
+    assert_eq!(q.try_get().unwrap(), 7);
+}
+
+#[test]
 fn an_unreachable_redis_is_a_connection_error() {
     // Nothing listens on a port just freed.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
