@@ -387,6 +387,47 @@ fn finished_entries_are_trimmed_and_leased_ones_kept() {
 }
 
 #[test]
+fn the_waiting_count_holds_when_redis_cannot_give_the_lag() {
+    let Some(server) = RedisServer::start(false) else {
+        return;
+    };
+    let q = RedisQueue::<i64>::connect(&server.url(), "holes").unwrap();
+    let ids: Vec<String> = (0..4)
+        .map(|i| q.put_pickle(&pickle::dumps(&Value::Int(i))).unwrap())
+        .collect();
+    assert_eq!(q.get().unwrap(), 0);
+    // An entry deleted by something else after the last delivered one: Redis no longer
+    // knows the group's lag (XINFO GROUPS answers nil), and the count is taken by a range.
+    let mut c = server.connection();
+    let n: i64 = redis::cmd("XDEL")
+        .arg("holes")
+        .arg(&ids[2])
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(n, 1);
+    let groups: redis::Value = redis::cmd("XINFO")
+        .arg("GROUPS")
+        .arg("holes")
+        .query(&mut c)
+        .unwrap();
+    let redis::Value::Array(groups) = groups else {
+        panic!("{groups:?}")
+    };
+    let redis::Value::Array(fields) = &groups[0] else {
+        panic!("{groups:?}")
+    };
+    let lag = fields
+        .chunks(2)
+        .find(|kv| kv[0] == redis::Value::BulkString(b"lag".to_vec()))
+        .map(|kv| kv[1].clone());
+    assert_eq!(lag, Some(redis::Value::Nil), "the lag is known after all");
+    assert_eq!(q.len().unwrap(), 2);
+    assert_eq!(q.get().unwrap(), 1);
+    assert_eq!(q.get().unwrap(), 3);
+    assert_eq!(q.len().unwrap(), 0);
+}
+
+#[test]
 fn an_unreachable_redis_is_a_connection_error() {
     // Nothing listens on a port just freed.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
