@@ -571,7 +571,8 @@ impl<T: RemoteValue> RedisQueue<T> {
         Ok(self.counts()?[1] as usize)
     }
 
-    /// The number of items in the dead-letter stream `<name>_dead`.
+    /// The number of items in the dead-letter stream `<name>_dead` not yet taken from it (by
+    /// a queue opened on that name).
     ///
     /// # Errors
     ///

@@ -246,13 +246,34 @@ return 1"#,
     )
 });
 
+/// `lag_of(key, group)`: the entries of a stream never delivered to the group, and the
+/// group's pending count; nil when the group is not there.
+const LAG_OF: &str = r#"
+local function lag_of(key, group)
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', key)) do
+    local f = {}
+    for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
+    if f['name'] == group then
+      local lag = f['lag']
+      if not lag then
+        -- Redis cannot tell (entries deleted after the last delivered one): count them.
+        lag = #redis.call('XRANGE', key, '(' .. f['last-delivered-id'], '+')
+      end
+      return lag, f['pending']
+    end
+  end
+  return nil
+end
+"#;
+
 /// Counts: ARGV = group, lease ms. Returns `{waiting, leased, dead, unfinished}`: waiting are
 /// the entries never delivered (the group's lag) and those pending longer than the lease
-/// time (given back, or their consumer silent: the next take claims them); dead is the
-/// dead-letter stream's unfinished count.
+/// time (given back, or their consumer silent: the next take claims them); dead are the
+/// dead-letter stream's entries not yet taken from it (all of them when no one reads it as
+/// a queue).
 pub(crate) static COUNTS: LazyLock<Script> = LazyLock::new(|| {
     script(
-        &[],
+        &[LAG_OF],
         r#"
 local group = ARGV[1]
 local pending = redis.call('XPENDING', stream, group)[1]
@@ -260,18 +281,13 @@ local free = 0
 if pending > 0 then
   free = #redis.call('XPENDING', stream, group, 'IDLE', tonumber(ARGV[2]), '-', '+', 100000)
 end
-local lag, last = nil, '0-0'
-for _, g in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
-  local f = {}
-  for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
-  if f['name'] == group then lag, last = f['lag'], f['last-delivered-id'] end
-end
-if not lag then
-  -- Redis cannot tell (entries deleted after the last delivered one): count them.
-  lag = #redis.call('XRANGE', stream, '(' .. last, '+')
+local lag = lag_of(stream, group) or redis.call('XLEN', stream)
+local d = redis.call('XLEN', dead)
+if d > 0 then
+  local l, p = lag_of(dead, group)
+  if l then d = l + p end
 end
 local u = tonumber(redis.call('GET', unfinished) or '0') or 0
-local d = tonumber(redis.call('GET', dead_unfinished) or '0') or 0
 return {lag + free, pending - free, d, u}"#,
     )
 });
