@@ -1,0 +1,325 @@
+//! Group commit for the durable store: changes from many connections share one transaction
+//! (one `fsync` under [`SyncPolicy::Full`](super::SyncPolicy::Full)), and each caller is
+//! answered only once the transaction holding its change is committed.
+//!
+//! # How
+//!
+//! A change is not written where it is made. Inside the queue's lock it is only *queued* here
+//! ([`GroupCommit::queue`], a push on a vector), and gets a [`Ticket`]: its place in one
+//! sequence shared by every queue of the database. Tickets are taken in the order the changes
+//! were made (each queue's lock is held while its change is queued), so the database always
+//! holds a prefix of that sequence: never a take without the put before it, never an ack
+//! without its delivery.
+//!
+//! After releasing the queue's lock the caller waits for its ticket
+//! ([`GroupCommit::durable`]). If no commit is running, the caller becomes the *leader*: it
+//! takes every queued change (its own and any queued since), writes them in one transaction
+//! and commits. Callers arriving while a commit runs queue their changes and wait; when it
+//! ends, one of them leads the next commit with all of theirs. One client alone pays one
+//! commit per change, as before; `k` clients at once share commits, up to `k` changes per
+//! `fsync`. No thread is started and nobody waits on a timer: a batch is whatever queued
+//! while the previous commit ran.
+//!
+//! # When a commit fails
+//!
+//! The transaction is rolled back and its changes stay queued, ahead of later ones, for the
+//! next commit to try again; every caller whose change was in it hears the error
+//! ([`StoreError::Backend`]). The change is already visible in memory (the item put is in the
+//! queue; it may be delivered), so an error means "not known to be on disk yet", never "not
+//! done"; once the disk works again the database catches up with memory, in order.
+
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use rusqlite::{Connection, params};
+
+use super::StoreError;
+use super::journal::{Position, Ticket};
+
+/// One change to the `items` table.
+#[derive(Debug, Clone)]
+pub(crate) enum Change {
+    /// A new record (a put, or an item given back at the head).
+    Append {
+        row: u64,
+        queue: std::sync::Arc<str>,
+        pos: Position,
+        item: Vec<u8>,
+    },
+    /// A record was delivered (`delivered` times now).
+    Delivered { row: u64, delivered: u32 },
+    /// A record is finished (acked, or taken for good).
+    Removed { row: u64 },
+    /// A record went back to `pos` (the head).
+    Moved { row: u64, pos: Position },
+}
+
+/// The changes waiting for a commit, and how far the committed sequence reaches.
+struct Log {
+    /// Changes queued and not committed yet, in ticket order: tickets
+    /// `last_queued - pending.len() + 1 ..= last_queued` (none of them in a running commit).
+    pending: Vec<Change>,
+    /// The ticket of the change queued last.
+    last_queued: Ticket,
+    /// Every change up to this ticket is committed.
+    committed: Ticket,
+    /// A leader is writing a batch now.
+    committing: bool,
+    /// Commits tried so far (the number of the last one).
+    attempts: u64,
+    /// The last commit that failed: its number, the last ticket in it, and why.
+    failure: Option<(u64, Ticket, String)>,
+    /// The next record id to give out (records are numbered here, not by SQLite, because a
+    /// change is numbered when queued, before it is written).
+    next_row: u64,
+}
+
+/// The shared database of a durable backend and its group commit. See the
+/// [module documentation](self).
+pub(crate) struct GroupCommit {
+    db: Mutex<Connection>,
+    log: Mutex<Log>,
+    /// Signalled when a commit ends (its callers may answer; a waiter may lead the next).
+    ended: Condvar,
+}
+
+fn backend_error(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl GroupCommit {
+    /// Group commit over `db`, whose `items` table exists; record ids continue after the
+    /// largest there.
+    pub(crate) fn new(db: Connection) -> Result<Self, StoreError> {
+        let max_row: i64 = db
+            .query_row("SELECT coalesce(max(row), 0) FROM items", [], |r| r.get(0))
+            .map_err(backend_error)?;
+        Ok(GroupCommit {
+            db: Mutex::new(db),
+            log: Mutex::new(Log {
+                pending: Vec::new(),
+                last_queued: 0,
+                committed: 0,
+                committing: false,
+                attempts: 0,
+                failure: None,
+                next_row: u64::try_from(max_row).unwrap_or(0) + 1,
+            }),
+            ended: Condvar::new(),
+        })
+    }
+
+    /// The database, for reading (recovery at open). Not used for writes.
+    pub(crate) fn db(&self) -> MutexGuard<'_, Connection> {
+        self.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn log(&self) -> MutexGuard<'_, Log> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A new record id, for an [`Change::Append`] queued next.
+    pub(crate) fn new_row(&self) -> u64 {
+        let mut log = self.log();
+        let row = log.next_row;
+        log.next_row += 1;
+        row
+    }
+
+    /// Queues `change` for the next commit; returns its ticket. Cheap (no I/O): called inside
+    /// the queue's lock, so tickets follow the order of the changes.
+    pub(crate) fn queue(&self, change: Change) -> Ticket {
+        let mut log = self.log();
+        log.pending.push(change);
+        log.last_queued += 1;
+        log.last_queued
+    }
+
+    /// Returns once the change with `ticket` (and every change before it) is committed,
+    /// leading commits while none runs. Call it without holding a queue's lock: the changes
+    /// of other callers must be able to queue meanwhile, to join the next commit.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] if the commit that held the change failed (the change stays
+    /// queued for the next commit; see the module documentation).
+    pub(crate) fn durable(&self, ticket: Ticket) -> Result<(), StoreError> {
+        let mut log = self.log();
+        // Failures of commits tried before this call are not this caller's: its own change
+        // will be in a commit tried from now on.
+        let seen = log.attempts;
+        loop {
+            if log.committed >= ticket {
+                return Ok(());
+            }
+            if let Some((attempt, through, why)) = &log.failure
+                && *attempt > seen
+                && *through >= ticket
+            {
+                return Err(StoreError::Backend(format!(
+                    "the change is in memory but its commit failed (it is tried again with the \
+                     next one): {why}"
+                )));
+            }
+            if log.committing {
+                log = self.ended.wait(log).unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
+            // Lead: every queued change, ours among them (it is not committed and no commit
+            // runs, so it is pending).
+            let batch = std::mem::take(&mut log.pending);
+            let through = log.last_queued;
+            log.committing = true;
+            log.attempts += 1;
+            let attempt = log.attempts;
+            drop(log);
+            let written = self.write(&batch);
+            log = self.log();
+            log.committing = false;
+            match written {
+                Ok(()) => log.committed = through,
+                Err(why) => {
+                    // Kept, ahead of what queued meanwhile, for the next commit.
+                    let newer = std::mem::replace(&mut log.pending, batch);
+                    log.pending.extend(newer);
+                    log.failure = Some((attempt, through, why));
+                }
+            }
+            self.ended.notify_all();
+        }
+    }
+
+    /// Writes `batch` in one transaction (rolled back whole if any part fails).
+    fn write(&self, batch: &[Change]) -> Result<(), String> {
+        let mut db = self.db();
+        let tx = db.transaction().map_err(|e| e.to_string())?;
+        for change in batch {
+            apply(&tx, change).map_err(|e| e.to_string())?;
+        }
+        tx.commit().map_err(|e| e.to_string())
+    }
+}
+
+fn apply(db: &Connection, change: &Change) -> rusqlite::Result<usize> {
+    match change {
+        Change::Append {
+            row,
+            queue,
+            pos,
+            item,
+        } => db
+            .prepare_cached(
+                "INSERT INTO items (row, queue, pos, delivered, item) VALUES (?1, ?2, ?3, 0, ?4)",
+            )?
+            .execute(params![*row as i64, &**queue, pos, item]),
+        Change::Delivered { row, delivered } => db
+            .prepare_cached("UPDATE items SET delivered = ?2 WHERE row = ?1")?
+            .execute(params![*row as i64, delivered]),
+        Change::Removed { row } => db
+            .prepare_cached("DELETE FROM items WHERE row = ?1")?
+            .execute(params![*row as i64]),
+        Change::Moved { row, pos } => db
+            .prepare_cached("UPDATE items SET pos = ?2 WHERE row = ?1")?
+            .execute(params![*row as i64, pos]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memory_db() -> Connection {
+        let db = Connection::open_in_memory().unwrap();
+        db.execute_batch(
+            "CREATE TABLE items (row INTEGER PRIMARY KEY, queue TEXT NOT NULL,
+                 pos INTEGER NOT NULL, delivered INTEGER NOT NULL, item BLOB NOT NULL);",
+        )
+        .unwrap();
+        db
+    }
+
+    fn count(g: &GroupCommit) -> i64 {
+        g.db()
+            .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    fn append(g: &GroupCommit, pos: Position) -> (u64, Ticket) {
+        let row = g.new_row();
+        let t = g.queue(Change::Append {
+            row,
+            queue: "q".into(),
+            pos,
+            item: vec![1],
+        });
+        (row, t)
+    }
+
+    #[test]
+    fn one_commit_takes_every_change_queued_before_it() {
+        let g = GroupCommit::new(memory_db()).unwrap();
+        let (r1, t1) = append(&g, 1);
+        let (_, t2) = append(&g, 2);
+        let t3 = g.queue(Change::Removed { row: r1 });
+        assert_eq!((t1, t2, t3), (1, 2, 3));
+        assert_eq!(count(&g), 0, "nothing is written before a caller waits");
+        // The last caller's wait commits all three at once.
+        g.durable(t3).unwrap();
+        assert_eq!(count(&g), 1);
+        assert_eq!(g.log().attempts, 1);
+        // Earlier tickets are answered without another commit.
+        g.durable(t1).unwrap();
+        assert_eq!(g.log().attempts, 1);
+    }
+
+    #[test]
+    fn a_failed_commit_is_reported_and_retried_in_order() {
+        let g = GroupCommit::new(memory_db()).unwrap();
+        let (row, t1) = append(&g, 1);
+        // A second record with the same id: the batch fails as a whole.
+        let t2 = g.queue(Change::Append {
+            row,
+            queue: "q".into(),
+            pos: 2,
+            item: vec![2],
+        });
+        let err = g.durable(t2).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Backend(m) if m.contains("UNIQUE")),
+            "{err}"
+        );
+        assert_eq!(count(&g), 0, "the failed batch is rolled back whole");
+        assert_eq!(g.log().pending.len(), 2, "and kept for the next commit");
+        // Repair the queue: drop the bad change; the good one is written by the next commit.
+        g.log().pending.truncate(1);
+        g.durable(t1).unwrap();
+        assert_eq!(count(&g), 1);
+    }
+
+    #[test]
+    fn concurrent_callers_share_commits() {
+        let g = std::sync::Arc::new(GroupCommit::new(memory_db()).unwrap());
+        let threads = 8;
+        let each = 200;
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let g = std::sync::Arc::clone(&g);
+                std::thread::spawn(move || {
+                    for i in 0..each {
+                        let (_, t) = append(&g, i);
+                        g.durable(t).unwrap();
+                        assert!(g.log().committed >= t);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let n: i64 = threads * each;
+        assert_eq!(count(&g), n);
+        let log = g.log();
+        assert_eq!(log.committed, n as u64);
+        assert!(log.attempts <= n as u64);
+        assert!(log.pending.is_empty());
+    }
+}
