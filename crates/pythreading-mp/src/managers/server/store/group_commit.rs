@@ -295,6 +295,51 @@ mod tests {
         assert_eq!(count(&g), 1);
     }
 
+    /// Polls `cond` (bounded): the test's handshake with threads blocked inside `durable`.
+    fn await_log(g: &GroupCommit, what: &str, cond: impl Fn(&Log) -> bool) {
+        let t0 = std::time::Instant::now();
+        while !cond(&g.log()) {
+            assert!(
+                t0.elapsed() < std::time::Duration::from_secs(30),
+                "timed out waiting until {what}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn changes_queued_during_a_commit_share_the_next_one() {
+        let g = std::sync::Arc::new(GroupCommit::new(memory_db()).unwrap());
+        // Hold the database: the first caller's commit stays in flight.
+        let held = g.db();
+        let spawn = |g: &std::sync::Arc<GroupCommit>| {
+            let g = std::sync::Arc::clone(g);
+            std::thread::spawn(move || {
+                let (_, t) = append(&g, 1);
+                g.durable(t).unwrap();
+                t
+            })
+        };
+        let first = spawn(&g);
+        await_log(&g, "the first commit runs", |l| l.committing);
+        let later: Vec<_> = (0..3).map(|_| spawn(&g)).collect();
+        await_log(&g, "three more changes queued", |l| l.last_queued == 4);
+        assert_eq!(g.log().pending.len(), 3, "they wait for the next commit");
+        drop(held);
+        assert_eq!(first.join().unwrap(), 1);
+        for t in later {
+            t.join().unwrap();
+        }
+        let log = g.log();
+        assert_eq!(log.committed, 4);
+        assert_eq!(
+            log.attempts, 2,
+            "one commit for the first, one for the three"
+        );
+        drop(log);
+        assert_eq!(count(&g), 4);
+    }
+
     #[test]
     fn concurrent_callers_share_commits() {
         let g = std::sync::Arc::new(GroupCommit::new(memory_db()).unwrap());
