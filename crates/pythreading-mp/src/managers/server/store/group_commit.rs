@@ -190,12 +190,29 @@ impl GroupCommit {
 
     /// Writes `batch` in one transaction (rolled back whole if any part fails).
     fn write(&self, batch: &[Change]) -> Result<(), String> {
-        let mut db = self.db();
-        let tx = db.transaction().map_err(|e| e.to_string())?;
-        for change in batch {
-            apply(&tx, change).map_err(|e| e.to_string())?;
+        let db = self.db();
+        if let [one] = batch {
+            // One statement is a transaction by itself (SQLite's autocommit): no BEGIN and
+            // COMMIT to run, the common case of one client alone.
+            return apply(&db, one).map(drop).map_err(|e| e.to_string());
         }
-        tx.commit().map_err(|e| e.to_string())
+        // BEGIN and COMMIT as cached statements (`Connection::transaction` parses them anew
+        // each time).
+        db.prepare_cached("BEGIN")
+            .and_then(|mut s| s.execute([]))
+            .map_err(|e| e.to_string())?;
+        let written = batch
+            .iter()
+            .try_for_each(|change| apply(&db, change).map(drop))
+            .and_then(|()| db.prepare_cached("COMMIT")?.execute([]).map(drop));
+        if let Err(e) = written {
+            // Undo the part written (a failed COMMIT may have rolled back already).
+            if !db.is_autocommit() {
+                let _ = db.execute_batch("ROLLBACK");
+            }
+            return Err(e.to_string());
+        }
+        Ok(())
     }
 }
 
