@@ -28,6 +28,7 @@
 //! queue; it may be delivered), so an error means "not known to be on disk yet", never "not
 //! done"; once the disk works again the database catches up with memory, in order.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 use rusqlite::{Connection, params};
@@ -54,10 +55,10 @@ pub(crate) enum Change {
 }
 
 /// The changes waiting for a commit, and how far the committed sequence reaches.
-struct Log {
+struct Log<C> {
     /// Changes queued and not committed yet, in ticket order: tickets
     /// `last_queued - pending.len() + 1 ..= last_queued` (none of them in a running commit).
-    pending: Vec<Change>,
+    pending: Vec<C>,
     /// The ticket of the change queued last.
     last_queued: Ticket,
     /// Every change up to this ticket is committed.
@@ -68,18 +69,24 @@ struct Log {
     attempts: u64,
     /// The last commit that failed: its number, the last ticket in it, and why.
     failure: Option<(u64, Ticket, String)>,
-    /// The next record id to give out (records are numbered here, not by SQLite, because a
-    /// change is numbered when queued, before it is written).
-    next_row: u64,
+}
+
+/// The group commit protocol, apart from what is written (changes of type `C`) and how (the
+/// `write` each caller of [`durable`](Sequencer::durable) brings).
+struct Sequencer<C> {
+    log: Mutex<Log<C>>,
+    /// Signalled when a commit ends (its callers may answer; a waiter may lead the next).
+    ended: Condvar,
 }
 
 /// The shared database of a durable backend and its group commit. See the
 /// [module documentation](self).
 pub(crate) struct GroupCommit {
     db: Mutex<Connection>,
-    log: Mutex<Log>,
-    /// Signalled when a commit ends (its callers may answer; a waiter may lead the next).
-    ended: Condvar,
+    commits: Sequencer<Change>,
+    /// The next record id to give out (records are numbered here, not by SQLite, because a
+    /// change is numbered when queued, before it is written).
+    next_row: AtomicU64,
 }
 
 fn backend_error(e: impl std::fmt::Display) -> StoreError {
@@ -95,16 +102,8 @@ impl GroupCommit {
             .map_err(backend_error)?;
         Ok(GroupCommit {
             db: Mutex::new(db),
-            log: Mutex::new(Log {
-                pending: Vec::new(),
-                last_queued: 0,
-                committed: 0,
-                committing: false,
-                attempts: 0,
-                failure: None,
-                next_row: u64::try_from(max_row).unwrap_or(0) + 1,
-            }),
-            ended: Condvar::new(),
+            commits: Sequencer::new(),
+            next_row: AtomicU64::new(u64::try_from(max_row).unwrap_or(0) + 1),
         })
     }
 
@@ -113,25 +112,16 @@ impl GroupCommit {
         self.db.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn log(&self) -> MutexGuard<'_, Log> {
-        self.log.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// A new record id, for an [`Change::Append`] queued next.
+    /// A new record id, for an [`Change::Append`] queued next (unique; the order does not
+    /// matter: a record's place in its queue is its `pos`).
     pub(crate) fn new_row(&self) -> u64 {
-        let mut log = self.log();
-        let row = log.next_row;
-        log.next_row += 1;
-        row
+        self.next_row.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Queues `change` for the next commit; returns its ticket. Cheap (no I/O): called inside
     /// the queue's lock, so tickets follow the order of the changes.
     pub(crate) fn queue(&self, change: Change) -> Ticket {
-        let mut log = self.log();
-        log.pending.push(change);
-        log.last_queued += 1;
-        log.last_queued
+        self.commits.queue(change)
     }
 
     /// Returns once the change with `ticket` (and every change before it) is committed,
@@ -143,6 +133,76 @@ impl GroupCommit {
     /// [`StoreError::Backend`] if the commit that held the change failed (the change stays
     /// queued for the next commit; see the module documentation).
     pub(crate) fn durable(&self, ticket: Ticket) -> Result<(), StoreError> {
+        self.commits.durable(ticket, |batch| self.write(batch))
+    }
+
+    /// Writes `batch` in one transaction (rolled back whole if any part fails).
+    fn write(&self, batch: &[Change]) -> Result<(), String> {
+        let db = self.db();
+        if let [one] = batch {
+            // One statement is a transaction by itself (SQLite's autocommit): no BEGIN and
+            // COMMIT to run, the common case of one client alone.
+            return apply(&db, one).map(drop).map_err(|e| e.to_string());
+        }
+        // BEGIN and COMMIT as cached statements (`Connection::transaction` parses them anew
+        // each time).
+        db.prepare_cached("BEGIN")
+            .and_then(|mut s| s.execute([]))
+            .map_err(|e| e.to_string())?;
+        let written = batch
+            .iter()
+            .try_for_each(|change| apply(&db, change).map(drop))
+            .and_then(|()| db.prepare_cached("COMMIT")?.execute([]).map(drop));
+        if let Err(e) = written {
+            // Undo the part written (a failed COMMIT may have rolled back already).
+            if !db.is_autocommit() {
+                let _ = db.execute_batch("ROLLBACK");
+            }
+            return Err(e.to_string());
+        }
+        Ok(())
+    }
+}
+
+impl<C> Sequencer<C> {
+    fn new() -> Self {
+        Sequencer {
+            log: Mutex::new(Log {
+                pending: Vec::new(),
+                last_queued: 0,
+                committed: 0,
+                committing: false,
+                attempts: 0,
+                failure: None,
+            }),
+            ended: Condvar::new(),
+        }
+    }
+
+    fn log(&self) -> MutexGuard<'_, Log<C>> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn queue(&self, change: C) -> Ticket {
+        let mut log = self.log();
+        log.pending.push(change);
+        log.last_queued += 1;
+        log.last_queued
+    }
+
+    /// Returns once the change with `ticket` (and every change before it) is committed,
+    /// leading commits (with `write`) while none runs. Call it without holding a queue's lock: the changes
+    /// of other callers must be able to queue meanwhile, to join the next commit.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] if the commit that held the change failed (the change stays
+    /// queued for the next commit; see the module documentation).
+    fn durable(
+        &self,
+        ticket: Ticket,
+        write: impl Fn(&[C]) -> Result<(), String>,
+    ) -> Result<(), StoreError> {
         let mut log = self.log();
         // Failures of commits tried before this call are not this caller's: its own change
         // will be in a commit tried from now on.
@@ -172,7 +232,10 @@ impl GroupCommit {
             log.attempts += 1;
             let attempt = log.attempts;
             drop(log);
-            let written = self.write(&batch);
+            // A panicking write is a failed commit: `committing` must not stay set, or every
+            // caller would wait for ever.
+            let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(&batch)))
+                .unwrap_or_else(|_| Err("the commit panicked".into()));
             log = self.log();
             log.committing = false;
             match written {
@@ -186,33 +249,6 @@ impl GroupCommit {
             }
             self.ended.notify_all();
         }
-    }
-
-    /// Writes `batch` in one transaction (rolled back whole if any part fails).
-    fn write(&self, batch: &[Change]) -> Result<(), String> {
-        let db = self.db();
-        if let [one] = batch {
-            // One statement is a transaction by itself (SQLite's autocommit): no BEGIN and
-            // COMMIT to run, the common case of one client alone.
-            return apply(&db, one).map(drop).map_err(|e| e.to_string());
-        }
-        // BEGIN and COMMIT as cached statements (`Connection::transaction` parses them anew
-        // each time).
-        db.prepare_cached("BEGIN")
-            .and_then(|mut s| s.execute([]))
-            .map_err(|e| e.to_string())?;
-        let written = batch
-            .iter()
-            .try_for_each(|change| apply(&db, change).map(drop))
-            .and_then(|()| db.prepare_cached("COMMIT")?.execute([]).map(drop));
-        if let Err(e) = written {
-            // Undo the part written (a failed COMMIT may have rolled back already).
-            if !db.is_autocommit() {
-                let _ = db.execute_batch("ROLLBACK");
-            }
-            return Err(e.to_string());
-        }
-        Ok(())
     }
 }
 
@@ -282,10 +318,10 @@ mod tests {
         // The last caller's wait commits all three at once.
         g.durable(t3).unwrap();
         assert_eq!(count(&g), 1);
-        assert_eq!(g.log().attempts, 1);
+        assert_eq!(g.commits.log().attempts, 1);
         // Earlier tickets are answered without another commit.
         g.durable(t1).unwrap();
-        assert_eq!(g.log().attempts, 1);
+        assert_eq!(g.commits.log().attempts, 1);
     }
 
     #[test]
@@ -305,17 +341,21 @@ mod tests {
             "{err}"
         );
         assert_eq!(count(&g), 0, "the failed batch is rolled back whole");
-        assert_eq!(g.log().pending.len(), 2, "and kept for the next commit");
+        assert_eq!(
+            g.commits.log().pending.len(),
+            2,
+            "and kept for the next commit"
+        );
         // Repair the queue: drop the bad change; the good one is written by the next commit.
-        g.log().pending.truncate(1);
+        g.commits.log().pending.truncate(1);
         g.durable(t1).unwrap();
         assert_eq!(count(&g), 1);
     }
 
     /// Polls `cond` (bounded): the test's handshake with threads blocked inside `durable`.
-    fn await_log(g: &GroupCommit, what: &str, cond: impl Fn(&Log) -> bool) {
+    fn await_log(g: &GroupCommit, what: &str, cond: impl Fn(&Log<Change>) -> bool) {
         let t0 = std::time::Instant::now();
-        while !cond(&g.log()) {
+        while !cond(&g.commits.log()) {
             assert!(
                 t0.elapsed() < std::time::Duration::from_secs(30),
                 "timed out waiting until {what}"
@@ -341,13 +381,17 @@ mod tests {
         await_log(&g, "the first commit runs", |l| l.committing);
         let later: Vec<_> = (0..3).map(|_| spawn(&g)).collect();
         await_log(&g, "three more changes queued", |l| l.last_queued == 4);
-        assert_eq!(g.log().pending.len(), 3, "they wait for the next commit");
+        assert_eq!(
+            g.commits.log().pending.len(),
+            3,
+            "they wait for the next commit"
+        );
         drop(held);
         assert_eq!(first.join().unwrap(), 1);
         for t in later {
             t.join().unwrap();
         }
-        let log = g.log();
+        let log = g.commits.log();
         assert_eq!(log.committed, 4);
         assert_eq!(
             log.attempts, 2,
@@ -355,6 +399,89 @@ mod tests {
         );
         drop(log);
         assert_eq!(count(&g), 4);
+    }
+
+    /// The protocol under stress, with every third commit failing: each caller that hears
+    /// `Ok` finds its own change on the "disk" at its ticket's place (so the disk is always
+    /// the committed prefix, in ticket order), a caller that hears an error finds its change
+    /// written by a later commit, and in the end every change is there exactly once.
+    #[test]
+    fn stress_every_answered_change_is_on_disk_in_order_despite_failures() {
+        const THREADS: u64 = 6;
+        const EACH: u64 = 300;
+        let seq = std::sync::Arc::new(Sequencer::<u64>::new());
+        let disk = std::sync::Arc::new(Mutex::new(Vec::<u64>::new()));
+        let attempts = std::sync::Arc::new(AtomicU64::new(0));
+        // Stands for a queue's lock: a change is queued while holding it, as the stores do.
+        let queue_lock = std::sync::Arc::new(Mutex::new(()));
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        for thread in 0..THREADS {
+            let (seq, disk, attempts, queue_lock, done_tx) = (
+                std::sync::Arc::clone(&seq),
+                std::sync::Arc::clone(&disk),
+                std::sync::Arc::clone(&attempts),
+                std::sync::Arc::clone(&queue_lock),
+                done_tx.clone(),
+            );
+            std::thread::spawn(move || {
+                let write = |batch: &[u64]| {
+                    if attempts.fetch_add(1, Ordering::Relaxed) % 3 == 2 {
+                        return Err("injected failure".to_string());
+                    }
+                    disk.lock().unwrap().extend_from_slice(batch);
+                    Ok(())
+                };
+                let mut errors = 0u64;
+                for i in 0..EACH {
+                    let change = thread * EACH + i;
+                    let ticket = {
+                        let _held = queue_lock.lock().unwrap();
+                        seq.queue(change)
+                    };
+                    // An error: not on disk yet; the change stays queued, so waiting again
+                    // must end with it written.
+                    while seq.durable(ticket, write).is_err() {
+                        errors += 1;
+                    }
+                    let disk = disk.lock().unwrap();
+                    assert!(disk.len() as u64 >= ticket, "answered before written");
+                    assert_eq!(disk[ticket as usize - 1], change, "out of order");
+                }
+                done_tx.send(errors).unwrap();
+            });
+        }
+        drop(done_tx);
+        let mut errors = 0;
+        for _ in 0..THREADS {
+            errors += done_rx
+                .recv_timeout(std::time::Duration::from_secs(120))
+                .expect("a thread hung or panicked");
+        }
+        let disk = disk.lock().unwrap();
+        let mut seen = vec![false; (THREADS * EACH) as usize];
+        for &c in disk.iter() {
+            assert!(!std::mem::replace(&mut seen[c as usize], true), "{c} twice");
+        }
+        assert!(seen.iter().all(|&s| s), "a change never written");
+        assert!(errors > 0, "the injected failures reached no caller");
+        let log = seq.log();
+        assert_eq!(log.committed, THREADS * EACH);
+        assert!(log.pending.is_empty() && !log.committing);
+    }
+
+    #[test]
+    fn a_panicking_write_is_a_failed_commit() {
+        let seq = Sequencer::<u64>::new();
+        let t = seq.queue(1);
+        let err = seq.durable(t, |_| panic!("boom")).unwrap_err();
+        assert!(err.to_string().contains("panicked"), "{err}");
+        let written = Mutex::new(Vec::new());
+        seq.durable(t, |b| {
+            written.lock().unwrap().extend_from_slice(b);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(*written.lock().unwrap(), vec![1]);
     }
 
     #[test]
@@ -369,7 +496,7 @@ mod tests {
                     for i in 0..each {
                         let (_, t) = append(&g, i);
                         g.durable(t).unwrap();
-                        assert!(g.log().committed >= t);
+                        assert!(g.commits.log().committed >= t);
                     }
                 })
             })
@@ -379,7 +506,7 @@ mod tests {
         }
         let n: i64 = threads * each;
         assert_eq!(count(&g), n);
-        let log = g.log();
+        let log = g.commits.log();
         assert_eq!(log.committed, n as u64);
         assert!(log.attempts <= n as u64);
         assert!(log.pending.is_empty());
