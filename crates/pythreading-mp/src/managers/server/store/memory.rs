@@ -658,6 +658,86 @@ mod tests {
         q.join(poll()).unwrap();
     }
 
+    /// A journal whose commits fail while `failing` is set (a disk refusing writes).
+    #[derive(Default)]
+    struct SwitchedJournal {
+        failing: std::sync::atomic::AtomicBool,
+        tickets: std::sync::atomic::AtomicU64,
+    }
+
+    impl SwitchedJournal {
+        fn next(&self) -> Ticket {
+            self.tickets
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1
+        }
+    }
+
+    impl Journal for std::sync::Arc<SwitchedJournal> {
+        fn appended(&self, _pos: Position, _item: &Value) -> (u64, Ticket) {
+            let t = self.next();
+            (t, t)
+        }
+        fn delivered(&self, _row: u64, _delivered: u32) -> Ticket {
+            self.next()
+        }
+        fn removed(&self, _row: u64) -> Ticket {
+            self.next()
+        }
+        fn moved(&self, _row: u64, _pos: Position) -> Ticket {
+            self.next()
+        }
+        fn durable(&self, _ticket: Ticket) -> Result<(), StoreError> {
+            if self.failing.load(std::sync::atomic::Ordering::Relaxed) {
+                Err(StoreError::Backend("disk refused".into()))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_commit_reports_the_error_and_keeps_every_item_takeable() {
+        let journal = std::sync::Arc::new(SwitchedJournal::default());
+        let q = MemoryStore::with_journal(
+            0,
+            Some(Box::new(std::sync::Arc::clone(&journal))),
+            Vec::new(),
+        );
+        let fail = |on: bool| {
+            journal
+                .failing
+                .store(on, std::sync::atomic::Ordering::Relaxed)
+        };
+        let backend = |r: Result<Delivery, StoreError>| matches!(r, Err(StoreError::Backend(m)) if m == "disk refused");
+        q.put(Value::Int(1), poll()).unwrap();
+        // A put whose commit fails: the caller hears it, the item is in memory (may be done).
+        fail(true);
+        assert_eq!(
+            q.put(Value::Int(2), poll()),
+            Err(StoreError::Backend("disk refused".into()))
+        );
+        assert_eq!(q.len(), 2);
+        // A leased take whose commit fails: no lease is left held, the item is back at the head.
+        let terms = LeaseTerms {
+            consumer: ConsumerId(1),
+            timeout: None,
+        };
+        assert!(backend(q.take(Some(terms), poll())));
+        assert_eq!((q.stats().depth, q.stats().leased), (2, 0));
+        // A plain take whose commit fails: the item is not lost, it is back at the head.
+        assert!(backend(q.take(None, poll())));
+        assert_eq!(q.len(), 2);
+        // The disk works again: both items, in order. Item 1 was last given back by the failed
+        // plain take (never delivered to anyone), so its count starts afresh.
+        fail(false);
+        let d = q.take(Some(terms), poll()).unwrap();
+        assert_eq!((d.item.clone(), d.deliveries), (Value::Int(1), 1));
+        q.ack(d.lease.as_ref().unwrap()).unwrap();
+        assert_eq!(q.take(None, poll()).unwrap().item, Value::Int(2));
+        assert_eq!(q.take(None, poll()), Err(StoreError::Empty));
+    }
+
     #[test]
     fn an_expired_lease_returns_its_item() {
         let q = MemoryStore::new(0);
