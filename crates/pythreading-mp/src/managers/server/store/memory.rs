@@ -250,8 +250,9 @@ impl MemoryStore {
                     st.timed -= 1;
                 }
                 if let Some(j) = &self.journal {
-                    // If this write fails the record keeps its old place, which is still
-                    // ahead of every item put after it: the item stays near the head.
+                    // Until this change is committed the record keeps its old place, which is
+                    // still ahead of every item put after it: after a crash the item is near
+                    // the head all the same.
                     st.last_ticket = j.moved(lease.entry.row, st.front);
                 }
                 st.front -= 1;

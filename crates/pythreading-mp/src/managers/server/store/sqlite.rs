@@ -10,6 +10,11 @@
 //! directory, each queue holds what the database holds, in order; items that were out on a
 //! lease are back in their queue (they never left the database), their delivery counts kept.
 //!
+//! If a commit fails (disk full, an I/O error), every caller whose change it held hears
+//! [`StoreError::Backend`]. A put's item is in the queue already (it may be delivered) and its
+//! record is written by the next commit that succeeds; a take that failed so puts its item back
+//! at the head. An error means "not known to be on disk", never "lost".
+//!
 //! # What survives what ([`SyncPolicy`])
 //!
 //! | policy | SQLite | an acknowledged put survives | cost per commit (one change alone; all that arrived during the last commit, together) |
