@@ -25,8 +25,9 @@
 //! The transaction is rolled back and its changes stay queued, ahead of later ones, for the
 //! next commit to try again; every caller whose change was in it hears the error
 //! ([`StoreError::Backend`]). The change is already visible in memory (the item put is in the
-//! queue; it may be delivered), so an error means "not known to be on disk yet", never "not
-//! done"; once the disk works again the database catches up with memory, in order.
+//! queue; it may be delivered; a take that failed so puts its item back at the head), so an
+//! error means "not known to be on disk yet", never "lost"; once the disk works again the
+//! database catches up with memory, in order.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
