@@ -187,13 +187,17 @@ fn worker_main(pool: StdArc<Pool>) {
             }
             // Once every worker is started, idle tokens decide nothing: skip the shared counter.
             let count_idle = !pool.full.load(Ordering::Relaxed);
-            diagnostics::traced_task(diagnostics::job_id(&job), || {
-                job.run(&|| {
-                    if count_idle {
-                        pool.idle.fetch_add(1, Ordering::Release);
-                    }
-                })
-            });
+            let returned = || {
+                if count_idle {
+                    pool.idle.fetch_add(1, Ordering::Release);
+                }
+            };
+            // The task slice is drawn only while a timeline is recorded: one relaxed load here.
+            if diagnostics::tracing_tasks() {
+                diagnostics::traced_task(diagnostics::job_id(&job), || job.run(&returned));
+            } else {
+                job.run(&returned);
+            }
             spun = false;
             st = lock(&pool.state);
             continue;
@@ -549,6 +553,11 @@ impl ThreadPoolExecutor {
         let pool = &*self.pool;
         // Allocated before taking the lock: the critical section stays a push and a few counters.
         let job = new_job(f);
+        // The submit's timeline event (the start of the arrow to the task's slice), outside the
+        // lock: while recording it reads the clock and writes this thread's ring, and holding
+        // the pool's lock that long stalls every worker. A refused submit shows as a submit
+        // whose arrow leads nowhere, which is what happened.
+        diagnostics::trace_task(b's', "task", job_id(&job));
         let mut st = lock(&pool.state);
         let refused = if st.shutdown {
             Some(None)
@@ -565,7 +574,6 @@ impl ThreadPoolExecutor {
                 Some(b) => SubmitError::Broken(f, b),
             });
         }
-        diagnostics::trace_task(b's', "task", job_id(&job));
         st.jobs.push_back(job.clone());
         pool.queued.store(st.jobs.len(), Ordering::Relaxed);
         let spawn = if st.live >= pool.max_workers || pool.take_idle() {
