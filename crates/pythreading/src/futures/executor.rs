@@ -9,7 +9,10 @@
 //! worker only if one sleeps and none is already on its way. A worker with nothing to do first
 //! spins briefly on the `queued` counter (at most one worker spins at a time; the rest sleep on
 //! the condition variable), so a steady stream of tiny tasks costs no sleep/wake per task. A
-//! worker that takes a task while more are queued passes a wake-up on to a sleeping one.
+//! worker that takes a task while more are queued passes a wake-up on to a sleeping one. On a
+//! trivial task the cost is mostly atomic read-modify-writes (each lock is two), so the worker
+//! starts a task with one lock (it takes the callable: see `pool_job.rs`), and nothing the pool's
+//! lock protects waits on a reference count or a timeline event.
 
 use crate::diagnostics::{self, job_id};
 use std::cell::Cell;
