@@ -11,7 +11,7 @@
 //! stays `Pending` while the task runs (the worker does not take the state lock to start it):
 //! a `Pending` task with an empty slot is running, which [`Job::phase`] reports. Each lock is
 //! two atomic read-modify-writes, and they are most of what a trivial task costs the pool
-//! (measured with `perf annotate`: the lock and unlock instructions carried ~90% of `run`).
+//! (measured with `perf annotate`: the lock and unlock instructions carried ~85% of `run`).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 // The job is shared through `std`'s Arc even under loom: loom's Arc cannot be coerced to a trait
