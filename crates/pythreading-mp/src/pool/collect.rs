@@ -399,6 +399,18 @@ impl<R: DeserializeOwned> AsyncResult<Vec<R>> {
 
 /// The order [`LazyResults`] come out in: [`InputOrder`] ([`IMap`]) or [`CompletionOrder`]
 /// ([`IMapUnordered`]). Sealed: these two are the only orders.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::pool::{CompletionOrder, InputOrder, LazyResults, ResultOrder};
+///
+/// // Code that takes either kind of `imap` results is generic over the order.
+/// fn left<O: ResultOrder>(it: &LazyResults<u64, O>) -> usize {
+///     it.size_hint().0
+/// }
+/// # let _ = (left::<InputOrder>, left::<CompletionOrder>);
+/// ```
 pub trait ResultOrder: sealed::Sealed {}
 
 mod sealed {
@@ -414,10 +426,32 @@ mod sealed {
 }
 
 /// Results in input order, each waited for in turn (Python's `imap`).
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::pool::{IMap, InputOrder, LazyResults};
+///
+/// // `IMap<R>` is `LazyResults<R, InputOrder>`.
+/// let it: Option<IMap<u64>> = None;
+/// let same: Option<LazyResults<u64, InputOrder>> = it;
+/// assert!(same.is_none());
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct InputOrder;
 
 /// Results as they finish (Python's `imap_unordered`).
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::pool::{CompletionOrder, IMapUnordered, LazyResults};
+///
+/// // `IMapUnordered<R>` is `LazyResults<R, CompletionOrder>`.
+/// let it: Option<IMapUnordered<u64>> = None;
+/// let same: Option<LazyResults<u64, CompletionOrder>> = it;
+/// assert!(same.is_none());
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct CompletionOrder;
 
