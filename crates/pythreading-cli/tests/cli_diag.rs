@@ -2,63 +2,32 @@
 //! (threads, named locks, file:line) and finishes; `demo NAME --trace PATH` writes a Chrome
 //! trace that parses; SIGQUIT prints a thread dump to stderr and the command goes on.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "../../pythreading-mp/tests/common/mod.rs"]
+mod common;
+
+use std::io::{BufReader, Read};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::Guard;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pythreading"))
 }
 
-/// A child that is killed and reaped when the test ends, even by a failed assertion.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Guard {
-    fn wait_for_exit(&mut self, bound: Duration, what: &str) -> std::process::ExitStatus {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.0.try_wait().expect("try_wait") {
-                return status;
-            }
-            assert!(
-                start.elapsed() < bound,
-                "{what} did not exit within {bound:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-/// Runs to the end (at most `bound`), returning status, stdout and stderr.
+/// Runs to the end (at most `bound`, then killed and failing), returning status, stdout and
+/// stderr.
 fn run(args: &[&str], bound: Duration) -> (std::process::ExitStatus, String, String) {
-    let mut child = bin()
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let mut guard = Guard(child);
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let status = guard.wait_for_exit(bound, &args.join(" "));
-    (status, reader.join().unwrap(), err_reader.join().unwrap())
+    let out = Guard::spawn(
+        bin()
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    )
+    .output_timeout(bound, &args.join(" "));
+    let (stdout, stderr) = common::text(&out);
+    (out.status, stdout, stderr)
 }
 
 #[test]
@@ -108,19 +77,17 @@ fn demo_trace_writes_a_chrome_trace() {
 
 #[test]
 fn sigquit_prints_a_dump_and_the_command_goes_on() {
-    let mut child = bin()
-        .args(["demo"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut err = child.stderr.take().unwrap();
-    let pid = child.id();
-    let mut guard = Guard(child);
+    let mut guard = Guard::spawn(
+        bin()
+            .args(["demo"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    let out = BufReader::new(guard.child().stdout.take().unwrap());
+    let pid = guard.child().id();
     // The handler is installed before anything is printed: wait for the first line.
-    let mut first = String::new();
-    out.read_line(&mut first).expect("first line");
+    let (mut out, first) = common::read_line_timeout(out, Duration::from_secs(60), "first line");
+    assert!(first.is_some(), "the demo printed nothing");
     let killed = Command::new("kill")
         .args(["-QUIT", &pid.to_string()])
         .status()
@@ -131,14 +98,9 @@ fn sigquit_prints_a_dump_and_the_command_goes_on() {
         let _ = out.read_to_string(&mut s);
         s
     });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let status = guard.wait_for_exit(Duration::from_secs(300), "demo after SIGQUIT");
+    let finished = guard.output_timeout(Duration::from_secs(300), "demo after SIGQUIT");
     let rest = drain.join().unwrap();
-    let err = err_reader.join().unwrap();
+    let (status, err) = (finished.status, common::text(&finished).1);
     assert!(
         status.success(),
         "SIGQUIT ended the command: {status}\n{err}"
