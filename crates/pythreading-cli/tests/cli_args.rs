@@ -2,61 +2,28 @@
 //! printed, the worker's timeouts, hints and normal finish, logging levels, a closed stdout, and
 //! the demo list.
 
-#[path = "../../pythreading-mp/tests/common/mod.rs"]
-mod common;
+mod cli_common;
 
 use std::io::BufReader;
 use std::net::TcpListener;
-use std::process::{ChildStdout, Command, Output, Stdio};
+use std::process::{ChildStdout, Command};
 use std::time::{Duration, Instant};
 
-use common::Guard;
+use cli_common::child::read_to_end_timeout;
+use cli_common::{Guard, LIMIT, bin, output, spawn_until, text};
 
-/// A generous bound for every wait on a child process.
-const LIMIT: Duration = Duration::from_secs(60);
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pythreading"))
+/// Runs to the end within [`LIMIT`] (killed and failing otherwise).
+fn run(args: &[&str]) -> std::process::Output {
+    cli_common::run(args, LIMIT)
 }
 
-/// Runs to completion within [`LIMIT`] (killed and failing otherwise).
-fn run(args: &[&str]) -> Output {
-    output(bin().args(args))
-}
-
-/// Runs `cmd` to completion within [`LIMIT`] (killed and failing otherwise).
-fn output(cmd: &mut Command) -> Output {
-    let what = format!("{:?}", cmd.get_args().collect::<Vec<_>>());
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    Guard::spawn(cmd).output_timeout(LIMIT, &what)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Spawns with piped output and returns the port from the first stdout line starting with
-/// `marker` (then `HOST:PORT`).
+/// Starts a server and returns the port from the first stdout line starting with `marker` (then
+/// `HOST:PORT`).
 fn spawn_server(args: &[&str], marker: &str) -> (Guard, BufReader<ChildStdout>, u16) {
-    let mut guard = Guard::spawn(
-        bin()
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
-    );
-    let mut out = BufReader::new(guard.child().stdout.take().unwrap());
-    loop {
-        let (o, line) = common::read_line_timeout(out, LIMIT, marker);
-        out = o;
-        let line = line.unwrap_or_else(|| panic!("exited before printing '{marker}'"));
-        if let Some(rest) = line.trim().strip_prefix(marker) {
-            let addr = rest.split_whitespace().next().unwrap();
-            let port = addr.rsplit(':').next().unwrap().parse().unwrap();
-            return (guard, out, port);
-        }
-    }
+    let (guard, out, rest) = spawn_until(args, marker);
+    let addr = rest.split_whitespace().next().unwrap();
+    let port = addr.rsplit(':').next().unwrap().parse().unwrap();
+    (guard, out, port)
 }
 
 #[test]
@@ -202,7 +169,7 @@ fn the_workers_normal_finish_reads_as_one() {
             .wait_timeout(Duration::from_secs(30), "master")
             .success()
     );
-    let rest = common::read_to_end_timeout(out, LIMIT, "master's stdout");
+    let rest = read_to_end_timeout(out, LIMIT, "master's stdout");
     assert_eq!(rest.matches("Result: ").count(), 3, "{rest}");
 }
 
@@ -244,15 +211,7 @@ fn logging_levels_follow_v_and_q() {
 
 #[test]
 fn a_closed_stdout_ends_the_demo_quietly() {
-    let mut guard = Guard::spawn(
-        bin()
-            .args(["demo"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
-    );
-    let out = BufReader::new(guard.child().stdout.take().unwrap());
-    let (out, line) = common::read_line_timeout(out, LIMIT, "demo's first line");
-    assert!(line.is_some(), "the demo printed nothing");
+    let (guard, out, _first) = spawn_until(&["demo"], "");
     drop(out); // `| head -1`
     let finished = guard.output_timeout(Duration::from_secs(120), "demo");
     let (status, err) = (finished.status, text(&finished.stderr));
@@ -269,6 +228,7 @@ fn the_excepthook_demo_shows_a_clean_report() {
         bin()
             .args(["demo", "excepthook"])
             .env("RUST_BACKTRACE", "1"),
+        LIMIT,
     );
     assert!(out.status.success());
     let err = text(&out.stderr);

@@ -2,32 +2,19 @@
 //! (threads, named locks, file:line) and finishes; `demo NAME --trace PATH` writes a Chrome
 //! trace that parses; SIGQUIT prints a thread dump to stderr and the command goes on.
 
-#[path = "../../pythreading-mp/tests/common/mod.rs"]
-mod common;
+mod cli_common;
 
-use std::io::{BufReader, Read};
-use std::process::{Command, Stdio};
+use std::io::Read;
+use std::process::Command;
 use std::time::Duration;
 
-use common::Guard;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pythreading"))
-}
+use cli_common::{spawn_until, text};
 
 /// Runs to the end (at most `bound`, then killed and failing), returning status, stdout and
 /// stderr.
 fn run(args: &[&str], bound: Duration) -> (std::process::ExitStatus, String, String) {
-    let out = Guard::spawn(
-        bin()
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
-    )
-    .output_timeout(bound, &args.join(" "));
-    let (stdout, stderr) = common::text(&out);
-    (out.status, stdout, stderr)
+    let out = cli_common::run(args, bound);
+    (out.status, text(&out.stdout), text(&out.stderr))
 }
 
 #[test]
@@ -77,17 +64,9 @@ fn demo_trace_writes_a_chrome_trace() {
 
 #[test]
 fn sigquit_prints_a_dump_and_the_command_goes_on() {
-    let mut guard = Guard::spawn(
-        bin()
-            .args(["demo"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
-    );
-    let out = BufReader::new(guard.child().stdout.take().unwrap());
-    let pid = guard.child().id();
     // The handler is installed before anything is printed: wait for the first line.
-    let (mut out, first) = common::read_line_timeout(out, Duration::from_secs(60), "first line");
-    assert!(first.is_some(), "the demo printed nothing");
+    let (mut guard, mut out, _first) = spawn_until(&["demo"], "");
+    let pid = guard.child().id();
     let killed = Command::new("kill")
         .args(["-QUIT", &pid.to_string()])
         .status()
@@ -100,7 +79,7 @@ fn sigquit_prints_a_dump_and_the_command_goes_on() {
     });
     let finished = guard.output_timeout(Duration::from_secs(300), "demo after SIGQUIT");
     let rest = drain.join().unwrap();
-    let (status, err) = (finished.status, common::text(&finished).1);
+    let (status, err) = (finished.status, text(&finished.stderr));
     assert!(
         status.success(),
         "SIGQUIT ended the command: {status}\n{err}"
