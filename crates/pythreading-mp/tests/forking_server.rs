@@ -2,7 +2,9 @@
 //! clients (every reply checked), the `max_children` bound with back-pressure, a worker killed
 //! with SIGKILL mid-connection (its client sees the end, the server serves on, a new worker
 //! takes the place), a panicking handler, a silent client's timeout, and a close that leaves
-//! no child behind. Every wait is bounded and fails with a message.
+//! no child behind; 300 connections opened and dropped (silent, reset, half-closed) leave the
+//! parent's descriptors where they were and the server serving. Every wait is bounded and
+//! fails with a message. (Issue 11 §1: the `ForkingTCPServer` shape; raw sockets on 127.0.0.1.)
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -379,4 +381,60 @@ fn an_unregistered_handler_is_refused_with_the_line_to_add() {
         }
         other => panic!("expected NotRegistered, got {other:?}"),
     }
+}
+
+fn open_descriptors() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
+}
+
+#[test]
+fn churn_of_dropped_reset_and_half_closed_connections_leaks_nothing() {
+    pythreading_mp::init();
+    let (server, _errors) = server_with_errors(|b| b.max_children(4));
+    let serving = serve_in_background(&server);
+    let address = server.server_address();
+    // Warm: the workers exist, so their control sockets are in the baseline.
+    let warm: Vec<_> = (0..4).map(|_| connect(address)).collect();
+    drop(warm);
+    wait_for("the warm-up connections to finish", || {
+        server.connections() == 0
+    });
+    let before = open_descriptors();
+    for i in 0..300u32 {
+        let mut client = TcpStream::connect(address).expect("connect");
+        match i % 3 {
+            // Connects and leaves without a word.
+            0 => drop(client),
+            // Resets the connection (RST, not FIN).
+            1 => {
+                rustix::net::sockopt::set_socket_linger(&client, Some(Duration::ZERO))
+                    .expect("SO_LINGER 0");
+                drop(client);
+            }
+            // Half-closes after its request: the reply still comes, then the end.
+            _ => {
+                client.set_read_timeout(Some(BOUND)).unwrap();
+                client.write_all(b"half").unwrap();
+                client.shutdown(std::net::Shutdown::Write).unwrap();
+                let mut got = Vec::new();
+                client.read_to_end(&mut got).expect("the reply and the end");
+                assert_eq!(&got[4..], b"half", "connection {i}");
+            }
+        }
+    }
+    wait_for("every churned connection to finish", || {
+        server.connections() == 0
+    });
+    assert!(server.active_children().len() <= 4);
+    let after = open_descriptors();
+    assert!(
+        after <= before + 4,
+        "descriptors grew from {before} to {after} over 300 connections"
+    );
+    let (mut client, _) = connect(address);
+    round_trip(&mut client, b"still serving");
+    drop(client);
+    server.shutdown();
+    serving.join().unwrap();
+    assert!(server.server_close().is_clean());
 }
