@@ -99,6 +99,7 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
                     }
                     Err(e) => failed[i] = Some(e),
                 }
+                server.settle();
             }
         }
         let case = format!("echo_{c}c");
@@ -270,6 +271,18 @@ impl Server {
             Server::Std(s) => s.address,
             Server::Tokio { address, .. } | Server::OursAsync { address, .. } => *address,
             Server::Cpython(p) => SocketAddr::from(([127, 0, 0, 1], p.port())),
+        }
+    }
+
+    /// Waits (at most 10 s) until the server has finished with the connections the client
+    /// just reset, so that its handlers' wake-ups do not fall into the next server's window.
+    /// Only our threaded server can say so; the others end theirs within their own window.
+    fn settle(&self) {
+        if let Server::Ours(s) = self {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while s.stats().active() > 0 && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(1));
+            }
         }
     }
 
