@@ -8,6 +8,7 @@
 //! expansion budget.
 
 mod expand;
+mod flat;
 mod text;
 
 use std::collections::HashMap;
@@ -56,6 +57,15 @@ pub(crate) fn loads_with(input: &[u8], limits: &Limits) -> Result<Value, PickleE
             ErrorKind::LimitExceeded(Limit::InputLen),
         ));
     }
+    // Most manager messages are flat trees: built without the arena when they are.
+    if let Some(v) = flat::loads(input, limits) {
+        return Ok(v);
+    }
+    general(input, limits)
+}
+
+/// The general machine: any pickle, every error.
+fn general(input: &[u8], limits: &Limits) -> Result<Value, PickleError> {
     let mut m = Machine {
         input,
         pos: 0,
