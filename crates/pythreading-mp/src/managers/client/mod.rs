@@ -125,7 +125,7 @@ fn request(
     args: Vec<Value>,
     kwargs: Vec<(Value, Value)>,
 ) -> Result<Answer, ManagerError> {
-    conn.send_bytes(&Request::new(ident, method, args, kwargs).encode())?;
+    conn.send_bytes(&Request::encode_parts(ident, method, &args, &kwargs))?;
     let bytes = conn.recv_bytes()?;
     match Reply::decode(&bytes, &Limits::default())? {
         Reply::Return(v) => Ok(Answer::Value(v)),
