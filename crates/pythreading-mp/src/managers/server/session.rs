@@ -262,10 +262,11 @@ impl Session<'_> {
     /// too long, or sends an unreadable frame.
     fn serve_client(&mut self, conn: &mut Connection<DeadlineStream>) {
         loop {
-            let Ok(bytes) = conn.recv_bytes() else {
+            let limits = &self.limits;
+            let Ok(decoded) = conn.recv_bytes_with(|bytes| Request::decode(bytes, limits)) else {
                 return;
             };
-            let sent = match Request::decode(&bytes, &self.limits) {
+            let sent = match decoded {
                 Ok(mut request) => {
                     request.args.caller = self.watch.clone();
                     let called = self.call(request);
