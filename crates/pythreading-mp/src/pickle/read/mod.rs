@@ -6,6 +6,9 @@
 //! is reached, the node on top of the stack is copied out into a `Value` tree; that step
 //! enforces the depth limit, refuses cycles and charges every copy of a shared node against the
 //! expansion budget.
+//!
+//! Most pickles need none of that: a flat one (no memo read, no `DUP`, only plain data) is read
+//! first by `flat.rs` straight into values; whatever it does not accept, this machine reads.
 
 mod expand;
 mod flat;
