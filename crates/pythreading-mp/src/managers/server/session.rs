@@ -12,6 +12,7 @@ use super::plain_data;
 use super::registry::Factory;
 use super::served::{Outcome, SharedObject};
 use super::status::ClientGuard;
+use super::table::Lookup;
 use super::{ConnectionEvent, Shared, Slot};
 use crate::managers::protocol::{
     CallArgs, ClientWatch, Reply, Request, encoded_size_over, memory_error, repr,
@@ -84,6 +85,7 @@ pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, m
         created: 0,
         watch,
         client,
+        lookup: Lookup::default(),
     };
     match session.public(request) {
         Public::Reply(reply) => {
@@ -116,6 +118,8 @@ struct Session<'a> {
     watch: Option<Arc<ClientWatch>>,
     /// This connection's entry on the status page (the call it is inside).
     client: ClientGuard,
+    /// The object this connection called last.
+    lookup: Lookup,
 }
 
 impl Drop for Session<'_> {
@@ -258,10 +262,11 @@ impl Session<'_> {
     /// too long, or sends an unreadable frame.
     fn serve_client(&mut self, conn: &mut Connection<DeadlineStream>) {
         loop {
-            let Ok(bytes) = conn.recv_bytes() else {
+            let limits = &self.limits;
+            let Ok(decoded) = conn.recv_bytes_with(|bytes| Request::decode(bytes, limits)) else {
                 return;
             };
-            let sent = match Request::decode(&bytes, &self.limits) {
+            let sent = match decoded {
                 Ok(mut request) => {
                     request.args.caller = self.watch.clone();
                     let called = self.call(request);
@@ -353,7 +358,7 @@ impl Session<'_> {
                 "AssertionError: server-level call on an object connection",
             ));
         };
-        let Some((object, typeid)) = shared.table.get_typed(&ident) else {
+        let Some((object, typeid)) = shared.table.get_typed_cached(&ident, &mut self.lookup) else {
             return Err(Reply::traceback(&format!("KeyError: '{ident}'")));
         };
         let method = request.method.as_str();
