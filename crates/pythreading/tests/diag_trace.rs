@@ -1,7 +1,9 @@
 //! The timeline (issue 10): the Chrome trace JSON of a small scenario parses (serde_json) and
-//! has the expected tracks (thread-name metadata), wait slices, queue depth counters and flow
-//! arrows; recording 4 threads x 100k lock operations (each around a queue put and get, which
-//! record the queue's depth) stays bounded and says how many events it dropped. No checklist id: CPython has no timeline.
+//! has the expected tracks (thread-name metadata), wait slices, queue depth counters (named
+//! after the queue, sampled at most every `DEPTH_SAMPLE_INTERVAL` per thread, ending on the
+//! last depth) and flow arrows; recording 4 threads x 100k lock operations (each around a
+//! queue put and get, which record the queue's depth) stays bounded and says how many events
+//! it dropped. No checklist id: CPython has no timeline.
 //!
 //! A recording is process-wide, so the tests of this file take turns (`SERIAL`).
 
@@ -28,7 +30,7 @@ fn producer_consumer_trace_has_tracks_slices_counters_and_flows() {
     let rec = diagnostics::record().unwrap();
 
     // A bounded queue between a producer and a consumer: puts and gets park and change depth.
-    let q = Arc::new(Queue::<u32>::bounded(2));
+    let q = Arc::new(Queue::<u32>::bounded(2).with_name("tr-queue"));
     let (qp, qc) = (Arc::clone(&q), Arc::clone(&q));
     let producer = threading::Builder::new()
         .name("tr-producer")
@@ -71,6 +73,11 @@ fn producer_consumer_trace_has_tracks_slices_counters_and_flows() {
     for h in [producer, consumer, waiter] {
         assert_eq!(h.join_timeout(Duration::from_secs(10)), Ok(true));
     }
+    // The last word on the queue's depth, from this thread: a put sampled at once (a queue this
+    // thread has not sampled yet) and a get within the sample interval, kept aside and
+    // written when the recording stops.
+    q.put(7).unwrap();
+    assert_eq!(q.get(), Ok(7));
     let trace = rec.stop();
 
     let (list, other) = events(trace.to_json());
@@ -124,18 +131,22 @@ fn producer_consumer_trace_has_tracks_slices_counters_and_flows() {
         list.iter()
             .any(|e| ph(e) == "X" && name(e) == "release Lock \"tr-lock\"")
     );
-    // The queue's depth counter, never above its capacity.
-    let depths: Vec<u64> = list
+    // The queue's depth counter track, named after the queue, never above its capacity, and
+    // ending (in time) on the empty queue this thread left.
+    let mut depths: Vec<(f64, u64)> = list
         .iter()
-        .filter(|e| ph(e) == "C" && name(e).starts_with("queue depth"))
-        .map(|e| e["args"]["depth"].as_u64().unwrap())
+        .filter(|e| ph(e) == "C" && name(e) == "queue depth Queue \"tr-queue\"")
+        .map(|e| {
+            (
+                e["ts"].as_f64().unwrap(),
+                e["args"]["depth"].as_u64().unwrap(),
+            )
+        })
         .collect();
-    assert!(
-        depths.len() >= 400,
-        "a counter event per put and get: {}",
-        depths.len()
-    );
-    assert!(depths.iter().all(|&d| d <= 2), "{depths:?}");
+    assert!(depths.len() >= 3, "depth samples: {depths:?}");
+    assert!(depths.iter().all(|&(_, d)| d <= 2), "{depths:?}");
+    depths.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert_eq!(depths.last().map(|d| d.1), Some(0), "{depths:?}");
     // Flows: the lock hand-off and the task's submit -> run, each start matched by an end.
     let flow_ids = |p: &str, cat: &str| -> Vec<u64> {
         list.iter()
@@ -165,7 +176,7 @@ fn producer_consumer_trace_has_tracks_slices_counters_and_flows() {
 #[test]
 fn four_threads_100k_lock_ops_stay_bounded() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    const CAP: usize = 10_000;
+    const CAP: usize = 64;
     let rec = diagnostics::record_with_capacity(CAP).unwrap();
     let lock = Arc::new(Lock::new());
     let q = Arc::new(Queue::<u32>::unbounded());
@@ -188,17 +199,59 @@ fn four_threads_100k_lock_ops_stay_bounded() {
         assert_eq!(h.join_timeout(Duration::from_secs(60)), Ok(true));
     }
     let trace = rec.stop();
-    // At least 2 events (the depth after the put and after the get) per operation: 800k. Five rings
-    // (four workers and this thread, whose joins park) of at most CAP events each.
-    assert!(trace.events() <= 5 * CAP, "kept {} events", trace.events());
-    assert!(trace.dropped() > 0);
-    assert!(trace.events() as u64 + trace.dropped() >= 800_000);
+    // Depth samples (one per DEPTH_SAMPLE_INTERVAL per thread at most) and the waits of the
+    // contended lock overflow rings this small. Five rings (four workers and this thread,
+    // whose joins park) of at most CAP events each, plus the one depth sample per ring kept
+    // aside by the sampling.
+    assert!(
+        trace.events() <= 5 * (CAP + 1),
+        "kept {} events",
+        trace.events()
+    );
+    assert!(trace.dropped() > 0, "kept {} events", trace.events());
     let (list, other) = events(trace.to_json());
     assert_eq!(other["dropped_events"].as_u64(), Some(trace.dropped()));
     assert_eq!(other["capacity_per_thread"].as_u64(), Some(CAP as u64));
     // Events plus one thread-name record per ring; a lock release that woke a waiter writes
     // two entries (the release and its arrow).
-    assert!(list.len() <= 2 * 5 * CAP + 5, "{} entries", list.len());
+    assert!(
+        list.len() <= 2 * 5 * (CAP + 1) + 5,
+        "{} entries",
+        list.len()
+    );
+}
+
+#[test]
+fn depth_samples_are_coalesced_per_thread_and_queue() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let rec = diagnostics::record().unwrap();
+    let q = Queue::<u32>::unbounded().with_name("coalesced");
+    let start = std::time::Instant::now();
+    for n in 0..20_000 {
+        q.put(n).unwrap();
+    }
+    let elapsed = start.elapsed();
+    let trace = rec.stop();
+    let (list, _) = events(trace.to_json());
+    let samples: Vec<u64> = list
+        .iter()
+        .filter(|e| e["ph"] == "C" && e["name"] == "queue depth Queue \"coalesced\"")
+        .map(|e| e["args"]["depth"].as_u64().unwrap())
+        .collect();
+    // One sample per interval at most (the first at once), plus the last depth kept aside.
+    let bound = elapsed.as_micros() / diagnostics::DEPTH_SAMPLE_INTERVAL.as_micros() + 2;
+    assert!(
+        (samples.len() as u128) <= bound,
+        "{} samples in {elapsed:?}",
+        samples.len()
+    );
+    assert!(samples.len() < 20_000, "not coalesced");
+    assert_eq!(samples.first(), Some(&1));
+    assert_eq!(
+        samples.iter().max(),
+        Some(&20_000),
+        "the last depth is kept"
+    );
 }
 
 #[test]

@@ -101,6 +101,11 @@ impl Label {
         self.name.as_deref()
     }
 
+    /// Gives the primitive a name (builders that name a value after construction).
+    pub(crate) fn rename(&mut self, name: impl Into<Arc<str>>) {
+        self.name = Some(name.into());
+    }
+
     /// The id if one was handed out already (0: never waited on).
     pub(crate) fn id_if_any(&self) -> u32 {
         self.id.load(Ordering::Relaxed)
@@ -160,6 +165,15 @@ impl Resource {
         }
     }
 
+    /// An unnamed queue by its id (a name is known only from a label).
+    pub(crate) fn queue(id: u32) -> Self {
+        Resource {
+            kind: Kind::Queue,
+            id,
+            name: None,
+        }
+    }
+
     pub(crate) fn anonymous(kind: Kind) -> Self {
         Resource {
             kind,
@@ -204,7 +218,7 @@ impl Resource {
         self.name.as_deref()
     }
 
-    /// The stable per-kind id (`3` in `Lock#3`); 0 for queues and futures, which carry none.
+    /// The stable per-kind id (`3` in `Lock#3`); 0 for futures, which carry none.
     ///
     /// # Examples
     ///

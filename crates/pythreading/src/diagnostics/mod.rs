@@ -44,8 +44,8 @@ pub use deadlock::{Deadlock, Step, find_deadlocks};
 pub use dump::{Dump, ThreadDump, WaitInfo, dump};
 pub use label::{Kind, Resource};
 pub use trace::{
-    AlreadyRecording, DEFAULT_CAPACITY, Recording, Trace, record, record_from_env, record_to,
-    record_with_capacity,
+    AlreadyRecording, DEFAULT_CAPACITY, DEPTH_SAMPLE_INTERVAL, Recording, Trace, record,
+    record_from_env, record_to, record_with_capacity,
 };
 pub use watchdog::{Watchdog, deadlock_watchdog, deadlock_watchdog_with};
 
