@@ -271,3 +271,128 @@ fn one_recording_at_a_time_and_nothing_when_off() {
     let trace = diagnostics::record().unwrap().stop();
     assert_eq!(trace.events(), 0);
 }
+
+/// Polls the dump (at most 10 s) until every thread of `names` is parked.
+fn until_parked(names: &[&str]) {
+    let start = std::time::Instant::now();
+    while !names.iter().all(|n| {
+        threading::dump()
+            .threads()
+            .iter()
+            .any(|t| t.name() == *n && t.waiting().is_some())
+    }) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{names:?} not parked within 10 s:\n{}",
+            threading::dump()
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The wake arrow ending on track `tid`: its id, checked to start on track `from` at the
+/// `X` slice named `slice`, and to end inside the woken thread's wait slice.
+fn wake_arrow(list: &[Value], from: u64, slice: &str, tid: u64) -> u64 {
+    let on = |e: &Value, ph: &str, track: u64| e["ph"] == ph && e["tid"].as_u64() == Some(track);
+    let end = list
+        .iter()
+        .find(|e| on(e, "f", tid) && e["cat"] == "wake")
+        .unwrap_or_else(|| panic!("no wake arrow ends on track {tid}"));
+    let id = end["id"].as_u64().unwrap();
+    let start = list
+        .iter()
+        .find(|e| on(e, "s", from) && e["id"].as_u64() == Some(id))
+        .unwrap_or_else(|| panic!("arrow {id} does not start on track {from}"));
+    assert!(
+        list.iter()
+            .any(|e| on(e, "X", from) && e["name"] == slice && e["ts"] == start["ts"]),
+        "no {slice:?} slice where arrow {id} starts"
+    );
+    let ts = end["ts"].as_f64().unwrap();
+    let begin = list
+        .iter()
+        .filter(|e| on(e, "B", tid) && e["ts"].as_f64().unwrap() <= ts)
+        .map(|e| e["ts"].as_f64().unwrap())
+        .fold(f64::NEG_INFINITY, f64::max);
+    let close = list
+        .iter()
+        .filter(|e| on(e, "E", tid) && e["ts"].as_f64().unwrap() >= ts)
+        .map(|e| e["ts"].as_f64().unwrap())
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        begin.is_finite() && close.is_finite(),
+        "arrow {id} ends outside a wait slice on track {tid}"
+    );
+    id
+}
+
+fn track_of(list: &[Value], name: &str) -> u64 {
+    list.iter()
+        .find(|e| e["ph"] == "M" && e["args"]["name"] == name)
+        .and_then(|e| e["tid"].as_u64())
+        .unwrap_or_else(|| panic!("no track named {name}"))
+}
+
+#[test]
+fn condition_notify_and_event_set_draw_arrows_to_the_threads_they_wake() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let rec = diagnostics::record().unwrap();
+    let me = threading::get_ident();
+
+    // A Condition waiter, woken by notify from this thread.
+    let cond = Arc::new(threading::Condition::named("tr-cond"));
+    let c = Arc::clone(&cond);
+    let cond_waiter = threading::Builder::new()
+        .name("tr-cond-waiter")
+        .spawn(move || {
+            let mut g = c.lock();
+            c.wait(&mut g);
+        })
+        .unwrap();
+    until_parked(&["tr-cond-waiter"]);
+    {
+        let _g = cond.lock();
+        assert_eq!(cond.notify_one(), 1);
+    }
+
+    // Two Event waiters, both released by one set.
+    let ev = Arc::new(threading::Event::named("tr-event"));
+    let ev_waiters: Vec<_> = ["tr-ev-1", "tr-ev-2"]
+        .into_iter()
+        .map(|name| {
+            let e = Arc::clone(&ev);
+            threading::Builder::new()
+                .name(name)
+                .spawn(move || e.wait())
+                .unwrap()
+        })
+        .collect();
+    until_parked(&["tr-ev-1", "tr-ev-2"]);
+    ev.set();
+    for h in ev_waiters.into_iter().chain([cond_waiter]) {
+        assert_eq!(h.join_timeout(Duration::from_secs(10)), Ok(true));
+    }
+    let trace = rec.stop();
+
+    let (list, _) = events(trace.to_json());
+    let notified = wake_arrow(
+        &list,
+        me,
+        "notify Condition \"tr-cond\"",
+        track_of(&list, "tr-cond-waiter"),
+    );
+    let set_1 = wake_arrow(
+        &list,
+        me,
+        "set Event \"tr-event\"",
+        track_of(&list, "tr-ev-1"),
+    );
+    let set_2 = wake_arrow(
+        &list,
+        me,
+        "set Event \"tr-event\"",
+        track_of(&list, "tr-ev-2"),
+    );
+    assert_ne!(set_1, set_2, "each released thread has its own arrow");
+    assert_ne!(notified, set_1);
+}

@@ -54,6 +54,7 @@ pub use watchdog::{Watchdog, deadlock_watchdog, deadlock_watchdog_with};
 
 pub(crate) use label::Label;
 pub(crate) use trace::{
-    instant as trace_instant, job_id, queue_depth, task as trace_task, traced_task,
+    instant as trace_instant, job_id, queue_depth, task as trace_task, traced_task, wake_flows,
+    woken,
 };
 pub(crate) use wait_graph::{LockDiag, joining, my_ident, parked, waiting, waiting_for};

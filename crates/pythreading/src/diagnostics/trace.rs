@@ -10,7 +10,9 @@
 //! What is recorded: one track per thread (named with `M` metadata); a `B`/`E` slice for every
 //! wait on a primitive (the same waits the wait-for graph sees, with the wait site); a flow
 //! arrow (`s`/`f`) from a lock release that woke parked waiters to the slow-path acquire that
-//! followed it; queue depth as a `C` counter track per queue; executor tasks as slices on the
+//! followed it, and from a `Condition` notify or an `Event` set to each thread it woke (ending
+//! inside that thread's wait slice); queue depth as a `C` counter track per queue (named after
+//! the queue, sampled: see [`DEPTH_SAMPLE_INTERVAL`]); executor tasks as slices on the
 //! worker's track with an arrow from their submit; timer firings as instants.
 //!
 //! Uncontended lock holds are not drawn: that would put a flag check on both halves of the
@@ -113,6 +115,8 @@ enum What {
     Wait(Resource, &'static Location<'static>),
     WaitEnd,
     Release(Resource, u64),
+    /// A notify or set that woke `n` waiters: flows `first..first + n`.
+    Wake(&'static str, Resource, u64, u64),
     Acquired(u64),
     Depth(Resource, usize),
     Task(&'static str, u64),
@@ -265,6 +269,10 @@ fn to_tracing(ph: u8, what: &What) {
             target: "pythreading::diagnostics",
             ph, resource = %resource, flow, "release wakes a waiter"
         ),
+        What::Wake(verb, resource, first, n) => tracing::trace!(
+            target: "pythreading::diagnostics",
+            ph, verb = *verb, resource = %resource, flow = *first, woken = *n, "wakes waiters"
+        ),
         What::Acquired(flow) => tracing::trace!(
             target: "pythreading::diagnostics",
             ph, flow, "woken waiter acquires"
@@ -309,6 +317,25 @@ pub(crate) fn lock_released(label: &Label) {
 /// The flow of the latest contended release. One slot for the process is enough for arrows:
 /// an arrow drawn to the wrong one of two simultaneous hand-offs is a cosmetic error only.
 static LAST_FLOW: AtomicU64 = AtomicU64::new(0);
+
+/// A `notify` or `set` on `label` that wakes `n` waiters it knows: starts `n` flow arrows and
+/// returns the first id (the waiters end them with [`woken`]); 0 when nothing records.
+pub(crate) fn wake_flows(verb: &'static str, label: &Label, n: usize) -> u64 {
+    if n == 0 || !live() {
+        return 0;
+    }
+    let n = n as u64;
+    let first = NEXT_FLOW.fetch_add(n, Ordering::Relaxed);
+    publish(b's', What::Wake(verb, label.resource(), first, n));
+    first
+}
+
+/// A waiter woken by a [`wake_flows`] call: the end of its arrow (`flow` 0: none).
+pub(crate) fn woken(flow: u64) {
+    if flow != 0 && live() {
+        publish(b'f', What::Acquired(flow));
+    }
+}
 
 /// A slow-path acquire: the end of the flow arrow from the release that woke it.
 pub(crate) fn lock_acquired() {
@@ -718,6 +745,21 @@ fn write_event(out: &mut String, pid: u32, tid: u64, e: &Event) {
 {{"ph":"s","cat":"wake","name":"wake","id":{flow},"pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#,
             escape(&resource.to_string())
         ),
+        What::Wake(verb, resource, first, n) => {
+            let _ = write!(
+                out,
+                r#"{{"ph":"X","cat":"wake","name":"{verb} {}","pid":{pid},"tid":{tid},"ts":{ts:.3},"dur":0}}"#,
+                escape(&resource.to_string())
+            );
+            for flow in *first..first + n {
+                let _ = write!(
+                    out,
+                    r#",
+{{"ph":"s","cat":"wake","name":"wake","id":{flow},"pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#
+                );
+            }
+            Ok(())
+        }
         What::Acquired(flow) => write!(
             out,
             r#"{{"ph":"f","bp":"e","cat":"wake","name":"wake","id":{flow},"pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#
