@@ -10,7 +10,7 @@
 //! | a jstack-style picture of every thread | [`dump()`] (also `threading::dump`) | `jstack`, Go's SIGQUIT dump |
 //! | the deadlocks now (cycles of lock holders and joins) | [`find_deadlocks()`] | `ThreadMXBean.findDeadlockedThreads` |
 //! | report each new deadlock once, from a daemon thread | [`deadlock_watchdog`] | Go's "all goroutines are asleep" |
-//! | a Chrome trace / Perfetto timeline | [`record()`], [`record_to`], `PYTHREADING_TRACE` | `go tool trace` |
+//! | a Chrome trace / Perfetto timeline | [`record()`], [`record_to`], `PYTHREADING_TRACE` ([`flush`]) | `go tool trace` |
 //!
 //! The module is named `diagnostics` (not `debug`, which suggests a build mode, nor `deadlock`,
 //! which is one of its four jobs); the three calls Python users reach for from `threading` are
@@ -37,6 +37,7 @@
 
 mod deadlock;
 mod dump;
+mod from_env;
 mod json;
 mod label;
 mod trace;
@@ -45,10 +46,11 @@ mod watchdog;
 
 pub use deadlock::{Deadlock, Step, find_deadlocks};
 pub use dump::{Dump, ThreadDump, WaitInfo, dump};
+pub use from_env::{flush, record_from_env};
 pub use label::{Kind, Resource};
 pub use trace::{
-    AlreadyRecording, DEFAULT_CAPACITY, DEPTH_SAMPLE_INTERVAL, Recording, Trace, record,
-    record_from_env, record_to, record_with_capacity,
+    AlreadyRecording, DEFAULT_CAPACITY, DEPTH_SAMPLE_INTERVAL, Recording, Trace, record, record_to,
+    record_with_capacity,
 };
 pub use watchdog::{Watchdog, deadlock_watchdog, deadlock_watchdog_with};
 

@@ -27,7 +27,7 @@ use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::panic::Location;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use std::{fmt, fs, io};
@@ -36,8 +36,12 @@ use super::json::escape;
 use super::label::{Label, Resource};
 use super::wait_graph::my_ident;
 
-/// The one thing every event site reads when recording is off.
-static ON: AtomicBool = AtomicBool::new(false);
+/// The one thing every event site reads when recording is off: `RECORDING`, `OFF`, or
+/// `UNCHECKED` until the first event site has looked at `PYTHREADING_TRACE` (see `from_env`).
+static STATE: AtomicU8 = AtomicU8::new(UNCHECKED);
+const UNCHECKED: u8 = 0;
+const OFF: u8 = 1;
+const RECORDING: u8 = 2;
 /// The live session, if any; also bumps on every start so stale per-thread rings re-register.
 static SESSION: Mutex<Option<Session>> = Mutex::new(None);
 static GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -51,9 +55,22 @@ fn session() -> MutexGuard<'static, Option<Session>> {
 }
 
 /// Whether a recording is live: the one relaxed load every event site pays when it is not.
+/// The first call in the process reads `PYTHREADING_TRACE` (and may start a recording).
 #[inline]
 pub(crate) fn on() -> bool {
-    ON.load(Ordering::Relaxed)
+    match STATE.load(Ordering::Relaxed) {
+        RECORDING => true,
+        UNCHECKED => env_checked(),
+        _ => false,
+    }
+}
+
+#[cold]
+fn env_checked() -> bool {
+    super::from_env::first_use();
+    // Nothing recorded from the variable (unset, or a recording was live): looked at, off.
+    let _ = STATE.compare_exchange(UNCHECKED, OFF, Ordering::AcqRel, Ordering::Relaxed);
+    STATE.load(Ordering::Relaxed) == RECORDING
 }
 
 struct Session {
@@ -495,6 +512,13 @@ pub fn record() -> Result<Recording, AlreadyRecording> {
 /// assert_eq!(rec.stop().dropped(), 6);
 /// ```
 pub fn record_with_capacity(capacity: usize) -> Result<Recording, AlreadyRecording> {
+    // An explicit recording before any event site: the variable is not looked at any more.
+    super::from_env::settle();
+    start(capacity)
+}
+
+/// Starts a session (the one place that does).
+pub(super) fn start(capacity: usize) -> Result<Recording, AlreadyRecording> {
     let mut s = session();
     if s.is_some() {
         return Err(AlreadyRecording);
@@ -506,7 +530,7 @@ pub fn record_with_capacity(capacity: usize) -> Result<Recording, AlreadyRecordi
         capacity: capacity.max(1),
         rings: Vec::new(),
     });
-    ON.store(true, Ordering::Release);
+    STATE.store(RECORDING, Ordering::Release);
     Ok(Recording {
         path: None,
         live: true,
@@ -536,19 +560,11 @@ pub fn record_to(path: impl AsRef<Path>) -> Result<Recording, AlreadyRecording> 
     Ok(rec)
 }
 
-/// `record_to($PYTHREADING_TRACE)` when that variable is set and non-empty (read once, here).
-///
-/// # Examples
-///
-/// ```
-/// // Unset in doc tests: nothing is recorded.
-/// # if std::env::var_os("PYTHREADING_TRACE").is_none() {
-/// assert!(pythreading::diagnostics::record_from_env().is_none());
-/// # }
-/// ```
-pub fn record_from_env() -> Option<Recording> {
-    let path = std::env::var_os("PYTHREADING_TRACE").filter(|p| !p.is_empty())?;
-    record_to(PathBuf::from(path)).ok()
+/// As [`record_to`], without settling `PYTHREADING_TRACE` (the variable's own start).
+pub(super) fn start_to(path: PathBuf) -> Result<Recording, AlreadyRecording> {
+    let mut rec = start(DEFAULT_CAPACITY)?;
+    rec.path = Some(path);
+    Ok(rec)
 }
 
 /// A live recording. Dropping it stops recording (and writes the file for [`record_to`]).
@@ -583,7 +599,7 @@ impl Recording {
 
     fn finish(&mut self) -> Trace {
         self.live = false;
-        ON.store(false, Ordering::Release);
+        STATE.store(OFF, Ordering::Release);
         let taken = session().take();
         let trace = Trace::collect(taken);
         if let Some(path) = self.path.take()
