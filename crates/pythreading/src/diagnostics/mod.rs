@@ -49,8 +49,8 @@ pub use dump::{Dump, ThreadDump, WaitInfo, dump};
 pub use from_env::{flush, record_from_env};
 pub use label::{Kind, Resource};
 pub use trace::{
-    AlreadyRecording, DEFAULT_CAPACITY, DEPTH_SAMPLE_INTERVAL, Recording, Trace, record, record_to,
-    record_with_capacity,
+    AlreadyRecording, DEFAULT_CAPACITY, DEPTH_CLOCK_EVERY, DEPTH_SAMPLE_INTERVAL, Recording, Trace,
+    record, record_to, record_with_capacity,
 };
 pub use watchdog::{Watchdog, deadlock_watchdog, deadlock_watchdog_with};
 
