@@ -52,8 +52,6 @@ pub struct SimpleQueue<T> {
     cons: Consumers<T>,
     /// What producers touch.
     prod: Producers<T>,
-    /// Name and id for dumps (read on slow paths only).
-    label: crate::diagnostics::Label,
 }
 
 #[repr(align(64))]
@@ -62,6 +60,8 @@ struct Consumers<T> {
     head: Mutex<VecDeque<T>>,
     /// Items taken so far (wrapping). Raised after a pop.
     popped: AtomicUsize,
+    /// Name and id for dumps (read on slow paths only; here, the line has room for it).
+    label: crate::diagnostics::Label,
 }
 
 #[repr(align(64))]
@@ -98,6 +98,7 @@ impl<T> SimpleQueue<T> {
             cons: Consumers {
                 head: Mutex::new(VecDeque::new()),
                 popped: AtomicUsize::new(0),
+                label: crate::diagnostics::Label::new(crate::diagnostics::Kind::Queue),
             },
             prod: Producers {
                 tail: Mutex::new(Tail {
@@ -106,7 +107,6 @@ impl<T> SimpleQueue<T> {
                 }),
                 pushed: AtomicUsize::new(0),
             },
-            label: crate::diagnostics::Label::new(crate::diagnostics::Kind::Queue),
         }
     }
 
@@ -121,7 +121,7 @@ impl<T> SimpleQueue<T> {
     /// ```
     #[must_use]
     pub fn with_name(mut self, name: impl Into<std::sync::Arc<str>>) -> Self {
-        self.label.rename(name);
+        self.cons.label.rename(name);
         self
     }
 
@@ -133,7 +133,7 @@ impl<T> SimpleQueue<T> {
     /// assert_eq!(pythreading::queue::SimpleQueue::<u8>::new().name(), None);
     /// ```
     pub fn name(&self) -> Option<&str> {
-        self.label.name()
+        self.cons.label.name()
     }
 
     /// Adds `item`. Never waits and never fails.
@@ -350,7 +350,7 @@ impl<T> SimpleQueue<T> {
         mut left: Option<Duration>,
     ) {
         let id = tail.getters.register(Wake::this_thread());
-        let _waiting = crate::diagnostics::waiting(&self.label);
+        let _waiting = crate::diagnostics::waiting(&self.cons.label);
         loop {
             drop(tail);
             match left {
