@@ -845,7 +845,7 @@ fn write_event(out: &mut String, pid: u32, tid: u64, e: &Event) {
 
 /// Whether an event would go anywhere now (a live recording, or a `tracing` subscriber): lets
 /// the executor run a task without the [`traced_task`] wrapper for the price of one relaxed
-/// load (exec stream).
+/// load.
 #[inline]
 pub(crate) fn tracing_tasks() -> bool {
     live()
