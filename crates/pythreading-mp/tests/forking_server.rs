@@ -9,7 +9,7 @@
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use pythreading::socketserver::Connection;
@@ -125,6 +125,7 @@ fn wait_for(what: &str, mut pred: impl FnMut() -> bool) {
 #[test]
 fn concurrent_clients_are_served_by_worker_processes_within_the_bound() {
     pythreading_mp::init();
+    let _others = alongside_others();
     let (server, errors) = server_with_errors(|b| b.max_children(4));
     let serving = serve_in_background(&server);
     let address = server.server_address();
@@ -171,6 +172,7 @@ fn concurrent_clients_are_served_by_worker_processes_within_the_bound() {
 #[test]
 fn the_bound_holds_back_the_next_client_until_a_worker_is_free() {
     pythreading_mp::init();
+    let _others = alongside_others();
     let (server, _errors) = server_with_errors(|b| b.max_children(2));
     let serving = serve_in_background(&server);
     let address = server.server_address();
@@ -204,6 +206,7 @@ fn the_bound_holds_back_the_next_client_until_a_worker_is_free() {
 #[test]
 fn a_worker_killed_mid_connection_cuts_only_its_client_and_is_replaced() {
     pythreading_mp::init();
+    let _others = alongside_others();
     let (server, errors) = server_with_errors(|b| b.max_children(2));
     let serving = serve_in_background(&server);
     let address = server.server_address();
@@ -256,6 +259,7 @@ fn a_worker_killed_mid_connection_cuts_only_its_client_and_is_replaced() {
 #[test]
 fn a_panicking_handler_is_reported_and_its_worker_serves_on() {
     pythreading_mp::init();
+    let _others = alongside_others();
     let (server, errors) = server_with_errors(|b| b.max_children(1));
     let serving = serve_in_background(&server);
     let (mut client, pid) = connect(server.server_address());
@@ -278,6 +282,7 @@ fn a_panicking_handler_is_reported_and_its_worker_serves_on() {
 #[test]
 fn a_silent_client_times_out_and_frees_its_worker() {
     pythreading_mp::init();
+    let _others = alongside_others();
     let (server, errors) =
         server_with_errors(|b| b.max_children(1).read_timeout(Duration::from_millis(200)));
     let serving = serve_in_background(&server);
@@ -300,6 +305,7 @@ fn a_silent_client_times_out_and_frees_its_worker() {
 #[test]
 fn server_close_ends_idle_connections_and_leaves_no_child() {
     pythreading_mp::init();
+    let _others = alongside_others();
     let (server, _errors) =
         server_with_errors(|b| b.max_children(3).close_timeout(Duration::from_secs(10)));
     let serving = serve_in_background(&server);
@@ -336,6 +342,7 @@ fn server_close_ends_idle_connections_and_leaves_no_child() {
 #[test]
 fn handle_request_serves_one_client_or_times_out() {
     pythreading_mp::init();
+    let _others = alongside_others();
     let timeouts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counted = Arc::clone(&timeouts);
     let server = ForkingTcpServer::bind("127.0.0.1:0")
@@ -372,6 +379,7 @@ fn handle_request_serves_one_client_or_times_out() {
 #[test]
 fn an_unregistered_handler_is_refused_with_the_line_to_add() {
     pythreading_mp::init();
+    let _others = alongside_others();
     match ForkingTcpServer::bind("127.0.0.1:0").build(unregistered) {
         Err(e @ BuildError::NotRegistered { .. }) => {
             assert!(
@@ -383,6 +391,18 @@ fn an_unregistered_handler_is_refused_with_the_line_to_add() {
     }
 }
 
+/// The churn test counts this process's descriptors, which every other test here opens and
+/// closes too: it runs alone (write), the others side by side (read).
+static DESCRIPTORS: RwLock<()> = RwLock::new(());
+
+fn alongside_others() -> RwLockReadGuard<'static, ()> {
+    DESCRIPTORS.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn alone() -> RwLockWriteGuard<'static, ()> {
+    DESCRIPTORS.write().unwrap_or_else(|p| p.into_inner())
+}
+
 fn open_descriptors() -> usize {
     std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
 }
@@ -390,6 +410,7 @@ fn open_descriptors() -> usize {
 #[test]
 fn churn_of_dropped_reset_and_half_closed_connections_leaks_nothing() {
     pythreading_mp::init();
+    let _alone = alone();
     let (server, _errors) = server_with_errors(|b| b.max_children(4));
     let serving = serve_in_background(&server);
     let address = server.server_address();
