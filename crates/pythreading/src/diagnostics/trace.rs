@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use std::{fmt, fs, io};
 
-use super::json::escape;
+use super::json::{escape, write_event};
 use super::label::{Label, Resource};
 use super::wait_graph::my_ident;
 
@@ -121,14 +121,14 @@ struct Ring {
     dropped: u64,
 }
 
-struct Event {
-    ph: u8,
+pub(super) struct Event {
+    pub(super) ph: u8,
     /// Nanoseconds since the session started.
-    ts: u64,
-    what: What,
+    pub(super) ts: u64,
+    pub(super) what: What,
 }
 
-enum What {
+pub(super) enum What {
     Wait(Resource, &'static Location<'static>),
     WaitEnd,
     Release(Resource, u64),
@@ -782,65 +782,6 @@ impl Trace {
     pub fn write(&self, path: impl AsRef<Path>) -> io::Result<()> {
         fs::write(path, &self.json)
     }
-}
-
-fn write_event(out: &mut String, pid: u32, tid: u64, e: &Event) {
-    let ts = e.ts as f64 / 1000.0;
-    let _ = match &e.what {
-        What::Wait(resource, site) => write!(
-            out,
-            r#"{{"ph":"B","cat":"wait","name":"wait {}","pid":{pid},"tid":{tid},"ts":{ts:.3},"args":{{"site":"{}"}}}}"#,
-            escape(&resource.to_string()),
-            escape(&super::dump::site(site)),
-        ),
-        What::WaitEnd => write!(out, r#"{{"ph":"E","pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#),
-        What::Release(resource, flow) => write!(
-            out,
-            r#"{{"ph":"X","cat":"wake","name":"release {0}","pid":{pid},"tid":{tid},"ts":{ts:.3},"dur":0}},
-{{"ph":"s","cat":"wake","name":"wake","id":{flow},"pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#,
-            escape(&resource.to_string())
-        ),
-        What::Wake(verb, resource, first, n) => {
-            let _ = write!(
-                out,
-                r#"{{"ph":"X","cat":"wake","name":"{verb} {}","pid":{pid},"tid":{tid},"ts":{ts:.3},"dur":0}}"#,
-                escape(&resource.to_string())
-            );
-            for flow in *first..first + n {
-                let _ = write!(
-                    out,
-                    r#",
-{{"ph":"s","cat":"wake","name":"wake","id":{flow},"pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#
-                );
-            }
-            Ok(())
-        }
-        What::Acquired(flow) => write!(
-            out,
-            r#"{{"ph":"f","bp":"e","cat":"wake","name":"wake","id":{flow},"pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#
-        ),
-        What::Depth(queue, depth) => write!(
-            out,
-            r#"{{"ph":"C","name":"queue depth {}","pid":{pid},"tid":{tid},"ts":{ts:.3},"args":{{"depth":{depth}}}}}"#,
-            escape(&queue.to_string())
-        ),
-        // Submit: a zero-length slice on the submitter holding the start of a flow arrow that
-        // ends in the task's slice on the worker.
-        What::Task(name, id) if e.ph == b's' => write!(
-            out,
-            r#"{{"ph":"X","cat":"task","name":"submit","pid":{pid},"tid":{tid},"ts":{ts:.3},"dur":0}},
-{{"ph":"s","cat":"task","name":"{name}","id":{id},"pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#
-        ),
-        What::Task(name, id) => write!(
-            out,
-            r#"{{"ph":"B","cat":"task","name":"{name}","pid":{pid},"tid":{tid},"ts":{ts:.3}}},
-{{"ph":"f","bp":"e","cat":"task","name":"{name}","id":{id},"pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#
-        ),
-        What::Instant(name) => write!(
-            out,
-            r#"{{"ph":"i","s":"t","name":"{name}","pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#
-        ),
-    };
 }
 
 /// Whether an event would go anywhere now (a live recording, or a `tracing` subscriber): lets
