@@ -23,14 +23,6 @@ pub(crate) fn escape(s: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn escapes_quotes_backslashes_and_controls() {
-        assert_eq!(super::escape("a\"b\\c\n\u{1}"), "a\\\"b\\\\c\\n\\u0001");
-    }
-}
-
 /// One timeline event as a Chrome trace event object (or two: a slice and its flow end).
 pub(super) fn write_event(out: &mut String, pid: u32, tid: u64, e: &Event) {
     let ts = e.ts as f64 / 1000.0;
@@ -89,4 +81,12 @@ pub(super) fn write_event(out: &mut String, pid: u32, tid: u64, e: &Event) {
             r#"{{"ph":"i","s":"t","name":"{name}","pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#
         ),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_quotes_backslashes_and_controls() {
+        assert_eq!(super::escape("a\"b\\c\n\u{1}"), "a\\\"b\\\\c\\n\\u0001");
+    }
 }
