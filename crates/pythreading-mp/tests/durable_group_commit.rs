@@ -13,14 +13,17 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use pythreading_mp::managers::store::{DurableBackend, SyncPolicy};
-use pythreading_mp::managers::{Manager, RemoteGetTimeoutError, ServerBuilder};
+use pythreading_mp::managers::store::SyncPolicy;
+use pythreading_mp::managers::{Manager, RemoteGetTimeoutError};
 use pythreading_mp::process::Process;
+
+mod durable_common;
+use durable_common::TempDir;
 
 const KEY: &str = "group-commit";
 const PUTTERS: u64 = 8;
@@ -31,27 +34,9 @@ const ID_SPAN: u64 = 1_000_000;
 /// The server process: a durable `jobs` queue in `dir` (sync full); writes its port to
 /// `dir/port`.
 fn group_commit_server(dir: String) {
-    let backend = DurableBackend::open_with(&dir, SyncPolicy::Full).unwrap();
-    let server = ServerBuilder::new(KEY)
-        .queue("jobs")
-        .backend(Arc::new(backend))
-        .bind("127.0.0.1:0")
-        .unwrap();
-    let port = Path::new(&dir).join("port");
-    let tmp = Path::new(&dir).join("port.tmp");
-    std::fs::write(&tmp, server.local_addr().port().to_string()).unwrap();
-    std::fs::rename(&tmp, &port).unwrap();
-    server.serve_forever().unwrap();
+    durable_common::serve_jobs(&dir, SyncPolicy::Full, KEY);
 }
 pythreading_mp::register!(group_commit_server);
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The server child; killed when dropped (a failing test leaves no server behind).
 struct Server(Process);
