@@ -61,5 +61,8 @@ pub use barrier::Barrier;
 pub use condition::Condition;
 pub use error::SharedError;
 pub use event::Event;
-pub use lock::{Lock, LockGuard, RLock, RLockGuard};
+pub use lock::{
+    Lock, LockGuard, LockKind, NonReentrant, RLock, RLockGuard, Reentrant, SharedLock,
+    SharedLockGuard,
+};
 pub use semaphore::{BoundedSemaphore, Semaphore};
