@@ -3,6 +3,8 @@
 //! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release -p pythreading --test loom_async_barrier`.
 #![cfg(loom)]
 
+mod loom_common;
+
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
@@ -11,32 +13,7 @@ use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 use pythreading::threading::{Barrier, Event};
 
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(3);
-    builder.check(f);
-}
-
-/// Runs `fut` on this loom thread: poll, `loom::thread::park` until the waker unparks it.
-/// (loom's own `block_on` needs its `futures` feature; this is the same thing.) A lost
-/// wake-up parks forever, which loom reports as a deadlock.
-fn block_on<F: std::future::Future>(fut: F) -> F::Output {
-    struct Unparker(loom::thread::Thread);
-    impl std::task::Wake for Unparker {
-        fn wake(self: std::sync::Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(std::sync::Arc::new(Unparker(loom::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut fut = pin!(fut);
-    loop {
-        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
-        loom::thread::park();
-    }
-}
+use loom_common::{block_on, model};
 
 #[test]
 fn a_thread_and_a_task_meet() {
