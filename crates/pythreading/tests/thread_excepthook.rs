@@ -3,11 +3,13 @@
 //! The hook is process-wide, so the in-process cases run one after another inside one test;
 //! the default hook's exact stderr is checked in a child process.
 
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use pythreading::threading::{self, Builder};
+
+mod child_process;
+
+use child_process::CHILD;
 
 type Seen = Arc<Mutex<Vec<(Option<String>, String, bool)>>>;
 
@@ -80,8 +82,6 @@ fn custom_hooks() {
     threading::set_excepthook(threading::default_excepthook);
 }
 
-const CHILD: &str = "PYTHREADING_CHILD";
-
 #[test]
 #[ignore = "child-process entry point, run by its parent test"]
 fn child_default_report() {
@@ -107,29 +107,11 @@ fn child_default_report() {
 // "Exception in threading.excepthook:" and the default report of its panic.
 #[test]
 fn default_report_on_stderr() {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "child_default_report",
-            "--ignored",
-            "--exact",
-            "--nocapture",
-        ])
-        .env(CHILD, "child_default_report")
-        .env_remove("RUST_BACKTRACE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("child_default_report did not exit within 60 s; killed");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let out = child.wait_with_output().unwrap();
+    let mut cmd = child_process::libtest_case("child_default_report");
+    let out = child_process::output_within_limit(
+        cmd.env_remove("RUST_BACKTRACE"),
+        "child_default_report",
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(

@@ -4,14 +4,16 @@
 //! does not count them as tests; their parent runs them with `--ignored --exact`. N-02 needs the
 //! process's real main thread, which libtest never gives a test: it is in `thread_exit_main.rs`.
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pythreading::threading::{self, Builder};
 
-const CHILD: &str = "PYTHREADING_CHILD";
+mod child_process;
+
+use child_process::CHILD;
 
 fn is_child(case: &str) -> bool {
     std::env::var(CHILD).as_deref() == Ok(case)
@@ -19,42 +21,15 @@ fn is_child(case: &str) -> bool {
 
 /// Runs `case` (an ignored `child_*` test) alone in a child process, within a generous bound.
 fn run_child(case: &str) -> Output {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            case,
-            "--ignored",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, case)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("child {case} did not exit within 60 s; killed");
-        }
-        sleep_ms(10);
-    }
-    let out = child.wait_with_output().unwrap();
-    // Indented, so that the child's own libtest lines ("test result: ...") shown with a failure
-    // are not counted as results of this binary by `.ci/run`.
-    let indent = |b: &[u8]| {
-        String::from_utf8_lossy(b)
-            .lines()
-            .map(|l| format!("  | {l}\n"))
-            .collect::<String>()
-    };
+    let out = child_process::output_within_limit(
+        &mut child_process::libtest_case(case),
+        &format!("child {case}"),
+    );
     eprintln!(
         "child {case}: {:?}\n--- stdout\n{}--- stderr\n{}",
         out.status,
-        indent(&out.stdout),
-        indent(&out.stderr)
+        child_process::indented(&out.stdout),
+        child_process::indented(&out.stderr)
     );
     out
 }

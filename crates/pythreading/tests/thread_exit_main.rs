@@ -9,13 +9,16 @@
 //! result lines so that `.ci/run` counts it like any other test.
 // N-02
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pythreading::threading::{self, Builder};
 
-const CHILD: &str = "PYTHREADING_CHILD";
+mod child_process;
+
+use child_process::CHILD;
+
 const NAME: &str = "join_main_released";
 
 fn main() {
@@ -79,22 +82,11 @@ fn child() -> ! {
 
 /// Runs the child and checks its output, killing it after a generous bound.
 fn parent() {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .env(CHILD, NAME)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the child did not exit within 60 s (is the joining thread never released?)");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let out = child.wait_with_output().unwrap();
+    let mut cmd = Command::new(std::env::current_exe().expect("this binary's path"));
+    let out = child_process::output_within_limit(
+        cmd.env(CHILD, NAME),
+        "the child (its joining thread never released?)",
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
