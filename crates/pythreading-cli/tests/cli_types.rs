@@ -6,86 +6,19 @@
 // MP-M15, MP-S05, MP-S06, MP-S07, MP-S08
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
 use pythreading_mp::managers::Manager;
 
-fn script(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../pythreading-mp/tests/python")
-        .join(name)
-}
+#[path = "../../pythreading-mp/tests/common/mod.rs"]
+mod common;
 
-/// Kills `serve` however the test ends.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `python3` for `version` ("3.11" is the default `python3`, others through pyenv) if its
-/// reported version matches; `None` with a notice otherwise (a missing 3.11 fails with `CI`).
-fn python(version: &str) -> Option<Command> {
-    let cmd = || {
-        let mut c = Command::new("python3");
-        if version != "3.11" {
-            c.env("PYENV_VERSION", version);
-        }
-        c
-    };
-    let reported = cmd()
-        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-        .stderr(Stdio::null())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
-    if reported.as_deref() != Some(version) {
-        assert!(
-            version != "3.11" || std::env::var_os("CI").is_none(),
-            "python3 ({version}) is required when CI is set"
-        );
-        eprintln!("notice: python {version} not found; skipping this CPython interop test");
-        return None;
-    }
-    Some(cmd())
-}
-
-/// Runs a client script to completion (killed after 120 s); its stdout, or a panic with both
-/// streams.
-fn run_client(mut py: Command, name: &str, port: u16, marker: &str) -> String {
-    py.arg(script(name))
-        .env("MANAGER_PORT", port.to_string())
-        .env("SERVER", "pythreading")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = py.spawn().expect("spawn python3");
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let Ok(out) = rx.recv_timeout(Duration::from_secs(120)) else {
-        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
-        panic!("{name} did not finish in 120 s");
-    };
-    let out = out.expect("wait for python3");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success() && stdout.contains(marker),
-        "{name} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
+use common::python;
 
 fn serve_types(version: &str) {
-    let Some(py) = python(version) else { return };
+    let Some(mut py) = python(version) else {
+        return;
+    };
     let mut serve = Command::new(env!("CARGO_BIN_EXE_pythreading"));
     serve
         .args([
@@ -97,8 +30,8 @@ fn serve_types(version: &str) {
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    let mut child = KillOnDrop(serve.spawn().unwrap());
-    let mut out = BufReader::new(child.0.stdout.take().unwrap());
+    let mut child = common::Guard::spawn(&mut serve);
+    let mut out = BufReader::new(child.child().stdout.take().unwrap());
     let mut line = String::new();
     let port: u16 = loop {
         line.clear();
@@ -113,17 +46,16 @@ fn serve_types(version: &str) {
     };
     // Keep reading serve's log so it never blocks on a full pipe.
     std::thread::spawn(move || for _ in out.lines() {});
-    let stdout = run_client(py, "types_client.py", port, "types client ok");
-    assert!(stdout.starts_with(&format!("python {version}")), "{stdout}");
-    let Some(py) = python(version) else { return };
-    run_client(py, "sync_client.py", port, "sync client ok");
+    py.env("SERVER", "pythreading");
+    let stdout = common::run_client(py, "types_client.py", port, 120, "types client ok");
+    common::assert_ran_on(&stdout, version);
+    let Some(mut py) = python(version) else {
+        return;
+    };
+    py.env("SERVER", "pythreading");
+    common::run_client(py, "sync_client.py", port, 120, "sync client ok");
     let m = Manager::connect(("127.0.0.1", port), "hello world").unwrap();
-    assert_eq!(
-        m.number_of_objects().unwrap(),
-        0,
-        "{}",
-        m.debug_info().unwrap()
-    );
+    common::assert_all_released(&m);
     m.shutdown().unwrap();
 }
 

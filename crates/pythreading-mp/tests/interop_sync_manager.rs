@@ -8,7 +8,7 @@ mod common;
 use pythreading_mp::managers::{Manager, ServerBuilder};
 
 fn sync_client(version: &str) {
-    let Some(mut py) = common::python(version) else {
+    let Some(py) = common::python(version) else {
         return;
     };
     let server = ServerBuilder::new("hello world")
@@ -17,20 +17,11 @@ fn sync_client(version: &str) {
         .unwrap()
         .spawn()
         .unwrap();
-    py.arg(common::script("sync_client.py"))
-        .env("MANAGER_PORT", server.address().port().to_string());
-    let out = common::run(py, 60);
-    let (stdout, stderr) = common::text(&out);
-    assert!(out.status.success(), "client failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("sync client ok"), "{stdout}");
+    let port = server.address().port();
+    common::run_client(py, "sync_client.py", port, 60, "sync client ok");
     // Every proxy the client made was released (iterators included).
     let m = Manager::connect(server.address(), "hello world").unwrap();
-    assert_eq!(
-        m.number_of_objects().unwrap(),
-        0,
-        "{}",
-        m.debug_info().unwrap()
-    );
+    common::assert_all_released(&m);
 }
 
 #[test]

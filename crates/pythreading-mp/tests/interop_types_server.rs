@@ -60,12 +60,7 @@ fn against(version: &str) {
     };
     let m = Manager::connect(("127.0.0.1", port), "hello world").unwrap();
     types_exercise::all(&m);
-    assert_eq!(
-        m.number_of_objects().unwrap(),
-        0,
-        "{}",
-        m.debug_info().unwrap()
-    );
+    common::assert_all_released(&m);
 }
 
 #[test]

@@ -25,25 +25,13 @@ fn types_client_with(version: &str, config: ServerConfig) {
         .unwrap()
         .spawn()
         .unwrap();
-    py.arg(common::script("types_client.py"))
-        .env("MANAGER_PORT", server.address().port().to_string())
-        .env("SERVER", "pythreading");
-    let out = common::run(py, 120);
-    let (stdout, stderr) = common::text(&out);
-    assert!(out.status.success(), "client failed:\n{stdout}\n{stderr}");
-    assert!(
-        stdout.starts_with(&format!("python {version}")),
-        "the client ran on another interpreter than {version}:\n{stdout}"
-    );
-    assert!(stdout.contains("types client ok"), "{stdout}");
+    py.env("SERVER", "pythreading");
+    let port = server.address().port();
+    let stdout = common::run_client(py, "types_client.py", port, 120, "types client ok");
+    common::assert_ran_on(&stdout, version);
     // Every proxy the client made was released.
     let m = Manager::connect(server.address(), "hello world").unwrap();
-    assert_eq!(
-        m.number_of_objects().unwrap(),
-        0,
-        "{}",
-        m.debug_info().unwrap()
-    );
+    common::assert_all_released(&m);
 }
 
 #[test]

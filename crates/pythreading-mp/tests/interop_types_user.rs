@@ -17,7 +17,7 @@ mod kv_cache;
 use pythreading_mp::managers::{Manager, ServerBuilder};
 
 fn user_types_client(version: &str) {
-    let Some(mut py) = common::python(version) else {
+    let Some(py) = common::python(version) else {
         return;
     };
     let server = ServerBuilder::new("hello world")
@@ -27,23 +27,17 @@ fn user_types_client(version: &str) {
         .unwrap()
         .spawn()
         .unwrap();
-    py.arg(common::script("user_types_client.py"))
-        .env("MANAGER_PORT", server.address().port().to_string());
-    let out = common::run(py, 120);
-    let (stdout, stderr) = common::text(&out);
-    assert!(out.status.success(), "client failed:\n{stdout}\n{stderr}");
-    assert!(
-        stdout.starts_with(&format!("python {version}")),
-        "the client ran on another interpreter than {version}:\n{stdout}"
+    let port = server.address().port();
+    let stdout = common::run_client(
+        py,
+        "user_types_client.py",
+        port,
+        120,
+        "user types client ok",
     );
-    assert!(stdout.contains("user types client ok"), "{stdout}");
+    common::assert_ran_on(&stdout, version);
     let m = Manager::connect(server.address(), "hello world").unwrap();
-    assert_eq!(
-        m.number_of_objects().unwrap(),
-        0,
-        "{}",
-        m.debug_info().unwrap()
-    );
+    common::assert_all_released(&m);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! clear error; blocked waiters released when the server stops.
 // MP-M15, MP-M18, MP-S05, MP-S06, MP-S07, MP-S08, MP-M08
 
+mod common;
 mod types_exercise;
 
 use std::sync::Arc;
@@ -26,12 +27,7 @@ fn every_new_type_works_and_leaves_no_object_behind() {
     let server = server();
     let m = Manager::connect(server.address(), "k").unwrap();
     types_exercise::all(&m);
-    assert_eq!(
-        m.number_of_objects().unwrap(),
-        0,
-        "{}",
-        m.debug_info().unwrap()
-    );
+    common::assert_all_released(&m);
 }
 
 #[test]

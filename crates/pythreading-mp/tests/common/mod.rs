@@ -223,3 +223,44 @@ pub(crate) fn text(out: &Output) -> (String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Runs the CPython client script `name` (from [`script`]) with `py` against the manager on
+/// 127.0.0.1:`port` (`MANAGER_PORT`; other settings go on `py` first), within `timeout_secs`
+/// (then killed), and asserts that it succeeded and printed `marker`; returns its stdout.
+pub(crate) fn run_client(
+    mut py: Command,
+    name: &str,
+    port: u16,
+    timeout_secs: u64,
+    marker: &str,
+) -> String {
+    py.arg(script(name)).env("MANAGER_PORT", port.to_string());
+    let out = run(py, timeout_secs);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{name} failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(marker),
+        "{name} did not print {marker:?}:\n{stdout}\n{stderr}"
+    );
+    stdout
+}
+
+/// Asserts that a client script's `stdout` begins with the `python X.Y.Z` line of CPython
+/// `version`: the script itself ran on the interpreter the test asked for.
+pub(crate) fn assert_ran_on(stdout: &str, version: &str) {
+    assert!(
+        stdout.starts_with(&format!("python {version}")),
+        "the client ran on another interpreter than {version}:\n{stdout}"
+    );
+}
+
+/// Asserts that the manager `m` is connected to holds no object: every proxy its clients made
+/// was released (its debug info, which lists what is left, on failure).
+pub(crate) fn assert_all_released(m: &pythreading_mp::managers::Manager) {
+    assert_eq!(
+        m.number_of_objects().unwrap(),
+        0,
+        "{}",
+        m.debug_info().unwrap()
+    );
+}
