@@ -179,49 +179,28 @@ impl SeqSer {
     }
 }
 
-impl ser::SerializeSeq for SeqSer {
-    type Ok = Value;
-    type Error = ToValueError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value> {
-        Ok(self.finish())
-    }
+// serde asks for one trait per sequence shape; all four push the element and finish alike.
+macro_rules! seq_ser {
+    ($($trait:ident :: $method:ident),+) => {$(
+        impl ser::$trait for SeqSer {
+            type Ok = Value;
+            type Error = ToValueError;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+                self.push(value)
+            }
+            fn end(self) -> Result<Value> {
+                Ok(self.finish())
+            }
+        }
+    )+};
 }
 
-impl ser::SerializeTuple for SeqSer {
-    type Ok = Value;
-    type Error = ToValueError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value> {
-        Ok(self.finish())
-    }
-}
-
-impl ser::SerializeTupleStruct for SeqSer {
-    type Ok = Value;
-    type Error = ToValueError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value> {
-        Ok(self.finish())
-    }
-}
-
-impl ser::SerializeTupleVariant for SeqSer {
-    type Ok = Value;
-    type Error = ToValueError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value> {
-        Ok(self.finish())
-    }
-}
+seq_ser!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 /// Collects map entries or struct fields; a variant name wraps the result in `{variant: ...}`.
 pub(super) struct MapSer {
@@ -274,32 +253,24 @@ impl ser::SerializeMap for MapSer {
     }
 }
 
-impl ser::SerializeStruct for MapSer {
-    type Ok = Value;
-    type Error = ToValueError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<()> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<Value> {
-        Ok(self.finish())
-    }
+// A struct and a struct variant both collect named fields (the variant name is in `MapSer`).
+macro_rules! struct_ser {
+    ($($trait:ident),+) => {$(
+        impl ser::$trait for MapSer {
+            type Ok = Value;
+            type Error = ToValueError;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<()> {
+                self.field(key, value)
+            }
+            fn end(self) -> Result<Value> {
+                Ok(self.finish())
+            }
+        }
+    )+};
 }
 
-impl ser::SerializeStructVariant for MapSer {
-    type Ok = Value;
-    type Error = ToValueError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<()> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<Value> {
-        Ok(self.finish())
-    }
-}
+struct_ser!(SerializeStruct, SerializeStructVariant);
