@@ -53,6 +53,32 @@ enum Node {
     },
 }
 
+impl Node {
+    /// `callable(*args)` (REDUCE, INST, OBJ), before any BUILD state or appended items.
+    fn reduce(callable: Id, args: Id) -> Node {
+        Node::Reduce {
+            callable,
+            args,
+            state: None,
+            list: Vec::new(),
+            dict: Vec::new(),
+        }
+    }
+
+    /// `class.__new__(class, *args, **kwargs)` (NEWOBJ, NEWOBJ_EX), before any BUILD state or
+    /// appended items.
+    fn object(class: Id, args: Id, kwargs: Option<Id>) -> Node {
+        Node::Object {
+            class,
+            args,
+            kwargs,
+            state: None,
+            list: Vec::new(),
+            dict: Vec::new(),
+        }
+    }
+}
+
 pub(crate) fn loads_with(input: &[u8], limits: &Limits) -> Result<Value, PickleError> {
     if input.len() > limits.max_input_len() {
         return Err(PickleError::new(
@@ -596,13 +622,7 @@ impl<'a> Machine<'a> {
                     if !self.is_tuple(args) {
                         return Err(self.invalid("REDUCE arguments must be a tuple"));
                     }
-                    self.push(Node::Reduce {
-                        callable,
-                        args,
-                        state: None,
-                        list: Vec::new(),
-                        dict: Vec::new(),
-                    });
+                    self.push(Node::reduce(callable, args));
                 }
                 NEWOBJ => {
                     let args = self.pop()?;
@@ -610,14 +630,7 @@ impl<'a> Machine<'a> {
                     if !self.is_tuple(args) {
                         return Err(self.invalid("NEWOBJ expected an argument tuple"));
                     }
-                    self.push(Node::Object {
-                        class,
-                        args,
-                        kwargs: None,
-                        state: None,
-                        list: Vec::new(),
-                        dict: Vec::new(),
-                    });
+                    self.push(Node::object(class, args, None));
                 }
                 NEWOBJ_EX => {
                     let kwargs = self.pop()?;
@@ -626,14 +639,7 @@ impl<'a> Machine<'a> {
                     if !self.is_tuple(args) || !matches!(self.nodes[kwargs], Node::Dict(_)) {
                         return Err(self.invalid("NEWOBJ_EX expected an argument tuple and a dict"));
                     }
-                    self.push(Node::Object {
-                        class,
-                        args,
-                        kwargs: Some(kwargs),
-                        state: None,
-                        list: Vec::new(),
-                        dict: Vec::new(),
-                    });
+                    self.push(Node::object(class, args, Some(kwargs)));
                 }
                 INST => {
                     let items = self.pop_mark()?;
@@ -642,13 +648,7 @@ impl<'a> Machine<'a> {
                     self.global(module, name);
                     let callable = self.pop()?;
                     let args = self.node(Node::Tuple(items));
-                    self.push(Node::Reduce {
-                        callable,
-                        args,
-                        state: None,
-                        list: Vec::new(),
-                        dict: Vec::new(),
-                    });
+                    self.push(Node::reduce(callable, args));
                 }
                 OBJ => {
                     let mut items = self.pop_mark()?;
@@ -657,13 +657,7 @@ impl<'a> Machine<'a> {
                     }
                     let callable = items.remove(0);
                     let args = self.node(Node::Tuple(items));
-                    self.push(Node::Reduce {
-                        callable,
-                        args,
-                        state: None,
-                        list: Vec::new(),
-                        dict: Vec::new(),
-                    });
+                    self.push(Node::reduce(callable, args));
                 }
                 BUILD => {
                     let state = self.pop()?;
