@@ -14,13 +14,11 @@
 use std::io::{Read, Write};
 use std::time::Duration;
 
+use super::interrupts::Interrupts;
+use crate::values;
 use anyhow::Context;
 use pythreading::socketserver::{Connection, HandlerError, TcpServer};
 use pythreading_mp::socketserver::{ForkingError, ForkingTcpServer};
-use signal_hook::consts::{SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
-
-use crate::values;
 
 /// Arguments of `pythreading echo-server`.
 #[derive(Debug, clap::Args)]
@@ -67,25 +65,13 @@ pub(crate) fn echo_server(args: EchoServerArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {address}"))?;
     // Ctrl-C (or SIGTERM) becomes a clean shutdown: the signal thread calls `shutdown`, which
     // returns once `serve_forever` has.
-    let mut signals =
-        Signals::new([SIGINT, SIGTERM]).context("cannot install the signal handler")?;
-    let signals_handle = signals.handle();
+    let interrupts = Interrupts::install()?;
     println!(
         "echo server listening on {} (at most {} clients at once)",
         server.server_address(),
         args.max_handlers
     );
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            if signals.forever().next().is_some() {
-                tracing::info!("interrupted, shutting down");
-                server.shutdown();
-            }
-        });
-        let served = server.serve_forever();
-        signals_handle.close();
-        served.context("the server failed")
-    })?;
+    interrupts.serve(|| server.serve_forever(), || server.shutdown())?;
     let report = server.server_close();
     println!(
         "server stopped ({} connections served{})",
@@ -119,25 +105,13 @@ fn forking_echo_server(args: EchoServerArgs) -> anyhow::Result<()> {
         builder.build(action_printing)
     };
     let server = built.with_context(|| format!("cannot listen on {address}"))?;
-    let mut signals =
-        Signals::new([SIGINT, SIGTERM]).context("cannot install the signal handler")?;
-    let signals_handle = signals.handle();
+    let interrupts = Interrupts::install()?;
     println!(
         "echo server listening on {} (at most {} worker processes at once)",
         server.server_address(),
         args.max_handlers
     );
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            if signals.forever().next().is_some() {
-                tracing::info!("interrupted, shutting down");
-                server.shutdown();
-            }
-        });
-        let served = server.serve_forever();
-        signals_handle.close();
-        served.context("the server failed")
-    })?;
+    interrupts.serve(|| server.serve_forever(), || server.shutdown())?;
     let report = server.server_close();
     println!(
         "server stopped ({} worker processes left{})",

@@ -3,6 +3,7 @@
 
 mod broker;
 mod echo_server;
+mod interrupts;
 mod master;
 mod serve;
 mod worker;

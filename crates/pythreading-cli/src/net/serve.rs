@@ -4,17 +4,15 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::broker::BrokerArg;
+use super::interrupts::Interrupts;
+use super::{Endpoint, log_connection};
+use crate::values;
 use anyhow::{Context, bail};
 use pythreading_mp::managers::store::{DurableBackend, SyncPolicy};
 use pythreading_mp::managers::{ServerBuilder, ServerConfig};
 use pythreading_mp::pickle::Limits;
 use pythreading_redis::{QueueOptions, RedisBackend};
-use signal_hook::consts::{SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
-
-use super::broker::BrokerArg;
-use super::{Endpoint, log_connection};
-use crate::values;
 
 /// Arguments of `pythreading serve`.
 #[derive(Debug, clap::Args)]
@@ -147,19 +145,8 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let server = builder
         .bind(address)
         .with_context(|| format!("cannot listen on {address}"))?;
-    // Ctrl-C (or SIGTERM) becomes a clean shutdown: the handler only wakes this thread.
-    let mut signals =
-        Signals::new([SIGINT, SIGTERM]).context("cannot install the signal handler")?;
-    let signals_handle = signals.handle();
-    {
-        let handle = server.shutdown_handle();
-        std::thread::spawn(move || {
-            if signals.forever().next().is_some() {
-                tracing::info!("interrupted, shutting down");
-                handle.shutdown();
-            }
-        });
-    }
+    // Ctrl-C (or SIGTERM) becomes a clean shutdown.
+    let interrupts = Interrupts::install()?;
     let names: Vec<&str> = args.queues.iter().map(String::as_str).collect();
     println!(
         "serving on {} (queues: {}{}; every SyncManager type but Pool)",
@@ -189,9 +176,8 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             None => "in memory".to_string(),
         }
     );
-    let served = server.serve_forever();
-    signals_handle.close(); // ends the signal thread when a client's `shutdown` stopped us
-    served.context("the server failed")?;
+    let handle = server.shutdown_handle();
+    interrupts.serve(|| server.serve_forever(), move || handle.shutdown())?;
     println!("server stopped");
     Ok(())
 }
