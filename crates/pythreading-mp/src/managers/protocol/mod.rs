@@ -39,6 +39,6 @@ pub(crate) use pyarray::{
 pub(crate) use python::{check_hashable, py_cmp, py_eq, py_hash, repr, truthy};
 pub(crate) use reply::{Reply, ReplyError};
 pub(crate) use request::Request;
-pub(crate) use sequence::{as_slice, int_arg, iter_items, slice_positions};
+pub(crate) use sequence::{as_slice, assign_slice, int_arg, iter_items, slice_positions};
 pub(crate) use size::encoded_size_over;
 pub(crate) use walk::walk;

@@ -92,9 +92,70 @@ pub(crate) fn slice_positions(s: [Option<i64>; 3], len: usize) -> Result<Vec<usi
     Ok(out)
 }
 
+/// `items[s] = new` (Python's slice assignment): a plain slice (step 1) is replaced by `new`
+/// whatever its length; an extended slice needs exactly as many items as it selects. `what`
+/// names the assigned sequence in that error ("array", "sequence"), which leaves `items` as it
+/// was.
+pub(crate) fn assign_slice<T>(
+    items: &mut Vec<T>,
+    s: [Option<i64>; 3],
+    new: Vec<T>,
+    what: &str,
+) -> Result<(), PyException> {
+    let pos = slice_positions(s, items.len())?;
+    if s[2].unwrap_or(1) == 1 {
+        // An empty slice inserts where its start falls.
+        let start = pos.first().copied().unwrap_or_else(|| {
+            slice_positions([s[0], None, None], items.len())
+                .ok()
+                .and_then(|p| p.first().copied())
+                .unwrap_or(items.len())
+        });
+        items.splice(start..start + pos.len(), new);
+        return Ok(());
+    }
+    if new.len() != pos.len() {
+        return Err(value_error(format!(
+            "attempt to assign {what} of size {} to extended slice of size {}",
+            new.len(),
+            pos.len()
+        )));
+    }
+    for (i, item) in pos.into_iter().zip(new) {
+        items[i] = item;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slice_assignment_does_what_python_does() {
+        let mut v = vec![0, 1, 2, 3, 4];
+        // a[1:3] = [7]: a plain slice takes any length.
+        assign_slice(&mut v, [Some(1), Some(3), None], vec![7], "sequence").unwrap();
+        assert_eq!(v, [0, 7, 3, 4]);
+        // a[2:2] = [8, 9]: an empty slice inserts at its start.
+        assign_slice(&mut v, [Some(2), Some(2), None], vec![8, 9], "sequence").unwrap();
+        assert_eq!(v, [0, 7, 8, 9, 3, 4]);
+        // a[::2] = [...]: an extended slice needs as many items as it selects.
+        assign_slice(&mut v, [None, None, Some(2)], vec![1, 1, 1], "sequence").unwrap();
+        assert_eq!(v, [1, 7, 1, 9, 1, 4]);
+        let e = assign_slice(&mut v, [None, None, Some(-2)], vec![5], "array").unwrap_err();
+        assert!(e.is_builtin("ValueError"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("attempt to assign array of size 1 to extended slice of size 3"),
+            "{e}"
+        );
+        assert_eq!(
+            v,
+            [1, 7, 1, 9, 1, 4],
+            "a refused assignment changes nothing"
+        );
+    }
 
     #[test]
     fn slices_select_what_python_selects() {

@@ -11,8 +11,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::{Method, MethodResult, Served, method, ret};
 use crate::managers::protocol::{
-    BAD_TYPECODE, CallArgs, Item, Kind, as_array, as_slice, encode_array, index_error, int_arg,
-    item_value, iter_items, kind_of, slice_positions, type_error, value_error,
+    BAD_TYPECODE, CallArgs, Item, Kind, as_array, as_slice, assign_slice, encode_array,
+    index_error, int_arg, item_value, iter_items, kind_of, slice_positions, type_error,
+    value_error,
 };
 use crate::pickle::{PyException, Value};
 
@@ -72,28 +73,7 @@ impl SharedArray {
                 return Err(type_error("bad argument type for built-in operation"));
             }
             let new = self.kind.items_from_bytes(bytes)?;
-            let mut items = self.items();
-            let pos = slice_positions(s, items.len())?;
-            if s[2].unwrap_or(1) == 1 {
-                let start = pos.first().copied().unwrap_or_else(|| {
-                    slice_positions([s[0], None, None], items.len())
-                        .ok()
-                        .and_then(|p| p.first().copied())
-                        .unwrap_or(items.len())
-                });
-                items.splice(start..start + pos.len(), new);
-                return ret(Value::None);
-            }
-            if new.len() != pos.len() {
-                return Err(value_error(format!(
-                    "attempt to assign array of size {} to extended slice of size {}",
-                    new.len(),
-                    pos.len()
-                )));
-            }
-            for (i, item) in pos.into_iter().zip(new) {
-                items[i] = item;
-            }
+            assign_slice(&mut self.items(), s, new, "array")?;
             return ret(Value::None);
         }
         let i = int_arg(&key, "array indices")?;

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{Method, MethodResult, Outcome, Served, method, ret};
 use crate::managers::protocol::{
-    CallArgs, as_slice, index_error, int_arg, iter_items, memory_error, py_eq, repr,
+    CallArgs, as_slice, assign_slice, index_error, int_arg, iter_items, memory_error, py_eq, repr,
     slice_positions, truthy, type_error, value_error,
 };
 use crate::pickle::{PyException, Value};
@@ -82,28 +82,7 @@ impl SharedList {
         let mut items = self.items();
         if let Some(s) = as_slice(&key) {
             let new = items_of(iter_items(value)?);
-            let pos = slice_positions(s, items.len())?;
-            if s[2].unwrap_or(1) == 1 {
-                let start = pos.first().copied().unwrap_or_else(|| {
-                    slice_positions([s[0], None, None], items.len())
-                        .ok()
-                        .and_then(|p| p.first().copied())
-                        .unwrap_or(items.len())
-                });
-                let end = start + pos.len();
-                items.splice(start..end, new);
-                return ret(Value::None);
-            }
-            if new.len() != pos.len() {
-                return Err(value_error(format!(
-                    "attempt to assign sequence of size {} to extended slice of size {}",
-                    new.len(),
-                    pos.len()
-                )));
-            }
-            for (i, v) in pos.into_iter().zip(new) {
-                items[i] = v;
-            }
+            assign_slice(&mut items, s, new, "sequence")?;
             return ret(Value::None);
         }
         let i = int_arg(&key, "list indices")?;
