@@ -1,8 +1,7 @@
 //! `pythreading echo-server` with the tutorials' Python client and with Rust clients, and
 //! `pythreading demo echo`.
 
-#[path = "../../pythreading-mp/tests/common/mod.rs"]
-mod common;
+mod cli_common;
 
 use std::io::{BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -10,19 +9,12 @@ use std::path::PathBuf;
 use std::process::{ChildStdout, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Guard;
+use cli_common::child as common;
+use cli_common::{Guard, LIMIT, bin};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pythreading"))
-}
-
-/// A generous bound for every wait on a child process.
-const LIMIT: Duration = Duration::from_secs(60);
-
+/// Runs to completion within [`LIMIT`] (killed and failing otherwise).
 fn output(cmd: &mut Command) -> Output {
-    let what = format!("{:?}", cmd.get_program());
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    Guard::spawn(cmd).output_timeout(LIMIT, &what)
+    cli_common::output(cmd, LIMIT)
 }
 
 /// Starts `echo-server` on a free port with `extra` options; returns it and its port.

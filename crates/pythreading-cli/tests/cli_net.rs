@@ -1,30 +1,19 @@
 //! `pythreading serve` / `master` / `worker` against each other and against CPython's scripts.
 
-#[path = "../../pythreading-mp/tests/common/mod.rs"]
-mod common;
+mod cli_common;
 
 use std::io::BufReader;
 use std::process::{ChildStdout, Command, Output, Stdio};
-use std::time::Duration;
 
-use common::{Guard, script};
+use cli_common::child as common;
+use cli_common::{Guard, LIMIT, bin};
+use common::script;
 
 use pythreading_mp::managers::Manager;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pythreading"))
-}
-
-/// A generous bound for every wait on a child process.
-const LIMIT: Duration = Duration::from_secs(60);
-
 /// Runs to completion within [`LIMIT`] (killed and failing otherwise).
 fn output(cmd: &mut Command) -> Output {
-    let what = format!("{:?}", cmd.get_program());
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    Guard::spawn(cmd).output_timeout(LIMIT, &what)
+    cli_common::output(cmd, LIMIT)
 }
 
 /// Spawns with piped stdout and stderr; returns the child and the port it announced on the first

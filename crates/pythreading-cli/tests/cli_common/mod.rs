@@ -1,4 +1,4 @@
-//! Shared by `cli_args.rs` and `cli_diag.rs`: the `pythreading` binary run to the end, or
+//! Shared by `cli_args.rs`, `cli_diag.rs`, `cli_echo.rs` and `cli_net.rs`: the `pythreading` binary run to the end, or
 //! started and read up to a line, every wait bounded and every child killed when the test ends
 //! (through the child-process helpers of `pythreading-mp/tests/common`).
 // Each test crate includes this module and uses a subset of it.
