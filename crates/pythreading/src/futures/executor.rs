@@ -21,10 +21,11 @@ use std::fmt;
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc as StdArc;
+use std::time::Instant;
 
 use super::error::{BrokenPool, SubmitError, TaskPanic};
 use super::executor_builder::{Initializer, ThreadPoolExecutorBuilder};
-use super::pool_job::{PoolJob, new_job, reclaim};
+use super::pool_job::{JobOf, PoolJob, Stamp, new_job, reclaim};
 use super::task_future::TaskFuture;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Condvar, Mutex, MutexGuard, lock};
@@ -195,9 +196,13 @@ fn worker_main(pool: StdArc<Pool>) {
                     pool.idle.fetch_add(1, Ordering::Release);
                 }
             };
-            // The task slice is drawn only while a timeline is recorded: one relaxed load here.
+            // The task is timed only while a timeline is recorded: one relaxed load here. Its
+            // one event (submit, start and finish) is written once it is done.
             if diagnostics::tracing_tasks() {
-                diagnostics::traced_task(diagnostics::job_id(&job), || job.run(&returned));
+                let (id, submit) = (job_id(&job), job.submitted());
+                let start = Instant::now();
+                job.run(&returned);
+                diagnostics::task_ran(id, submit, start);
             } else {
                 job.run(&returned);
             }
@@ -553,14 +558,24 @@ impl ThreadPoolExecutor {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        // While a timeline records, the submit's time and thread are kept in the task (one look
+        // at the clock, no event: see `diagnostics/task_slice.rs`); otherwise the task has no
+        // room for them at all.
+        match diagnostics::task_submitted() {
+            None => self.enqueue(new_job(f, ())),
+            Some(submitted) => self.enqueue(new_job(f, submitted)),
+        }
+    }
+
+    /// Queues a task made by [`submit`](Self::submit) (allocated before taking the lock: the
+    /// critical section stays a push and a few counters).
+    fn enqueue<F, T, S>(&self, job: StdArc<JobOf<T, F, S>>) -> Result<TaskFuture<T>, SubmitError<F>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+        S: Stamp,
+    {
         let pool = &*self.pool;
-        // Allocated before taking the lock: the critical section stays a push and a few counters.
-        let job = new_job(f);
-        // The submit's timeline event (the start of the arrow to the task's slice), outside the
-        // lock: while recording it reads the clock and writes this thread's ring, and holding
-        // the pool's lock that long stalls every worker. A refused submit shows as a submit
-        // whose arrow leads nowhere, which is what happened.
-        diagnostics::trace_task(b's', "task", job_id(&job));
         // The queue's reference, taken before the lock too (an atomic increment fewer inside).
         let queued: StdArc<dyn PoolJob> = job.clone();
         let mut st = lock(&pool.state);
