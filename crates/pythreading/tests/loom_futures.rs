@@ -153,3 +153,38 @@ fn cancel_vs_start_claims_the_callable_once() {
         }
     });
 }
+
+// a task that waits for a later one gets it run by a second worker. Two workers are
+// started first (a task that waits for a second one makes the pool start both) and left idle,
+// so one may be asleep and the other between its spin and its sleep when the two tasks come:
+// the submits may then wake nobody, the awake worker may move both tasks to the workers' end
+// of the queue in one go, and it must wake the sleeper for the second, or the pool deadlocks
+// (which loom reports).
+#[test]
+fn a_task_waiting_for_a_later_one_gets_a_second_worker() {
+    model(|| {
+        let pool = ThreadPoolExecutor::new(2).unwrap();
+        let wait_then = |go: &Arc<pythreading::threading::Event>, v: u32| {
+            let g = go.clone();
+            move || {
+                g.wait();
+                v
+            }
+        };
+        let set = |go: &Arc<pythreading::threading::Event>| {
+            let g = go.clone();
+            move || g.set()
+        };
+        let warm = Arc::new(pythreading::threading::Event::new());
+        let a = pool.submit(wait_then(&warm, 0)).unwrap();
+        let b = pool.submit(set(&warm)).unwrap();
+        assert_eq!(a.result().unwrap(), 0);
+        b.result().unwrap();
+        let go = Arc::new(pythreading::threading::Event::new());
+        let waits = pool.submit(wait_then(&go, 1)).unwrap();
+        let sets = pool.submit(set(&go)).unwrap();
+        assert_eq!(waits.result().unwrap(), 1);
+        sets.result().unwrap();
+        drop(pool);
+    });
+}

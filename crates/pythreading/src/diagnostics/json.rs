@@ -64,18 +64,10 @@ pub(super) fn write_event(out: &mut String, pid: u32, tid: u64, e: &Event) {
             r#"{{"ph":"C","name":"queue depth {}","pid":{pid},"tid":{tid},"ts":{ts:.3},"args":{{"depth":{depth}}}}}"#,
             escape(&queue.to_string())
         ),
-        // Submit: a zero-length slice on the submitter holding the start of a flow arrow that
-        // ends in the task's slice on the worker.
-        What::Task(name, id) if e.ph == b's' => write!(
-            out,
-            r#"{{"ph":"X","cat":"task","name":"submit","pid":{pid},"tid":{tid},"ts":{ts:.3},"dur":0}},
-{{"ph":"s","cat":"task","name":"{name}","id":{id},"pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#
-        ),
-        What::Task(name, id) => write!(
-            out,
-            r#"{{"ph":"B","cat":"task","name":"{name}","pid":{pid},"tid":{tid},"ts":{ts:.3}}},
-{{"ph":"f","bp":"e","cat":"task","name":"{name}","id":{id},"pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#
-        ),
+        What::TaskRun(run) => {
+            super::task_slice::write_json(out, pid, tid, e.ts, run);
+            Ok(())
+        }
         What::Instant(name) => write!(
             out,
             r#"{{"ph":"i","s":"t","name":"{name}","pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#

@@ -40,6 +40,7 @@ mod dump;
 mod from_env;
 mod json;
 mod label;
+mod task_slice;
 mod trace;
 mod wait_graph;
 mod watchdog;
@@ -55,8 +56,6 @@ pub use trace::{
 pub use watchdog::{Watchdog, deadlock_watchdog, deadlock_watchdog_with};
 
 pub(crate) use label::Label;
-pub(crate) use trace::{
-    instant as trace_instant, job_id, queue_depth, task as trace_task, traced_task, tracing_tasks,
-    wake_flows, woken,
-};
+pub(crate) use task_slice::{TaskSubmit, task_ran, task_submitted, tracing_tasks};
+pub(crate) use trace::{instant as trace_instant, job_id, queue_depth, wake_flows, woken};
 pub(crate) use wait_graph::{LockDiag, joining, my_ident, parked, waiting, waiting_for};

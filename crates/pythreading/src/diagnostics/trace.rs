@@ -81,7 +81,7 @@ struct Session {
 }
 
 /// One thread's part of a recording: its ring, and the latest queue depth it did not write.
-struct Local {
+pub(super) struct Local {
     ring: Mutex<Ring>,
     epoch: Instant,
     pending: PendingDepth,
@@ -122,7 +122,6 @@ struct Ring {
 }
 
 pub(super) struct Event {
-    pub(super) ph: u8,
     /// Nanoseconds since the session started.
     pub(super) ts: u64,
     pub(super) what: What,
@@ -136,7 +135,8 @@ pub(super) enum What {
     Wake(&'static str, Resource, u64, u64),
     Acquired(u64),
     Depth(Resource, usize),
-    Task(&'static str, u64),
+    /// An executor task, drawn from its start (the event's time): see `task_slice`.
+    TaskRun(super::task_slice::TaskRun),
     Instant(&'static str),
 }
 
@@ -148,8 +148,32 @@ thread_local! {
     static DEPTH_GATE: Cell<(usize, Option<Instant>, u32)> = const { Cell::new((0, None, 0)) };
 }
 
-/// Appends an event to the calling thread's ring (registering the ring on first use).
-fn emit(ph: u8, what: What) {
+/// Appends an event that happened at `at` (the clock is read here when `None`: a site that
+/// read the clock already, an executor task's start, does not read it again) to the calling
+/// thread's ring, registering the ring on first use.
+fn emit_at(what: What, at: Option<Instant>) {
+    with_local(|local| {
+        let mut r = local.ring.lock().unwrap_or_else(|p| p.into_inner());
+        let since = match at {
+            None => r.epoch.elapsed(),
+            Some(at) => at.saturating_duration_since(r.epoch),
+        };
+        let ts = u64::try_from(since.as_nanos()).unwrap_or(u64::MAX);
+        if let What::Depth(queue, _) = &what
+            && let Some((at, id, depth)) = local.pending.take()
+            && id != queue.id()
+        {
+            // A skipped sample of another queue: its track keeps the depth this thread saw.
+            let queue = r.queue_named(id);
+            r.push(at, What::Depth(queue, depth));
+        }
+        r.push(ts, what);
+    });
+}
+
+/// Runs `f` on the calling thread's part of the live recording, registering it (which names
+/// the thread's track) on first use; nothing when no recording is live.
+pub(super) fn with_local(f: impl FnOnce(&Local)) {
     let generation = GENERATION.load(Ordering::Acquire);
     let _ = MINE.try_with(|mine| {
         let mut mine = mine.borrow_mut();
@@ -187,17 +211,7 @@ fn emit(ph: u8, what: What) {
             *mine = Some((generation, local));
         }
         let Some((_, local)) = &*mine else { return };
-        let mut r = local.ring.lock().unwrap_or_else(|p| p.into_inner());
-        let ts = u64::try_from(r.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        if let What::Depth(queue, _) = &what
-            && let Some((at, id, depth)) = local.pending.take()
-            && id != queue.id()
-        {
-            // A skipped sample of another queue: its track keeps the depth this thread saw.
-            let queue = r.queue_named(id);
-            r.push(b'C', at, What::Depth(queue, depth));
-        }
-        r.push(ph, ts, what);
+        f(local);
     });
 }
 
@@ -214,12 +228,12 @@ impl Ring {
             .unwrap_or_else(|| Resource::queue(id))
     }
 
-    fn push(&mut self, ph: u8, ts: u64, what: What) {
+    fn push(&mut self, ts: u64, what: What) {
         if self.events.len() >= self.capacity {
             self.events.pop_front();
             self.dropped += 1;
         }
-        self.events.push_back(Event { ph, ts, what });
+        self.events.push_back(Event { ts, what });
     }
 }
 
@@ -244,7 +258,7 @@ fn skip_depth(queue: &Label, depth: usize, now: Instant) {
 /// Whether an event site has anywhere to send its event: a live recording, or (with the
 /// `tracing` feature) a `tracing` subscriber interested in `pythreading::diagnostics` at TRACE.
 #[inline]
-fn live() -> bool {
+pub(super) fn live() -> bool {
     on() || tracing_on()
 }
 
@@ -262,12 +276,20 @@ fn tracing_on() -> bool {
 
 /// Sends an event to the recording's ring and/or to `tracing`.
 fn publish(ph: u8, what: What) {
+    publish_at(ph, what, None);
+}
+
+/// [`publish`] for an event that happened at `at` (see `emit_at`).
+pub(super) fn publish_at(ph: u8, what: What, at: Option<Instant>) {
+    // The ring needs no phase (each kind of event has its own); `tracing` gets it as a field.
     #[cfg(feature = "tracing")]
     if tracing_on() {
         to_tracing(ph, &what);
     }
+    #[cfg(not(feature = "tracing"))]
+    let _ = ph;
     if on() {
-        emit(ph, what);
+        emit_at(what, at);
     }
 }
 
@@ -299,9 +321,10 @@ fn to_tracing(ph: u8, what: &What) {
             target: "pythreading::diagnostics",
             ph, queue = %queue, depth, "queue depth"
         ),
-        What::Task(name, id) => tracing::trace!(
+        What::TaskRun(run) => tracing::trace!(
             target: "pythreading::diagnostics",
-            ph, task = *name, id, "task"
+            ph, id = run.id, submitter = run.submitter, queued_ns = run.queued_ns(),
+            dur_ns = run.dur_ns, "task"
         ),
         What::Instant(name) => tracing::trace!(target: "pythreading::diagnostics", ph, "{name}"),
     }
@@ -457,26 +480,6 @@ fn queue_depth_live(queue: &Label, depth: impl FnOnce() -> usize) {
             }
         }
     }
-}
-
-/// An executor task was submitted (`s`), started (`b`) or finished (`e`); `id` names the task.
-#[inline]
-pub(crate) fn task(ph: u8, name: &'static str, id: u64) {
-    if live() {
-        publish(ph, What::Task(name, id));
-    }
-}
-
-/// Runs an executor task inside a `task` slice on the worker's track, the end of the flow arrow
-/// from its submit.
-pub(crate) fn traced_task<R>(id: u64, run: impl FnOnce() -> R) -> R {
-    if !live() {
-        return run();
-    }
-    publish(b'B', What::Task("task", id));
-    let out = run();
-    publish(b'E', What::WaitEnd);
-    out
 }
 
 /// A task's id for the timeline: the address of its shared state (unique while it lives).
@@ -698,7 +701,7 @@ impl Trace {
             if let Some((at, id, depth)) = local.pending.take() {
                 // The thread's last view of the queue.
                 let queue = r.queue_named(id);
-                r.push(b'C', at, What::Depth(queue, depth));
+                r.push(at, What::Depth(queue, depth));
             }
             dropped += r.dropped;
             let tid = r.ident;
@@ -782,12 +785,4 @@ impl Trace {
     pub fn write(&self, path: impl AsRef<Path>) -> io::Result<()> {
         fs::write(path, &self.json)
     }
-}
-
-/// Whether an event would go anywhere now (a live recording, or a `tracing` subscriber): lets
-/// the executor run a task without the [`traced_task`] wrapper for the price of one relaxed
-/// load.
-#[inline]
-pub(crate) fn tracing_tasks() -> bool {
-    live()
 }

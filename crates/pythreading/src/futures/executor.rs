@@ -1,14 +1,32 @@
 //! `ThreadPoolExecutor`: a lazily grown pool of worker threads running submitted closures.
 //!
-//! One mutex guards the work queue and the pool's bookkeeping; each task's own state lives in its
-//! [`TaskFuture`]. Workers are started only when no idle worker can take a new task (Python's
+//! The work queue has two ends with a lock each, so that submitters and workers do not take
+//! turns on one lock per task (the two-lock queue of Michael & Scott, with whole buffers instead
+//! of nodes, as in `SimpleQueue`): a submit appends to `incoming`, under the pool's state lock
+//! (which also holds the bookkeeping a submit must check: shutdown, broken, how many workers);
+//! workers take tasks from `ready`, under its own lock, and when it runs dry one of them moves
+//! everything in `incoming` over at once. Everything in `ready` was submitted before anything in
+//! `incoming`, so tasks start in submission order. Lock order: `ready`, then `state`. When the
+//! submitter is the bottleneck (trivial tasks) the queue is short and a worker still meets it
+//! on the state lock per task, but a backlog moves in one go and the workers then take it
+//! without touching the submitters' lock. Each task's own state lives in its [`TaskFuture`].
+//!
+//! Workers are started only when no idle worker can take a new task (Python's
 //! `_idle_semaphore`, here the atomic `idle` token count), so three `submit().result()` in a row
 //! use one thread and 60 blocked tasks on a pool of 4 use four.
 //!
-//! The hot path is lean: a submit allocates the task once, pushes it under the lock and wakes a
-//! worker only if one sleeps and none is already on its way. A worker with nothing to do first
-//! spins briefly on the `queued` counter (at most one worker spins at a time; the rest sleep on
-//! the condition variable), so a steady stream of tiny tasks costs no sleep/wake per task. A
+//! No task is left queued while a worker sleeps: tasks reach `ready` only by a move made under
+//! both locks, which wakes a sleeper (exactly: under the state lock) when it leaves more than
+//! the mover takes; a worker checks `ready` under its lock before it sleeps, and holds the state
+//! lock from then until it sleeps, so no move can fall in between. A worker taking a task from
+//! `ready` with more left wakes a sleeper only if `wakeable` says one is there: that hint is
+//! read under the `ready` lock, after the move that filled `ready`, which came after any
+//! sleeper's registration (both under the state lock).
+//!
+//! The hot path is lean: a submit allocates the task once, pushes it under the state lock and
+//! wakes a worker only if one sleeps and none is already on its way. A worker with nothing to do
+//! first spins briefly on the queue lengths (at most one worker spins at a time; the rest sleep
+//! on the condition variable), so a steady stream of tiny tasks costs no sleep/wake per task. A
 //! worker that takes a task while more are queued passes a wake-up on to a sleeping one. On a
 //! trivial task the cost is mostly atomic read-modify-writes (each lock is two), so the worker
 //! starts a task with one lock (it takes the callable: see `pool_job.rs`), and nothing the pool's
@@ -21,24 +39,32 @@ use std::fmt;
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc as StdArc;
+use std::time::Instant;
 
 use super::error::{BrokenPool, SubmitError, TaskPanic};
 use super::executor_builder::{Initializer, ThreadPoolExecutorBuilder};
-use super::pool_job::{PoolJob, new_job, reclaim};
+use super::pool_job::{JobOf, PoolJob, Stamp, new_job, reclaim};
 use super::task_future::TaskFuture;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Condvar, Mutex, MutexGuard, lock};
 
 pub(crate) struct Pool {
+    /// Submitters' end of the queue and the bookkeeping.
     state: Mutex<PoolState>,
+    /// Workers' end of the queue, on its own cache lines.
+    ready: Ready,
     /// Idle workers sleep here.
     work: Condvar,
     /// `shutdown(wait)` sleeps here until the workers are gone.
     exited: Condvar,
     /// Python's `_idle_semaphore`: released by a worker after each task, taken by `submit`.
     idle: AtomicUsize,
-    /// `jobs.len()`, readable without the lock: what an idle worker watches while it spins.
-    queued: AtomicUsize,
+    /// `state.incoming.len()`, readable without the lock: what an idle worker watches while it
+    /// spins (with `ready.len`).
+    incoming_len: AtomicUsize,
+    /// `sleepers - wakes_pending` (written under the state lock): lets a worker that has tasks
+    /// to pass on skip the state lock when no worker sleeps.
+    wakeable: AtomicUsize,
     /// Set once `max_workers` workers were started: idle tokens are no longer needed.
     full: AtomicBool,
     /// 1 while a worker spins waiting for work: at most one spins, the others sleep.
@@ -49,8 +75,21 @@ pub(crate) struct Pool {
     id: usize,
 }
 
+/// The workers' end of the work queue.
+#[repr(align(64))]
+struct Ready {
+    jobs: Mutex<VecDeque<StdArc<dyn PoolJob>>>,
+    /// `jobs.len()`, readable without the lock.
+    len: AtomicUsize,
+}
+
+/// Queue slots a drained `ready` buffer may keep before it becomes the submitters' next one: a
+/// burst of submits should not pin its memory for the pool's life.
+const SPARE_SLOTS: usize = 1024;
+
 struct PoolState {
-    jobs: VecDeque<StdArc<dyn PoolJob>>,
+    /// Submitted tasks not yet moved to `ready`.
+    incoming: VecDeque<StdArc<dyn PoolJob>>,
     /// Workers blocked on `work`.
     sleepers: usize,
     /// Wake-ups sent and not yet consumed: no second notify for the same sleeper.
@@ -73,7 +112,7 @@ impl Pool {
     ) -> Self {
         Pool {
             state: Mutex::new(PoolState {
-                jobs: VecDeque::new(),
+                incoming: VecDeque::new(),
                 sleepers: 0,
                 wakes_pending: 0,
                 live: 0,
@@ -82,10 +121,15 @@ impl Pool {
                 shutdown: false,
                 broken: None,
             }),
+            ready: Ready {
+                jobs: Mutex::new(VecDeque::new()),
+                len: AtomicUsize::new(0),
+            },
             work: Condvar::new(),
             exited: Condvar::new(),
             idle: AtomicUsize::new(0),
-            queued: AtomicUsize::new(0),
+            incoming_len: AtomicUsize::new(0),
+            wakeable: AtomicUsize::new(0),
             spinners: AtomicUsize::new(0),
             full: AtomicBool::new(false),
             max_workers,
@@ -115,24 +159,55 @@ impl Pool {
     fn wake_one(&self, st: &mut PoolState) -> bool {
         if st.sleepers > st.wakes_pending && self.spinners.load(Ordering::SeqCst) == 0 {
             st.wakes_pending += 1;
+            self.set_wakeable(st);
             true
         } else {
             false
         }
     }
 
+    /// Publishes how many sleepers have no wake-up on its way (after `sleepers` or
+    /// `wakes_pending` changed).
+    fn set_wakeable(&self, st: &PoolState) {
+        self.wakeable.store(
+            st.sleepers.saturating_sub(st.wakes_pending),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Whether any task is queued (a hint: read without the locks). Only the spin reads it, and
+    /// loom models do not spin.
+    #[cfg_attr(loom, allow(dead_code))]
+    fn has_queued(&self) -> bool {
+        self.incoming_len.load(Ordering::Relaxed) > 0 || self.ready.len.load(Ordering::Relaxed) > 0
+    }
+
+    /// Takes every queued task out (oldest first), for a shutdown that cancels them or a broken
+    /// pool; `st` is the state lock, taken after `ready` (the lock order).
+    fn drain(
+        &self,
+        ready: &mut VecDeque<StdArc<dyn PoolJob>>,
+        st: &mut PoolState,
+    ) -> Vec<StdArc<dyn PoolJob>> {
+        let jobs: Vec<_> = ready.drain(..).chain(st.incoming.drain(..)).collect();
+        self.ready.len.store(0, Ordering::Relaxed);
+        self.incoming_len.store(0, Ordering::Relaxed);
+        jobs
+    }
+
     fn break_pool(&self, reason: String) {
         let broken = BrokenPool {
             reason: StdArc::new(reason),
         };
+        let mut ready = lock(&self.ready.jobs);
         let mut st = lock(&self.state);
         if st.broken.is_none() {
             st.broken = Some(broken.clone());
         }
-        let jobs: Vec<_> = st.jobs.drain(..).collect();
-        self.queued.store(0, Ordering::Relaxed);
+        let jobs = self.drain(&mut ready, &mut st);
         let wake = st.sleepers > 0;
         drop(st);
+        drop(ready);
         if wake {
             self.work.notify_all();
         }
@@ -177,67 +252,105 @@ fn worker_main(pool: StdArc<Pool>) {
             return;
         }
     }
-    let mut st = lock(&pool.state);
     let mut spun = false;
-    loop {
-        if let Some(job) = st.jobs.pop_front() {
-            pool.queued.store(st.jobs.len(), Ordering::Relaxed);
-            // More work queued than this worker takes: pass the wake-up on.
-            let wake = !st.jobs.is_empty() && pool.wake_one(&mut st);
-            drop(st);
-            if wake {
-                pool.work.notify_one();
+    while let Some(job) = next_job(&pool, &mut spun) {
+        // Once every worker is started, idle tokens decide nothing: skip the shared counter.
+        let count_idle = !pool.full.load(Ordering::Relaxed);
+        let returned = || {
+            if count_idle {
+                pool.idle.fetch_add(1, Ordering::Release);
             }
-            // Once every worker is started, idle tokens decide nothing: skip the shared counter.
-            let count_idle = !pool.full.load(Ordering::Relaxed);
-            let returned = || {
-                if count_idle {
-                    pool.idle.fetch_add(1, Ordering::Release);
-                }
-            };
-            // The task slice is drawn only while a timeline is recorded: one relaxed load here.
-            if diagnostics::tracing_tasks() {
-                diagnostics::traced_task(diagnostics::job_id(&job), || job.run(&returned));
-            } else {
-                job.run(&returned);
-            }
-            spun = false;
-            st = lock(&pool.state);
-            continue;
-        }
-        if st.shutdown || st.broken.is_some() {
-            break;
-        }
-        if !spun
-            && pool
-                .spinners
-                .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
-                .is_ok()
-        {
-            // A steady stream of submits should not cost a sleep and a wake-up per task:
-            // one worker watches the queue for a few microseconds before going to sleep.
-            drop(st);
-            spin_for_work(&pool.queued);
-            pool.spinners.store(0, Ordering::SeqCst);
-            spun = true;
-            st = lock(&pool.state);
-            continue;
-        }
-        st.sleepers += 1;
-        st = match pool.work.wait(st) {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
         };
-        st.sleepers -= 1;
-        st.wakes_pending = st.wakes_pending.saturating_sub(1);
+        // The task is timed only while a timeline is recorded: one relaxed load here. Its one
+        // event (submit, start and finish) is written once it is done.
+        if diagnostics::tracing_tasks() {
+            let (id, submit) = (job_id(&job), job.submitted());
+            let start = Instant::now();
+            job.run(&returned);
+            diagnostics::task_ran(id, submit, start);
+        } else {
+            job.run(&returned);
+        }
+        spun = false;
     }
-    // `st` is released before `_exit` counts this worker out (locals drop in reverse order).
+}
+
+/// The next task for a worker, waiting for one if there is none; `None` once the pool is shut
+/// down (or broken) and nothing is queued. `spun`: whether this worker already spun since its
+/// last task (it then sleeps instead).
+fn next_job(pool: &Pool, spun: &mut bool) -> Option<StdArc<dyn PoolJob>> {
+    loop {
+        let mut ready = lock(&pool.ready.jobs);
+        let (job, wake) = if let Some(job) = ready.pop_front() {
+            pool.ready.len.store(ready.len(), Ordering::Relaxed);
+            // More work queued than this worker takes, and a worker asleep: pass a wake-up on.
+            // The hint spares the state lock when none sleeps.
+            let wake = !ready.is_empty()
+                && pool.wakeable.load(Ordering::Relaxed) > 0
+                && pool.wake_one(&mut lock(&pool.state));
+            (job, wake)
+        } else {
+            let mut st = lock(&pool.state);
+            if st.incoming.is_empty() {
+                drop(ready);
+                if st.shutdown || st.broken.is_some() {
+                    // Released before the caller's `WorkerExit` takes the lock again.
+                    drop(st);
+                    return None;
+                }
+                if !*spun
+                    && pool
+                        .spinners
+                        .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+                        .is_ok()
+                {
+                    // A steady stream of submits should not cost a sleep and a wake-up per
+                    // task: one worker watches the queue for a few microseconds before going
+                    // to sleep.
+                    drop(st);
+                    spin_for_work(pool);
+                    pool.spinners.store(0, Ordering::SeqCst);
+                    *spun = true;
+                    continue;
+                }
+                st.sleepers += 1;
+                pool.set_wakeable(&st);
+                st = match pool.work.wait(st) {
+                    Ok(g) => g,
+                    Err(p) => p.into_inner(),
+                };
+                st.sleepers -= 1;
+                st.wakes_pending = st.wakes_pending.saturating_sub(1);
+                pool.set_wakeable(&st);
+                continue;
+            }
+            // Everything submitted so far moves over at once: the submitters' lock is taken
+            // once per batch, not once per task. The drained buffer becomes theirs, trimmed
+            // first if a burst left it large.
+            if ready.capacity() > SPARE_SLOTS {
+                ready.shrink_to(SPARE_SLOTS);
+            }
+            std::mem::swap(&mut *ready, &mut st.incoming);
+            pool.incoming_len.store(0, Ordering::Relaxed);
+            let Some(job) = ready.pop_front() else {
+                continue;
+            };
+            pool.ready.len.store(ready.len(), Ordering::Relaxed);
+            let wake = !ready.is_empty() && pool.wake_one(&mut st);
+            (job, wake)
+        };
+        drop(ready);
+        if wake {
+            pool.work.notify_one();
+        }
+        return Some(job);
+    }
 }
 
 #[cfg(not(loom))]
-fn spin_for_work(queued: &AtomicUsize) {
+fn spin_for_work(pool: &Pool) {
     for step in 0..16_u32 {
-        if queued.load(Ordering::Relaxed) > 0 {
+        if pool.has_queued() {
             return;
         }
         if step < 8 {
@@ -251,7 +364,7 @@ fn spin_for_work(queued: &AtomicUsize) {
 }
 
 #[cfg(loom)]
-fn spin_for_work(_: &AtomicUsize) {}
+fn spin_for_work(_: &Pool) {}
 
 // Which pool (if any) the current thread works for, so `shutdown(wait)` from inside a task does
 // not wait for itself. loom runs every model thread on one OS thread, so there it is not tracked.
@@ -411,7 +524,10 @@ impl fmt::Debug for ThreadPoolExecutor {
         f.debug_struct("ThreadPoolExecutor")
             .field("max_workers", &self.pool.max_workers)
             .field("workers", &st.live)
-            .field("queued", &st.jobs.len())
+            .field(
+                "queued",
+                &(st.incoming.len() + self.pool.ready.len.load(Ordering::Relaxed)),
+            )
             .field("shutdown", &st.shutdown)
             .field("broken", &st.broken.is_some())
             .finish()
@@ -553,14 +669,24 @@ impl ThreadPoolExecutor {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        // While a timeline records, the submit's time and thread are kept in the task (one look
+        // at the clock, no event: see `diagnostics/task_slice.rs`); otherwise the task has no
+        // room for them at all.
+        match diagnostics::task_submitted() {
+            None => self.enqueue(new_job(f, ())),
+            Some(submitted) => self.enqueue(new_job(f, submitted)),
+        }
+    }
+
+    /// Queues a task made by [`submit`](Self::submit) (allocated before taking the lock: the
+    /// critical section stays a push and a few counters).
+    fn enqueue<F, T, S>(&self, job: StdArc<JobOf<T, F, S>>) -> Result<TaskFuture<T>, SubmitError<F>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+        S: Stamp,
+    {
         let pool = &*self.pool;
-        // Allocated before taking the lock: the critical section stays a push and a few counters.
-        let job = new_job(f);
-        // The submit's timeline event (the start of the arrow to the task's slice), outside the
-        // lock: while recording it reads the clock and writes this thread's ring, and holding
-        // the pool's lock that long stalls every worker. A refused submit shows as a submit
-        // whose arrow leads nowhere, which is what happened.
-        diagnostics::trace_task(b's', "task", job_id(&job));
         // The queue's reference, taken before the lock too (an atomic increment fewer inside).
         let queued: StdArc<dyn PoolJob> = job.clone();
         let mut st = lock(&pool.state);
@@ -580,8 +706,9 @@ impl ThreadPoolExecutor {
                 Some(b) => SubmitError::Broken(f, b),
             });
         }
-        st.jobs.push_back(queued);
-        pool.queued.store(st.jobs.len(), Ordering::Relaxed);
+        st.incoming.push_back(queued);
+        pool.incoming_len
+            .store(st.incoming.len(), Ordering::Relaxed);
         let spawn = if st.live >= pool.max_workers || pool.take_idle() {
             None
         } else {
@@ -606,14 +733,17 @@ impl ThreadPoolExecutor {
                 pool.full.store(false, Ordering::Relaxed);
                 let me = StdArc::as_ptr(&job) as *const ();
                 if st.live == 0 {
-                    // Nobody would ever run it: take the task back.
+                    // Nobody would ever run it: take the task back. With no worker alive it is
+                    // still in `incoming` (a worker moves tasks to `ready` only to run them,
+                    // and leaves only when both are empty or after draining both).
                     let pos = st
-                        .jobs
+                        .incoming
                         .iter()
                         .rposition(|j| StdArc::as_ptr(j) as *const () == me);
                     if let Some(pos) = pos {
-                        st.jobs.remove(pos);
-                        pool.queued.store(st.jobs.len(), Ordering::Relaxed);
+                        st.incoming.remove(pos);
+                        pool.incoming_len
+                            .store(st.incoming.len(), Ordering::Relaxed);
                         drop(st);
                         if let Some(f) = reclaim(&job) {
                             return Err(SubmitError::Spawn(f, e));
@@ -698,16 +828,17 @@ impl ThreadPoolExecutor {
     #[doc(alias = "cancel_futures")]
     pub fn shutdown_with(&self, how: Shutdown) {
         let pool = &*self.pool;
+        // Both ends of the queue when cancelling (in the lock order), the state alone otherwise.
+        let mut ready = how.cancel_futures.then(|| lock(&pool.ready.jobs));
         let mut st = lock(&pool.state);
         st.shutdown = true;
-        let drained: Vec<_> = if how.cancel_futures {
-            pool.queued.store(0, Ordering::Relaxed);
-            st.jobs.drain(..).collect()
-        } else {
-            Vec::new()
+        let drained = match &mut ready {
+            Some(ready) => pool.drain(ready, &mut st),
+            None => Vec::new(),
         };
         let wake = st.sleepers > 0;
         drop(st);
+        drop(ready);
         if wake {
             pool.work.notify_all();
         }

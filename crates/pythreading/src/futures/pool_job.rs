@@ -21,6 +21,7 @@ use std::sync::Arc as StdArc;
 use super::error::{BrokenPool, TaskPanic};
 use super::task_future::TaskFuture;
 use super::task_state::{Core, Inner, Outcome, Phase, notify_waiters, run_callbacks, wake_all};
+use crate::diagnostics::TaskSubmit;
 use crate::sync::atomic::AtomicBool;
 use crate::sync::{Condvar, Mutex, MutexGuard, lock};
 
@@ -41,16 +42,40 @@ pub(crate) trait CallableSlot: Send + Sync {
     fn is_taken(&self) -> bool;
 }
 
-pub(crate) struct FnSlot<F>(Mutex<Option<F>>);
+/// The callable, and (`S`) what the timeline keeps of its submit: nothing (`()`, no bytes) when
+/// nothing was recording, a [`TaskSubmit`] when something was. So a task costs the timeline no
+/// memory unless it is recorded (a task is one allocation, and 16 more bytes would take it to
+/// the allocator's next size class).
+pub(crate) struct FnSlot<F, S = ()> {
+    f: Mutex<Option<F>>,
+    submitted: S,
+}
 
-impl<F: Send + 'static> CallableSlot for FnSlot<F> {
+/// What a task's slot keeps of its submit for the timeline.
+pub(crate) trait Stamp: Copy + Send + Sync + 'static {
+    fn get(&self) -> Option<TaskSubmit>;
+}
+
+impl Stamp for () {
+    fn get(&self) -> Option<TaskSubmit> {
+        None
+    }
+}
+
+impl Stamp for TaskSubmit {
+    fn get(&self) -> Option<TaskSubmit> {
+        Some(*self)
+    }
+}
+
+impl<F: Send + 'static, S: Stamp> CallableSlot for FnSlot<F, S> {
     fn take_erased(&self) -> Option<Box<dyn Send>> {
-        let f = lock(&self.0).take();
+        let f = lock(&self.f).take();
         f.map(|f| Box::new(f) as Box<dyn Send>)
     }
 
     fn is_taken(&self) -> bool {
-        lock(&self.0).is_none()
+        lock(&self.f).is_none()
     }
 }
 
@@ -78,11 +103,14 @@ pub(crate) trait PoolJob: Send + Sync {
     fn cancel_and_notify(self: StdArc<Self>);
     /// The pool broke before this task ran.
     fn fail_broken(self: StdArc<Self>, broken: &BrokenPool);
+    /// The submit's time and thread, for the task's timeline event.
+    fn submitted(&self) -> Option<TaskSubmit>;
 }
 
-pub(crate) type JobOf<T, F> = Job<T, FnSlot<F>>;
+pub(crate) type JobOf<T, F, S> = Job<T, FnSlot<F, S>>;
 
-pub(crate) fn new_job<T, F>(f: F) -> StdArc<JobOf<T, F>> {
+/// A task for `f`, with `submitted` kept for the timeline (`()` when nothing records).
+pub(crate) fn new_job<T, F, S>(f: F, submitted: S) -> StdArc<JobOf<T, F, S>> {
     StdArc::new(Job {
         core: Core {
             inner: Mutex::new(Inner {
@@ -94,23 +122,27 @@ pub(crate) fn new_job<T, F>(f: F) -> StdArc<JobOf<T, F>> {
             cond: Condvar::new(),
             done: AtomicBool::new(false),
         },
-        slot: FnSlot(Mutex::new(Some(f))),
+        slot: FnSlot {
+            f: Mutex::new(Some(f)),
+            submitted,
+        },
     })
 }
 
 /// Takes the callable back out of a job that never ran (a refused submit).
-pub(crate) fn reclaim<T, F>(job: &JobOf<T, F>) -> Option<F> {
-    lock(&job.slot.0).take()
+pub(crate) fn reclaim<T, F, S>(job: &JobOf<T, F, S>) -> Option<F> {
+    lock(&job.slot.f).take()
 }
 
-impl<T, F> PoolJob for JobOf<T, F>
+impl<T, F, S> PoolJob for JobOf<T, F, S>
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
+    S: Stamp,
 {
     fn run(self: StdArc<Self>, returned: &dyn Fn()) {
         // Taking the callable is what starts the task (see the module notes).
-        let taken = lock(&self.slot.0).take();
+        let taken = lock(&self.slot.f).take();
         let Some(f) = taken else {
             // Cancelled before a worker got to it: acknowledge it (Python's
             // CANCELLED_AND_NOTIFIED), so `wait` and `as_completed` see it done.
@@ -138,7 +170,7 @@ where
         match g.phase {
             Phase::Pending => {
                 // Still queued (it was drained from the queue), so no worker took it.
-                let f = lock(&self.slot.0).take();
+                let f = lock(&self.slot.f).take();
                 settle(&self, g, Phase::CancelledNotified, Outcome::Empty);
                 drop(f);
             }
@@ -150,11 +182,15 @@ where
         }
     }
 
+    fn submitted(&self) -> Option<TaskSubmit> {
+        self.slot.submitted.get()
+    }
+
     fn fail_broken(self: StdArc<Self>, broken: &BrokenPool) {
         let mut g = lock(&self.core.inner);
         match g.phase {
             Phase::Pending => {
-                let f = lock(&self.slot.0).take();
+                let f = lock(&self.slot.f).take();
                 settle(&self, g, Phase::Finished, Outcome::Broken(broken.clone()));
                 drop(f);
             }
@@ -169,14 +205,15 @@ where
 
 /// Moves a job into a done phase and tells everyone: blocked readers, async wakers, waiters and
 /// (outside the lock, in registration order) the done-callbacks.
-fn settle<T, F>(
-    job: &StdArc<JobOf<T, F>>,
+fn settle<T, F, S>(
+    job: &StdArc<JobOf<T, F, S>>,
     mut g: MutexGuard<'_, Inner<T>>,
     phase: Phase,
     o: Outcome<T>,
 ) where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
+    S: Stamp,
 {
     g.outcome = o;
     let callbacks = wake_all(&job.core, g, phase);

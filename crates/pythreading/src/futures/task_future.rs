@@ -15,7 +15,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::error::{ResultTimeoutError, TaskError, WaitTimeoutError};
-use super::pool_job::{CallableSlot, Job, JobOf};
+use super::pool_job::{CallableSlot, Job, JobOf, Stamp};
 use super::task_state::{
     Inner, Outcome, Phase, is_failure, run_callbacks, spin_until_done, wake_all,
 };
@@ -93,10 +93,11 @@ impl<T> fmt::Debug for TaskFuture<T> {
 }
 
 impl<T> TaskFuture<T> {
-    pub(crate) fn from_job<F>(job: StdArc<JobOf<T, F>>) -> Self
+    pub(crate) fn from_job<F, S>(job: StdArc<JobOf<T, F, S>>) -> Self
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
+        S: Stamp,
     {
         TaskFuture { job }
     }
