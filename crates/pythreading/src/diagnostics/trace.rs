@@ -7,13 +7,20 @@
 //! is no global lock on the hot path; a ring keeps the newest `capacity` events and counts the
 //! ones it dropped, and the file says how many.
 //!
-//! What is recorded: one track per thread (named with `M` metadata); a `B`/`E` slice for every
-//! wait on a primitive (the same waits the wait-for graph sees, with the wait site); a flow
-//! arrow (`s`/`f`) from a lock release that woke parked waiters to the slow-path acquire that
+//! What is recorded: one track per thread (named with `M` metadata); a slice for every wait on
+//! a primitive (the same waits the wait-for graph sees, with the wait site); a flow arrow
+//! (`s`/`f`) from a lock release that woke parked waiters to the slow-path acquire that
 //! followed it, and from a `Condition` notify or an `Event` set to each thread it woke (ending
 //! inside that thread's wait slice); queue depth as a `C` counter track per queue (named after
 //! the queue, sampled: see [`DEPTH_SAMPLE_INTERVAL`]); executor tasks as slices on the
 //! worker's track with an arrow from their submit; timer firings as instants.
+//!
+//! The file is written for the viewers of the Chrome trace event format (Perfetto,
+//! `chrome://tracing`) and for the stricter trace engine of Chrome DevTools, which the CLI's
+//! `trace_viewer` test loads it in: events in time order
+//! after the thread names; a slice whose end was recorded is one complete `X` event (a wait
+//! still open when the recording stopped stays a lone `B`); both ends of an arrow sit on a
+//! zero-length slice of the arrow's category at the same time.
 //!
 //! Uncontended lock holds are not drawn: that would put a flag check on both halves of the
 //! lock's fast path (measured with callgrind: 5 more instructions per acquire + release), and
@@ -80,17 +87,20 @@ struct Session {
     rings: Vec<Arc<Local>>,
 }
 
-/// One thread's part of a recording: its ring, and the latest queue depth it did not write.
+/// One thread's part of a recording: its ring, and the latest depths it did not write, of up to
+/// two queues (as many as the depth gate follows, so that a thread moving items from one queue
+/// to another keeps both aside without writing either).
 struct Local {
     ring: Mutex<Ring>,
     epoch: Instant,
-    pending: PendingDepth,
+    pending: [PendingDepth; 2],
 }
 
-/// The newest depth sample the coalescing skipped (see [`queue_depth`]), kept outside the
-/// ring's mutex so that a skipped sample costs three relaxed stores. Written only by its
-/// thread; read when the next sample of this thread is written, or when the recording stops,
-/// so that every queue's track ends on the depth the thread last saw.
+/// The newest depth sample of one queue the coalescing skipped (see [`queue_depth`]), kept
+/// outside the ring's mutex so that a skipped sample costs three relaxed stores. Written only
+/// by its thread; dropped when that thread writes a newer sample of the queue, written into
+/// the ring when a third queue needs the slot or when the recording stops, so that every
+/// queue's track ends on the depth the thread last saw.
 struct PendingDepth {
     /// Nanoseconds since the session started; 0: nothing pending.
     ts: AtomicU64,
@@ -100,6 +110,19 @@ struct PendingDepth {
 }
 
 impl PendingDepth {
+    fn empty() -> PendingDepth {
+        PendingDepth {
+            ts: AtomicU64::new(0),
+            queue: AtomicU32::new(0),
+            depth: AtomicUsize::new(0),
+        }
+    }
+
+    /// The queue whose depth is kept here, if any.
+    fn holds(&self) -> Option<u32> {
+        (self.ts.load(Ordering::Relaxed) != 0).then(|| self.queue.load(Ordering::Relaxed))
+    }
+
     fn take(&self) -> Option<(u64, u32, usize)> {
         let ts = self.ts.swap(0, Ordering::Relaxed);
         (ts != 0).then(|| {
@@ -130,7 +153,11 @@ pub(super) struct Event {
 
 pub(super) enum What {
     Wait(Resource, &'static Location<'static>),
-    WaitEnd,
+    /// The end of a wait slice, naming what was waited for: the end's name matches its
+    /// begin's, which some viewers require (the DevTools trace engine fails on a nameless `E`).
+    WaitEnd(Resource),
+    /// The end of a task slice.
+    TaskEnd(&'static str),
     Release(Resource, u64),
     /// A notify or set that woke `n` waiters: flows `first..first + n`.
     Wake(&'static str, Resource, u64, u64),
@@ -182,11 +209,7 @@ fn emit(ph: u8, what: What) {
                     dropped: 0,
                 }),
                 epoch: s.epoch,
-                pending: PendingDepth {
-                    ts: AtomicU64::new(0),
-                    queue: AtomicU32::new(0),
-                    depth: AtomicUsize::new(0),
-                },
+                pending: [PendingDepth::empty(), PendingDepth::empty()],
             });
             s.rings.push(Arc::clone(&local));
             *mine = Some((generation, local));
@@ -194,13 +217,12 @@ fn emit(ph: u8, what: What) {
         let Some((_, local)) = &*mine else { return };
         let mut r = local.ring.lock().unwrap_or_else(|p| p.into_inner());
         let ts = u64::try_from(r.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        if let What::Depth(queue, _) = &what
-            && let Some((at, id, depth)) = local.pending.take()
-            && id != queue.id()
-        {
-            // A skipped sample of another queue: its track keeps the depth this thread saw.
-            let queue = r.queue_named(id);
-            r.push(b'C', at, What::Depth(queue, depth));
+        if let What::Depth(queue, _) = &what {
+            // A depth of this queue kept aside is older than this sample: superseded.
+            let id = queue.id();
+            if let Some(slot) = local.pending.iter().find(|p| p.holds() == Some(id)) {
+                slot.take();
+            }
         }
         r.push(ph, ts, what);
     });
@@ -217,6 +239,29 @@ impl Ring {
                 _ => None,
             })
             .unwrap_or_else(|| Resource::queue(id))
+    }
+
+    /// The events to write, each slice begin with the time to its end when the ring holds it
+    /// (written as one complete slice); the ends themselves are left out, and so is an end
+    /// whose begin the ring dropped.
+    fn slices(&self) -> Vec<(&Event, Option<u64>)> {
+        let mut out: Vec<(&Event, Option<u64>)> = Vec::with_capacity(self.events.len());
+        let mut open: Vec<usize> = Vec::new();
+        for e in &self.events {
+            match (e.ph, &e.what) {
+                (b'B', _) => {
+                    open.push(out.len());
+                    out.push((e, None));
+                }
+                (b'E', _) => {
+                    if let Some(begin) = open.pop() {
+                        out[begin].1 = Some(e.ts.saturating_sub(out[begin].0.ts));
+                    }
+                }
+                _ => out.push((e, None)),
+            }
+        }
+        out
     }
 
     fn push(&mut self, ph: u8, ts: u64, what: What) {
@@ -236,19 +281,34 @@ fn skip_depth(queue: &Label, depth: usize, now: Instant) {
             && *g == generation
         {
             let id = queue.id();
-            if local.pending.queue.load(Ordering::Relaxed) != id
-                && let Some((at, other, depth)) = local.pending.take()
-            {
-                // Another queue's depth kept aside (a thread using two queues): its track
-                // keeps it rather than losing it to this one.
-                let mut r = local.ring.lock().unwrap_or_else(|p| p.into_inner());
-                let other = r.queue_named(other);
-                r.push(b'C', at, What::Depth(other, depth));
-            }
+            let held = |p: &PendingDepth| p.holds();
+            // This queue's slot, else a free one, else the older of the two, whose depth goes
+            // to the ring now (its track keeps it rather than losing it to this queue).
+            let slot = match local.pending.iter().position(|p| held(p) == Some(id)) {
+                Some(i) => &local.pending[i],
+                None => match local.pending.iter().position(|p| held(p).is_none()) {
+                    Some(i) => &local.pending[i],
+                    None => {
+                        let [a, b] = &local.pending;
+                        let older = if a.ts.load(Ordering::Relaxed) <= b.ts.load(Ordering::Relaxed)
+                        {
+                            a
+                        } else {
+                            b
+                        };
+                        if let Some((at, other, depth)) = older.take() {
+                            let mut r = local.ring.lock().unwrap_or_else(|p| p.into_inner());
+                            let other = r.queue_named(other);
+                            r.push(b'C', at, What::Depth(other, depth));
+                        }
+                        older
+                    }
+                },
+            };
             let at = now.saturating_duration_since(local.epoch).as_nanos();
-            local.pending.queue.store(id, Ordering::Relaxed);
-            local.pending.depth.store(depth, Ordering::Relaxed);
-            local.pending.ts.store(
+            slot.queue.store(id, Ordering::Relaxed);
+            slot.depth.store(depth, Ordering::Relaxed);
+            slot.ts.store(
                 u64::try_from(at).unwrap_or(u64::MAX).max(1),
                 Ordering::Relaxed,
             );
@@ -297,7 +357,14 @@ fn to_tracing(ph: u8, what: &What) {
             ph, resource = %resource, site = %super::dump::site(site),
             "wait begins"
         ),
-        What::WaitEnd => tracing::trace!(target: "pythreading::diagnostics", ph, "slice ends"),
+        What::WaitEnd(resource) => tracing::trace!(
+            target: "pythreading::diagnostics",
+            ph, resource = %resource, "wait ends"
+        ),
+        What::TaskEnd(name) => tracing::trace!(
+            target: "pythreading::diagnostics",
+            ph, task = *name, "task ends"
+        ),
         What::Release(resource, flow) => tracing::trace!(
             target: "pythreading::diagnostics",
             ph, resource = %resource, flow, "release wakes a waiter"
@@ -328,14 +395,14 @@ pub(crate) fn wait_begin(resource: &Resource, site: &'static Location<'static>) 
         return None;
     }
     publish(b'B', What::Wait(resource.clone(), site));
-    Some(WaitKey)
+    Some(WaitKey(resource.clone()))
 }
 
-/// Proof that a wait slice was opened on this thread.
-pub(crate) struct WaitKey;
+/// Proof that a wait slice was opened on this thread, and on what (the end names it too).
+pub(crate) struct WaitKey(Resource);
 
-pub(crate) fn wait_end(_: WaitKey) {
-    publish(b'E', What::WaitEnd);
+pub(crate) fn wait_end(key: WaitKey) {
+    publish(b'E', What::WaitEnd(key.0));
 }
 
 /// A release that will wake a parked waiter: the start of a flow arrow.
@@ -570,7 +637,7 @@ pub(crate) fn traced_task<R>(id: u64, run: impl FnOnce() -> R) -> R {
     }
     publish(b'B', What::Task("task", id));
     let out = run();
-    publish(b'E', What::WaitEnd);
+    publish(b'E', What::TaskEnd("task"));
     out
 }
 
@@ -788,9 +855,13 @@ impl Trace {
             }
             first = false;
         };
+        // Every thread's name first, then the events of all threads in time order: a viewer
+        // that reads the file as a stream (the DevTools trace engine pairs flow starts and ends
+        // in file order) sees a flow's start before its end on another thread.
+        let mut rings = Vec::new();
         for local in session.into_iter().flat_map(|s| s.rings) {
             let mut r = local.ring.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((at, id, depth)) = local.pending.take() {
+            for (at, id, depth) in local.pending.iter().filter_map(PendingDepth::take) {
                 // The thread's last view of the queue.
                 let queue = r.queue_named(id);
                 r.push(b'C', at, What::Depth(queue, depth));
@@ -808,11 +879,23 @@ impl Trace {
                 r#"{{"ph":"M","name":"thread_name","pid":{pid},"tid":{tid},"args":{{"name":"{}"}}}}"#,
                 escape(&name)
             );
-            for e in &r.events {
-                sep(&mut out);
-                events += 1;
-                write_event(&mut out, pid, tid, e);
-            }
+            drop(r);
+            rings.push(local);
+        }
+        let guards: Vec<_> = rings
+            .iter()
+            .map(|l| l.ring.lock().unwrap_or_else(|p| p.into_inner()))
+            .collect();
+        let mut all: Vec<(u64, &Event, Option<u64>)> = Vec::new();
+        for r in &guards {
+            all.extend(r.slices().into_iter().map(|(e, ended)| (r.ident, e, ended)));
+        }
+        // Stable: a thread's events at the same nanosecond keep their order.
+        all.sort_by_key(|(_, e, _)| e.ts);
+        for (tid, e, ended) in all {
+            sep(&mut out);
+            events += 1;
+            write_event(&mut out, pid, tid, e, ended);
         }
         let _ = write!(
             out,
