@@ -12,10 +12,12 @@
 //! the wake-up arrows join a notifying thread to the thread it woke, and that the engine
 //! reported no warning and no error (it reports unpaired begin/end events, for one).
 //!
-//! Needs `node` and the package, pinned: `npm install --prefix target/trace-viewer
-//! @paulirish/trace_engine@0.0.65` from the workspace root (or `PYTHREADING_TRACE_ENGINE` naming
-//! the package's directory). Without them the tests fail when `CI` is set and otherwise skip
-//! with a `SKIPPED` notice.
+//! Needs `node` and the package, pinned with its dependencies by `tests/trace_viewer/package.json`
+//! and its lock; from the workspace root:
+//! `mkdir -p target/trace-viewer && cp crates/pythreading-cli/tests/trace_viewer/package*.json
+//! target/trace-viewer/ && npm ci --prefix target/trace-viewer` (or `PYTHREADING_TRACE_ENGINE`
+//! naming an installed package's directory). Without them the tests fail when `CI` is set and
+//! otherwise skip with a `SKIPPED` notice; another version of the engine fails.
 
 mod cli_common;
 
@@ -26,7 +28,10 @@ use std::time::Duration;
 use serde_json::Value;
 
 /// The engine's version the checks were written against (its API is not stable).
-const ENGINE: &str = "@paulirish/trace_engine@0.0.65";
+const ENGINE_VERSION: &str = "0.0.65";
+
+/// How to install it, for the skip notice.
+const INSTALL: &str = "mkdir -p target/trace-viewer && cp crates/pythreading-cli/tests/trace_viewer/package*.json target/trace-viewer/ && npm ci --prefix target/trace-viewer";
 
 /// The installed engine package, if there is one.
 fn engine_dir() -> Option<PathBuf> {
@@ -50,20 +55,27 @@ fn node_runs() -> bool {
 
 /// The engine, or `None` after the skip notice (a failure when `CI` is set).
 fn engine() -> Option<PathBuf> {
-    let install = format!("npm install --prefix target/trace-viewer {ENGINE}");
     if !node_runs() {
         cli_common::child::skip(&format!(
-            "node not found (apt-get install nodejs npm; {install})"
+            "node not found (apt-get install nodejs npm; {INSTALL})"
         ));
         return None;
     }
-    let dir = engine_dir();
-    if dir.is_none() {
+    let Some(dir) = engine_dir() else {
         cli_common::child::skip(&format!(
-            "the DevTools trace engine is not installed ({install})"
+            "the DevTools trace engine is not installed ({INSTALL})"
         ));
-    }
-    dir
+        return None;
+    };
+    let manifest =
+        std::fs::read_to_string(dir.join("package.json")).expect("the engine's package.json");
+    let manifest: Value =
+        serde_json::from_str(&manifest).expect("the engine's package.json parses");
+    assert_eq!(
+        manifest["version"], ENGINE_VERSION,
+        "the checks were written against @paulirish/trace_engine {ENGINE_VERSION} ({INSTALL})"
+    );
+    Some(dir)
 }
 
 /// A temporary file path removed on drop.
