@@ -295,6 +295,29 @@ fn a_thread_moving_items_between_two_queues_is_sampled_on_both_and_coalesced() {
 }
 
 #[test]
+fn a_new_recording_samples_the_first_operation_of_a_thread_again() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let q = Queue::<u32>::unbounded().with_name("again");
+    let depths = |json: &str| -> Vec<u64> {
+        let (list, _) = events(json);
+        list.iter()
+            .filter(|e| e["ph"] == "C" && e["name"] == "queue depth Queue \"again\"")
+            .map(|e| e["args"]["depth"].as_u64().unwrap())
+            .collect()
+    };
+    // The first recording leaves this thread's gate in the middle of a countdown.
+    let first = diagnostics::record().unwrap();
+    for n in 0..1_000 {
+        q.put(n).unwrap();
+    }
+    assert_eq!(depths(first.stop().to_json()).first(), Some(&1));
+    // The same thread, the same queue, a new recording: its first put is sampled.
+    let second = diagnostics::record().unwrap();
+    q.put(1_000).unwrap();
+    assert_eq!(depths(second.stop().to_json()), vec![1_001]);
+}
+
+#[test]
 fn one_recording_at_a_time_and_nothing_when_off() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let rec = diagnostics::record().unwrap();

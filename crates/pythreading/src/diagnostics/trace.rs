@@ -511,7 +511,7 @@ pub(crate) fn queue_depth(queue: &Label, depth: impl FnOnce() -> usize) {
 /// so.
 #[inline]
 fn skips(queue: &Label) -> bool {
-    let key = std::ptr::from_ref(queue) as usize;
+    let key = gate_key(queue);
     DEPTH_GATE
         .try_with(|gate| {
             let mut g = gate.get();
@@ -528,6 +528,16 @@ fn skips(queue: &Label) -> bool {
             false
         })
         .unwrap_or(false)
+}
+
+/// The depth gate's name for `queue` in this recording: its label's address, with the
+/// recording's generation in the high bits (addresses use the low 48), so that a thread's gate
+/// entries from an earlier recording match nothing and its first operation on a queue in a new
+/// recording is sampled. One more relaxed load of a word nobody writes while recording.
+#[inline]
+fn gate_key(queue: &Label) -> usize {
+    let generation = GENERATION.load(Ordering::Relaxed) as usize;
+    (std::ptr::from_ref(queue) as usize) ^ generation.wrapping_shl(48)
 }
 
 /// One entry of the gate's cold half (see `DEPTH_LOOK`).
@@ -580,7 +590,7 @@ enum Gate {
 #[cold]
 #[inline(never)]
 fn queue_depth_due(queue: &Label, depth: impl FnOnce() -> usize) {
-    let key = std::ptr::from_ref(queue) as usize;
+    let key = gate_key(queue);
     let now = Instant::now();
     let gate = DEPTH_GATE
         .try_with(|cell| {
