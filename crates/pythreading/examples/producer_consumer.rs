@@ -6,9 +6,9 @@
 //! not the sum of both; the queue buffers the difference.
 
 use std::sync::Arc;
-// `std::thread::spawn` is enough here: these threads need no name, no place in
-// `threading::enumerate()` and no excepthook report. The README says when to prefer
-// `threading::spawn`.
+// `std::thread` is enough here: these threads need no place in `threading::enumerate()` and no
+// excepthook report. The README says when to prefer `threading::spawn`. They are named, so that
+// the tracks of `demo producer-consumer --trace` say which thread is which.
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -31,37 +31,43 @@ pub(crate) fn run() {
     println!("all start, queue capacity {:?}", q.capacity());
     let producer = {
         let q = Arc::clone(&q);
-        thread::spawn(move || {
-            let mut rng = fastrand::Rng::with_seed(0x5eed_1234);
-            let mut slept = Duration::ZERO;
-            for i in 0..ITEMS {
-                let d = sleep_time(&mut rng, MAX_SLEEP);
-                thread::sleep(d);
-                slept += d;
-                q.put("xxx").expect("the queue is not shut down");
-                if i % 20 == 19 {
-                    println!("  producer: {} items made, size now {}", i + 1, q.len());
+        thread::Builder::new()
+            .name("producer".into())
+            .spawn(move || {
+                let mut rng = fastrand::Rng::with_seed(0x5eed_1234);
+                let mut slept = Duration::ZERO;
+                for i in 0..ITEMS {
+                    let d = sleep_time(&mut rng, MAX_SLEEP);
+                    thread::sleep(d);
+                    slept += d;
+                    q.put("xxx").expect("the queue is not shut down");
+                    if i % 20 == 19 {
+                        println!("  producer: {} items made, size now {}", i + 1, q.len());
+                    }
                 }
-            }
-            slept
-        })
+                slept
+            })
+            .expect("spawn the producer")
     };
     let consumer = {
         let q = Arc::clone(&q);
-        thread::spawn(move || {
-            let mut rng = fastrand::Rng::with_seed(0xc0ff_ee42);
-            let mut slept = Duration::ZERO;
-            for i in 0..ITEMS {
-                let d = sleep_time(&mut rng, MAX_SLEEP);
-                thread::sleep(d);
-                slept += d;
-                q.get().expect("the queue is not shut down");
-                if i % 20 == 19 {
-                    println!("  consumer: {} items taken, size now {}", i + 1, q.len());
+        thread::Builder::new()
+            .name("consumer".into())
+            .spawn(move || {
+                let mut rng = fastrand::Rng::with_seed(0xc0ff_ee42);
+                let mut slept = Duration::ZERO;
+                for i in 0..ITEMS {
+                    let d = sleep_time(&mut rng, MAX_SLEEP);
+                    thread::sleep(d);
+                    slept += d;
+                    q.get().expect("the queue is not shut down");
+                    if i % 20 == 19 {
+                        println!("  consumer: {} items taken, size now {}", i + 1, q.len());
+                    }
                 }
-            }
-            slept
-        })
+                slept
+            })
+            .expect("spawn the consumer")
     };
     let made = producer.join().expect("producer");
     let taken = consumer.join().expect("consumer");

@@ -24,16 +24,30 @@ pub(crate) fn escape(s: &str) -> String {
 }
 
 /// One timeline event as a Chrome trace event object (or two: a slice and its flow end).
-pub(super) fn write_event(out: &mut String, pid: u32, tid: u64, e: &Event) {
+///
+/// `ended`: for the begin of a wait or task slice, the nanoseconds until its end when the
+/// thread's ring holds that end; the slice is then one complete `X` event. Begins and ends
+/// written apart (`B`/`E`) are paired by viewers on a stack; the DevTools trace engine keeps
+/// one stack for all threads, so the interleaved waits of several threads, in time order,
+/// would not pair there. Only a wait still open when the recording stopped stays a lone `B`.
+pub(super) fn write_event(out: &mut String, pid: u32, tid: u64, e: &Event, ended: Option<u64>) {
     let ts = e.ts as f64 / 1000.0;
+    let (ph, dur) = match ended {
+        Some(ns) => ("X", format!(r#","dur":{:.3}"#, ns as f64 / 1000.0)),
+        None => ("B", String::new()),
+    };
     let _ = match &e.what {
         What::Wait(resource, site) => write!(
             out,
-            r#"{{"ph":"B","cat":"wait","name":"wait {}","pid":{pid},"tid":{tid},"ts":{ts:.3},"args":{{"site":"{}"}}}}"#,
+            r#"{{"ph":"{ph}","cat":"wait","name":"wait {}","pid":{pid},"tid":{tid},"ts":{ts:.3}{dur},"args":{{"site":"{}"}}}}"#,
             escape(&resource.to_string()),
             escape(&super::dump::site(site)),
         ),
-        What::WaitEnd => write!(out, r#"{{"ph":"E","pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#),
+        What::WaitEnd(resource) => write!(
+            out,
+            r#"{{"ph":"E","cat":"wait","name":"wait {}","pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#,
+            escape(&resource.to_string())
+        ),
         What::Release(resource, flow) => write!(
             out,
             r#"{{"ph":"X","cat":"wake","name":"release {0}","pid":{pid},"tid":{tid},"ts":{ts:.3},"dur":0}},
@@ -55,9 +69,14 @@ pub(super) fn write_event(out: &mut String, pid: u32, tid: u64, e: &Event) {
             }
             Ok(())
         }
+        // The arrow's end, with a zero-length slice of its category at the same time: Perfetto
+        // and catapult bind a flow end to the enclosing slice (the wait), the DevTools trace
+        // engine only to a slice of the same timestamp, thread and category (as the start's
+        // "release"/"notify" slice is).
         What::Acquired(flow) => write!(
             out,
-            r#"{{"ph":"f","bp":"e","cat":"wake","name":"wake","id":{flow},"pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#
+            r#"{{"ph":"X","cat":"wake","name":"woken","pid":{pid},"tid":{tid},"ts":{ts:.3},"dur":0}},
+{{"ph":"f","bp":"e","cat":"wake","name":"wake","id":{flow},"pid":{pid},"tid":{tid},"ts":{ts:.3}}}"#
         ),
         What::Depth(queue, depth) => write!(
             out,
@@ -65,7 +84,7 @@ pub(super) fn write_event(out: &mut String, pid: u32, tid: u64, e: &Event) {
             escape(&queue.to_string())
         ),
         What::TaskRun(run) => {
-            super::task_slice::write_json(out, pid, tid, e.ts, run);
+            super::task_slice::write_run_json(out, pid, tid, e.ts, run);
             Ok(())
         }
         What::Instant(name) => write!(

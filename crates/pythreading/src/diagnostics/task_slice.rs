@@ -90,25 +90,34 @@ pub(crate) fn task_ran(id: u64, submit: Option<TaskSubmit>, start: Instant) {
     publish_at(b'X', What::TaskRun(run), Some(start));
 }
 
-/// The Chrome trace objects of a task's event (`ts_ns`: its start, since the recording began;
-/// `tid`: the worker): the submit's zero-length slice and the arrow's start on the submitter's
-/// track when the submit was recorded in this recording, then the task's slice and the arrow's
-/// end on the worker's track.
-pub(super) fn write_json(out: &mut String, pid: u32, tid: u64, ts_ns: u64, run: &TaskRun) {
+impl TaskRun {
+    /// When the task was submitted (nanoseconds since the recording began), given its start
+    /// `start_ns`: `None` when the submit was not recorded or came before the recording began
+    /// (it has no place on this timeline).
+    pub(super) fn submitted_at(&self, start_ns: u64) -> Option<u64> {
+        self.queued_ns().and_then(|q| start_ns.checked_sub(q))
+    }
+}
+
+/// The submit of a task (`at_ns` since the recording began, on the submitter's track `tid`): a
+/// zero-length slice holding the start of the arrow to the task's slice. The timeline writes it
+/// in time order among the other events, apart from the task's slice.
+pub(super) fn write_submit_json(out: &mut String, pid: u32, tid: u64, at_ns: u64, run: &TaskRun) {
+    let at = at_ns as f64 / 1000.0;
+    let id = run.id;
+    let _ = write!(
+        out,
+        r#"{{"ph":"X","cat":"task","name":"submit","pid":{pid},"tid":{tid},"ts":{at:.3},"dur":0}},
+{{"ph":"s","cat":"task","name":"task","id":{id},"pid":{pid},"tid":{tid},"ts":{at:.3}}}"#
+    );
+}
+
+/// The task's slice on the worker's track (`ts_ns`: its start, since the recording began), and
+/// the end of the arrow from its submit when the submit is on this timeline.
+pub(super) fn write_run_json(out: &mut String, pid: u32, tid: u64, ts_ns: u64, run: &TaskRun) {
     let us = |ns: u64| ns as f64 / 1000.0;
     let ts = us(ts_ns);
     let id = run.id;
-    // A submit before the recording began has no place on this timeline.
-    let submit = run.queued_ns().and_then(|q| ts_ns.checked_sub(q));
-    if let Some(at) = submit {
-        let (sub, at) = (run.submitter, us(at));
-        let _ = write!(
-            out,
-            r#"{{"ph":"X","cat":"task","name":"submit","pid":{pid},"tid":{sub},"ts":{at:.3},"dur":0}},
-{{"ph":"s","cat":"task","name":"task","id":{id},"pid":{pid},"tid":{sub},"ts":{at:.3}}},
-"#
-        );
-    }
     let dur = us(run.dur_ns);
     let _ = write!(
         out,
@@ -118,7 +127,7 @@ pub(super) fn write_json(out: &mut String, pid: u32, tid: u64, ts_ns: u64, run: 
         let _ = write!(out, r#","args":{{"queued_us":{:.3}}}"#, us(q));
     }
     out.push('}');
-    if submit.is_some() {
+    if run.submitted_at(ts_ns).is_some() {
         let _ = write!(
             out,
             r#",

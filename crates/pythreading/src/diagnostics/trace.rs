@@ -7,13 +7,20 @@
 //! is no global lock on the hot path; a ring keeps the newest `capacity` events and counts the
 //! ones it dropped, and the file says how many.
 //!
-//! What is recorded: one track per thread (named with `M` metadata); a `B`/`E` slice for every
-//! wait on a primitive (the same waits the wait-for graph sees, with the wait site); a flow
-//! arrow (`s`/`f`) from a lock release that woke parked waiters to the slow-path acquire that
+//! What is recorded: one track per thread (named with `M` metadata); a slice for every wait on
+//! a primitive (the same waits the wait-for graph sees, with the wait site); a flow arrow
+//! (`s`/`f`) from a lock release that woke parked waiters to the slow-path acquire that
 //! followed it, and from a `Condition` notify or an `Event` set to each thread it woke (ending
 //! inside that thread's wait slice); queue depth as a `C` counter track per queue (named after
 //! the queue, sampled: see [`DEPTH_SAMPLE_INTERVAL`]); executor tasks as slices on the
 //! worker's track with an arrow from their submit; timer firings as instants.
+//!
+//! The file is written for the viewers of the Chrome trace event format (Perfetto,
+//! `chrome://tracing`) and for the stricter trace engine of Chrome DevTools, which the CLI's
+//! `trace_viewer` test loads it in: events in time order
+//! after the thread names; a slice whose end was recorded is one complete `X` event (a wait
+//! still open when the recording stopped stays a lone `B`); both ends of an arrow sit on a
+//! zero-length slice of the arrow's category at the same time.
 //!
 //! Uncontended lock holds are not drawn: that would put a flag check on both halves of the
 //! lock's fast path (measured with callgrind: 5 more instructions per acquire + release), and
@@ -80,17 +87,20 @@ struct Session {
     rings: Vec<Arc<Local>>,
 }
 
-/// One thread's part of a recording: its ring, and the latest queue depth it did not write.
+/// One thread's part of a recording: its ring, and the latest depths it did not write, of up to
+/// two queues (as many as the depth gate follows, so that a thread moving items from one queue
+/// to another keeps both aside without writing either).
 pub(super) struct Local {
     ring: Mutex<Ring>,
     epoch: Instant,
-    pending: PendingDepth,
+    pending: [PendingDepth; 2],
 }
 
-/// The newest depth sample the coalescing skipped (see [`queue_depth`]), kept outside the
-/// ring's mutex so that a skipped sample costs three relaxed stores. Written only by its
-/// thread; read when the next sample of this thread is written, or when the recording stops,
-/// so that every queue's track ends on the depth the thread last saw.
+/// The newest depth sample of one queue the coalescing skipped (see [`queue_depth`]), kept
+/// outside the ring's mutex so that a skipped sample costs three relaxed stores. Written only
+/// by its thread; dropped when that thread writes a newer sample of the queue, written into
+/// the ring when a third queue needs the slot or when the recording stops, so that every
+/// queue's track ends on the depth the thread last saw.
 struct PendingDepth {
     /// Nanoseconds since the session started; 0: nothing pending.
     ts: AtomicU64,
@@ -100,6 +110,19 @@ struct PendingDepth {
 }
 
 impl PendingDepth {
+    fn empty() -> PendingDepth {
+        PendingDepth {
+            ts: AtomicU64::new(0),
+            queue: AtomicU32::new(0),
+            depth: AtomicUsize::new(0),
+        }
+    }
+
+    /// The queue whose depth is kept here, if any.
+    fn holds(&self) -> Option<u32> {
+        (self.ts.load(Ordering::Relaxed) != 0).then(|| self.queue.load(Ordering::Relaxed))
+    }
+
     fn take(&self) -> Option<(u64, u32, usize)> {
         let ts = self.ts.swap(0, Ordering::Relaxed);
         (ts != 0).then(|| {
@@ -122,6 +145,7 @@ struct Ring {
 }
 
 pub(super) struct Event {
+    pub(super) ph: u8,
     /// Nanoseconds since the session started.
     pub(super) ts: u64,
     pub(super) what: What,
@@ -129,7 +153,9 @@ pub(super) struct Event {
 
 pub(super) enum What {
     Wait(Resource, &'static Location<'static>),
-    WaitEnd,
+    /// The end of a wait slice, naming what was waited for: the end's name matches its
+    /// begin's, which some viewers require (the DevTools trace engine fails on a nameless `E`).
+    WaitEnd(Resource),
     Release(Resource, u64),
     /// A notify or set that woke `n` waiters: flows `first..first + n`.
     Wake(&'static str, Resource, u64, u64),
@@ -142,16 +168,21 @@ pub(super) enum What {
 
 thread_local! {
     static MINE: RefCell<Option<(u64, Arc<Local>)>> = const { RefCell::new(None) };
-    /// The depth-sample gate: the queue (its label's address) this thread sampled last, when
-    /// it may sample it again, and how many of its operations were skipped since the clock
-    /// was last read.
-    static DEPTH_GATE: Cell<(usize, Option<Instant>, u32)> = const { Cell::new((0, None, 0)) };
+    /// The depth gate's hot half, the only state a skipped operation touches: for the two
+    /// queues this thread used last (their labels' addresses), how many more of its operations
+    /// on each skip even the clock. Two entries, so that a thread passing items from one queue
+    /// to the next (a pipeline stage) stays on the skip path. Const, no destructor: no lazy
+    /// initialisation, so a skip is a load, a compare or two, a decrement and a store.
+    static DEPTH_GATE: Cell<[(usize, u32); 2]> = const { Cell::new([(0, 0); 2]) };
+    /// The gate's cold half, per entry of `DEPTH_GATE`: when the queue may be sampled again,
+    /// when the clock was last looked at for it, and how many operations pass between looks.
+    static DEPTH_LOOK: Cell<[Look; 2]> = const { Cell::new([Look::NEW; 2]) };
 }
 
 /// Appends an event that happened at `at` (the clock is read here when `None`: a site that
 /// read the clock already, an executor task's start, does not read it again) to the calling
 /// thread's ring, registering the ring on first use.
-fn emit_at(what: What, at: Option<Instant>) {
+fn emit_at(ph: u8, what: What, at: Option<Instant>) {
     with_local(|local| {
         let mut r = local.ring.lock().unwrap_or_else(|p| p.into_inner());
         let since = match at {
@@ -159,15 +190,14 @@ fn emit_at(what: What, at: Option<Instant>) {
             Some(at) => at.saturating_duration_since(r.epoch),
         };
         let ts = u64::try_from(since.as_nanos()).unwrap_or(u64::MAX);
-        if let What::Depth(queue, _) = &what
-            && let Some((at, id, depth)) = local.pending.take()
-            && id != queue.id()
-        {
-            // A skipped sample of another queue: its track keeps the depth this thread saw.
-            let queue = r.queue_named(id);
-            r.push(at, What::Depth(queue, depth));
+        if let What::Depth(queue, _) = &what {
+            // A depth of this queue kept aside is older than this sample: superseded.
+            let id = queue.id();
+            if let Some(slot) = local.pending.iter().find(|p| p.holds() == Some(id)) {
+                slot.take();
+            }
         }
-        r.push(ts, what);
+        r.push(ph, ts, what);
     });
 }
 
@@ -201,11 +231,7 @@ pub(super) fn with_local(f: impl FnOnce(&Local)) {
                     dropped: 0,
                 }),
                 epoch: s.epoch,
-                pending: PendingDepth {
-                    ts: AtomicU64::new(0),
-                    queue: AtomicU32::new(0),
-                    depth: AtomicUsize::new(0),
-                },
+                pending: [PendingDepth::empty(), PendingDepth::empty()],
             });
             s.rings.push(Arc::clone(&local));
             *mine = Some((generation, local));
@@ -228,12 +254,35 @@ impl Ring {
             .unwrap_or_else(|| Resource::queue(id))
     }
 
-    fn push(&mut self, ts: u64, what: What) {
+    /// The events to write, each slice begin with the time to its end when the ring holds it
+    /// (written as one complete slice); the ends themselves are left out, and so is an end
+    /// whose begin the ring dropped.
+    fn slices(&self) -> Vec<(&Event, Option<u64>)> {
+        let mut out: Vec<(&Event, Option<u64>)> = Vec::with_capacity(self.events.len());
+        let mut open: Vec<usize> = Vec::new();
+        for e in &self.events {
+            match (e.ph, &e.what) {
+                (b'B', _) => {
+                    open.push(out.len());
+                    out.push((e, None));
+                }
+                (b'E', _) => {
+                    if let Some(begin) = open.pop() {
+                        out[begin].1 = Some(e.ts.saturating_sub(out[begin].0.ts));
+                    }
+                }
+                _ => out.push((e, None)),
+            }
+        }
+        out
+    }
+
+    fn push(&mut self, ph: u8, ts: u64, what: What) {
         if self.events.len() >= self.capacity {
             self.events.pop_front();
             self.dropped += 1;
         }
-        self.events.push_back(Event { ts, what });
+        self.events.push_back(Event { ph, ts, what });
     }
 }
 
@@ -244,10 +293,35 @@ fn skip_depth(queue: &Label, depth: usize, now: Instant) {
         if let Some((g, local)) = &*mine.borrow()
             && *g == generation
         {
+            let id = queue.id();
+            let held = |p: &PendingDepth| p.holds();
+            // This queue's slot, else a free one, else the older of the two, whose depth goes
+            // to the ring now (its track keeps it rather than losing it to this queue).
+            let slot = match local.pending.iter().position(|p| held(p) == Some(id)) {
+                Some(i) => &local.pending[i],
+                None => match local.pending.iter().position(|p| held(p).is_none()) {
+                    Some(i) => &local.pending[i],
+                    None => {
+                        let [a, b] = &local.pending;
+                        let older = if a.ts.load(Ordering::Relaxed) <= b.ts.load(Ordering::Relaxed)
+                        {
+                            a
+                        } else {
+                            b
+                        };
+                        if let Some((at, other, depth)) = older.take() {
+                            let mut r = local.ring.lock().unwrap_or_else(|p| p.into_inner());
+                            let other = r.queue_named(other);
+                            r.push(b'C', at, What::Depth(other, depth));
+                        }
+                        older
+                    }
+                },
+            };
             let at = now.saturating_duration_since(local.epoch).as_nanos();
-            local.pending.queue.store(queue.id(), Ordering::Relaxed);
-            local.pending.depth.store(depth, Ordering::Relaxed);
-            local.pending.ts.store(
+            slot.queue.store(id, Ordering::Relaxed);
+            slot.depth.store(depth, Ordering::Relaxed);
+            slot.ts.store(
                 u64::try_from(at).unwrap_or(u64::MAX).max(1),
                 Ordering::Relaxed,
             );
@@ -281,15 +355,12 @@ fn publish(ph: u8, what: What) {
 
 /// [`publish`] for an event that happened at `at` (see `emit_at`).
 pub(super) fn publish_at(ph: u8, what: What, at: Option<Instant>) {
-    // The ring needs no phase (each kind of event has its own); `tracing` gets it as a field.
     #[cfg(feature = "tracing")]
     if tracing_on() {
         to_tracing(ph, &what);
     }
-    #[cfg(not(feature = "tracing"))]
-    let _ = ph;
     if on() {
-        emit_at(what, at);
+        emit_at(ph, what, at);
     }
 }
 
@@ -304,7 +375,10 @@ fn to_tracing(ph: u8, what: &What) {
             ph, resource = %resource, site = %super::dump::site(site),
             "wait begins"
         ),
-        What::WaitEnd => tracing::trace!(target: "pythreading::diagnostics", ph, "slice ends"),
+        What::WaitEnd(resource) => tracing::trace!(
+            target: "pythreading::diagnostics",
+            ph, resource = %resource, "wait ends"
+        ),
         What::Release(resource, flow) => tracing::trace!(
             target: "pythreading::diagnostics",
             ph, resource = %resource, flow, "release wakes a waiter"
@@ -336,14 +410,14 @@ pub(crate) fn wait_begin(resource: &Resource, site: &'static Location<'static>) 
         return None;
     }
     publish(b'B', What::Wait(resource.clone(), site));
-    Some(WaitKey)
+    Some(WaitKey(resource.clone()))
 }
 
-/// Proof that a wait slice was opened on this thread.
-pub(crate) struct WaitKey;
+/// Proof that a wait slice was opened on this thread, and on what (the end names it too).
+pub(crate) struct WaitKey(Resource);
 
-pub(crate) fn wait_end(_: WaitKey) {
-    publish(b'E', What::WaitEnd);
+pub(crate) fn wait_end(key: WaitKey) {
+    publish(b'E', What::WaitEnd(key.0));
 }
 
 /// A release that will wake a parked waiter: the start of a flow arrow.
@@ -395,11 +469,14 @@ pub(crate) fn lock_acquired() {
 /// track's shape in Perfetto (a busy queue still gets tens of thousands of samples a second)
 /// at a fraction of the cost. Reading the clock and the queue's length on every operation
 /// would still cost more than the operation itself, so a thread looks at the clock only every
-/// [`DEPTH_CLOCK_EVERY`] operations on the same queue; when it is not yet time to sample, it
-/// keeps that depth aside, written with the thread's next sample of another queue or when the
-/// recording stops. So a track ends at most `DEPTH_CLOCK_EVERY - 1` operations (per thread)
-/// short of the queue's last depth; the first operation of a thread on a queue is always
-/// sampled.
+/// so many operations on the same queue, a period it adapts: doubled (up to
+/// [`DEPTH_CLOCK_EVERY`]) while looks come less than a quarter interval apart, halved (down to
+/// every operation) when they come more than an interval apart, so that a slow queue is
+/// sampled on every operation that is due and a busy one reads the clock a few times per
+/// interval. When a look finds it is not yet time to sample, the thread keeps that depth
+/// aside, written with the thread's next sample of another queue or when the recording stops.
+/// So a track ends at most `DEPTH_CLOCK_EVERY - 1` operations (per thread) short of the
+/// queue's last depth; the first operation of a thread on a queue is always sampled.
 ///
 /// # Examples
 ///
@@ -408,71 +485,158 @@ pub(crate) fn lock_acquired() {
 /// assert_eq!(diagnostics::DEPTH_SAMPLE_INTERVAL.as_micros(), 20);
 /// let rec = diagnostics::record().unwrap();
 /// let q = Queue::unbounded();
+/// let start = std::time::Instant::now();
 /// for i in 0..1000 {
 ///     q.put(i).unwrap();
 /// }
+/// let elapsed = start.elapsed();
 /// let json = rec.stop().to_json().to_owned();
-/// // The first put is sampled; far fewer samples than puts.
+/// // The first put is sampled; then at most one sample per interval, and the depth kept aside.
 /// assert!(json.contains("\"depth\":1}"));
-/// assert!(json.matches("queue depth").count() <= 1000 / 16 + 1);
+/// let bound = elapsed.as_micros() / diagnostics::DEPTH_SAMPLE_INTERVAL.as_micros() + 2;
+/// assert!(json.matches("queue depth").count() as u128 <= bound);
 /// ```
 pub const DEPTH_SAMPLE_INTERVAL: Duration = Duration::from_micros(20);
 
-/// How many operations on the same queue a thread makes between two looks at the clock (see
-/// [`DEPTH_SAMPLE_INTERVAL`]).
+/// The most operations on the same queue a thread makes between two looks at the clock (see
+/// [`DEPTH_SAMPLE_INTERVAL`]): a clock read (about 20 ns) every 256 operations costs a busy
+/// queue less than a tenth of a nanosecond per operation.
 ///
 /// # Examples
 ///
 /// ```
-/// assert_eq!(pythreading::diagnostics::DEPTH_CLOCK_EVERY, 16);
+/// assert_eq!(pythreading::diagnostics::DEPTH_CLOCK_EVERY, 256);
 /// ```
-pub const DEPTH_CLOCK_EVERY: u32 = 16;
+pub const DEPTH_CLOCK_EVERY: u32 = 256;
 
 /// A queue's depth changed (`queue` is its label, naming its counter track). One relaxed load
 /// when nothing records; when something does, at most one sample per queue per thread per
-/// [`DEPTH_SAMPLE_INTERVAL`].
+/// [`DEPTH_SAMPLE_INTERVAL`], and most operations pay only the countdown of [`skips`] (inlined
+/// into the queue's put and get, so a skip is not even a call; the depth closure runs only when
+/// a sample or a kept-aside depth is due).
 #[inline]
 pub(crate) fn queue_depth(queue: &Label, depth: impl FnOnce() -> usize) {
-    if live() {
-        queue_depth_live(queue, depth);
+    if live() && !skips(queue) {
+        queue_depth_due(queue, depth);
     }
 }
 
-/// What the gate says about one operation.
+/// The hot half of the depth gate: whether this operation on `queue` skips the look at the
+/// clock (one of the thread's two latest queues, its countdown not run out); counts it down if
+/// so.
+#[inline]
+fn skips(queue: &Label) -> bool {
+    let key = gate_key(queue);
+    DEPTH_GATE
+        .try_with(|gate| {
+            let mut g = gate.get();
+            for entry in &mut g {
+                if entry.0 == key {
+                    if entry.1 == 0 {
+                        return false;
+                    }
+                    entry.1 -= 1;
+                    gate.set(g);
+                    return true;
+                }
+            }
+            false
+        })
+        .unwrap_or(false)
+}
+
+/// The depth gate's name for `queue` in this recording: its label's address, with the
+/// recording's generation in the high bits (addresses use the low 48), so that a thread's gate
+/// entries from an earlier recording match nothing and its first operation on a queue in a new
+/// recording is sampled. One more relaxed load of a word nobody writes while recording.
+#[inline]
+fn gate_key(queue: &Label) -> usize {
+    let generation = GENERATION.load(Ordering::Relaxed) as usize;
+    (std::ptr::from_ref(queue) as usize) ^ generation.wrapping_shl(48)
+}
+
+/// One entry of the gate's cold half (see `DEPTH_LOOK`).
+#[derive(Clone, Copy)]
+struct Look {
+    /// When the queue may be sampled again (`None`: never sampled by this thread).
+    next: Option<Instant>,
+    /// The previous look at the clock.
+    last: Option<Instant>,
+    /// Operations between two looks, 1 to [`DEPTH_CLOCK_EVERY`].
+    every: u32,
+}
+
+impl Look {
+    const NEW: Look = Look {
+        next: None,
+        last: None,
+        every: 1,
+    };
+
+    /// The look period after a look at `now`: see [`DEPTH_SAMPLE_INTERVAL`].
+    fn adapt(&mut self, now: Instant) {
+        if let Some(last) = self.last {
+            let gap = now.saturating_duration_since(last);
+            if gap < QUARTER_INTERVAL {
+                self.every = (self.every * 2).min(DEPTH_CLOCK_EVERY);
+            } else if gap > DEPTH_SAMPLE_INTERVAL {
+                self.every = (self.every / 2).max(1);
+            }
+        }
+        self.last = Some(now);
+    }
+}
+
+/// Looks closer together than this double the look period (a constant: no division per look).
+const QUARTER_INTERVAL: Duration =
+    Duration::from_nanos(DEPTH_SAMPLE_INTERVAL.as_nanos() as u64 / 4);
+
+/// What the gate says about an operation that did not skip.
 enum Gate {
-    /// Not even a look at the clock.
-    Skip,
-    /// Looked: not yet time; keep the depth aside.
+    /// Looked at the clock: not yet time; keep the depth aside.
     Aside(Instant),
     /// Sample it.
     Sample,
 }
 
+/// The cold half of the depth gate: an operation whose countdown ran out (a look at the
+/// clock), or on a queue that is not one of the thread's two latest (it takes the place of
+/// the older one, and is sampled: the first operation of a thread on a queue always is).
+#[cold]
 #[inline(never)]
-fn queue_depth_live(queue: &Label, depth: impl FnOnce() -> usize) {
-    let key = std::ptr::from_ref(queue) as usize;
+fn queue_depth_due(queue: &Label, depth: impl FnOnce() -> usize) {
+    let key = gate_key(queue);
+    let now = Instant::now();
     let gate = DEPTH_GATE
-        .try_with(|gate| {
-            let (last, next, skipped) = gate.get();
-            if let (true, Some(next)) = (last == key, next) {
-                if skipped + 1 < DEPTH_CLOCK_EVERY {
-                    gate.set((key, Some(next), skipped + 1));
-                    return Gate::Skip;
+        .try_with(|cell| {
+            let mut g = cell.get();
+            let mut looks = DEPTH_LOOK.with(Cell::get);
+            let slot = match g.iter().position(|e| e.0 == key) {
+                Some(slot) => slot,
+                None => {
+                    // Newest first: the entry that was the latest stays, the other goes.
+                    g.swap(0, 1);
+                    looks.swap(0, 1);
+                    looks[0] = Look::NEW;
+                    0
                 }
-                let now = Instant::now();
-                if now < next {
-                    gate.set((key, Some(next), 0));
-                    return Gate::Aside(now);
+            };
+            let look = &mut looks[slot];
+            look.adapt(now);
+            let gate = match look.next {
+                Some(at) if now < at => Gate::Aside(now),
+                _ => {
+                    look.next = Some(now + DEPTH_SAMPLE_INTERVAL);
+                    Gate::Sample
                 }
-                gate.set((key, Some(now + DEPTH_SAMPLE_INTERVAL), 0));
-                return Gate::Sample;
-            }
-            gate.set((key, Some(Instant::now() + DEPTH_SAMPLE_INTERVAL), 0));
-            Gate::Sample
+            };
+            g[slot] = (key, look.every - 1);
+            cell.set(g);
+            DEPTH_LOOK.with(|l| l.set(looks));
+            gate
         })
         .unwrap_or(Gate::Sample);
     match gate {
-        Gate::Skip => {}
         Gate::Sample => publish(b'C', What::Depth(queue.resource(), depth())),
         Gate::Aside(now) => {
             if on() {
@@ -664,6 +828,14 @@ impl Drop for Recording {
     }
 }
 
+/// One object (or pair) of the written timeline: a ring's event, or the submit an executor
+/// task's event stands for.
+enum Written<'a> {
+    /// An event, with the time to its end when it begins a slice whose end the ring holds.
+    Event(&'a Event, Option<u64>),
+    Submit(&'a super::task_slice::TaskRun),
+}
+
 /// A stopped recording: the events of every thread, ready to be written.
 ///
 /// # Examples
@@ -696,12 +868,16 @@ impl Trace {
             }
             first = false;
         };
+        // Every thread's name first, then the events of all threads in time order: a viewer
+        // that reads the file as a stream (the DevTools trace engine pairs flow starts and ends
+        // in file order) sees a flow's start before its end on another thread.
+        let mut rings = Vec::new();
         for local in session.into_iter().flat_map(|s| s.rings) {
             let mut r = local.ring.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((at, id, depth)) = local.pending.take() {
+            for (at, id, depth) in local.pending.iter().filter_map(PendingDepth::take) {
                 // The thread's last view of the queue.
                 let queue = r.queue_named(id);
-                r.push(at, What::Depth(queue, depth));
+                r.push(b'C', at, What::Depth(queue, depth));
             }
             dropped += r.dropped;
             let tid = r.ident;
@@ -716,10 +892,36 @@ impl Trace {
                 r#"{{"ph":"M","name":"thread_name","pid":{pid},"tid":{tid},"args":{{"name":"{}"}}}}"#,
                 escape(&name)
             );
-            for e in &r.events {
-                sep(&mut out);
-                events += 1;
-                write_event(&mut out, pid, tid, e);
+            drop(r);
+            rings.push(local);
+        }
+        let guards: Vec<_> = rings
+            .iter()
+            .map(|l| l.ring.lock().unwrap_or_else(|p| p.into_inner()))
+            .collect();
+        let mut all: Vec<(u64, u64, Written<'_>)> = Vec::new();
+        for r in &guards {
+            for (e, ended) in r.slices() {
+                // A task's one event also stands for its submit, on the submitter's track at
+                // the submit's time (its arrow's start must come before its end in the file).
+                if let What::TaskRun(run) = &e.what
+                    && let Some(at) = run.submitted_at(e.ts)
+                {
+                    all.push((at, run.submitter, Written::Submit(run)));
+                }
+                all.push((e.ts, r.ident, Written::Event(e, ended)));
+            }
+        }
+        // Stable: a thread's events at the same nanosecond keep their order.
+        all.sort_by_key(|(ts, _, _)| *ts);
+        for (ts, tid, item) in all {
+            sep(&mut out);
+            events += 1;
+            match item {
+                Written::Event(e, ended) => write_event(&mut out, pid, tid, e, ended),
+                Written::Submit(run) => {
+                    super::task_slice::write_submit_json(&mut out, pid, tid, ts, run)
+                }
             }
         }
         let _ = write!(
