@@ -916,9 +916,11 @@ impl Trace {
         all.sort_by_key(|(ts, _, _)| *ts);
         for (ts, tid, item) in all {
             sep(&mut out);
-            events += 1;
             match item {
-                Written::Event(e, ended) => write_event(&mut out, pid, tid, e, ended),
+                Written::Event(e, ended) => {
+                    events += 1;
+                    write_event(&mut out, pid, tid, e, ended);
+                }
                 Written::Submit(run) => {
                     super::task_slice::write_submit_json(&mut out, pid, tid, ts, run)
                 }
