@@ -14,8 +14,16 @@
 //!   servers are measured interleaved (ours, std, tokio, cpython, ours, …) so that a noisy
 //!   phase hits all of them.
 //!
-//! Every server here runs on the same 2 cores as the client, so the figures are a comparison,
-//! not a capacity: the client's share of the CPU is the same for all four.
+//! * `echo_<c>c_cpu`: the server's CPU time per request (user + system, µs) over the timed
+//!   window, and `echo_<c>c_client_cpu` the client's. For the servers in this process (ours,
+//!   the async path, std, tokio) the server's share is the process's CPU clock less the client
+//!   thread's own CPU clock (the client runtime runs on the calling thread alone, and the other
+//!   servers sit idle meanwhile); for CPython it is the child's `utime + stime` from
+//!   `/proc/PID/stat` (clock ticks, 10 ms: a 1 s window reads it to about 1 %, a `--quick`
+//!   one to about 10 %).
+//!
+//! Every server here runs on the same 2 cores as the client, so requests/s measures client and
+//! server together, not a capacity; the CPU rows say how each side's cost splits.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -77,8 +85,7 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
     ];
     let mut rows = Vec::new();
     for &c in counts {
-        // samples[impl] = (rates, p99s)
-        let mut samples: Vec<(Vec<f64>, Vec<f64>)> = vec![Default::default(); IMPLS.len()];
+        let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); IMPLS.len()];
         let mut failed: Vec<Option<String>> = vec![None; IMPLS.len()];
         for _ in 0..opts.reps() {
             for (i, server) in servers.iter().enumerate() {
@@ -92,72 +99,90 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
                 if failed[i].is_some() {
                     continue;
                 }
-                match drive(&client, server.address(), c, window) {
-                    Ok((rate, p99)) => {
-                        samples[i].0.push(rate);
-                        samples[i].1.push(p99);
-                    }
+                match drive(&client, server, c, window) {
+                    Ok(sample) => samples[i].push(sample),
                     Err(e) => failed[i] = Some(e),
                 }
                 server.settle();
             }
         }
-        let case = format!("echo_{c}c");
-        let p99_case = format!("echo_{c}c_p99");
         for (i, imp) in IMPLS.iter().enumerate() {
-            match &failed[i] {
-                Some(why) => {
-                    rows.push(Measurement::absent(GROUP, &case, imp, "req/s", why));
-                    rows.push(Measurement::absent(GROUP, &p99_case, imp, "us", why));
-                }
-                None => {
-                    rows.push(Measurement::new(
-                        GROUP,
-                        &case,
-                        imp,
-                        median(&mut samples[i].0),
-                        "req/s",
-                    ));
-                    rows.push(Measurement::new(
-                        GROUP,
-                        &p99_case,
-                        imp,
-                        median(&mut samples[i].1),
-                        "us",
-                    ));
+            for (suffix, unit, pick) in FIGURES {
+                let case = format!("echo_{c}c{suffix}");
+                match &failed[i] {
+                    Some(why) => rows.push(Measurement::absent(GROUP, &case, imp, unit, why)),
+                    None => {
+                        let mut values: Vec<f64> = samples[i].iter().map(pick).collect();
+                        rows.push(Measurement::new(
+                            GROUP,
+                            &case,
+                            imp,
+                            median(&mut values),
+                            unit,
+                        ));
+                    }
                 }
             }
         }
     }
     drop(servers);
-    // Each case's implementations together: requests/s, then p99, per connection count.
+    // Each case's implementations together: the figures in `FIGURES` order, per connection count.
     let order = |case: &str| {
-        counts
+        let count = counts
             .iter()
             .position(|c| case.starts_with(&format!("echo_{c}c")))
-            .unwrap_or(0)
-            * 2
-            + usize::from(case.ends_with("_p99"))
+            .unwrap_or(0);
+        let figure = FIGURES
+            .iter()
+            .rposition(|(suffix, _, _)| case.ends_with(suffix))
+            .unwrap_or(0);
+        count * FIGURES.len() + figure
     };
     rows.sort_by_key(|r| order(&r.case));
     rows
 }
+
+/// One timed window against one server.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    /// Round trips per second.
+    rate: f64,
+    /// 99th percentile round trip, µs.
+    p99: f64,
+    /// The server's CPU time per round trip, µs.
+    server_cpu: f64,
+    /// The client's CPU time per round trip, µs.
+    client_cpu: f64,
+}
+
+/// One row of a case: its name's suffix, its unit, and which figure of a sample it shows.
+type Figure = (&'static str, &'static str, fn(&Sample) -> f64);
+
+/// The rows of a case, in table order; the empty suffix must come first (every case name ends
+/// with it).
+const FIGURES: [Figure; 4] = [
+    ("", "req/s", |s| s.rate),
+    ("_p99", "us", |s| s.p99),
+    ("_cpu", "us", |s| s.server_cpu),
+    ("_client_cpu", "us", |s| s.client_cpu),
+];
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
-/// Opens `conns` connections to `address`, makes one warm-up round trip on each, then runs
-/// closed loops on all of them for `window`. Returns requests/s and the p99 round trip in µs.
+/// Opens `conns` connections to `server`, makes one warm-up round trip on each, then runs
+/// closed loops on all of them for `window`, reading both sides' CPU clocks around the loops.
 fn drive(
     client: &tokio::runtime::Runtime,
-    address: SocketAddr,
+    server: &Server,
     conns: usize,
     window: Duration,
-) -> Result<(f64, f64), String> {
+) -> Result<Sample, String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+    let address = server.address();
     client.block_on(async move {
         let connecting = Arc::new(tokio::sync::Semaphore::new(CONNECTING));
         let mut opening = tokio::task::JoinSet::new();
@@ -189,6 +214,7 @@ fn drive(
         .await;
         opened.map_err(|_| format!("{conns} connections not open within 60 s"))??;
 
+        let cpu_before = server.cpu()?;
         let start = Instant::now();
         let end = start + window;
         let mut loops = tokio::task::JoinSet::new();
@@ -229,13 +255,60 @@ fn drive(
         .await
         .map_err(|_| format!("the clients did not finish within {bound:?}"))??;
         let elapsed = start.elapsed();
+        let cpu_after = server.cpu()?;
         if all.is_empty() {
             return Err("no round trip completed".to_owned());
         }
         all.sort_unstable();
         let p99 = all[(all.len() * 99 / 100).min(all.len() - 1)];
-        Ok((all.len() as f64 / elapsed.as_secs_f64(), f64::from(p99)))
+        let per_request = |before: Duration, after: Duration| {
+            after.saturating_sub(before).as_secs_f64() * 1e6 / all.len() as f64
+        };
+        Ok(Sample {
+            rate: all.len() as f64 / elapsed.as_secs_f64(),
+            p99: f64::from(p99),
+            server_cpu: per_request(cpu_before.server, cpu_after.server),
+            client_cpu: per_request(cpu_before.client, cpu_after.client),
+        })
     })
+}
+
+/// CPU time used so far by the server under test and by the client thread.
+#[derive(Debug, Clone, Copy)]
+struct CpuTimes {
+    server: Duration,
+    client: Duration,
+}
+
+/// A CPU clock as a `Duration`.
+fn cpu_clock(id: rustix::time::ClockId) -> Duration {
+    let t = rustix::time::clock_gettime(id);
+    Duration::new(
+        u64::try_from(t.tv_sec).unwrap_or(0),
+        u32::try_from(t.tv_nsec).unwrap_or(0),
+    )
+}
+
+/// `utime + stime` of process `pid` (all its threads, live and exited) from `/proc/PID/stat`.
+fn process_cpu(pid: u32) -> Result<Duration, String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    // Fields 14 and 15 (utime, stime) are then the 12th and 13th.
+    let rest = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .ok_or_else(|| format!("/proc/{pid}/stat: no command name"))?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| -> Result<u64, String> {
+        fields
+            .get(i)
+            .and_then(|f| f.parse().ok())
+            .ok_or_else(|| format!("/proc/{pid}/stat: field {} unreadable", i + 3))
+    };
+    let total = ticks(11)? + ticks(12)?;
+    let hz = rustix::param::clock_ticks_per_second().max(1);
+    Ok(Duration::from_secs_f64(total as f64 / hz as f64))
 }
 
 /// A running echo server of one implementation.
@@ -272,6 +345,20 @@ impl Server {
             Server::Tokio { address, .. } | Server::OursAsync { address, .. } => *address,
             Server::Cpython(p) => SocketAddr::from(([127, 0, 0, 1], p.port())),
         }
+    }
+
+    /// The CPU time this server and the client thread (the caller) have used so far. A server
+    /// in this process is everything but the caller's thread (the other servers are idle while
+    /// one is measured); CPython is its own process.
+    fn cpu(&self) -> Result<CpuTimes, String> {
+        use rustix::time::ClockId;
+
+        let client = cpu_clock(ClockId::ThreadCPUTime);
+        let server = match self {
+            Server::Cpython(p) => process_cpu(p.pid())?,
+            _ => cpu_clock(ClockId::ProcessCPUTime).saturating_sub(client),
+        };
+        Ok(CpuTimes { server, client })
     }
 
     /// Waits (at most 10 s) until the server has finished with the connections the client
