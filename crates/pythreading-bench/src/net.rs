@@ -293,22 +293,20 @@ fn cpu_clock(id: rustix::time::ClockId) -> Duration {
 fn process_cpu(pid: u32) -> Result<Duration, String> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
-    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
-    // Fields 14 and 15 (utime, stime) are then the 12th and 13th.
-    let rest = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest)
-        .ok_or_else(|| format!("/proc/{pid}/stat: no command name"))?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| -> Result<u64, String> {
-        fields
-            .get(i)
-            .and_then(|f| f.parse().ok())
-            .ok_or_else(|| format!("/proc/{pid}/stat: field {} unreadable", i + 3))
-    };
-    let total = ticks(11)? + ticks(12)?;
+    let ticks = stat_cpu_ticks(&stat).ok_or_else(|| format!("/proc/{pid}/stat unreadable"))?;
     let hz = rustix::param::clock_ticks_per_second().max(1);
-    Ok(Duration::from_secs_f64(total as f64 / hz as f64))
+    Ok(Duration::from_secs_f64(ticks as f64 / hz as f64))
+}
+
+/// `utime + stime` (fields 14 and 15, in clock ticks) of a `/proc/PID/stat` line.
+fn stat_cpu_ticks(stat: &str) -> Option<u64> {
+    // The command name (field 2) is in parentheses and may hold spaces and parentheses: count
+    // from after the last `)`, where field 3 starts; utime and stime are then the 12th and 13th.
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
 }
 
 /// A running echo server of one implementation.
@@ -540,5 +538,39 @@ fn raise_fd_limit() {
     if limit.current != limit.maximum {
         limit.current = limit.maximum;
         let _ = setrlimit(Resource::Nofile, limit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_ticks_are_read_after_a_command_name_with_spaces_and_parentheses() {
+        let stat = "4242 (python3 (x) y) S 1 4242 4242 0 -1 4194304 900 0 0 0 \
+                    17 5 0 0 20 0 3 0 12345 1000 200 18446744073709551615";
+        assert_eq!(stat_cpu_ticks(stat), Some(22));
+        assert_eq!(stat_cpu_ticks("4242 (cut) S 1 2"), None);
+    }
+
+    #[test]
+    fn this_process_cpu_time_reads_and_grows() {
+        let before = process_cpu(std::process::id()).expect("readable /proc/self/stat");
+        // Burn 50 ms of this thread's CPU (5 ticks at 100 Hz), however loaded the machine is
+        // (at most 30 s of wall time): the reading must move.
+        let clock = || cpu_clock(rustix::time::ClockId::ThreadCPUTime);
+        let (cpu0, wall0) = (clock(), Instant::now());
+        let mut x = 0u64;
+        while clock() - cpu0 < Duration::from_millis(50) {
+            assert!(
+                wall0.elapsed() < Duration::from_secs(30),
+                "no CPU time in 30 s"
+            );
+            for _ in 0..10_000 {
+                x = std::hint::black_box(x.wrapping_add(1));
+            }
+        }
+        let after = process_cpu(std::process::id()).expect("readable /proc/self/stat");
+        assert!(after > before, "{before:?} -> {after:?}");
     }
 }
