@@ -9,10 +9,14 @@
 //!   `std` (the tutorials' `accept` + a thread per connection), `tokio` (a task per connection
 //!   on a 2-worker runtime, as many workers as this machine has cores, no bound) and `cpython`
 //!   (`socketserver.ThreadingTCPServer`, `bench/python/net.py`).
-//! * One client for all four: a single-threaded tokio runtime in this process, connecting at
-//!   most 64 at a time, one warm-up round trip per connection, then the timed window. The
-//!   servers are measured interleaved (ours, std, tokio, cpython, ours, …) so that a noisy
-//!   phase hits all of them.
+//! * One client for all five, used identically: a single-threaded tokio runtime on the calling
+//!   thread (epoll, one task per connection, `TCP_NODELAY`), connecting at most 64 at a time,
+//!   one warm-up round trip per connection, then the timed window in which every connection
+//!   writes its 64 bytes, reads the 64-byte reply and checks it, again and again. Its CPU per
+//!   request (the `_client_cpu` rows) is about the servers' own; the note on each requests/s
+//!   row says what share of a core the client used: near 100 %, the client, not the server,
+//!   set the rate. The servers are measured interleaved (ours,
+//!   the async path, std, tokio, cpython, ours, …) so that a noisy phase hits all of them.
 //!
 //! * `echo_<c>c_cpu`: the server's CPU time per request (user + system, µs) over the timed
 //!   window, and `echo_<c>c_client_cpu` the client's. For the servers in this process (ours,
@@ -113,13 +117,16 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
                     Some(why) => rows.push(Measurement::absent(GROUP, &case, imp, unit, why)),
                     None => {
                         let mut values: Vec<f64> = samples[i].iter().map(pick).collect();
-                        rows.push(Measurement::new(
-                            GROUP,
-                            &case,
-                            imp,
-                            median(&mut values),
-                            unit,
-                        ));
+                        let mut row =
+                            Measurement::new(GROUP, &case, imp, median(&mut values), unit);
+                        if suffix.is_empty() {
+                            // Near 100 %, the client, not the server, set the rate.
+                            let mut loads: Vec<f64> =
+                                samples[i].iter().map(|s| s.client_load).collect();
+                            let load = median(&mut loads) * 100.0;
+                            row.note = Some(format!("client at {load:.0} % of a core"));
+                        }
+                        rows.push(row);
                     }
                 }
             }
@@ -153,6 +160,8 @@ struct Sample {
     server_cpu: f64,
     /// The client's CPU time per round trip, µs.
     client_cpu: f64,
+    /// The client's CPU time over the window's wall time: the share of a core it used.
+    client_load: f64,
 }
 
 /// One row of a case: its name's suffix, its unit, and which figure of a sample it shows.
@@ -269,6 +278,11 @@ fn drive(
             p99: f64::from(p99),
             server_cpu: per_request(cpu_before.server, cpu_after.server),
             client_cpu: per_request(cpu_before.client, cpu_after.client),
+            client_load: cpu_after
+                .client
+                .saturating_sub(cpu_before.client)
+                .as_secs_f64()
+                / elapsed.as_secs_f64(),
         })
     })
 }
