@@ -32,7 +32,7 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -85,7 +85,7 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
         Server::ours_async(),
         Server::std_threads(),
         Server::tokio(),
-        python::spawn_server("net.py", &[]).map(Server::Cpython),
+        Server::cpython(),
     ];
     let mut rows = Vec::new();
     for &c in counts {
@@ -337,7 +337,11 @@ enum Server {
         _runtime: tokio::runtime::Runtime,
         address: SocketAddr,
     },
-    Cpython(PythonServer),
+    Cpython {
+        server: PythonServer,
+        /// Its threads when no connection is open (the main thread and `serve_forever`'s).
+        idle_threads: usize,
+    },
 }
 
 /// Gives a connection's permit back to the semaphore when its task ends, however it ends.
@@ -355,7 +359,7 @@ impl Server {
             Server::Ours(s) => s.server_address(),
             Server::Std(s) => s.address,
             Server::Tokio { address, .. } | Server::OursAsync { address, .. } => *address,
-            Server::Cpython(p) => SocketAddr::from(([127, 0, 0, 1], p.port())),
+            Server::Cpython { server, .. } => SocketAddr::from(([127, 0, 0, 1], server.port())),
         }
     }
 
@@ -367,22 +371,41 @@ impl Server {
 
         let client = cpu_clock(ClockId::ThreadCPUTime);
         let server = match self {
-            Server::Cpython(p) => process_cpu(p.pid())?,
+            Server::Cpython { server, .. } => process_cpu(server.pid())?,
             _ => cpu_clock(ClockId::ProcessCPUTime).saturating_sub(client),
         };
         Ok(CpuTimes { server, client })
     }
 
     /// Waits (at most 10 s) until the server has finished with the connections the client
-    /// just reset, so that its handlers' wake-ups do not fall into the next server's window.
-    /// Only our threaded server can say so; the others end theirs within their own window.
+    /// just reset, so that its handlers' exits do not fall into the next server's window (the
+    /// server measured next would pay for them). The thread-per-connection servers (ours, std,
+    /// CPython) have a thread to end per connection; the tokio servers' tasks end at once.
     fn settle(&self) {
-        if let Server::Ours(s) = self {
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while s.stats().active() > 0 && Instant::now() < deadline {
-                thread::sleep(Duration::from_millis(1));
-            }
+        let busy = || match self {
+            Server::Ours(s) => s.stats().active() > 0,
+            Server::Std(s) => s.live.load(Ordering::SeqCst) > 0,
+            Server::Cpython {
+                server,
+                idle_threads,
+            } => thread_count(server.pid()).is_some_and(|n| n > *idle_threads),
+            Server::Tokio { .. } | Server::OursAsync { .. } => false,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while busy() && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(1));
         }
+    }
+
+    /// CPython's `ThreadingTCPServer` (`bench/python/net.py`).
+    fn cpython() -> Result<Server, String> {
+        let server = python::spawn_server("net.py", &[])?;
+        let idle_threads = thread_count(server.pid())
+            .ok_or_else(|| format!("/proc/{}/status unreadable", server.pid()))?;
+        Ok(Server::Cpython {
+            server,
+            idle_threads,
+        })
     }
 
     fn ours() -> Result<Server, String> {
@@ -440,14 +463,19 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         let stop = Arc::new(AtomicBool::new(false));
+        let live = Arc::new(AtomicUsize::new(0));
         let s = Arc::clone(&stop);
+        let counted = Arc::clone(&live);
         thread::spawn(move || {
             for conn in listener.incoming() {
                 if s.load(Ordering::SeqCst) {
                     return;
                 }
                 let Ok(mut conn) = conn else { continue };
+                counted.fetch_add(1, Ordering::SeqCst);
+                let handler_ends = Live(Arc::clone(&counted));
                 thread::spawn(move || {
+                    let _live = handler_ends;
                     let mut buf = [0u8; 1024];
                     while let Ok(n) = conn.read(&mut buf) {
                         if n == 0 || conn.write_all(&buf[..n].to_ascii_uppercase()).is_err() {
@@ -457,7 +485,11 @@ impl Server {
                 });
             }
         });
-        Ok(Server::Std(StdServer { address, stop }))
+        Ok(Server::Std(StdServer {
+            address,
+            stop,
+            live,
+        }))
     }
 
     fn tokio() -> Result<Server, String> {
@@ -522,6 +554,28 @@ impl Drop for Server {
 struct StdServer {
     address: SocketAddr,
     stop: Arc<AtomicBool>,
+    /// Handler threads not yet ended.
+    live: Arc<AtomicUsize>,
+}
+
+/// Counts one handler thread of [`StdServer`] out when it ends, however it ends.
+struct Live(Arc<AtomicUsize>);
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// How many threads process `pid` has now (`Threads:` of `/proc/PID/status`).
+fn thread_count(pid: u32) -> Option<usize> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))?
+        .trim()
+        .parse()
+        .ok()
 }
 
 impl Drop for StdServer {
@@ -565,6 +619,20 @@ mod tests {
                     17 5 0 0 20 0 3 0 12345 1000 200 18446744073709551615";
         assert_eq!(stat_cpu_ticks(stat), Some(22));
         assert_eq!(stat_cpu_ticks("4242 (cut) S 1 2"), None);
+    }
+
+    #[test]
+    fn thread_count_reads_a_child_and_refuses_a_missing_process() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("sleep runs");
+        let seen = thread_count(child.id());
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(seen, Some(1), "a single-threaded child");
+        // Above any pid_max Linux allows (2^22).
+        assert_eq!(thread_count(u32::MAX), None);
     }
 
     #[test]
