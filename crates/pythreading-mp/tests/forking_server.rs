@@ -3,7 +3,8 @@
 //! with SIGKILL mid-connection (its client sees the end, the server serves on, a new worker
 //! takes the place), a panicking handler, a silent client's timeout, and a close that leaves
 //! no child behind; 300 connections opened and dropped (silent, reset, half-closed) leave the
-//! parent's descriptors where they were and the server serving. Every wait is bounded and
+//! parent's descriptors where they were and the server serving; the options it shares with the
+//! threaded server (core `CommonSettings`) refuse a zero timeout and take `Duration::MAX`. Every wait is bounded and
 //! fails with a message. (Issue 11 §1: the `ForkingTCPServer` shape; raw sockets on 127.0.0.1.)
 
 use std::io::{ErrorKind, Read, Write};
