@@ -16,7 +16,9 @@
 //!   request (the `_client_cpu` rows) is about the servers' own; the note on each requests/s
 //!   row says what share of a core the client used: near 100 %, the client, not the server,
 //!   set the rate. The servers are measured interleaved (ours,
-//!   the async path, std, tokio, cpython, ours, …) so that a noisy phase hits all of them.
+//!   the async path, std, tokio, cpython, ours, …) so that a noisy phase hits all of them,
+//!   each repetition starting one server later, so that with 5 repetitions (the full run)
+//!   each server is measured once in each place of the order.
 //!
 //! * `echo_<c>c_cpu`: the server's CPU time per request (user + system, µs) over the timed
 //!   window, and `echo_<c>c_client_cpu` the client's. For the servers in this process (ours,
@@ -88,12 +90,18 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
         Server::cpython(),
     ];
     let mut rows = Vec::new();
+    // The server measured first in a repetition; see below.
+    let mut first = servers.len() - 1;
     for &c in counts {
         let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); IMPLS.len()];
         let mut failed: Vec<Option<String>> = vec![None; IMPLS.len()];
         for _ in 0..opts.reps() {
-            for (i, server) in servers.iter().enumerate() {
-                let server = match server {
+            // Each repetition (and each case) starts with the next server, so that no server
+            // always runs first, right after the previous case's last one.
+            first = (first + 1) % servers.len();
+            for k in 0..servers.len() {
+                let i = (first + k) % servers.len();
+                let server = match &servers[i] {
                     Ok(s) => s,
                     Err(e) => {
                         failed[i] = Some(e.clone());
