@@ -9,18 +9,32 @@
 //!   `std` (the tutorials' `accept` + a thread per connection), `tokio` (a task per connection
 //!   on a 2-worker runtime, as many workers as this machine has cores, no bound) and `cpython`
 //!   (`socketserver.ThreadingTCPServer`, `bench/python/net.py`).
-//! * One client for all four: a single-threaded tokio runtime in this process, connecting at
-//!   most 64 at a time, one warm-up round trip per connection, then the timed window. The
-//!   servers are measured interleaved (ours, std, tokio, cpython, ours, …) so that a noisy
-//!   phase hits all of them.
+//! * One client for all five, used identically: a single-threaded tokio runtime on the calling
+//!   thread (epoll, one task per connection, `TCP_NODELAY`), connecting at most 64 at a time,
+//!   one warm-up round trip per connection, then the timed window in which every connection
+//!   writes its 64 bytes, reads the 64-byte reply and checks it, again and again. Its CPU per
+//!   request (the `_client_cpu` rows) is about the servers' own; the note on each requests/s
+//!   row says what share of a core the client used: near 100 %, the client, not the server,
+//!   set the rate. The servers are measured interleaved (ours,
+//!   the async path, std, tokio, cpython, ours, …) so that a noisy phase hits all of them,
+//!   each repetition starting one server later, so that with 5 repetitions (the full run)
+//!   each server is measured once in each place of the order.
 //!
-//! Every server here runs on the same 2 cores as the client, so the figures are a comparison,
-//! not a capacity: the client's share of the CPU is the same for all four.
+//! * `echo_<c>c_cpu`: the server's CPU time per request (user + system, µs) over the timed
+//!   window, and `echo_<c>c_client_cpu` the client's. For the servers in this process (ours,
+//!   the async path, std, tokio) the server's share is the process's CPU clock less the client
+//!   thread's own CPU clock (the client runtime runs on the calling thread alone, and the other
+//!   servers sit idle meanwhile); for CPython it is the child's `utime + stime` from
+//!   `/proc/PID/stat` (clock ticks, 10 ms: a 1 s window reads it to about 1 %, a `--quick`
+//!   one to about 10 %).
+//!
+//! Every server here runs on the same 2 cores as the client, so requests/s measures client and
+//! server together, not a capacity; the CPU rows say how each side's cost splits.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -73,16 +87,21 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
         Server::ours_async(),
         Server::std_threads(),
         Server::tokio(),
-        python::spawn_server("net.py", &[]).map(Server::Cpython),
+        Server::cpython(),
     ];
     let mut rows = Vec::new();
+    // The server measured first in a repetition; see below.
+    let mut first = servers.len() - 1;
     for &c in counts {
-        // samples[impl] = (rates, p99s)
-        let mut samples: Vec<(Vec<f64>, Vec<f64>)> = vec![Default::default(); IMPLS.len()];
+        let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); IMPLS.len()];
         let mut failed: Vec<Option<String>> = vec![None; IMPLS.len()];
         for _ in 0..opts.reps() {
-            for (i, server) in servers.iter().enumerate() {
-                let server = match server {
+            // Each repetition (and each case) starts with the next server, so that no server
+            // always runs first, right after the previous case's last one.
+            first = (first + 1) % servers.len();
+            for k in 0..servers.len() {
+                let i = (first + k) % servers.len();
+                let server = match &servers[i] {
                     Ok(s) => s,
                     Err(e) => {
                         failed[i] = Some(e.clone());
@@ -92,72 +111,95 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
                 if failed[i].is_some() {
                     continue;
                 }
-                match drive(&client, server.address(), c, window) {
-                    Ok((rate, p99)) => {
-                        samples[i].0.push(rate);
-                        samples[i].1.push(p99);
-                    }
+                match drive(&client, server, c, window) {
+                    Ok(sample) => samples[i].push(sample),
                     Err(e) => failed[i] = Some(e),
                 }
                 server.settle();
             }
         }
-        let case = format!("echo_{c}c");
-        let p99_case = format!("echo_{c}c_p99");
         for (i, imp) in IMPLS.iter().enumerate() {
-            match &failed[i] {
-                Some(why) => {
-                    rows.push(Measurement::absent(GROUP, &case, imp, "req/s", why));
-                    rows.push(Measurement::absent(GROUP, &p99_case, imp, "us", why));
-                }
-                None => {
-                    rows.push(Measurement::new(
-                        GROUP,
-                        &case,
-                        imp,
-                        median(&mut samples[i].0),
-                        "req/s",
-                    ));
-                    rows.push(Measurement::new(
-                        GROUP,
-                        &p99_case,
-                        imp,
-                        median(&mut samples[i].1),
-                        "us",
-                    ));
+            for (suffix, unit, pick) in FIGURES {
+                let case = format!("echo_{c}c{suffix}");
+                match &failed[i] {
+                    Some(why) => rows.push(Measurement::absent(GROUP, &case, imp, unit, why)),
+                    None => {
+                        let mut values: Vec<f64> = samples[i].iter().map(pick).collect();
+                        let mut row =
+                            Measurement::new(GROUP, &case, imp, median(&mut values), unit);
+                        if suffix.is_empty() {
+                            // Near 100 %, the client, not the server, set the rate.
+                            let mut loads: Vec<f64> =
+                                samples[i].iter().map(|s| s.client_load).collect();
+                            let load = median(&mut loads) * 100.0;
+                            row.note = Some(format!("client at {load:.0} % of a core"));
+                        }
+                        rows.push(row);
+                    }
                 }
             }
         }
     }
     drop(servers);
-    // Each case's implementations together: requests/s, then p99, per connection count.
+    // Each case's implementations together: the figures in `FIGURES` order, per connection count.
     let order = |case: &str| {
-        counts
+        let count = counts
             .iter()
             .position(|c| case.starts_with(&format!("echo_{c}c")))
-            .unwrap_or(0)
-            * 2
-            + usize::from(case.ends_with("_p99"))
+            .unwrap_or(0);
+        let figure = FIGURES
+            .iter()
+            .rposition(|(suffix, _, _)| case.ends_with(suffix))
+            .unwrap_or(0);
+        count * FIGURES.len() + figure
     };
     rows.sort_by_key(|r| order(&r.case));
     rows
 }
+
+/// One timed window against one server.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    /// Round trips per second.
+    rate: f64,
+    /// 99th percentile round trip, µs.
+    p99: f64,
+    /// The server's CPU time per round trip, µs.
+    server_cpu: f64,
+    /// The client's CPU time per round trip, µs.
+    client_cpu: f64,
+    /// The client's CPU time over the window's wall time: the share of a core it used.
+    client_load: f64,
+}
+
+/// One row of a case: its name's suffix, its unit, and which figure of a sample it shows.
+type Figure = (&'static str, &'static str, fn(&Sample) -> f64);
+
+/// The rows of a case, in table order; the empty suffix must come first (every case name ends
+/// with it).
+const FIGURES: [Figure; 4] = [
+    ("", "req/s", |s| s.rate),
+    ("_p99", "us", |s| s.p99),
+    ("_cpu", "us", |s| s.server_cpu),
+    ("_client_cpu", "us", |s| s.client_cpu),
+];
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
-/// Opens `conns` connections to `address`, makes one warm-up round trip on each, then runs
-/// closed loops on all of them for `window`. Returns requests/s and the p99 round trip in µs.
+/// Opens `conns` connections to `server`, makes one warm-up round trip on each, then runs
+/// closed loops on all of them for `window`, reading both sides' CPU clocks around the loops.
 fn drive(
     client: &tokio::runtime::Runtime,
-    address: SocketAddr,
+    server: &Server,
     conns: usize,
     window: Duration,
-) -> Result<(f64, f64), String> {
+) -> Result<Sample, String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+    let address = server.address();
     client.block_on(async move {
         let connecting = Arc::new(tokio::sync::Semaphore::new(CONNECTING));
         let mut opening = tokio::task::JoinSet::new();
@@ -189,6 +231,7 @@ fn drive(
         .await;
         opened.map_err(|_| format!("{conns} connections not open within 60 s"))??;
 
+        let cpu_before = server.cpu()?;
         let start = Instant::now();
         let end = start + window;
         let mut loops = tokio::task::JoinSet::new();
@@ -229,13 +272,63 @@ fn drive(
         .await
         .map_err(|_| format!("the clients did not finish within {bound:?}"))??;
         let elapsed = start.elapsed();
+        let cpu_after = server.cpu()?;
         if all.is_empty() {
             return Err("no round trip completed".to_owned());
         }
         all.sort_unstable();
         let p99 = all[(all.len() * 99 / 100).min(all.len() - 1)];
-        Ok((all.len() as f64 / elapsed.as_secs_f64(), f64::from(p99)))
+        let per_request = |before: Duration, after: Duration| {
+            after.saturating_sub(before).as_secs_f64() * 1e6 / all.len() as f64
+        };
+        Ok(Sample {
+            rate: all.len() as f64 / elapsed.as_secs_f64(),
+            p99: f64::from(p99),
+            server_cpu: per_request(cpu_before.server, cpu_after.server),
+            client_cpu: per_request(cpu_before.client, cpu_after.client),
+            client_load: cpu_after
+                .client
+                .saturating_sub(cpu_before.client)
+                .as_secs_f64()
+                / elapsed.as_secs_f64(),
+        })
     })
+}
+
+/// CPU time used so far by the server under test and by the client thread.
+#[derive(Debug, Clone, Copy)]
+struct CpuTimes {
+    server: Duration,
+    client: Duration,
+}
+
+/// A CPU clock as a `Duration`.
+fn cpu_clock(id: rustix::time::ClockId) -> Duration {
+    let t = rustix::time::clock_gettime(id);
+    Duration::new(
+        u64::try_from(t.tv_sec).unwrap_or(0),
+        u32::try_from(t.tv_nsec).unwrap_or(0),
+    )
+}
+
+/// `utime + stime` of process `pid` (all its threads, live and exited) from `/proc/PID/stat`.
+fn process_cpu(pid: u32) -> Result<Duration, String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
+    let ticks = stat_cpu_ticks(&stat).ok_or_else(|| format!("/proc/{pid}/stat unreadable"))?;
+    let hz = rustix::param::clock_ticks_per_second().max(1);
+    Ok(Duration::from_secs_f64(ticks as f64 / hz as f64))
+}
+
+/// `utime + stime` (fields 14 and 15, in clock ticks) of a `/proc/PID/stat` line.
+fn stat_cpu_ticks(stat: &str) -> Option<u64> {
+    // The command name (field 2) is in parentheses and may hold spaces and parentheses: count
+    // from after the last `)`, where field 3 starts; utime and stime are then the 12th and 13th.
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
 }
 
 /// A running echo server of one implementation.
@@ -252,7 +345,11 @@ enum Server {
         _runtime: tokio::runtime::Runtime,
         address: SocketAddr,
     },
-    Cpython(PythonServer),
+    Cpython {
+        server: PythonServer,
+        /// Its threads when no connection is open (the main thread and `serve_forever`'s).
+        idle_threads: usize,
+    },
 }
 
 /// Gives a connection's permit back to the semaphore when its task ends, however it ends.
@@ -270,20 +367,53 @@ impl Server {
             Server::Ours(s) => s.server_address(),
             Server::Std(s) => s.address,
             Server::Tokio { address, .. } | Server::OursAsync { address, .. } => *address,
-            Server::Cpython(p) => SocketAddr::from(([127, 0, 0, 1], p.port())),
+            Server::Cpython { server, .. } => SocketAddr::from(([127, 0, 0, 1], server.port())),
         }
     }
 
+    /// The CPU time this server and the client thread (the caller) have used so far. A server
+    /// in this process is everything but the caller's thread (the other servers are idle while
+    /// one is measured); CPython is its own process.
+    fn cpu(&self) -> Result<CpuTimes, String> {
+        use rustix::time::ClockId;
+
+        let client = cpu_clock(ClockId::ThreadCPUTime);
+        let server = match self {
+            Server::Cpython { server, .. } => process_cpu(server.pid())?,
+            _ => cpu_clock(ClockId::ProcessCPUTime).saturating_sub(client),
+        };
+        Ok(CpuTimes { server, client })
+    }
+
     /// Waits (at most 10 s) until the server has finished with the connections the client
-    /// just reset, so that its handlers' wake-ups do not fall into the next server's window.
-    /// Only our threaded server can say so; the others end theirs within their own window.
+    /// just reset, so that its handlers' exits do not fall into the next server's window (the
+    /// server measured next would pay for them). The thread-per-connection servers (ours, std,
+    /// CPython) have a thread to end per connection; the tokio servers' tasks end at once.
     fn settle(&self) {
-        if let Server::Ours(s) = self {
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while s.stats().active() > 0 && Instant::now() < deadline {
-                thread::sleep(Duration::from_millis(1));
-            }
+        let busy = || match self {
+            Server::Ours(s) => s.stats().active() > 0,
+            Server::Std(s) => s.live.load(Ordering::SeqCst) > 0,
+            Server::Cpython {
+                server,
+                idle_threads,
+            } => thread_count(server.pid()).is_some_and(|n| n > *idle_threads),
+            Server::Tokio { .. } | Server::OursAsync { .. } => false,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while busy() && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(1));
         }
+    }
+
+    /// CPython's `ThreadingTCPServer` (`bench/python/net.py`).
+    fn cpython() -> Result<Server, String> {
+        let server = python::spawn_server("net.py", &[])?;
+        let idle_threads = thread_count(server.pid())
+            .ok_or_else(|| format!("/proc/{}/status unreadable", server.pid()))?;
+        Ok(Server::Cpython {
+            server,
+            idle_threads,
+        })
     }
 
     fn ours() -> Result<Server, String> {
@@ -341,14 +471,19 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         let stop = Arc::new(AtomicBool::new(false));
+        let live = Arc::new(AtomicUsize::new(0));
         let s = Arc::clone(&stop);
+        let counted = Arc::clone(&live);
         thread::spawn(move || {
             for conn in listener.incoming() {
                 if s.load(Ordering::SeqCst) {
                     return;
                 }
                 let Ok(mut conn) = conn else { continue };
+                counted.fetch_add(1, Ordering::SeqCst);
+                let handler_ends = Live(Arc::clone(&counted));
                 thread::spawn(move || {
+                    let _live = handler_ends;
                     let mut buf = [0u8; 1024];
                     while let Ok(n) = conn.read(&mut buf) {
                         if n == 0 || conn.write_all(&buf[..n].to_ascii_uppercase()).is_err() {
@@ -358,7 +493,11 @@ impl Server {
                 });
             }
         });
-        Ok(Server::Std(StdServer { address, stop }))
+        Ok(Server::Std(StdServer {
+            address,
+            stop,
+            live,
+        }))
     }
 
     fn tokio() -> Result<Server, String> {
@@ -423,6 +562,28 @@ impl Drop for Server {
 struct StdServer {
     address: SocketAddr,
     stop: Arc<AtomicBool>,
+    /// Handler threads not yet ended.
+    live: Arc<AtomicUsize>,
+}
+
+/// Counts one handler thread of [`StdServer`] out when it ends, however it ends.
+struct Live(Arc<AtomicUsize>);
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// How many threads process `pid` has now (`Threads:` of `/proc/PID/status`).
+fn thread_count(pid: u32) -> Option<usize> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))?
+        .trim()
+        .parse()
+        .ok()
 }
 
 impl Drop for StdServer {
@@ -453,5 +614,53 @@ fn raise_fd_limit() {
     if limit.current != limit.maximum {
         limit.current = limit.maximum;
         let _ = setrlimit(Resource::Nofile, limit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_ticks_are_read_after_a_command_name_with_spaces_and_parentheses() {
+        let stat = "4242 (python3 (x) y) S 1 4242 4242 0 -1 4194304 900 0 0 0 \
+                    17 5 0 0 20 0 3 0 12345 1000 200 18446744073709551615";
+        assert_eq!(stat_cpu_ticks(stat), Some(22));
+        assert_eq!(stat_cpu_ticks("4242 (cut) S 1 2"), None);
+    }
+
+    #[test]
+    fn thread_count_reads_a_child_and_refuses_a_missing_process() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("sleep runs");
+        let seen = thread_count(child.id());
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(seen, Some(1), "a single-threaded child");
+        // Above any pid_max Linux allows (2^22).
+        assert_eq!(thread_count(u32::MAX), None);
+    }
+
+    #[test]
+    fn this_process_cpu_time_reads_and_grows() {
+        let before = process_cpu(std::process::id()).expect("readable /proc/self/stat");
+        // Burn 50 ms of this thread's CPU (5 ticks at 100 Hz), however loaded the machine is
+        // (at most 30 s of wall time): the reading must move.
+        let clock = || cpu_clock(rustix::time::ClockId::ThreadCPUTime);
+        let (cpu0, wall0) = (clock(), Instant::now());
+        let mut x = 0u64;
+        while clock() - cpu0 < Duration::from_millis(50) {
+            assert!(
+                wall0.elapsed() < Duration::from_secs(30),
+                "no CPU time in 30 s"
+            );
+            for _ in 0..10_000 {
+                x = std::hint::black_box(x.wrapping_add(1));
+            }
+        }
+        let after = process_cpu(std::process::id()).expect("readable /proc/self/stat");
+        assert!(after > before, "{before:?} -> {after:?}");
     }
 }

@@ -80,6 +80,11 @@ impl PythonServer {
     pub(crate) fn port(&self) -> u16 {
         self.port
     }
+
+    /// The script's process id, to read its CPU time from `/proc`.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for PythonServer {

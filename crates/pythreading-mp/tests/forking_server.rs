@@ -3,7 +3,8 @@
 //! with SIGKILL mid-connection (its client sees the end, the server serves on, a new worker
 //! takes the place), a panicking handler, a silent client's timeout, and a close that leaves
 //! no child behind; 300 connections opened and dropped (silent, reset, half-closed) leave the
-//! parent's descriptors where they were and the server serving. Every wait is bounded and
+//! parent's descriptors where they were and the server serving; the options it shares with the
+//! threaded server (core `CommonSettings`) refuse a zero timeout and take `Duration::MAX`. Every wait is bounded and
 //! fails with a message. (Issue 11 §1: the `ForkingTCPServer` shape; raw sockets on 127.0.0.1.)
 
 use std::io::{ErrorKind, Read, Write};
@@ -389,6 +390,43 @@ fn an_unregistered_handler_is_refused_with_the_line_to_add() {
         }
         other => panic!("expected NotRegistered, got {other:?}"),
     }
+}
+
+#[test]
+fn a_zero_connection_timeout_is_refused_as_by_the_threaded_server() {
+    pythreading_mp::init();
+    let _others = alongside_others();
+    for builder in [
+        ForkingTcpServer::bind("127.0.0.1:0").read_timeout(Duration::ZERO),
+        ForkingTcpServer::bind("127.0.0.1:0").write_timeout(Duration::ZERO),
+    ] {
+        match builder.build(pid_echo) {
+            Err(BuildError::Io(e)) => assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}"),
+            other => panic!("expected an InvalidInput error, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn an_unbounded_close_timeout_waits_without_overflow() {
+    pythreading_mp::init();
+    let _others = alongside_others();
+    let (server, _errors) = server_with_errors(|b| b.close_timeout(Duration::MAX));
+    let serving = serve_in_background(&server);
+    let (mut client, pid) = connect(server.server_address());
+    round_trip(&mut client, b"ping");
+    server.shutdown();
+    serving.join().unwrap();
+    // The handler waits for its client: the close ends it at once, deadline or none.
+    let started = Instant::now();
+    let report = server.server_close();
+    assert!(report.is_clean(), "{report:?}");
+    assert!(
+        started.elapsed() < BOUND,
+        "close took {:?}",
+        started.elapsed()
+    );
+    assert!(!process_exists(pid), "worker {pid} outlived server_close");
 }
 
 /// The churn test counts this process's descriptors, which every other test here opens and

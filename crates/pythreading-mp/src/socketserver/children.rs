@@ -368,7 +368,11 @@ impl Children {
         }
         drop(busy);
         if block {
-            self.wait_until(Instant::now() + timeout, |s| s.busy.is_empty());
+            // `Duration::MAX` (as long as they take) has no `Instant`: wait a century instead.
+            let deadline = Instant::now()
+                .checked_add(timeout)
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600));
+            self.wait_until(deadline, |s| s.busy.is_empty());
         }
         let (left, workers): (Vec<Arc<TcpStream>>, Vec<Arc<Worker>>) = {
             let state = lock(&self.state);

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use pythreading::socketserver::{RequestOutcome, ServeError};
+use pythreading::socketserver::{RequestOutcome, ServeError, ServerSettings};
 use rustix::event::{EventfdFlags, PollFd, PollFlags, Timespec, eventfd, poll};
 use rustix::io::Errno;
 
@@ -18,16 +18,6 @@ use super::{CloseReport, ForkingError, ForkingTcpServerBuilder};
 /// How long the accept loop pauses after `accept` fails for want of resources (file
 /// descriptors, memory), so that it does not spin; `shutdown` cuts the pause short.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
-
-/// The settings the accept loop and `server_close` read.
-pub(crate) struct Settings {
-    pub(crate) read_timeout: Option<Duration>,
-    pub(crate) write_timeout: Option<Duration>,
-    pub(crate) timeout: Duration,
-    pub(crate) handle_timeout: Arc<dyn Fn() + Send + Sync>,
-    pub(crate) block_on_close: bool,
-    pub(crate) close_timeout: Duration,
-}
 
 #[derive(Default)]
 struct LoopState {
@@ -114,7 +104,7 @@ pub struct ForkingTcpServer {
     stop: AtomicBool,
     state: Mutex<LoopState>,
     changed: Condvar,
-    settings: Settings,
+    settings: ServerSettings,
 }
 
 impl std::fmt::Debug for ForkingTcpServer {
@@ -167,7 +157,7 @@ impl ForkingTcpServer {
         handler: &'static str,
         max_children: usize,
         on_error: ErrorHook,
-        settings: Settings,
+        settings: ServerSettings,
     ) -> io::Result<Self> {
         let address = listener.local_addr()?;
         // The loop waits in `poll` for the listener or the wake-up, then accepts without blocking.

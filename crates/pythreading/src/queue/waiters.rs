@@ -16,6 +16,7 @@
 //! Waking (unparking a thread, calling a waker) happens after the lock is released, by
 //! [`Wake::wake`]: a waker is user code.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
@@ -48,7 +49,33 @@ impl Wake {
 /// Waiter ids, unique in the process, so that a list needs no counter of its own (an idle
 /// queue stays small). Not a synchronisation point: ids are only compared under a list's lock,
 /// so this is a plain `std` atomic even under loom.
-static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+///
+/// Each thread takes a block of [`ID_BLOCK`] ids at a time and hands them out itself: one
+/// process-wide atomic bumped at every wait would bounce between the cores of every thread that
+/// waits on any queue (a thread on one side of a queue and a task on the other both register).
+static NEXT_ID_BLOCK: AtomicU64 = AtomicU64::new(0);
+
+/// How many ids a thread takes at once.
+const ID_BLOCK: u64 = 1024;
+
+thread_local! {
+    /// This thread's ids: the next to hand out, and the end of its block.
+    static IDS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
+/// A waiter id no other waiter in the process has had.
+fn next_id() -> u64 {
+    IDS.with(|ids| {
+        let (mut next, mut end) = ids.get();
+        if next == end {
+            // u64 ids cannot wrap in practice (584 years at 1e9 registrations/s).
+            next = NEXT_ID_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
+            end = next + ID_BLOCK;
+        }
+        ids.set((next + 1, end));
+        next
+    })
+}
 
 /// Waiters for one condition, oldest first.
 pub(super) struct WaitList {
@@ -64,8 +91,7 @@ impl WaitList {
 
     /// Adds a waiter at the back; returns its id.
     pub(super) fn register(&mut self, wake: Wake) -> u64 {
-        // u64 ids cannot wrap in practice (584 years at 1e9 registrations/s).
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let id = next_id();
         self.waiting.push_back((id, wake));
         id
     }

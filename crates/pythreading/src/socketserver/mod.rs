@@ -57,6 +57,7 @@ mod handler;
 mod pool;
 mod report;
 mod server;
+mod settings;
 mod waker;
 
 pub use builder::TcpServerBuilder;
@@ -65,3 +66,5 @@ pub use error::{HandlerError, ServeError};
 pub use handler::Handler;
 pub use report::{CloseReport, Stats};
 pub use server::{RequestOutcome, TcpServer};
+#[doc(hidden)]
+pub use settings::{CommonSettings, ServerSettings};

@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use super::pool::{ErrorHook, Pool, PoolConfig};
 use super::waker::Waker;
-use super::{CloseReport, Connection, Handler, HandlerError, ServeError, Stats, TcpServerBuilder};
+use super::{
+    CloseReport, CommonSettings, Connection, Handler, HandlerError, ServeError, ServerSettings,
+    Stats, TcpServerBuilder,
+};
 use crate::deadline::Deadline;
 use crate::sync::lock;
 use crate::threading::Timer;
@@ -21,16 +24,6 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// How often `shutdown` wakes the accept loop again while it has not stopped (only when a
 /// wake-up connection could not be made, for example when descriptors ran out).
 const REWAKE_EVERY: Duration = Duration::from_millis(200);
-
-/// The settings the accept loop and `server_close` read.
-pub(crate) struct Settings {
-    pub(crate) read_timeout: Option<Duration>,
-    pub(crate) write_timeout: Option<Duration>,
-    pub(crate) timeout: Duration,
-    pub(crate) handle_timeout: Arc<dyn Fn() + Send + Sync>,
-    pub(crate) wait_on_close: bool,
-    pub(crate) close_timeout: Duration,
-}
 
 #[derive(Default)]
 struct LoopState {
@@ -107,7 +100,7 @@ pub struct TcpServer {
     state: Mutex<LoopState>,
     /// Signalled when a loop stops, and when `stop` is set (to cut an accept back-off short).
     changed: Condvar,
-    settings: Settings,
+    settings: ServerSettings,
 }
 
 impl std::fmt::Debug for TcpServer {
@@ -133,7 +126,7 @@ impl TcpServer {
     /// assert!(server.server_address().ip().is_loopback());
     /// ```
     pub fn bind(address: impl std::net::ToSocketAddrs) -> TcpServerBuilder {
-        TcpServerBuilder::resolve(address)
+        TcpServerBuilder::new(CommonSettings::bind(address))
     }
 
     /// Starts building a server on a socket that is already bound and listening (Python's
@@ -153,7 +146,7 @@ impl TcpServer {
     /// assert_eq!(server.server_address(), address);
     /// ```
     pub fn from_listener(listener: TcpListener) -> TcpServerBuilder {
-        TcpServerBuilder::new(super::builder::Source::Listener(listener))
+        TcpServerBuilder::new(CommonSettings::from_listener(listener))
     }
 
     pub(crate) fn new(
@@ -161,7 +154,7 @@ impl TcpServer {
         handler: Arc<dyn Handler>,
         on_error: ErrorHook,
         pool: PoolConfig,
-        settings: Settings,
+        settings: ServerSettings,
     ) -> io::Result<Self> {
         let address = listener.local_addr()?;
         Ok(TcpServer {
@@ -358,7 +351,7 @@ impl TcpServer {
         drop(lock(&self.listener).take());
         CloseReport(
             self.pool
-                .close(self.settings.wait_on_close, self.settings.close_timeout),
+                .close(self.settings.block_on_close, self.settings.close_timeout),
         )
     }
 
