@@ -3,6 +3,10 @@
 //! wrap into the next lap, every parking path (a get on an empty ring, a put on a full one, a
 //! `join`) and the shutdown mark racing a put.
 //!
+//! The ring keeps its items in loom's `UnsafeCell` under `--cfg loom`, so every model here also
+//! checks the publication protocol itself: loom fails a model if any interleaving lets two
+//! threads touch one slot's item without a release/acquire pair on its stamp between them.
+//!
 //! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release -p pythreading --test loom_queue_ring`.
 //! A `Queue::bounded(n)` with a small `n` is always a ring. Only untimed operations appear here:
 //! loom's timed waits never time out.
@@ -10,7 +14,7 @@
 
 use loom::sync::Arc;
 use loom::thread;
-use pythreading::queue::{GetError, PutError, Queue, TryGetError};
+use pythreading::queue::{GetError, PutError, Queue, TryGetError, TryPutError};
 
 fn model(f: impl Fn() + Sync + Send + 'static) {
     model_bounded(2, f);
@@ -161,5 +165,82 @@ fn immediate_shutdown_racing_a_put_leaves_nothing() {
         assert_eq!(q.try_get(), Err(TryGetError::ShutDown));
         assert_eq!(q.len(), 0);
         assert_eq!(q.unfinished_tasks(), 0);
+    });
+}
+
+/// An item that counts its drops (a plain std counter: the models only read it after joining).
+struct Counted(u32, std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+// on a one-slot ring, a put for the next lap races the get reading out the current lap's
+// item, and a second put races the first: each heap item is moved in and out of the slot by
+// one thread at a time (loom's cell checks it) and arrives once, in order.
+#[test]
+fn puts_racing_gets_on_one_slot_hand_each_heap_item_once() {
+    model(|| {
+        let q = Arc::new(Queue::bounded(1));
+        let producers: Vec<_> = [1u32, 2]
+            .into_iter()
+            .map(|n| {
+                let q = Arc::clone(&q);
+                thread::spawn(move || {
+                    let mut item = Box::new(n);
+                    loop {
+                        match q.try_put(item) {
+                            Ok(()) => return,
+                            Err(TryPutError::Full(back)) => item = back,
+                            Err(TryPutError::ShutDown(_)) => unreachable!(),
+                        }
+                        thread::yield_now();
+                    }
+                })
+            })
+            .collect();
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            match q.try_get() {
+                Ok(item) => got.push(*item),
+                Err(TryGetError::Empty) => thread::yield_now(),
+                Err(TryGetError::ShutDown) => unreachable!(),
+            }
+        }
+        for p in producers {
+            p.join().unwrap();
+        }
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+        assert!(q.is_empty());
+    });
+}
+
+// A queue dropped with items in its ring drops each of them once, including the item a racing
+// put published just before the drop (the drop comes after the join, so it sees the stamp).
+#[test]
+fn dropping_the_queue_drops_each_item_left_once() {
+    model(|| {
+        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let q = Arc::new(Queue::bounded(2));
+        let producer = {
+            let (q, drops) = (Arc::clone(&q), std::sync::Arc::clone(&drops));
+            thread::spawn(move || {
+                for n in 0..2 {
+                    assert!(q.try_put(Counted(n, std::sync::Arc::clone(&drops))).is_ok());
+                }
+            })
+        };
+        // Races the producer: takes the first item if it is there yet.
+        let taken = q.try_get().ok();
+        producer.join().unwrap();
+        if let Some(item) = &taken {
+            assert_eq!(item.0, 0, "the first item put comes out first");
+        }
+        drop(taken);
+        drop(q);
+        assert_eq!(drops.load(std::sync::atomic::Ordering::Relaxed), 2);
     });
 }

@@ -76,7 +76,7 @@ macro_rules! dispatch {
 
 impl<T> FifoCore<T> {
     pub(crate) fn new(capacity: Option<usize>) -> Self {
-        // A slot is the item, a stamp and a small mutex; twice the item is a fair upper bound.
+        // A slot is the item and a stamp; twice the item (at least 16 bytes) bounds it.
         let slot = 2 * mem::size_of::<T>().max(16);
         match capacity {
             Some(cap) if cap >= 1 && cap <= RING_BYTES / slot => {
