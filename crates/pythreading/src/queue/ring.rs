@@ -51,7 +51,10 @@
 //! is confined to this module: two blocks that move an item in or out of a slot the protocol
 //! has given to the calling thread alone, and the `Drop` that drops what is left. It is checked
 //! by the loom models in `tests/loom_queue_ring.rs` (loom's `UnsafeCell` reports any access to
-//! a slot that the stamps do not order) and by the unit tests below under Miri.
+//! a slot that the stamps do not order) and by the unit tests below under Miri
+//! (`cargo +nightly miri test -p pythreading --lib queue::ring`). Both checks were seen to
+//! fail when the publication store was weakened from release to relaxed: loom reported
+//! concurrent accesses to the cell, Miri a data race between the put's write and the get's read.
 #![allow(unsafe_code)]
 
 use std::mem::MaybeUninit;
