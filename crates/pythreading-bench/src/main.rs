@@ -48,8 +48,9 @@ enum Group {
     /// Worker processes: Pool map, CPU-bound map on 2 vs 1 workers, Process start+join, Pipe
     /// ping-pong, vs CPython.
     Pool,
-    /// Echo requests/s and p99 latency at 10, 100 and 1,000 connections: our socketserver vs a
-    /// std thread per connection, tokio tasks and CPython's ThreadingTCPServer.
+    /// Echo requests/s and p99 latency at 10, 100 and 1,000 connections: our socketserver (and
+    /// the async path: tokio tasks bounded by our async Semaphore) vs a std thread per
+    /// connection, tokio tasks and CPython's ThreadingTCPServer.
     Net,
     /// What the diagnostics cost: lock, queue MPMC and executor with a timeline recording vs not.
     Trace,

@@ -3,8 +3,11 @@
 //! * `echo_<c>c`: requests/s with `c` connections open at once, each a closed loop of one
 //!   64-byte request and its reply. `echo_<c>c_p99`: the 99th percentile of those round trips.
 //! * Servers: ours (`socketserver::TcpServer`, `max_handlers` 1,024 so that every connection has
-//!   a handler), `std` (the tutorials' `accept` + a thread per connection), `tokio` (a task per
-//!   connection on a 2-worker runtime, as many workers as this machine has cores) and `cpython`
+//!   a handler), `pythreading_async` (the same bound of 1,024 connections served at once, kept
+//!   by our `Semaphore::acquire_async` in the accept loop of a task-per-connection tokio server:
+//!   the async path, where our async face does the back-pressure and tokio does the I/O),
+//!   `std` (the tutorials' `accept` + a thread per connection), `tokio` (a task per connection
+//!   on a 2-worker runtime, as many workers as this machine has cores, no bound) and `cpython`
 //!   (`socketserver.ThreadingTCPServer`, `bench/python/net.py`).
 //! * One client for all four: a single-threaded tokio runtime in this process, connecting at
 //!   most 64 at a time, one warm-up round trip per connection, then the timed window. The
@@ -31,7 +34,16 @@ const GROUP: &str = "net";
 const MSG: usize = 64;
 /// Connects under way at once while a measurement opens its connections.
 const CONNECTING: usize = 64;
-const IMPLS: [&str; 4] = ["pythreading", "std", "tokio", "cpython"];
+const IMPLS: [&str; 5] = [
+    "pythreading",
+    "pythreading_async",
+    "std",
+    "tokio",
+    "cpython",
+];
+/// Connections served at once by our servers (the threaded one's `max_handlers`, the async
+/// one's semaphore).
+const BOUND: usize = 1024;
 
 pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
     raise_fd_limit();
@@ -58,6 +70,7 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
     };
     let servers: Vec<Result<Server, String>> = vec![
         Server::ours(),
+        Server::ours_async(),
         Server::std_threads(),
         Server::tokio(),
         python::spawn_server("net.py", &[]).map(Server::Cpython),
@@ -86,6 +99,7 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
                     }
                     Err(e) => failed[i] = Some(e),
                 }
+                server.settle();
             }
         }
         let case = format!("echo_{c}c");
@@ -233,7 +247,21 @@ enum Server {
         _runtime: tokio::runtime::Runtime,
         address: SocketAddr,
     },
+    /// Tokio tasks bounded by our async semaphore; as `Tokio`, the runtime keeps it running.
+    OursAsync {
+        _runtime: tokio::runtime::Runtime,
+        address: SocketAddr,
+    },
     Cpython(PythonServer),
+}
+
+/// Gives a connection's permit back to the semaphore when its task ends, however it ends.
+struct Permit(Arc<pythreading::threading::Semaphore>);
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.0.release(1);
+    }
 }
 
 impl Server {
@@ -241,14 +269,26 @@ impl Server {
         match self {
             Server::Ours(s) => s.server_address(),
             Server::Std(s) => s.address,
-            Server::Tokio { address, .. } => *address,
+            Server::Tokio { address, .. } | Server::OursAsync { address, .. } => *address,
             Server::Cpython(p) => SocketAddr::from(([127, 0, 0, 1], p.port())),
+        }
+    }
+
+    /// Waits (at most 10 s) until the server has finished with the connections the client
+    /// just reset, so that its handlers' wake-ups do not fall into the next server's window.
+    /// Only our threaded server can say so; the others end theirs within their own window.
+    fn settle(&self) {
+        if let Server::Ours(s) = self {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while s.stats().active() > 0 && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(1));
+            }
         }
     }
 
     fn ours() -> Result<Server, String> {
         let server = TcpServer::bind("127.0.0.1:0")
-            .max_handlers(1024)
+            .max_handlers(BOUND)
             .handle_error(|_| ()) // the client resets its connections when done
             .build(upper_echo)
             .map_err(|e| format!("bind: {e}"))?;
@@ -256,6 +296,45 @@ impl Server {
         let s = Arc::clone(&server);
         thread::spawn(move || s.serve_forever());
         Ok(Server::Ours(server))
+    }
+
+    /// The async path: a task per connection, at most [`BOUND`] at once. The accept loop takes
+    /// a permit of our `Semaphore` with `acquire_async` before it accepts (back-pressure as in
+    /// the threaded server: while every permit is out, clients wait in the backlog) and the
+    /// connection's task gives it back when it ends.
+    fn ours_async() -> Result<Server, String> {
+        use pythreading::threading::Semaphore;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let (runtime, listener, address) = tokio_listener()?;
+        let permits = Arc::new(Semaphore::new(BOUND));
+        runtime.spawn(async move {
+            loop {
+                permits.acquire_async().await;
+                let permit = Permit(Arc::clone(&permits));
+                let Ok((mut conn, _)) = listener.accept().await else {
+                    continue;
+                };
+                tokio::spawn(async move {
+                    let _permit = permit;
+                    let mut buf = [0u8; 1024];
+                    while let Ok(n) = conn.read(&mut buf).await {
+                        if n == 0
+                            || conn
+                                .write_all(&buf[..n].to_ascii_uppercase())
+                                .await
+                                .is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        Ok(Server::OursAsync {
+            _runtime: runtime,
+            address,
+        })
     }
 
     fn std_threads() -> Result<Server, String> {
@@ -285,19 +364,7 @@ impl Server {
     fn tokio() -> Result<Server, String> {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_io()
-            .build()
-            .map_err(|e| format!("runtime: {e}"))?;
-        // The same listener (and backlog) as the others.
-        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
-        let address = listener.local_addr().map_err(|e| e.to_string())?;
-        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
-        let listener = {
-            let _entered = runtime.enter();
-            tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?
-        };
+        let (runtime, listener, address) = tokio_listener()?;
         runtime.spawn(async move {
             loop {
                 let Ok((mut conn, _)) = listener.accept().await else {
@@ -323,6 +390,25 @@ impl Server {
             address,
         })
     }
+}
+
+/// A 2-worker tokio runtime and a listener registered with it, on the same kind of socket (and
+/// backlog) as the other servers.
+fn tokio_listener() -> Result<(tokio::runtime::Runtime, tokio::net::TcpListener, SocketAddr), String>
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_io()
+        .build()
+        .map_err(|e| format!("runtime: {e}"))?;
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let listener = {
+        let _entered = runtime.enter();
+        tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?
+    };
+    Ok((runtime, listener, address))
 }
 
 impl Drop for Server {

@@ -2,10 +2,21 @@
 //! `redis-server` started for the run (`--save '' --appendonly no`: memory only, as the floor).
 //!
 //! * `redis_roundtrip_<c>c`: `c` client threads, each on its own queue, N `put` then N `get`
-//!   (2N ops each): `pythreading` is [`RedisQueue`] (`put` = one `XADD` script call, `get` =
-//!   one take script call), `pythreading_leased` the same with `get_leased` + `ack` (one round
-//!   trip more per item), and `redis_lpush_brpop`, the floor, the raw `redis` crate doing
-//!   `LPUSH` then `BRPOP` with the same pickled bytes. Measured interleaved.
+//!   (2N ops each), one round trip per op unless said:
+//!   * `pythreading`: [`RedisQueue`] `put` (`MULTI`, `XADD`, `INCR` of the unfinished count,
+//!     `EXEC`: no script) and plain `get` (at most once, as CPython's: `XREADGROUP ... NOACK`,
+//!     no script, and every 100th get the take script, which claims leases that ran out and
+//!     trims finished entries; the item stays counted unfinished until `task_done`, which
+//!     this loop does not call);
+//!   * `pythreading_leased`: `put`, then `get_leased` + `Lease::ack` (at least once: two round
+//!     trips per item, the take script and the ack script);
+//!   * `pythreading_leased_chained`: `put`, then a worker's loop of
+//!     `Lease::ack_and_get_leased` (at least once, each ack stored in Redis before the next
+//!     item is handed out: one round trip per item, the ack and the take in one script);
+//!   * `redis_lpush_brpop`, the floor: the raw `redis` crate doing `LPUSH` then `BRPOP` with
+//!     the same pickled bytes (at most once, no unfinished count, no leases).
+//!
+//!   Measured interleaved.
 //! * `rq_roundtrip_1c`: Python RQ's `Queue.enqueue` then `Queue.dequeue_any` (no job run), from
 //!   `bench/python/redis_rq.py`, when `rq` is importable; an absent row with the reason if not.
 
@@ -126,7 +137,18 @@ fn run_clients<S: Send + 'static>(
     wall_rate(&times, ops_each * clients as u64)
 }
 
-fn ours(url: &str, clients: usize, n: u64, leased: bool) -> f64 {
+/// How [`ours`] takes its items.
+#[derive(Clone, Copy)]
+enum Take {
+    /// `get`.
+    Plain,
+    /// `get_leased` + `ack`.
+    Leased,
+    /// `ack_and_get_leased` in a loop.
+    Chained,
+}
+
+fn ours(url: &str, clients: usize, n: u64, take: Take) -> f64 {
     let url = url.to_string();
     run_clients(
         clients,
@@ -140,11 +162,25 @@ fn ours(url: &str, clients: usize, n: u64, leased: bool) -> f64 {
             for i in 0..n {
                 q.put(i as i64).expect("put");
             }
-            for _ in 0..n {
-                if leased {
-                    q.get_leased().expect("get_leased").ack().expect("ack");
-                } else {
-                    q.get().expect("get");
+            match take {
+                Take::Plain => {
+                    for _ in 0..n {
+                        q.get().expect("get");
+                    }
+                }
+                Take::Leased => {
+                    for _ in 0..n {
+                        assert!(q.get_leased().expect("get_leased").ack().expect("ack"));
+                    }
+                }
+                Take::Chained => {
+                    let mut lease = q.get_leased().expect("get_leased");
+                    for _ in 1..n {
+                        let (acked, next) = lease.ack_and_get_leased();
+                        assert!(acked.expect("ack"));
+                        lease = next.expect("get_leased");
+                    }
+                    assert!(lease.ack().expect("ack"));
                 }
             }
         },
@@ -190,7 +226,12 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
     let n = opts.size(20_000, 300);
     let reps = opts.reps();
     let counts = [1usize, 4];
-    let imps = ["pythreading", "pythreading_leased", "redis_lpush_brpop"];
+    let imps = [
+        "pythreading",
+        "pythreading_leased",
+        "pythreading_leased_chained",
+        "redis_lpush_brpop",
+    ];
     let server = match Server::start() {
         Ok(s) => s,
         Err(why) => {
@@ -224,8 +265,9 @@ pub(crate) fn run(opts: &Opts) -> Vec<Measurement> {
         let figures = interleaved(
             reps,
             [
-                &|| ours(&url, c, n, false),
-                &|| ours(&url, c, n, true),
+                &|| ours(&url, c, n, Take::Plain),
+                &|| ours(&url, c, n, Take::Leased),
+                &|| ours(&url, c, n, Take::Chained),
                 &|| floor(&url, c, n),
             ],
         );

@@ -2,74 +2,28 @@
 //! printed, the worker's timeouts, hints and normal finish, logging levels, a closed stdout, and
 //! the demo list.
 
-use std::io::{BufRead, BufReader, Read};
+mod cli_common;
+
+use std::io::BufReader;
 use std::net::TcpListener;
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::process::{ChildStdout, Command};
 use std::time::{Duration, Instant};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pythreading"))
+use cli_common::child::read_to_end_timeout;
+use cli_common::{Guard, LIMIT, bin, output, spawn_until, text};
+
+/// Runs to the end within [`LIMIT`] (killed and failing otherwise).
+fn run(args: &[&str]) -> std::process::Output {
+    cli_common::run(args, LIMIT)
 }
 
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run pythreading")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A child that is killed and reaped when the test ends, even by a failed assertion.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Guard {
-    /// Waits up to `bound` for the child to exit; fails the test (and kills it) after that.
-    fn wait_for_exit(&mut self, bound: Duration, what: &str) -> std::process::ExitStatus {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.0.try_wait().expect("try_wait") {
-                return status;
-            }
-            assert!(
-                start.elapsed() < bound,
-                "{what} did not exit within {bound:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-/// Spawns with piped output and returns the port from the first stdout line starting with
-/// `marker` (then `HOST:PORT`).
+/// Starts a server and returns the port from the first stdout line starting with `marker` (then
+/// `HOST:PORT`).
 fn spawn_server(args: &[&str], marker: &str) -> (Guard, BufReader<ChildStdout>, u16) {
-    let mut child = bin()
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let guard = Guard(child);
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            out.read_line(&mut line).unwrap() > 0,
-            "exited before printing '{marker}'"
-        );
-        if let Some(rest) = line.trim().strip_prefix(marker) {
-            let addr = rest.split_whitespace().next().unwrap();
-            let port = addr.rsplit(':').next().unwrap().parse().unwrap();
-            return (guard, out, port);
-        }
-    }
+    let (guard, out, rest) = spawn_until(args, marker);
+    let addr = rest.split_whitespace().next().unwrap();
+    let port = addr.rsplit(':').next().unwrap().parse().unwrap();
+    (guard, out, port)
 }
 
 #[test]
@@ -183,7 +137,7 @@ fn a_server_without_the_queues_gets_a_hint() {
 
 #[test]
 fn the_workers_normal_finish_reads_as_one() {
-    let (mut master, mut out, port) = spawn_server(
+    let (mut master, out, port) = spawn_server(
         &[
             "master",
             "--address",
@@ -212,11 +166,10 @@ fn the_workers_normal_finish_reads_as_one() {
     );
     assert!(
         master
-            .wait_for_exit(Duration::from_secs(30), "master")
+            .wait_timeout(Duration::from_secs(30), "master")
             .success()
     );
-    let mut rest = String::new();
-    out.read_to_string(&mut rest).unwrap();
+    let rest = read_to_end_timeout(out, LIMIT, "master's stdout");
     assert_eq!(rest.matches("Result: ").count(), 3, "{rest}");
 }
 
@@ -237,22 +190,12 @@ fn serve_stderr_after_a_refusal(flag: &str) -> String {
     // A right key too, for the per-connection debug line.
     drop(pythreading_mp::managers::Manager::connect(("127.0.0.1", port), "right").unwrap());
     Command::new("kill")
-        .args(["-INT", &serve.0.id().to_string()])
+        .args(["-INT", &serve.child().id().to_string()])
         .status()
         .unwrap();
-    assert!(
-        serve
-            .wait_for_exit(Duration::from_secs(30), "serve")
-            .success()
-    );
-    let mut err = String::new();
-    serve
-        .0
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let out = serve.output_timeout(Duration::from_secs(30), "serve");
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{:?}: {err}", out.status);
     err
 }
 
@@ -268,26 +211,10 @@ fn logging_levels_follow_v_and_q() {
 
 #[test]
 fn a_closed_stdout_ends_the_demo_quietly() {
-    let mut child = bin()
-        .args(["demo"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut guard = Guard(child);
-    let mut line = String::new();
-    assert!(out.read_line(&mut line).unwrap() > 0);
+    let (guard, out, _first) = spawn_until(&["demo"], "");
     drop(out); // `| head -1`
-    let status = guard.wait_for_exit(Duration::from_secs(120), "demo");
-    let mut err = String::new();
-    guard
-        .0
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let finished = guard.output_timeout(Duration::from_secs(120), "demo");
+    let (status, err) = (finished.status, text(&finished.stderr));
     assert!(status.success(), "{status:?}: {err}");
     assert!(
         !err.contains("Broken pipe") && !err.contains("panicked"),
@@ -297,11 +224,12 @@ fn a_closed_stdout_ends_the_demo_quietly() {
 
 #[test]
 fn the_excepthook_demo_shows_a_clean_report() {
-    let out = bin()
-        .args(["demo", "excepthook"])
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .unwrap();
+    let out = output(
+        bin()
+            .args(["demo", "excepthook"])
+            .env("RUST_BACKTRACE", "1"),
+        LIMIT,
+    );
     assert!(out.status.success());
     let err = text(&out.stderr);
     assert!(err.contains("Exception in thread config-loader:"), "{err}");

@@ -2,63 +2,19 @@
 //! (threads, named locks, file:line) and finishes; `demo NAME --trace PATH` writes a Chrome
 //! trace that parses; SIGQUIT prints a thread dump to stderr and the command goes on.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod cli_common;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pythreading"))
-}
+use std::io::Read;
+use std::process::Command;
+use std::time::Duration;
 
-/// A child that is killed and reaped when the test ends, even by a failed assertion.
-struct Guard(Child);
+use cli_common::{spawn_until, text};
 
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Guard {
-    fn wait_for_exit(&mut self, bound: Duration, what: &str) -> std::process::ExitStatus {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.0.try_wait().expect("try_wait") {
-                return status;
-            }
-            assert!(
-                start.elapsed() < bound,
-                "{what} did not exit within {bound:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-/// Runs to the end (at most `bound`), returning status, stdout and stderr.
+/// Runs to the end (at most `bound`, then killed and failing), returning status, stdout and
+/// stderr.
 fn run(args: &[&str], bound: Duration) -> (std::process::ExitStatus, String, String) {
-    let mut child = bin()
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let mut guard = Guard(child);
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let status = guard.wait_for_exit(bound, &args.join(" "));
-    (status, reader.join().unwrap(), err_reader.join().unwrap())
+    let out = cli_common::run(args, bound);
+    (out.status, text(&out.stdout), text(&out.stderr))
 }
 
 #[test]
@@ -108,19 +64,9 @@ fn demo_trace_writes_a_chrome_trace() {
 
 #[test]
 fn sigquit_prints_a_dump_and_the_command_goes_on() {
-    let mut child = bin()
-        .args(["demo"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut err = child.stderr.take().unwrap();
-    let pid = child.id();
-    let mut guard = Guard(child);
     // The handler is installed before anything is printed: wait for the first line.
-    let mut first = String::new();
-    out.read_line(&mut first).expect("first line");
+    let (mut guard, mut out, _first) = spawn_until(&["demo"], "");
+    let pid = guard.child().id();
     let killed = Command::new("kill")
         .args(["-QUIT", &pid.to_string()])
         .status()
@@ -131,14 +77,9 @@ fn sigquit_prints_a_dump_and_the_command_goes_on() {
         let _ = out.read_to_string(&mut s);
         s
     });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let status = guard.wait_for_exit(Duration::from_secs(300), "demo after SIGQUIT");
+    let finished = guard.output_timeout(Duration::from_secs(300), "demo after SIGQUIT");
     let rest = drain.join().unwrap();
-    let err = err_reader.join().unwrap();
+    let (status, err) = (finished.status, text(&finished.stderr));
     assert!(
         status.success(),
         "SIGQUIT ended the command: {status}\n{err}"

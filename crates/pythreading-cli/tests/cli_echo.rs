@@ -234,3 +234,60 @@ fn demo_coroutines_measures_the_three_servers() {
         }
     }
 }
+
+/// The pids whose parent is `parent` (from `/proc/*/stat`: the field after the closing
+/// parenthesis of the command name is the state, then the parent pid).
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| {
+        let pid: u32 = e.ok()?.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let after = &stat[stat.rfind(')')? + 1..];
+        let ppid: u32 = after.split_whitespace().nth(1)?.parse().ok()?;
+        (ppid == parent).then_some(pid)
+    })
+    .collect()
+}
+
+#[test]
+fn echo_server_forking_serves_clients_in_worker_processes_and_leaves_none() {
+    let (mut server, out, port) = echo_server(&["--forking", "--max-handlers", "2"]);
+    let server_pid = server.child().id();
+    std::thread::scope(|s| {
+        for n in 0..3 {
+            s.spawn(move || {
+                let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+                c.set_read_timeout(Some(LIMIT)).unwrap();
+                for round in 0..10 {
+                    let msg = format!("forked client {n} round {round}");
+                    c.write_all(msg.as_bytes()).unwrap();
+                    let mut reply = vec![0u8; msg.len()];
+                    c.read_exact(&mut reply)
+                        .expect("the reply within the bound");
+                    assert_eq!(reply, msg.to_uppercase().as_bytes());
+                }
+            });
+        }
+    });
+    let workers = children_of(server_pid);
+    assert!(
+        (1..=2).contains(&workers.len()),
+        "--max-handlers 2 but the server has children {workers:?}"
+    );
+    let (ok, stdout, stderr) = interrupt(server, out);
+    assert!(ok, "{stdout}\n{stderr}");
+    // The workers print each message, as the tutorials' handler does (they share stdout).
+    assert!(stdout.contains("forked client 2 round 9"), "{stdout}");
+    assert!(
+        stdout.contains("server stopped (0 worker processes left"),
+        "{stdout}"
+    );
+    for pid in workers {
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "worker {pid} outlived the server"
+        );
+    }
+}

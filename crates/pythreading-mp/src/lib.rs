@@ -10,6 +10,7 @@
 //! 6. [`connection`]: `Pipe`, `Connection`, `Listener` and `Client` (`multiprocessing.connection`).
 //! 7. [`synchronize`], [`queues`], [`sharedctypes`]: locks, queues and numbers shared between
 //!    processes, hosted by the process that creates them (the design is in [`synchronize`]).
+//! 8. [`socketserver`]: `ForkingTcpServer`, connections served by worker processes.
 //!
 //! # Processes: the one line, and how a child finds its function
 //!
@@ -106,6 +107,7 @@ pub mod pool;
 pub mod process;
 pub mod queues;
 pub mod sharedctypes;
+pub mod socketserver;
 pub mod synchronize;
 pub mod wire;
 

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 use pythreading_mp::managers::store::{DurableBackend, SyncPolicy};
 use pythreading_mp::managers::{Manager, ServerBuilder};
 use pythreading_mp::process::Process;
+
+mod durable_common;
+use durable_common::TempDir;
 
 const KEY: &str = "durable";
 
@@ -26,27 +29,9 @@ fn durable_server(dir: String, normal: bool) {
     } else {
         SyncPolicy::Full
     };
-    let backend = DurableBackend::open_with(&dir, sync).unwrap();
-    let server = ServerBuilder::new(KEY)
-        .queue("jobs")
-        .backend(Arc::new(backend))
-        .bind("127.0.0.1:0")
-        .unwrap();
-    let port = Path::new(&dir).join("port");
-    let tmp = Path::new(&dir).join("port.tmp");
-    std::fs::write(&tmp, server.local_addr().port().to_string()).unwrap();
-    std::fs::rename(&tmp, &port).unwrap();
-    server.serve_forever().unwrap();
+    durable_common::serve_jobs(&dir, sync, KEY);
 }
 pythreading_mp::register!(durable_server);
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Starts a server on `dir` and waits (bounded) for its port.
 fn start(dir: &Path, normal: bool) -> (Process, SocketAddr) {

@@ -99,7 +99,9 @@ impl QueueBackend for RedisBackend {
 /// One served queue stored in a Redis stream (see [`RedisBackend`]).
 ///
 /// Differences from the in-memory store, all from sharing the queue with other front-ends:
-/// a released or expired lease is delivered again before new items, but an item given back
+/// a released or expired lease is delivered again before new items to leased takes (a plain
+/// take, between two sweeps of its queue, takes a new item first: see
+/// [`RedisQueue::get`](crate::RedisQueue::get)), but an item given back
 /// (taken for good, its client gone before the reply) goes to the tail, a stream having no
 /// head insert; `shutdown` and the server stopping end this front-end's waits and puts but
 /// leave the items in Redis for the others; `stats` and `len` ask Redis (one round trip; 0

@@ -58,10 +58,28 @@ impl RedisQueueError {
         }
         // A server still loading its data after a restart (or a replica whose master is down)
         // answers `LOADING`/`MASTERDOWN`/`TRYAGAIN`: not there yet, like a connection refused.
+        // A transaction (`put`'s `MULTI`/`EXEC`) refused for that reason is aborted as a whole
+        // with the reason inside.
+        let not_there_yet = |e: &redis::RedisError| {
+            e.clone().into_server_errors().is_some_and(|errs| {
+                errs.iter().any(|(_, s)| {
+                    matches!(
+                        s.kind(),
+                        Some(
+                            redis::ServerErrorKind::BusyLoading
+                                | redis::ServerErrorKind::TryAgain
+                                | redis::ServerErrorKind::MasterDown
+                                | redis::ServerErrorKind::ClusterDown
+                        )
+                    )
+                })
+            })
+        };
         if e.is_io_error()
             || e.is_unrecoverable_error()
             || e.is_connection_dropped()
             || matches!(e.retry_method(), redis::RetryMethod::WaitAndRetry)
+            || not_there_yet(e)
         {
             RedisQueueError::ConnectionLost(e.to_string())
         } else {

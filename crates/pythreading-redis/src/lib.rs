@@ -6,12 +6,18 @@
 //! returns a [`Lease`] that must be acknowledged, or the item is delivered again — to this or
 //! another process — and after too many deliveries it is moved to a dead-letter stream.
 //!
-//! | queue operation | Redis |
+//! | queue operation | Redis (one round trip each) |
 //! |---|---|
-//! | `put` | `XADD <name> * p <pickle>` |
-//! | `get`, `get_leased` | `XAUTOCLAIM` (leases that ran out) then `XREADGROUP` |
-//! | `Lease::ack` | `XACK` + `XDEL` |
+//! | `put` | `MULTI`, `XADD <name> * p <pickle>`, `INCR <name>:unfinished`, `EXEC` (no script) |
+//! | `get` | `XREADGROUP ... NOACK` (no script); every 100 takes, or when nothing new is there, the `get_leased` script |
+//! | `get_leased` | one script: `XAUTOCLAIM` (leases that ran out or were given back) then `XREADGROUP` |
+//! | `Lease::ack` | one script: owner check (`XPENDING`), `XACK`, one fewer unfinished |
+//! | `Lease::ack_and_get_leased` | one script: the ack, then the take |
 //! | dead-lettering | delivery count from `XPENDING`, `XADD <name>_dead` |
+//!
+//! Finished entries are not deleted one by one (an `XDEL` at a stream's head costs Redis 7.0
+//! several times an `XADD`): every 100th take trims whole stream nodes below the oldest
+//! entry still leased (`XTRIM MINID ~`).
 //!
 //! Items are stored as pickles, the bytes CPython's manager clients send, so Rust programs
 //! on Redis and CPython clients of `pythreading serve --broker` share one set of queues.

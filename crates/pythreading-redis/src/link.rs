@@ -12,15 +12,20 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long an ordinary (non-blocking) command may take to answer.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A client and its current connection, if any.
+/// A client and its current connection, if any, with the read timeout last set on it.
 pub(crate) struct Link {
     client: Client,
     conn: Option<Connection>,
+    read_timeout: Option<Duration>,
 }
 
 impl Link {
     pub(crate) fn new(client: Client) -> Self {
-        Link { client, conn: None }
+        Link {
+            client,
+            conn: None,
+            read_timeout: None,
+        }
     }
 
     pub(crate) fn is_connected(&self) -> bool {
@@ -43,14 +48,20 @@ impl Link {
             conn.set_write_timeout(Some(COMMAND_TIMEOUT))
                 .map_err(|e| RedisQueueError::from_redis(&e))?;
             self.conn = Some(conn);
+            self.read_timeout = None;
         }
         let Some(conn) = self.conn.as_mut() else {
             unreachable!("connected above")
         };
+        // Set only when it changes: a system call per command is a measurable share of a
+        // round trip on loopback.
         let timeout = read_timeout.unwrap_or(COMMAND_TIMEOUT);
-        if let Err(e) = conn.set_read_timeout(Some(timeout)) {
-            self.conn = None;
-            return Err(RedisQueueError::from_redis(&e));
+        if self.read_timeout != Some(timeout) {
+            if let Err(e) = conn.set_read_timeout(Some(timeout)) {
+                self.conn = None;
+                return Err(RedisQueueError::from_redis(&e));
+            }
+            self.read_timeout = Some(timeout);
         }
         match f(conn) {
             Ok(r) => Ok(r),

@@ -63,13 +63,13 @@ impl<T> fmt::Debug for RedisQueue<T> {
 
 /// How long a get waits.
 #[derive(Clone, Copy)]
-enum Waiting {
+pub(crate) enum Waiting {
     Poll,
     Until(Option<Instant>),
 }
 
 impl Waiting {
-    fn timeout(t: Duration) -> Waiting {
+    pub(crate) fn timeout(t: Duration) -> Waiting {
         Waiting::Until(Instant::now().checked_add(t))
     }
 }
@@ -283,6 +283,17 @@ impl<T: RemoteValue> RedisQueue<T> {
 
     /// Takes one item's pickle, for good (`ack`) or under a lease of this handle's consumer.
     fn take(&self, ack: bool, waiting: Waiting) -> Result<Taken, RedisGetError> {
+        self.finish_and_take(None, ack, waiting).1
+    }
+
+    /// As [`take`](RedisQueue::take), first finishing this handle's lease `finish` in the
+    /// same round trip; returns the finish's outcome too.
+    fn finish_and_take(
+        &self,
+        finish: Option<&str>,
+        ack: bool,
+        waiting: Waiting,
+    ) -> (Result<bool, RedisQueueError>, Result<Taken, RedisGetError>) {
         let options = self.stream.options();
         let never = || false;
         let wait = Wait {
@@ -296,15 +307,21 @@ impl<T: RemoteValue> RedisQueue<T> {
             gone: &never,
         };
         let most = i64::from(options.max_deliveries());
-        match self
-            .stream
-            .take(&self.consumer, ack, options.lease_time(), most, &wait)
-        {
+        let (finished, taken) = self.stream.finish_and_take(
+            &self.consumer,
+            finish,
+            ack,
+            options.lease_time(),
+            most,
+            &wait,
+        );
+        let taken = match taken {
             Ok(t) => Ok(t),
             Err(TakeEnd::Nothing | TakeEnd::Gone) if wait.poll => Err(RedisGetError::Empty),
             Err(TakeEnd::Nothing | TakeEnd::Gone) => Err(RedisGetError::Timeout),
             Err(TakeEnd::Failed(e)) => Err(RedisGetError::Failed(e)),
-        }
+        };
+        (finished, taken)
     }
 
     /// Decodes a taken pickle; one that cannot be read goes to the dead-letter stream.
@@ -331,12 +348,33 @@ impl<T: RemoteValue> RedisQueue<T> {
     }
 
     fn get_lease(&self, wait: Waiting) -> Result<Lease<'_, T>, RedisGetError> {
-        let t = self.take(false, wait)?;
-        let (id, item, deliveries) = self.decode(t)?;
-        Ok(Lease::new(self, id, item, deliveries))
+        self.ack_and_get_lease(None, wait).1
+    }
+
+    /// Finishes the lease `finish` (if any) and takes the next item under a lease, in one
+    /// round trip when an item is there.
+    pub(crate) fn ack_and_get_lease(
+        &self,
+        finish: Option<&str>,
+        wait: Waiting,
+    ) -> (
+        Result<bool, RedisQueueError>,
+        Result<Lease<'_, T>, RedisGetError>,
+    ) {
+        let (finished, taken) = self.finish_and_take(finish, false, wait);
+        let lease = taken.and_then(|t| {
+            let (id, item, deliveries) = self.decode(t)?;
+            Ok(Lease::new(self, id, item, deliveries))
+        });
+        (finished, lease)
     }
 
     /// Takes an item for good, waiting for one (`get()`): at most once, as CPython.
+    ///
+    /// One `XREADGROUP ... NOACK` when a new item is there, no script. Items whose lease was
+    /// given back or ran out are claimed by a sweep, which a plain get runs every 100 takes
+    /// or at least every half lease time (at most a second), or when no new item is there:
+    /// between two sweeps a plain get may take new items before them.
     ///
     /// # Errors
     ///
@@ -533,7 +571,8 @@ impl<T: RemoteValue> RedisQueue<T> {
         Ok(self.counts()?[1] as usize)
     }
 
-    /// The number of items in the dead-letter stream `<name>_dead`.
+    /// The number of items in the dead-letter stream `<name>_dead` not yet taken from it (by
+    /// a queue opened on that name).
     ///
     /// # Errors
     ///

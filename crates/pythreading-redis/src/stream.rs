@@ -17,6 +17,10 @@ use crate::scripts;
 const BLOCK_MARGIN: Duration = Duration::from_secs(5);
 /// The most idle connections a stream keeps for later calls.
 const MAX_IDLE_LINKS: usize = 16;
+/// A sweep (see [`Stream::sweep_due`]) at least every this many takes.
+const SWEEP_TAKES: u32 = 100;
+/// A sweep at least this often while takes come.
+const MAX_SWEEP_PAUSE: Duration = Duration::from_secs(1);
 /// The longest pause between two reconnection attempts of a waiting take.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(100);
 
@@ -80,19 +84,31 @@ fn protocol(what: &str, v: &Value) -> RedisQueueError {
     RedisQueueError::Protocol(format!("{what}: {v:?}"))
 }
 
-/// Reads `TAKE`'s reply: nil, or `{id, pickle, deliveries}`.
-fn parse_take(v: &Value) -> Result<Option<Taken>, RedisQueueError> {
-    match v {
-        Value::Nil => Ok(None),
-        Value::Array(a) if a.len() == 3 => {
-            let (Some(id), Some(pickle), Value::Int(d)) = (bulk(&a[0]), bulk(&a[1]), &a[2]) else {
+/// Reads `TAKE`'s reply: `{acked}` or `{acked, id, pickle, deliveries}`, where `acked` is
+/// -1 when no lease was to be finished. Returns the ack's outcome and the item.
+fn parse_take(v: &Value) -> Result<(Option<bool>, Option<Taken>), RedisQueueError> {
+    let Value::Array(a) = v else {
+        return Err(protocol("take", v));
+    };
+    let acked = match a.first() {
+        Some(Value::Int(-1)) => None,
+        Some(Value::Int(n)) => Some(*n == 1),
+        _ => return Err(protocol("take", v)),
+    };
+    match &a[1..] {
+        [] => Ok((acked, None)),
+        [id, pickle, Value::Int(d)] => {
+            let (Some(id), Some(pickle)) = (bulk(id), bulk(pickle)) else {
                 return Err(protocol("take", v));
             };
-            Ok(Some(Taken {
-                id: String::from_utf8_lossy(&id).into_owned(),
-                pickle,
-                deliveries: (*d).max(0) as u64,
-            }))
+            Ok((
+                acked,
+                Some(Taken {
+                    id: String::from_utf8_lossy(&id).into_owned(),
+                    pickle,
+                    deliveries: (*d).max(0) as u64,
+                }),
+            ))
         }
         _ => Err(protocol("take", v)),
     }
@@ -138,6 +154,8 @@ pub(crate) struct Stream {
     client: Client,
     idle: Mutex<Vec<Link>>,
     keys: [String; 4],
+    /// Takes since the last sweep, and when it was.
+    sweep: Mutex<(u32, Instant)>,
     options: QueueOptions,
 }
 
@@ -167,6 +185,7 @@ impl Stream {
                 format!("{name}:unfinished"),
                 format!("{dead}:unfinished"),
             ],
+            sweep: Mutex::new((0, Instant::now())),
             options,
         };
         s.create_group()?;
@@ -257,59 +276,103 @@ impl Stream {
         })
     }
 
-    /// Appends a pickled item; returns its stream id.
+    /// Appends a pickled item and counts it unfinished, in one atomic write with no script
+    /// (`MULTI`, `XADD`, `INCR`, `EXEC`); returns its stream id.
     pub(crate) fn put(&self, pickle: &[u8]) -> Result<String, RedisQueueError> {
-        self.script(&scripts::PUT, &[&pickle])
+        let (id, _): (String, i64) = self.call(None, |c| {
+            redis::pipe()
+                .atomic()
+                .cmd("XADD")
+                .arg(self.name())
+                .arg("*")
+                .arg("p")
+                .arg(pickle)
+                .cmd("INCR")
+                .arg(&self.keys[2])
+                .query(c)
+        })?;
+        Ok(id)
     }
 
-    /// Appends an item taken for good but not delivered (its unfinished count kept).
+    /// Appends an item taken for good but not delivered (still unfinished: the count is
+    /// unchanged).
     pub(crate) fn give_back(&self, pickle: &[u8]) -> Result<String, RedisQueueError> {
-        self.script(&scripts::GIVE_BACK, &[&pickle])
+        self.call(None, |c| {
+            redis::cmd("XADD")
+                .arg(self.name())
+                .arg("*")
+                .arg("p")
+                .arg(pickle)
+                .query(c)
+        })
     }
 
-    /// One attempt: the `TAKE` script, then (if `block` is not zero and nothing came) one
-    /// blocking `XREADGROUP`.
-    fn take_once(
+    /// Whether this take should sweep: claim given-back and run-out leases first (a plain
+    /// take skips that between sweeps while new items come) and trim finished entries. Every
+    /// [`SWEEP_TAKES`] takes, and at least every half lease (at most [`MAX_SWEEP_PAUSE`]).
+    fn sweep_due(&self, idle: Duration) -> bool {
+        let mut s = self.sweep.lock().unwrap_or_else(PoisonError::into_inner);
+        s.0 += 1;
+        let due = s.0 >= SWEEP_TAKES || s.1.elapsed() >= (idle / 2).min(MAX_SWEEP_PAUSE);
+        if due {
+            *s = (0, Instant::now());
+        }
+        due
+    }
+
+    /// The `TAKE` script: finishes the lease `finish` of `consumer` (`""`: none), then takes
+    /// an item if one is there, claiming given-back and run-out leases first; trims finished
+    /// entries if `sweep`. Returns the finish's outcome and the item.
+    fn take_now(
         &self,
         consumer: &str,
         ack: bool,
         idle_ms: i64,
         most: i64,
-        block: Duration,
-    ) -> Result<Option<Taken>, RedisQueueError> {
-        let ack_flag = if ack { "1" } else { "0" };
+        finish: &str,
+        sweep: bool,
+    ) -> Result<(Option<bool>, Option<Taken>), RedisQueueError> {
+        let flag = |b: bool| if b { "1" } else { "0" };
         let reply: Value = self.script(
             &scripts::TAKE,
-            &[&self.options.group(), &consumer, &idle_ms, &most, &ack_flag],
+            &[
+                &self.options.group(),
+                &consumer,
+                &idle_ms,
+                &most,
+                &flag(ack),
+                &finish,
+                &flag(sweep),
+            ],
         )?;
-        if let Some(t) = parse_take(&reply)? {
-            return Ok(Some(t));
-        }
-        if block.is_zero() {
-            return Ok(None);
-        }
-        let block_ms = block.as_millis().max(1) as u64;
-        let reply: Value = self.call(Some(block + BLOCK_MARGIN), |c| {
-            redis::cmd("XREADGROUP")
-                .arg("GROUP")
+        parse_take(&reply)
+    }
+
+    /// One `XREADGROUP` of a new item, waiting at most `block` (zero: not at all), no script:
+    /// taken for good at once (`ack`: `NOACK`) or left leased to `consumer`.
+    fn read_new(
+        &self,
+        consumer: &str,
+        ack: bool,
+        block: Duration,
+    ) -> Result<Option<Taken>, RedisQueueError> {
+        let read_timeout = (!block.is_zero()).then(|| block + BLOCK_MARGIN);
+        let reply: Value = self.call(read_timeout, |c| {
+            let mut cmd = redis::cmd("XREADGROUP");
+            cmd.arg("GROUP")
                 .arg(self.options.group())
                 .arg(consumer)
                 .arg("COUNT")
-                .arg(1)
-                .arg("BLOCK")
-                .arg(block_ms)
-                .arg("STREAMS")
-                .arg(self.name())
-                .arg(">")
-                .query(c)
+                .arg(1);
+            if !block.is_zero() {
+                cmd.arg("BLOCK").arg(block.as_millis().max(1) as u64);
+            }
+            if ack {
+                cmd.arg("NOACK");
+            }
+            cmd.arg("STREAMS").arg(self.name()).arg(">").query(c)
         })?;
-        let Some(t) = parse_read(&reply)? else {
-            return Ok(None);
-        };
-        if ack {
-            self.script::<i64>(&scripts::REMOVE, &[&self.options.group(), &t.id.as_str()])?;
-        }
-        Ok(Some(t))
+        parse_read(&reply)
     }
 
     /// Takes one item's pickle for `consumer`: for good (`ack`) or leased to it; leases idle
@@ -324,6 +387,27 @@ impl Stream {
         most: i64,
         wait: &Wait<'_>,
     ) -> Result<Taken, TakeEnd> {
+        self.finish_and_take(consumer, None, ack, idle, most, wait)
+            .1
+    }
+
+    /// As [`take`](Stream::take), first finishing the lease `finish` of `consumer` in the
+    /// same round trip. Returns the finish's outcome (`Ok(false)`: the lease was no longer
+    /// the consumer's; an error when no reply came at all) and the take's.
+    ///
+    /// The finish goes with each attempt until one is answered: an attempt whose reply was
+    /// lost may have finished the lease already, and then the next answers `false`.
+    pub(crate) fn finish_and_take(
+        &self,
+        consumer: &str,
+        finish: Option<&str>,
+        ack: bool,
+        idle: Duration,
+        most: i64,
+        wait: &Wait<'_>,
+    ) -> (Result<bool, RedisQueueError>, Result<Taken, TakeEnd>) {
+        let mut finish = finish;
+        let mut finished: Result<bool, RedisQueueError> = Ok(false);
         let mut lost_since: Option<Instant> = None;
         loop {
             let block = if wait.poll {
@@ -334,23 +418,54 @@ impl Stream {
                     Some(d) => d.saturating_duration_since(Instant::now()).min(wait.slice),
                 }
             };
-            match self.take_once(consumer, ack, millis(idle), most, block) {
-                Ok(Some(t)) => return Ok(t),
+            let due = self.sweep_due(idle);
+            let attempt = if ack && finish.is_none() && !due {
+                // A plain take between sweeps: a new item with one command, no script; the
+                // script only when there is none (a given-back or run-out lease may wait).
+                match self.read_new(consumer, true, Duration::ZERO) {
+                    Ok(Some(t)) => Ok(Some(t)),
+                    Ok(None) => self
+                        .take_now(consumer, true, millis(idle), most, "", false)
+                        .map(|(_, t)| t),
+                    Err(e) => Err(e),
+                }
+            } else {
+                match self.take_now(consumer, ack, millis(idle), most, finish.unwrap_or(""), due) {
+                    Ok((acked, taken)) => {
+                        if finish.take().is_some() {
+                            finished = Ok(acked == Some(true));
+                        }
+                        Ok(taken)
+                    }
+                    Err(e) => {
+                        if finish.is_some() {
+                            finished = Err(e.clone());
+                        }
+                        Err(e)
+                    }
+                }
+            };
+            let attempt = match attempt {
+                Ok(None) if !block.is_zero() => self.read_new(consumer, ack, block),
+                other => other,
+            };
+            match attempt {
+                Ok(Some(t)) => return (finished, Ok(t)),
                 Ok(None) => lost_since = None,
                 Err(e) if e.is_connection_lost() && !wait.poll => {
                     let since = *lost_since.get_or_insert_with(Instant::now);
                     if since.elapsed() >= self.options.reconnect_for() {
-                        return Err(e.into());
+                        return (finished, Err(e.into()));
                     }
                     std::thread::sleep(RECONNECT_PAUSE.min(block.max(Duration::from_millis(1))));
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return (finished, Err(e.into())),
             }
             if wait.poll || wait.deadline.is_some_and(|d| Instant::now() >= d) {
-                return Err(TakeEnd::Nothing);
+                return (finished, Err(TakeEnd::Nothing));
             }
             if (wait.gone)() {
-                return Err(TakeEnd::Gone);
+                return (finished, Err(TakeEnd::Gone));
             }
         }
     }

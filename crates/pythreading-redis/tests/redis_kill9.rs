@@ -24,20 +24,28 @@ fn options() -> QueueOptions {
 }
 
 /// The worker: takes tasks under leases and puts each task's id as its result. With
-/// `MODE=hold` it takes one task, says so, and hangs without acknowledging it.
+/// `MODE=hold` it takes one task, says so, and hangs without acknowledging it; with
+/// `MODE=chain` it acknowledges each task and takes the next in one call
+/// (`Lease::ack_and_get_leased_timeout`); with `MODE=work`, `ack` then `get_leased_timeout`.
 #[test]
 #[ignore = "child-process entry point, run by its parent test"]
 fn worker_process() {
     let url = std::env::var("REDIS_URL").expect("REDIS_URL");
-    let hold = std::env::var("MODE").is_ok_and(|m| m == "hold");
+    let mode = std::env::var("MODE").expect("MODE");
+    let hold = mode == "hold";
+    let chain = mode == "chain";
     let tasks = RedisQueue::<i64>::connect_with(&url, "tasks", options()).unwrap();
     let results = RedisQueue::<i64>::connect(&url, "results").unwrap();
     let mut out = std::io::stdout();
+    let mut next = None;
     loop {
-        let lease = match tasks.get_leased_timeout(Duration::from_secs(1)) {
-            Ok(l) => l,
-            Err(e) if e.is_timeout() => continue,
-            Err(e) => panic!("worker: {e}"),
+        let lease = match next.take() {
+            Some(l) => l,
+            None => match tasks.get_leased_timeout(Duration::from_secs(1)) {
+                Ok(l) => l,
+                Err(e) if e.is_timeout() => continue,
+                Err(e) => panic!("worker: {e}"),
+            },
         };
         let id = *lease.item();
         if hold {
@@ -49,7 +57,17 @@ fn worker_process() {
         out.flush().unwrap();
         std::thread::sleep(Duration::from_millis(20)); // the work
         results.put(id).unwrap();
-        lease.ack().unwrap();
+        if chain {
+            let (acked, taken) = lease.ack_and_get_leased_timeout(Duration::from_secs(1));
+            acked.unwrap();
+            match taken {
+                Ok(l) => next = Some(l),
+                Err(e) if e.is_timeout() => {}
+                Err(e) => panic!("worker: {e}"),
+            }
+        } else {
+            lease.ack().unwrap();
+        }
     }
 }
 
@@ -118,8 +136,9 @@ fn a_killed_workers_tasks_are_redelivered() {
     let held_at = Instant::now();
     kill9(&mut holder);
 
-    // Two working workers; one is killed mid-task after its 20th task.
-    let (mut doomed, doomed_out) = spawn_worker(&url, "work");
+    // Two working workers, one acknowledging and taking in one call; it is killed mid-task
+    // after its 20th task.
+    let (mut doomed, doomed_out) = spawn_worker(&url, "chain");
     let (_survivor, _survivor_out) = spawn_worker(&url, "work");
     let mut doomed_took = Vec::new();
     while doomed_took.len() < 20 {

@@ -180,6 +180,13 @@ fn too_many_deliveries_go_to_the_dead_letter_stream() {
     };
     assert_eq!(fields[0], redis::Value::BulkString(b"p".to_vec()));
     assert_eq!(fields[1], redis::Value::BulkString(want));
+    // The dead-letter stream is a queue of its own: its length is its unfinished count.
+    let dead = RedisQueue::<i64>::connect(&server.url(), "poison_dead").unwrap();
+    assert_eq!((dead.len().unwrap(), dead.unfinished().unwrap()), (1, 1));
+    assert_eq!(dead.get().unwrap(), 13);
+    assert_eq!((q.dead_len().unwrap(), dead.unfinished().unwrap()), (0, 1));
+    dead.task_done().unwrap();
+    assert_eq!(dead.unfinished().unwrap(), 0);
 }
 
 #[test]
@@ -251,6 +258,176 @@ fn task_done_and_join_count_tasks() {
 }
 
 #[test]
+fn unfinished_never_goes_below_zero_as_in_cpython() {
+    let Some(server) = RedisServer::start(false) else {
+        return;
+    };
+    let q = RedisQueue::<i64>::connect(&server.url(), "early").unwrap();
+    // CPython lets task_done come before the get (it is only a count)...
+    q.put(1).unwrap();
+    q.task_done().unwrap();
+    assert_eq!(q.unfinished().unwrap(), 0);
+    assert!(q.task_done().is_err());
+    // ...and finishing the item then does not take the count below zero:
+    assert!(q.get_leased().unwrap().ack().unwrap());
+    assert_eq!(q.unfinished().unwrap(), 0);
+    // the next put counts one again.
+    q.put(2).unwrap();
+    assert_eq!(q.unfinished().unwrap(), 1);
+    assert_eq!(q.get().unwrap(), 2);
+    assert_eq!(q.unfinished().unwrap(), 1);
+    q.task_done().unwrap();
+    assert_eq!(q.unfinished().unwrap(), 0);
+    assert!(q.join_timeout(Duration::from_secs(5)).unwrap());
+}
+
+#[test]
+fn ack_and_get_leased_finishes_one_and_takes_the_next() {
+    let Some(server) = RedisServer::start(false) else {
+        return;
+    };
+    let lease_time = Duration::from_millis(300);
+    let opts = QueueOptions::new().with_lease_time(lease_time);
+    let q = RedisQueue::<i64>::connect_with(&server.url(), "chain", opts.clone()).unwrap();
+    q.put(1).unwrap();
+    q.put(2).unwrap();
+    let first = q.get_leased().unwrap();
+    let (acked, next) = first.ack_and_get_leased();
+    assert!(acked.unwrap());
+    let second = next.unwrap();
+    assert_eq!((*second.item(), second.deliveries()), (2, 1));
+    assert_eq!(
+        (
+            q.len().unwrap(),
+            q.leased().unwrap(),
+            q.unfinished().unwrap()
+        ),
+        (0, 1, 1)
+    );
+    // A lease that ran out and went to another consumer is not finished by its first holder,
+    // whose call still takes the next item.
+    let other = RedisQueue::<i64>::connect_with(&server.url(), "chain", opts).unwrap();
+    let stolen = other.get_leased_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!((*stolen.item(), stolen.deliveries()), (2, 2));
+    q.put(3).unwrap();
+    let (acked, next) = second.ack_and_get_leased_timeout(Duration::from_secs(10));
+    assert!(
+        !acked.unwrap(),
+        "acknowledged a lease another consumer holds"
+    );
+    let third = next.unwrap();
+    assert_eq!(*third.item(), 3);
+    assert!(stolen.ack().unwrap());
+    // The last: acknowledged, then nothing comes within the timeout.
+    let t = Duration::from_millis(200);
+    let start = Instant::now();
+    let (acked, next) = third.ack_and_get_leased_timeout(t);
+    assert!(acked.unwrap());
+    assert!(next.unwrap_err().is_timeout());
+    within(start.elapsed(), t);
+    assert_eq!(
+        (
+            q.len().unwrap(),
+            q.leased().unwrap(),
+            q.unfinished().unwrap()
+        ),
+        (0, 0, 0)
+    );
+    assert!(q.join_timeout(Duration::from_secs(5)).unwrap());
+}
+
+#[test]
+fn finished_entries_are_trimmed_and_leased_ones_kept() {
+    let Some(server) = RedisServer::start(false) else {
+        return;
+    };
+    let q = RedisQueue::<i64>::connect(&server.url(), "trim").unwrap();
+    let mut c = server.connection();
+    let xlen =
+        |c: &mut redis::Connection| -> usize { redis::cmd("XLEN").arg("trim").query(c).unwrap() };
+    for i in 0..1000 {
+        q.put(i).unwrap();
+    }
+    // The oldest entry stays leased while every later one is taken for good: the sweeps
+    // may trim nothing at or after it.
+    let held = q.get_leased().unwrap();
+    assert_eq!(*held.item(), 0);
+    for i in 1..1000 {
+        assert_eq!(q.get().unwrap(), i);
+    }
+    assert_eq!((q.len().unwrap(), q.leased().unwrap()), (0, 1));
+    assert_eq!(
+        xlen(&mut c),
+        1000,
+        "an entry at or after a lease was trimmed"
+    );
+    assert!(held.renew().unwrap());
+    drop(held); // given back: the next take claims it
+    let again = q.get_leased().unwrap();
+    assert_eq!((*again.item(), again.deliveries()), (0, 2));
+    assert!(again.ack().unwrap());
+    // With no lease left, the next sweeps trim the finished entries by whole nodes.
+    for i in 0..300 {
+        q.put(i).unwrap();
+    }
+    for i in 0..300 {
+        assert_eq!(q.get().unwrap(), i);
+    }
+    let left = xlen(&mut c);
+    assert!(
+        left < 400,
+        "{left} of 1,300 finished entries still in the stream"
+    );
+    assert_eq!((q.len().unwrap(), q.leased().unwrap()), (0, 0));
+    // The plain gets wait for their task_done; the leased one was finished by its ack.
+    assert_eq!(q.unfinished().unwrap(), 999 + 300);
+    q.put(7).unwrap();
+    assert_eq!(q.len().unwrap(), 1);
+    assert_eq!(q.try_get().unwrap(), 7);
+}
+
+#[test]
+fn the_waiting_count_holds_when_redis_cannot_give_the_lag() {
+    let Some(server) = RedisServer::start(false) else {
+        return;
+    };
+    let q = RedisQueue::<i64>::connect(&server.url(), "holes").unwrap();
+    let ids: Vec<String> = (0..4)
+        .map(|i| q.put_pickle(&pickle::dumps(&Value::Int(i))).unwrap())
+        .collect();
+    assert_eq!(q.get().unwrap(), 0);
+    // An entry deleted by something else after the last delivered one: Redis no longer
+    // knows the group's lag (XINFO GROUPS answers nil), and the count is taken by a range.
+    let mut c = server.connection();
+    let n: i64 = redis::cmd("XDEL")
+        .arg("holes")
+        .arg(&ids[2])
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(n, 1);
+    let groups: redis::Value = redis::cmd("XINFO")
+        .arg("GROUPS")
+        .arg("holes")
+        .query(&mut c)
+        .unwrap();
+    let redis::Value::Array(groups) = groups else {
+        panic!("{groups:?}")
+    };
+    let redis::Value::Array(fields) = &groups[0] else {
+        panic!("{groups:?}")
+    };
+    let lag = fields
+        .chunks(2)
+        .find(|kv| kv[0] == redis::Value::BulkString(b"lag".to_vec()))
+        .map(|kv| kv[1].clone());
+    assert_eq!(lag, Some(redis::Value::Nil), "the lag is known after all");
+    assert_eq!(q.len().unwrap(), 2);
+    assert_eq!(q.get().unwrap(), 1);
+    assert_eq!(q.get().unwrap(), 3);
+    assert_eq!(q.len().unwrap(), 0);
+}
+
+#[test]
 fn an_unreachable_redis_is_a_connection_error() {
     // Nothing listens on a port just freed.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -286,6 +463,24 @@ fn many_threads_every_item_exactly_once() {
         let q = q.try_clone().unwrap();
         handles.push(std::thread::spawn(move || {
             let mut got = Vec::new();
+            if c == 3 {
+                // Acknowledges each item and takes the next in one call.
+                let mut lease = match q.get_leased_timeout(Duration::from_secs(2)) {
+                    Ok(l) => l,
+                    Err(e) if e.is_timeout() => return got,
+                    Err(e) => panic!("consumer {c}: {e}"),
+                };
+                loop {
+                    got.push(*lease.item());
+                    let (acked, next) = lease.ack_and_get_leased_timeout(Duration::from_secs(2));
+                    assert!(acked.unwrap(), "consumer {c}: a lease not acknowledged");
+                    match next {
+                        Ok(l) => lease = l,
+                        Err(e) if e.is_timeout() => return got,
+                        Err(e) => panic!("consumer {c}: {e}"),
+                    }
+                }
+            }
             loop {
                 let leased = c % 2 == 0;
                 let r = if leased {
@@ -306,8 +501,14 @@ fn many_threads_every_item_exactly_once() {
         }));
     }
     let mut seen = vec![0u32; (PRODUCERS * PER) as usize];
-    for h in handles {
-        for v in h.join().unwrap() {
+    let mut plain_gets = 0;
+    for (i, h) in handles.into_iter().enumerate() {
+        let got = h.join().unwrap();
+        // Consumer 1 (after the producers) takes with plain gets, and calls no task_done.
+        if i == PRODUCERS as usize + 1 {
+            plain_gets = got.len();
+        }
+        for v in got {
             seen[v as usize] += 1;
         }
     }
@@ -318,4 +519,6 @@ fn many_threads_every_item_exactly_once() {
         "missing {missing:?}, twice {twice:?}"
     );
     assert_eq!(q.leased().unwrap(), 0);
+    // Every leased item was finished by its ack; the plain gets wait for their task_done.
+    assert_eq!(q.unfinished().unwrap(), plain_gets);
 }

@@ -39,8 +39,3 @@ pub mod threading;
 
 mod deadline;
 mod sync;
-
-// The README's Rust examples are compiled and run as doc tests, so the front page cannot rot.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;

@@ -15,7 +15,9 @@ use std::task::{Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use async_common::{BOUND, CountingWaker, block_on, poll_once, run_bounded, tokio_rt, wait_for};
+use async_common::{
+    BOUND, CountingWaker, Turns, block_on, poll_once, threads_and_tasks_take_turns, wait_for,
+};
 use pythreading::threading::Lock;
 
 #[test]
@@ -103,52 +105,36 @@ fn tasks_and_threads_exclude_each_other() {
             counter.store(v + 1, Ordering::Relaxed);
         }
     };
-    let threads: Vec<_> = (0..2)
-        .map(|_| {
-            let lock = Arc::clone(&lock);
+    let turns = Turns {
+        thread_rounds: THREAD_ROUNDS,
+        tasks: TASKS,
+        task_rounds: TASK_ROUNDS as u64,
+        task_wait: |i, j| Duration::from_micros((i * 53 + j * 17) % 300),
+    };
+    let timed_out = threads_and_tasks_take_turns(
+        &lock,
+        turns,
+        {
             let critical = critical.clone();
-            thread::spawn(move || {
-                for _ in 0..THREAD_ROUNDS {
-                    let _g = lock.lock_timeout(BOUND).expect("a thread starved");
-                    critical();
-                }
-            })
-        })
-        .collect();
-    let rt = tokio_rt();
-    let timed_out = Arc::new(AtomicUsize::new(0));
-    run_bounded(&rt, {
-        let lock = Arc::clone(&lock);
-        let timed_out = Arc::clone(&timed_out);
-        async move {
-            let tasks: Vec<_> = (0..TASKS)
-                .map(|i| {
-                    let lock = Arc::clone(&lock);
-                    let critical = critical.clone();
-                    let timed_out = Arc::clone(&timed_out);
-                    tokio::spawn(async move {
-                        for j in 0..TASK_ROUNDS as u64 {
-                            let wait = Duration::from_micros((i * 53 + j * 17) % 300);
-                            match tokio::time::timeout(wait, lock.lock_async()).await {
-                                Ok(_g) => critical(),
-                                Err(_) => {
-                                    timed_out.fetch_add(1, Ordering::SeqCst);
-                                }
-                            }
-                        }
-                    })
-                })
-                .collect();
-            for t in tasks {
-                t.await.unwrap();
+            move |lock: &Lock| {
+                let _g = lock.lock_timeout(BOUND).expect("a thread starved");
+                critical();
             }
-        }
-    });
-    for t in threads {
-        t.join().unwrap();
-    }
-    let expected =
-        2 * THREAD_ROUNDS + TASKS as usize * TASK_ROUNDS - timed_out.load(Ordering::SeqCst);
+        },
+        move |lock: Arc<Lock>, wait| {
+            let critical = critical.clone();
+            async move {
+                match tokio::time::timeout(wait, lock.lock_async()).await {
+                    Ok(_g) => {
+                        critical();
+                        true
+                    }
+                    Err(_) => false,
+                }
+            }
+        },
+    );
+    let expected = 2 * THREAD_ROUNDS + TASKS as usize * TASK_ROUNDS - timed_out;
     assert_eq!(
         counter.load(Ordering::Relaxed),
         expected,

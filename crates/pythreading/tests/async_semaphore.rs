@@ -15,7 +15,10 @@ use std::task::{Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
-use async_common::{BOUND, CountingWaker, block_on, poll_once, run_bounded, tokio_rt, wait_for};
+use async_common::{
+    BOUND, CountingWaker, Turns, block_on, poll_once, run_bounded, threads_and_tasks_take_turns,
+    tokio_rt, wait_for,
+};
 use pythreading::threading::{BoundedSemaphore, Semaphore};
 
 #[test]
@@ -198,59 +201,39 @@ fn tokio_tasks_and_threads_share_a_bounded_semaphore() {
             inside.fetch_sub(1, Ordering::SeqCst);
         }
     };
-    let threads: Vec<_> = (0..2)
-        .map(|_| {
-            let sem = Arc::clone(&sem);
+    let turns = Turns {
+        thread_rounds: 200,
+        tasks: 8,
+        task_rounds: 100,
+        task_wait: |i, j| Duration::from_micros((i * 37 + j * 13) % 200),
+    };
+    let timed_out = threads_and_tasks_take_turns(
+        &sem,
+        turns,
+        {
             let enter = enter.clone();
-            thread::spawn(move || {
-                for _ in 0..200 {
-                    let _permit = sem.permit_timeout(BOUND).expect("a thread starved");
-                    enter();
-                }
-            })
-        })
-        .collect();
-    let rt = tokio_rt();
-    let timed_out = Arc::new(AtomicUsize::new(0));
-    run_bounded(&rt, {
-        let sem = Arc::clone(&sem);
-        let timed_out = Arc::clone(&timed_out);
-        async move {
-            let tasks: Vec<_> = (0..8_u64)
-                .map(|i| {
-                    let sem = Arc::clone(&sem);
-                    let enter = enter.clone();
-                    let timed_out = Arc::clone(&timed_out);
-                    tokio::spawn(async move {
-                        for j in 0..100_u64 {
-                            let wait = Duration::from_micros((i * 37 + j * 13) % 200);
-                            match tokio::time::timeout(wait, sem.permit_async()).await {
-                                Ok(_permit) => {
-                                    enter();
-                                    tokio::task::yield_now().await;
-                                }
-                                Err(_) => {
-                                    timed_out.fetch_add(1, Ordering::SeqCst);
-                                }
-                            }
-                        }
-                    })
-                })
-                .collect();
-            for t in tasks {
-                t.await.unwrap();
+            move |sem: &BoundedSemaphore| {
+                let _permit = sem.permit_timeout(BOUND).expect("a thread starved");
+                enter();
             }
-        }
-    });
-    for t in threads {
-        t.join().unwrap();
-    }
+        },
+        move |sem: Arc<BoundedSemaphore>, wait| {
+            let enter = enter.clone();
+            async move {
+                match tokio::time::timeout(wait, sem.permit_async()).await {
+                    Ok(_permit) => {
+                        enter();
+                        tokio::task::yield_now().await;
+                        true
+                    }
+                    Err(_) => false,
+                }
+            }
+        },
+    );
     assert_eq!(sem.value(), LIMIT, "a permit leaked");
     assert_eq!(sem.n_waiting(), 0, "a waiter was left behind");
-    assert_eq!(
-        entered.load(Ordering::SeqCst) + timed_out.load(Ordering::SeqCst),
-        400 + 800
-    );
+    assert_eq!(entered.load(Ordering::SeqCst) + timed_out, 400 + 800);
     assert!(
         entered.load(Ordering::SeqCst) > 400,
         "every task timed out: no task ever held a permit"

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use pythreading::diagnostics::{Dump, Kind};
 use pythreading::futures::ThreadPoolExecutor;
-use pythreading::queue::{Queue, SimpleQueue};
+use pythreading::queue::{LifoQueue, PriorityQueue, Queue, SimpleQueue};
 use pythreading::threading::{
     self, Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore,
 };
@@ -193,12 +193,13 @@ fn barrier() {
 
 #[test]
 fn queues() {
+    // Unnamed: a stable `Queue#n` id.
     let q = Arc::new(Queue::<u32>::unbounded());
     let q2 = Arc::clone(&q);
     check(
         "d-queue",
         Kind::Queue,
-        "Queue",
+        "Queue#",
         move || {
             let _ = q2.get();
         },
@@ -209,11 +210,85 @@ fn queues() {
     check(
         "d-simple",
         Kind::Queue,
-        "Queue",
+        "Queue#",
         move || {
             let _ = sq2.get();
         },
         || sq.put(1),
+    );
+}
+
+#[test]
+fn named_queues_of_every_kind() {
+    // Each of the four kinds, and each machinery of `Queue` (ring, list, locked), by name.
+    let ring = Arc::new(Queue::<u32>::bounded(1).with_name("q-ring"));
+    ring.put(0).unwrap();
+    let r2 = Arc::clone(&ring);
+    check(
+        "d-ring-put",
+        Kind::Queue,
+        "Queue \"q-ring\"",
+        move || r2.put(1).unwrap(),
+        || assert_eq!(ring.get(), Ok(0)),
+    );
+    let list = Arc::new(Queue::<u32>::unbounded().with_name("q-list"));
+    let l2 = Arc::clone(&list);
+    check(
+        "d-list-get",
+        Kind::Queue,
+        "Queue \"q-list\"",
+        move || assert_eq!(l2.get(), Ok(1)),
+        || list.put(1).unwrap(),
+    );
+    let locked = Arc::new(Queue::<u32>::bounded(0).with_name("q-locked"));
+    let k2 = Arc::clone(&locked);
+    check(
+        "d-locked-put",
+        Kind::Queue,
+        "Queue \"q-locked\"",
+        move || assert!(k2.put(1).is_err()),
+        || locked.shutdown(),
+    );
+    let lifo = Arc::new(LifoQueue::<u32>::unbounded().with_name("q-lifo"));
+    let f2 = Arc::clone(&lifo);
+    check(
+        "d-lifo-get",
+        Kind::Queue,
+        "Queue \"q-lifo\"",
+        move || assert_eq!(f2.get(), Ok(1)),
+        || lifo.put(1).unwrap(),
+    );
+    let prio = Arc::new(PriorityQueue::<u32>::unbounded().with_name("q-prio"));
+    let p2 = Arc::clone(&prio);
+    check(
+        "d-prio-get",
+        Kind::Queue,
+        "Queue \"q-prio\"",
+        move || assert_eq!(p2.get(), Ok(1)),
+        || prio.put(1).unwrap(),
+    );
+    let simple = Arc::new(SimpleQueue::<u32>::new().with_name("q-simple"));
+    let s2 = Arc::clone(&simple);
+    check(
+        "d-simple-get",
+        Kind::Queue,
+        "Queue \"q-simple\"",
+        move || assert_eq!(s2.get(), 1),
+        || simple.put(1),
+    );
+    // `join` waits on the queue too.
+    let joined = Arc::new(Queue::<u32>::unbounded().with_name("q-join"));
+    joined.put(1).unwrap();
+    let j2 = Arc::clone(&joined);
+    check(
+        "d-join",
+        Kind::Queue,
+        "Queue \"q-join\"",
+        move || j2.join(),
+        || {
+            assert_eq!(joined.get(), Ok(1));
+            joined.task_done().unwrap();
+        },
     );
 }
 

@@ -1,7 +1,9 @@
 //! The timeline (issue 10): the Chrome trace JSON of a small scenario parses (serde_json) and
-//! has the expected tracks (thread-name metadata), wait slices, queue depth counters and flow
-//! arrows; recording 4 threads x 100k lock operations (each around a queue put and get, which
-//! record the queue's depth) stays bounded and says how many events it dropped. No checklist id: CPython has no timeline.
+//! has the expected tracks (thread-name metadata), wait slices, queue depth counters (named
+//! after the queue, sampled at most every `DEPTH_SAMPLE_INTERVAL` per thread, keeping the
+//! depth at the thread's last look at the clock) and flow arrows; recording 4 threads x 100k lock operations (each around a
+//! queue put and get, which record the queue's depth) stays bounded and says how many events
+//! it dropped. No checklist id: CPython has no timeline.
 //!
 //! A recording is process-wide, so the tests of this file take turns (`SERIAL`).
 
@@ -28,7 +30,7 @@ fn producer_consumer_trace_has_tracks_slices_counters_and_flows() {
     let rec = diagnostics::record().unwrap();
 
     // A bounded queue between a producer and a consumer: puts and gets park and change depth.
-    let q = Arc::new(Queue::<u32>::bounded(2));
+    let q = Arc::new(Queue::<u32>::bounded(2).with_name("tr-queue"));
     let (qp, qc) = (Arc::clone(&q), Arc::clone(&q));
     let producer = threading::Builder::new()
         .name("tr-producer")
@@ -124,18 +126,19 @@ fn producer_consumer_trace_has_tracks_slices_counters_and_flows() {
         list.iter()
             .any(|e| ph(e) == "X" && name(e) == "release Lock \"tr-lock\"")
     );
-    // The queue's depth counter, never above its capacity.
-    let depths: Vec<u64> = list
+    // The queue's depth counter track, named after the queue, never above its capacity.
+    let depths: Vec<(f64, u64)> = list
         .iter()
-        .filter(|e| ph(e) == "C" && name(e).starts_with("queue depth"))
-        .map(|e| e["args"]["depth"].as_u64().unwrap())
+        .filter(|e| ph(e) == "C" && name(e) == "queue depth Queue \"tr-queue\"")
+        .map(|e| {
+            (
+                e["ts"].as_f64().unwrap(),
+                e["args"]["depth"].as_u64().unwrap(),
+            )
+        })
         .collect();
-    assert!(
-        depths.len() >= 400,
-        "a counter event per put and get: {}",
-        depths.len()
-    );
-    assert!(depths.iter().all(|&d| d <= 2), "{depths:?}");
+    assert!(depths.len() >= 3, "depth samples: {depths:?}");
+    assert!(depths.iter().all(|&(_, d)| d <= 2), "{depths:?}");
     // Flows: the lock hand-off and the task's submit -> run, each start matched by an end.
     let flow_ids = |p: &str, cat: &str| -> Vec<u64> {
         list.iter()
@@ -165,7 +168,7 @@ fn producer_consumer_trace_has_tracks_slices_counters_and_flows() {
 #[test]
 fn four_threads_100k_lock_ops_stay_bounded() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    const CAP: usize = 10_000;
+    const CAP: usize = 64;
     let rec = diagnostics::record_with_capacity(CAP).unwrap();
     let lock = Arc::new(Lock::new());
     let q = Arc::new(Queue::<u32>::unbounded());
@@ -188,17 +191,60 @@ fn four_threads_100k_lock_ops_stay_bounded() {
         assert_eq!(h.join_timeout(Duration::from_secs(60)), Ok(true));
     }
     let trace = rec.stop();
-    // At least 2 events (the depth after the put and after the get) per operation: 800k. Five rings
-    // (four workers and this thread, whose joins park) of at most CAP events each.
-    assert!(trace.events() <= 5 * CAP, "kept {} events", trace.events());
-    assert!(trace.dropped() > 0);
-    assert!(trace.events() as u64 + trace.dropped() >= 800_000);
+    // Depth samples (one per DEPTH_SAMPLE_INTERVAL per thread at most) and the waits of the
+    // contended lock overflow rings this small. Five rings (four workers and this thread,
+    // whose joins park) of at most CAP events each, plus the one depth sample per ring kept
+    // aside by the sampling.
+    assert!(
+        trace.events() <= 5 * (CAP + 1),
+        "kept {} events",
+        trace.events()
+    );
+    assert!(trace.dropped() > 0, "kept {} events", trace.events());
     let (list, other) = events(trace.to_json());
     assert_eq!(other["dropped_events"].as_u64(), Some(trace.dropped()));
     assert_eq!(other["capacity_per_thread"].as_u64(), Some(CAP as u64));
     // Events plus one thread-name record per ring; a lock release that woke a waiter writes
     // two entries (the release and its arrow).
-    assert!(list.len() <= 2 * 5 * CAP + 5, "{} entries", list.len());
+    assert!(
+        list.len() <= 2 * 5 * (CAP + 1) + 5,
+        "{} entries",
+        list.len()
+    );
+}
+
+#[test]
+fn depth_samples_are_coalesced_per_thread_and_queue() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let rec = diagnostics::record().unwrap();
+    let q = Queue::<u32>::unbounded().with_name("coalesced");
+    let start = std::time::Instant::now();
+    for n in 0..20_000 {
+        q.put(n).unwrap();
+    }
+    let elapsed = start.elapsed();
+    let trace = rec.stop();
+    let (list, _) = events(trace.to_json());
+    let samples: Vec<u64> = list
+        .iter()
+        .filter(|e| e["ph"] == "C" && e["name"] == "queue depth Queue \"coalesced\"")
+        .map(|e| e["args"]["depth"].as_u64().unwrap())
+        .collect();
+    // One sample per interval at most (the first at once), plus the last depth kept aside;
+    // and the clock is looked at only every DEPTH_CLOCK_EVERY puts.
+    let every = u128::from(diagnostics::DEPTH_CLOCK_EVERY);
+    let bound = elapsed.as_micros() / diagnostics::DEPTH_SAMPLE_INTERVAL.as_micros() + 2;
+    let n = samples.len() as u128;
+    assert!(n <= bound, "{n} samples in {elapsed:?}");
+    assert!(n <= 20_000 / every + 2, "{n} samples: not coalesced");
+    assert_eq!(samples.first(), Some(&1));
+    // The clock was last looked at on put 1 + 16k <= 20,000: the depth then is kept.
+    let last_look = 1 + (20_000 - 1) / every * every;
+    assert_eq!(
+        samples.iter().max().map(|&d| u128::from(d)),
+        Some(last_look),
+        "the depth at the last look is kept"
+    );
 }
 
 #[test]
@@ -217,4 +263,129 @@ fn one_recording_at_a_time_and_nothing_when_off() {
     }
     let trace = diagnostics::record().unwrap().stop();
     assert_eq!(trace.events(), 0);
+}
+
+/// Polls the dump (at most 10 s) until every thread of `names` is parked.
+fn until_parked(names: &[&str]) {
+    let start = std::time::Instant::now();
+    while !names.iter().all(|n| {
+        threading::dump()
+            .threads()
+            .iter()
+            .any(|t| t.name() == *n && t.waiting().is_some())
+    }) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{names:?} not parked within 10 s:\n{}",
+            threading::dump()
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The wake arrow ending on track `tid`: its id, checked to start on track `from` at the
+/// `X` slice named `slice`, and to end inside the woken thread's wait slice.
+fn wake_arrow(list: &[Value], from: u64, slice: &str, tid: u64) -> u64 {
+    let on = |e: &Value, ph: &str, track: u64| e["ph"] == ph && e["tid"].as_u64() == Some(track);
+    let end = list
+        .iter()
+        .find(|e| on(e, "f", tid) && e["cat"] == "wake")
+        .unwrap_or_else(|| panic!("no wake arrow ends on track {tid}"));
+    let id = end["id"].as_u64().unwrap();
+    let start = list
+        .iter()
+        .find(|e| on(e, "s", from) && e["id"].as_u64() == Some(id))
+        .unwrap_or_else(|| panic!("arrow {id} does not start on track {from}"));
+    assert!(
+        list.iter()
+            .any(|e| on(e, "X", from) && e["name"] == slice && e["ts"] == start["ts"]),
+        "no {slice:?} slice where arrow {id} starts"
+    );
+    let ts = end["ts"].as_f64().unwrap();
+    let begin = list
+        .iter()
+        .filter(|e| on(e, "B", tid) && e["ts"].as_f64().unwrap() <= ts)
+        .map(|e| e["ts"].as_f64().unwrap())
+        .fold(f64::NEG_INFINITY, f64::max);
+    let close = list
+        .iter()
+        .filter(|e| on(e, "E", tid) && e["ts"].as_f64().unwrap() >= ts)
+        .map(|e| e["ts"].as_f64().unwrap())
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        begin.is_finite() && close.is_finite(),
+        "arrow {id} ends outside a wait slice on track {tid}"
+    );
+    id
+}
+
+fn track_of(list: &[Value], name: &str) -> u64 {
+    list.iter()
+        .find(|e| e["ph"] == "M" && e["args"]["name"] == name)
+        .and_then(|e| e["tid"].as_u64())
+        .unwrap_or_else(|| panic!("no track named {name}"))
+}
+
+#[test]
+fn condition_notify_and_event_set_draw_arrows_to_the_threads_they_wake() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let rec = diagnostics::record().unwrap();
+    let me = threading::get_ident();
+
+    // A Condition waiter, woken by notify from this thread.
+    let cond = Arc::new(threading::Condition::named("tr-cond"));
+    let c = Arc::clone(&cond);
+    let cond_waiter = threading::Builder::new()
+        .name("tr-cond-waiter")
+        .spawn(move || {
+            let mut g = c.lock();
+            c.wait(&mut g);
+        })
+        .unwrap();
+    until_parked(&["tr-cond-waiter"]);
+    {
+        let _g = cond.lock();
+        assert_eq!(cond.notify_one(), 1);
+    }
+
+    // Two Event waiters, both released by one set.
+    let ev = Arc::new(threading::Event::named("tr-event"));
+    let ev_waiters: Vec<_> = ["tr-ev-1", "tr-ev-2"]
+        .into_iter()
+        .map(|name| {
+            let e = Arc::clone(&ev);
+            threading::Builder::new()
+                .name(name)
+                .spawn(move || e.wait())
+                .unwrap()
+        })
+        .collect();
+    until_parked(&["tr-ev-1", "tr-ev-2"]);
+    ev.set();
+    for h in ev_waiters.into_iter().chain([cond_waiter]) {
+        assert_eq!(h.join_timeout(Duration::from_secs(10)), Ok(true));
+    }
+    let trace = rec.stop();
+
+    let (list, _) = events(trace.to_json());
+    let notified = wake_arrow(
+        &list,
+        me,
+        "notify Condition \"tr-cond\"",
+        track_of(&list, "tr-cond-waiter"),
+    );
+    let set_1 = wake_arrow(
+        &list,
+        me,
+        "set Event \"tr-event\"",
+        track_of(&list, "tr-ev-1"),
+    );
+    let set_2 = wake_arrow(
+        &list,
+        me,
+        "set Event \"tr-event\"",
+        track_of(&list, "tr-ev-2"),
+    );
+    assert_ne!(set_1, set_2, "each released thread has its own arrow");
+    assert_ne!(notified, set_1);
 }

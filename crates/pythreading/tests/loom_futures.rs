@@ -121,3 +121,35 @@ fn wait_sees_a_cancel_once_the_pool_acknowledges_it() {
         drop(pool);
     });
 }
+
+// a worker starts a task by taking its callable, `cancel` by taking it first (the
+// claim in pool_job.rs). Whatever the interleaving: the task runs at most once, a successful
+// cancel means it never ran, and a task another thread saw running is never cancelled.
+#[test]
+fn cancel_vs_start_claims_the_callable_once() {
+    model(|| {
+        let pool = ThreadPoolExecutor::new(1).unwrap();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let r = ran.clone();
+        let f = pool
+            .submit(move || {
+                r.fetch_add(1, Ordering::SeqCst);
+                7
+            })
+            .unwrap();
+        let f2 = f.clone();
+        let reader = loom::thread::spawn(move || f2.is_running());
+        let cancelled = f.cancel();
+        let seen_running = reader.join().unwrap();
+        drop(pool); // shutdown(wait=True)
+        assert!(f.is_done());
+        if cancelled {
+            assert!(!seen_running, "a task seen running was cancelled");
+            assert_eq!(ran.load(Ordering::SeqCst), 0);
+            assert!(matches!(f.result(), Err(TaskError::Cancelled)));
+        } else {
+            assert_eq!(ran.load(Ordering::SeqCst), 1);
+            assert_eq!(f.result().unwrap(), 7);
+        }
+    });
+}

@@ -485,7 +485,8 @@ fn an_idle_queue_is_small() {
     use pythreading::queue::*;
     assert!(std::mem::size_of::<Queue<u64>>() <= 192);
     assert!(std::mem::size_of::<LifoQueue<u64>>() <= 192);
-    assert!(std::mem::size_of::<PriorityQueue<u64>>() <= 192);
+    // The priority store's tie-break counter and the queue's name label (16 bytes) go past 192.
+    assert!(std::mem::size_of::<PriorityQueue<u64>>() <= 208);
     assert!(std::mem::size_of::<SimpleQueue<u64>>() <= 192);
     // Debug does not need `T: Debug`.
     struct NoDebug;

@@ -53,11 +53,17 @@ fn serves_the_tutorials_echo_and_shutdown_returns_once_the_loop_stopped() {
             assert_eq!(round_trip(&mut b, b"world"), b"WORLD");
             assert_eq!(round_trip(&mut a, b"again"), b"AGAIN");
             server.shutdown();
-            // shutdown returned: the loop has returned too.
-            assert!(
-                serving.is_finished(),
-                "shutdown returned before serve_forever"
-            );
+            // shutdown returned: the loop has stopped, and serve_forever returns at once (its
+            // thread is seen finished a moment later: it still has to leave the closure, which
+            // a loaded 2-core machine has shown not yet done at the instant shutdown returned).
+            let stopped = Instant::now();
+            while !serving.is_finished() {
+                assert!(
+                    stopped.elapsed() < Duration::from_secs(2),
+                    "serve_forever still running 2 s after shutdown returned"
+                );
+                thread::sleep(Duration::from_millis(1));
+            }
             assert_eq!(serving.join().unwrap(), Ok(()));
             // Connections being served carry on after shutdown (Python: shutdown stops the loop only).
             assert_eq!(round_trip(&mut b, b"still"), b"STILL");

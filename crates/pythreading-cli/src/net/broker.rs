@@ -75,8 +75,14 @@ pub(crate) fn worker(
     let result = open::<String>(url, "get_result_queue", lease)?;
     let mut done = 0usize;
     let mut empty_in_a_row = 0;
+    // The next task, taken in the same round trip as the previous one's acknowledgement.
+    let mut next = None;
     while empty_in_a_row < tries {
-        match task.get_leased_timeout(wait) {
+        let taken = match next.take() {
+            Some(taken) => taken,
+            None => task.get_leased_timeout(wait),
+        };
+        match taken {
             Ok(lease) => {
                 empty_in_a_row = 0;
                 let n = *lease.item();
@@ -86,7 +92,9 @@ pub(crate) fn worker(
                     .put(r)
                     .map_err(|e| e.error)
                     .context("cannot put a result")?;
-                lease.ack().context("cannot acknowledge a task")?;
+                let (acked, following) = lease.ack_and_get_leased_timeout(wait);
+                acked.context("cannot acknowledge a task")?;
+                next = Some(following);
                 done += 1;
             }
             Err(RedisGetError::Timeout) => {

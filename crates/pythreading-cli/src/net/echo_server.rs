@@ -6,12 +6,17 @@
 //! on a bounded `socketserver::TcpServer`: at most `--max-handlers` clients are served at once,
 //! and a client silent for `--read-timeout` seconds is disconnected. Ctrl-C (or SIGTERM) stops
 //! it: the accept loop ends, idle clients are disconnected, and busy ones get a moment.
+//!
+//! `--forking` serves each client in a worker process instead (Python's `ForkingTCPServer`,
+//! here pythreading-mp's `ForkingTcpServer`): at most `--max-handlers` workers, each this
+//! program started again, receiving accepted sockets from the parent.
 
 use std::io::{Read, Write};
 use std::time::Duration;
 
 use anyhow::Context;
 use pythreading::socketserver::{Connection, HandlerError, TcpServer};
+use pythreading_mp::socketserver::{ForkingError, ForkingTcpServer};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
@@ -32,12 +37,19 @@ pub(crate) struct EchoServerArgs {
     /// Do not print each message (for load tests).
     #[arg(long)]
     no_print: bool,
+    /// Serve each client in a worker process (Python's ForkingTCPServer): at most
+    /// --max-handlers worker processes, reused from client to client.
+    #[arg(long)]
+    forking: bool,
 }
 
 /// The tutorials' `BUFSIZE`.
 const BUFSIZE: usize = 1024;
 
 pub(crate) fn echo_server(args: EchoServerArgs) -> anyhow::Result<()> {
+    if args.forking {
+        return forking_echo_server(args);
+    }
     let print = !args.no_print;
     let address = args.address.as_str();
     let server = TcpServer::bind(address)
@@ -86,6 +98,68 @@ pub(crate) fn echo_server(args: EchoServerArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// `echo-server --forking`: the same service, each client in a worker process.
+fn forking_echo_server(args: EchoServerArgs) -> anyhow::Result<()> {
+    let address = args.address.as_str();
+    let builder = ForkingTcpServer::bind(address)
+        .max_children(args.max_handlers)
+        .read_timeout(nonzero(args.read_timeout))
+        .handle_error(|e: &ForkingError| {
+            if e.is_timeout() {
+                tracing::info!("{e} (disconnected)");
+            } else {
+                tracing::warn!("{e}");
+            }
+        });
+    // A worker runs a registered function, so the printing choice is two functions.
+    let built = if args.no_print {
+        builder.build(action_quiet)
+    } else {
+        builder.build(action_printing)
+    };
+    let server = built.with_context(|| format!("cannot listen on {address}"))?;
+    let mut signals =
+        Signals::new([SIGINT, SIGTERM]).context("cannot install the signal handler")?;
+    let signals_handle = signals.handle();
+    println!(
+        "echo server listening on {} (at most {} worker processes at once)",
+        server.server_address(),
+        args.max_handlers
+    );
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            if signals.forever().next().is_some() {
+                tracing::info!("interrupted, shutting down");
+                server.shutdown();
+            }
+        });
+        let served = server.serve_forever();
+        signals_handle.close();
+        served.context("the server failed")
+    })?;
+    let report = server.server_close();
+    println!(
+        "server stopped ({} worker processes left{})",
+        server.active_children().len(),
+        if report.cut > 0 {
+            format!(", {} busy clients cut at the deadline", report.cut)
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
+fn action_printing(conn: &mut Connection) -> std::io::Result<()> {
+    action(conn, true)
+}
+
+fn action_quiet(conn: &mut Connection) -> std::io::Result<()> {
+    action(conn, false)
+}
+
+pythreading_mp::register_handler!(action_printing, action_quiet);
 
 /// The tutorials' `action(conn)`: print each message, reply with it upper-cased.
 fn action(conn: &mut Connection, print: bool) -> std::io::Result<()> {

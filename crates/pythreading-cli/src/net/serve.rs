@@ -71,8 +71,9 @@ pub(crate) struct ServeArgs {
     /// server being killed and restarted on the same DIR.
     #[arg(long, value_name = "DIR")]
     data: Option<std::path::PathBuf>,
-    /// With --data: `full` syncs every change to disk (survives power loss); `normal` does not
-    /// (survives the server being killed, not the machine losing power; much faster).
+    /// With --data: `full` syncs every change to disk before answering (survives power loss;
+    /// changes from clients arriving together share one sync); `normal` does not (survives the
+    /// server being killed, not the machine losing power; much faster).
     #[arg(
         long,
         default_value = "full",

@@ -149,4 +149,4 @@ pub fn dumps(value: &Value) -> Vec<u8> {
     write::dumps(value)
 }
 
-pub(crate) use write::dumps_pair_of_shared_list;
+pub(crate) use write::{dumps_pair, dumps_pair_of_shared_list, dumps_request};

@@ -26,31 +26,82 @@ const FRAME_SIZE_MIN: usize = 4;
 const BATCH_SIZE: usize = 1000;
 const FRAME_HEADER_LEN: usize = 9;
 
+/// Room for a typical manager message: the output is written without regrowing.
+const INITIAL_CAPACITY: usize = 128;
+
+impl Writer<'_> {
+    fn new() -> Self {
+        let mut out = Vec::with_capacity(INITIAL_CAPACITY);
+        out.extend_from_slice(&[PROTO, 4]);
+        Writer {
+            out,
+            frame_start: None,
+            memo_len: 0,
+            names: HashMap::new(),
+            globals: HashMap::new(),
+        }
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.write(&[STOP]);
+        self.commit_frame();
+        self.out
+    }
+}
+
 pub(crate) fn dumps(value: &Value) -> Vec<u8> {
-    let mut w = Writer {
-        out: vec![PROTO, 4],
-        frame_start: None,
-        memo_len: 0,
-        names: HashMap::new(),
-        globals: HashMap::new(),
-    };
+    let mut w = Writer::new();
     w.save(value);
-    w.write(&[STOP]);
-    w.commit_frame();
-    w.out
+    w.finish()
+}
+
+/// `(kind, value)`, byte for byte as `dumps` writes the tuple, without building it: a reply
+/// (`('#RETURN', value)`) costs no copy of its value and no allocation besides its bytes.
+pub(crate) fn dumps_pair(kind: &str, value: &Value) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.save_str(kind.as_bytes());
+    w.boundary();
+    w.save(value);
+    w.write(&[TUPLE2]);
+    w.memoize();
+    w.boundary();
+    w.finish()
+}
+
+/// A request `(ident, method, args, kwds)`, byte for byte as `dumps` writes the 4-tuple, from
+/// borrowed parts (the client's call builds no tuple and copies no string).
+pub(crate) fn dumps_request(
+    ident: Option<&str>,
+    method: &str,
+    args: &[Value],
+    kwargs: &[(Value, Value)],
+) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.write(&[MARK]);
+    match ident {
+        Some(id) => w.save_str(id.as_bytes()),
+        None => w.write(&[NONE]),
+    }
+    w.boundary();
+    w.save_str(method.as_bytes());
+    w.boundary();
+    w.save_tuple(args);
+    w.boundary();
+    w.write(&[EMPTY_DICT]);
+    w.memoize();
+    w.save_dict_items(kwargs);
+    w.boundary();
+    w.write(&[TUPLE]);
+    w.memoize();
+    w.boundary();
+    w.finish()
 }
 
 /// `(kind, [items...])` with each distinct item (by address) written once and referred to by
 /// memo afterwards, as CPython's pickler shares an object that a list holds many times: a
 /// `[big] * 1000` reply costs one `big` and 999 memo reads, not 1000 copies.
 pub(crate) fn dumps_pair_of_shared_list(kind: &str, items: &[std::sync::Arc<Value>]) -> Vec<u8> {
-    let mut w = Writer {
-        out: vec![PROTO, 4],
-        frame_start: None,
-        memo_len: 0,
-        names: HashMap::new(),
-        globals: HashMap::new(),
-    };
+    let mut w = Writer::new();
     let mut seen: HashMap<*const Value, u32> = HashMap::new();
     w.save_str(kind.as_bytes());
     w.boundary();
@@ -76,9 +127,7 @@ pub(crate) fn dumps_pair_of_shared_list(kind: &str, items: &[std::sync::Arc<Valu
     }
     w.write(&[TUPLE2]);
     w.memoize();
-    w.write(&[STOP]);
-    w.commit_frame();
-    w.out
+    w.finish()
 }
 
 struct Writer<'v> {

@@ -1,5 +1,5 @@
 //! Where task outcomes land: one [`Collector`] per call, filled by the worker threads, read by
-//! the typed results ([`AsyncResult`], [`IMap`], [`IMapUnordered`]).
+//! the typed results ([`AsyncResult`], and [`LazyResults`] behind [`IMap`] and [`IMapUnordered`]).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -397,6 +397,76 @@ impl<R: DeserializeOwned> AsyncResult<Vec<R>> {
     }
 }
 
+/// The order [`LazyResults`] come out in: [`InputOrder`] ([`IMap`]) or [`CompletionOrder`]
+/// ([`IMapUnordered`]). Sealed: these two are the only orders.
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::pool::{CompletionOrder, InputOrder, LazyResults, ResultOrder};
+///
+/// // Code that takes either kind of `imap` results is generic over the order.
+/// fn left<O: ResultOrder>(it: &LazyResults<u64, O>) -> usize {
+///     it.size_hint().0
+/// }
+/// # let _ = (left::<InputOrder>, left::<CompletionOrder>);
+/// ```
+pub trait ResultOrder: sealed::Sealed {}
+
+mod sealed {
+    /// What [`ResultOrder`](super::ResultOrder) says. Sealed on purpose: unnameable so no other
+    /// crate can add an order.
+    #[allow(unnameable_types)]
+    pub trait Sealed {
+        /// True: results in input order; false: in completion order.
+        const IN_INPUT_ORDER: bool;
+        /// The Python-facing name shown by `Debug`.
+        const NAME: &'static str;
+    }
+}
+
+/// Results in input order, each waited for in turn (Python's `imap`).
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::pool::{IMap, InputOrder, LazyResults};
+///
+/// // `IMap<R>` is `LazyResults<R, InputOrder>`.
+/// let it: Option<IMap<u64>> = None;
+/// let same: Option<LazyResults<u64, InputOrder>> = it;
+/// assert!(same.is_none());
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct InputOrder;
+
+/// Results as they finish (Python's `imap_unordered`).
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::pool::{CompletionOrder, IMapUnordered, LazyResults};
+///
+/// // `IMapUnordered<R>` is `LazyResults<R, CompletionOrder>`.
+/// let it: Option<IMapUnordered<u64>> = None;
+/// let same: Option<LazyResults<u64, CompletionOrder>> = it;
+/// assert!(same.is_none());
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct CompletionOrder;
+
+impl sealed::Sealed for InputOrder {
+    const IN_INPUT_ORDER: bool = true;
+    const NAME: &'static str = "IMap";
+}
+impl ResultOrder for InputOrder {}
+
+impl sealed::Sealed for CompletionOrder {
+    const IN_INPUT_ORDER: bool = false;
+    const NAME: &'static str = "IMapUnordered";
+}
+impl ResultOrder for CompletionOrder {}
+
 /// The lazy, ordered results of [`Pool::imap`](super::Pool::imap) (Python's `IMapIterator`).
 ///
 /// Each item is one task's value or its [`PoolError`]; a failure does not end the iteration.
@@ -415,85 +485,11 @@ impl<R: DeserializeOwned> AsyncResult<Vec<R>> {
 ///     assert_eq!(squares, [0, 1, 4, 9, 16]);
 /// }
 /// ```
-pub struct IMap<R> {
-    collector: Arc<Collector>,
-    next: usize,
-    len: usize,
-    _r: PhantomData<fn() -> R>,
-}
+#[doc(alias = "IMapIterator")]
+pub type IMap<R> = LazyResults<R, InputOrder>;
 
-impl<R> fmt::Debug for IMap<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IMap")
-            .field("next", &self.next)
-            .field("len", &self.len)
-            .finish()
-    }
-}
-
-impl<R: DeserializeOwned> IMap<R> {
-    pub(crate) fn new(collector: Arc<Collector>, len: usize) -> Self {
-        IMap {
-            collector,
-            next: 0,
-            len,
-            _r: PhantomData,
-        }
-    }
-
-    /// The next result in input order, waiting at most `timeout` (Python's `next(timeout)`);
-    /// `Ok(None)` at the end.
-    ///
-    /// # Errors
-    ///
-    /// [`PoolError::Timeout`] if the next result is not ready in time (it stays next).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use pythreading_mp::pool::Pool;
-    /// # use std::time::Duration;
-    /// fn inc(x: u8) -> u8 { x + 1 }
-    /// pythreading_mp::register!(inc);
-    /// # fn main() {
-    /// # pythreading_mp::init();
-    /// let pool = Pool::new(1).unwrap();
-    /// let mut it = pool.imap(inc, [1]).unwrap();
-    /// assert_eq!(it.next_timeout(Duration::from_secs(60)).unwrap().unwrap().unwrap(), 2);
-    /// assert!(it.next_timeout(Duration::from_secs(60)).unwrap().is_none());
-    /// # }
-    /// ```
-    pub fn next_timeout(
-        &mut self,
-        timeout: Duration,
-    ) -> Result<Option<Result<R, PoolError>>, PoolError> {
-        if self.next >= self.len {
-            return Ok(None);
-        }
-        let i = self.next;
-        let outcome = self
-            .collector
-            .wait_until(timeout, |s| s.slots[i].take())
-            .ok_or(PoolError::Timeout)?;
-        self.next += 1;
-        Ok(Some(decode(&outcome)))
-    }
-}
-
-impl<R: DeserializeOwned> Iterator for IMap<R> {
-    type Item = Result<R, PoolError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.next_timeout(Duration::MAX).unwrap_or(None)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.len - self.next;
-        (left, Some(left))
-    }
-}
-
-/// The results of [`Pool::imap_unordered`](super::Pool::imap_unordered) in completion order.
+/// The results of [`Pool::imap_unordered`](super::Pool::imap_unordered) in completion order
+/// (Python's `IMapUnorderedIterator`).
 ///
 /// # Examples
 ///
@@ -510,25 +506,46 @@ impl<R: DeserializeOwned> Iterator for IMap<R> {
 ///     assert_eq!(got, [0, 1, 4, 9, 16]);
 /// }
 /// ```
-pub struct IMapUnordered<R> {
+#[doc(alias = "IMapUnorderedIterator")]
+pub type IMapUnordered<R> = LazyResults<R, CompletionOrder>;
+
+/// The lazy results of one `imap` call, handed out in the order `O` says: the one type behind
+/// [`IMap`] and [`IMapUnordered`].
+///
+/// # Examples
+///
+/// ```
+/// use pythreading_mp::pool::{CompletionOrder, LazyResults, Pool};
+/// fn square(x: u64) -> u64 { x * x }
+/// pythreading_mp::register!(square);
+///
+/// fn main() {
+///     pythreading_mp::init();
+///     let pool = Pool::new(2).unwrap();
+///     let it: LazyResults<u64, CompletionOrder> = pool.imap_unordered(square, 0..3).unwrap();
+///     assert_eq!(it.map(Result::unwrap).sum::<u64>(), 5);
+/// }
+/// ```
+pub struct LazyResults<R, O: ResultOrder> {
     collector: Arc<Collector>,
+    /// How many results were handed out (in input order, also the index of the next one).
     yielded: usize,
     len: usize,
-    _r: PhantomData<fn() -> R>,
+    _r: PhantomData<fn() -> (R, O)>,
 }
 
-impl<R> fmt::Debug for IMapUnordered<R> {
+impl<R, O: ResultOrder> fmt::Debug for LazyResults<R, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IMapUnordered")
+        f.debug_struct(O::NAME)
             .field("yielded", &self.yielded)
             .field("len", &self.len)
             .finish()
     }
 }
 
-impl<R: DeserializeOwned> IMapUnordered<R> {
+impl<R: DeserializeOwned, O: ResultOrder> LazyResults<R, O> {
     pub(crate) fn new(collector: Arc<Collector>, len: usize) -> Self {
-        IMapUnordered {
+        LazyResults {
             collector,
             yielded: 0,
             len,
@@ -536,11 +553,14 @@ impl<R: DeserializeOwned> IMapUnordered<R> {
         }
     }
 
-    /// The next finished result, waiting at most `timeout`; `Ok(None)` at the end.
+    /// The next result, waiting at most `timeout` (Python's `next(timeout)`); `Ok(None)` at the
+    /// end. In input order ([`IMap`]) that is the next input's result, in completion order
+    /// ([`IMapUnordered`]) any finished one.
     ///
     /// # Errors
     ///
-    /// [`PoolError::Timeout`] if none finished in time.
+    /// [`PoolError::Timeout`] if the next result is not ready in time (in input order it stays
+    /// next).
     ///
     /// # Examples
     ///
@@ -552,6 +572,9 @@ impl<R: DeserializeOwned> IMapUnordered<R> {
     /// # fn main() {
     /// # pythreading_mp::init();
     /// let pool = Pool::new(1).unwrap();
+    /// let mut it = pool.imap(inc, [1]).unwrap();
+    /// assert_eq!(it.next_timeout(Duration::from_secs(60)).unwrap().unwrap().unwrap(), 2);
+    /// assert!(it.next_timeout(Duration::from_secs(60)).unwrap().is_none());
     /// let mut it = pool.imap_unordered(inc, [1]).unwrap();
     /// assert_eq!(it.next_timeout(Duration::from_secs(60)).unwrap().unwrap().unwrap(), 2);
     /// # }
@@ -563,10 +586,15 @@ impl<R: DeserializeOwned> IMapUnordered<R> {
         if self.yielded >= self.len {
             return Ok(None);
         }
+        let next = self.yielded;
         let outcome = self
             .collector
             .wait_until(timeout, |s| {
-                let i = s.completed.pop_front()?;
+                let i = if O::IN_INPUT_ORDER {
+                    next
+                } else {
+                    s.completed.pop_front()?
+                };
                 s.slots[i].take()
             })
             .ok_or(PoolError::Timeout)?;
@@ -575,7 +603,7 @@ impl<R: DeserializeOwned> IMapUnordered<R> {
     }
 }
 
-impl<R: DeserializeOwned> Iterator for IMapUnordered<R> {
+impl<R: DeserializeOwned, O: ResultOrder> Iterator for LazyResults<R, O> {
     type Item = Result<R, PoolError>;
 
     fn next(&mut self) -> Option<Self::Item> {

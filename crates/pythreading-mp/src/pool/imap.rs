@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::collect::{IMap, IMapUnordered};
+use super::collect::{IMap, IMapUnordered, LazyResults, ResultOrder};
 use super::error::PoolError;
 use super::handle::Pool;
 use crate::process::Target;
@@ -69,10 +69,7 @@ impl Pool {
         T: Serialize,
         F::Output: DeserializeOwned,
     {
-        drop(f);
-        let (c, len) =
-            self.submit_calls::<F, _>(items.into_iter().map(|t| (t,)), Some(chunksize), None)?;
-        Ok(IMap::new(c, len))
+        self.lazy_results(f, items, chunksize)
     }
 
     /// Results in completion order (Python's `imap_unordered`, chunk size 1).
@@ -134,9 +131,26 @@ impl Pool {
         T: Serialize,
         F::Output: DeserializeOwned,
     {
+        self.lazy_results(f, items, chunksize)
+    }
+
+    /// Submits one call per item in chunks of `chunksize` and hands back its results lazily in
+    /// the order `O` says: what the four `imap` faces above share.
+    fn lazy_results<F, T, O>(
+        &self,
+        f: F,
+        items: impl IntoIterator<Item = T>,
+        chunksize: usize,
+    ) -> Result<LazyResults<F::Output, O>, PoolError>
+    where
+        F: Target<(T,)>,
+        T: Serialize,
+        F::Output: DeserializeOwned,
+        O: ResultOrder,
+    {
         drop(f);
         let (c, len) =
             self.submit_calls::<F, _>(items.into_iter().map(|t| (t,)), Some(chunksize), None)?;
-        Ok(IMapUnordered::new(c, len))
+        Ok(LazyResults::new(c, len))
     }
 }

@@ -68,7 +68,9 @@ mod map;
 pub(crate) mod worker;
 
 pub use builder::PoolBuilder;
-pub use collect::{AsyncResult, IMap, IMapUnordered};
+pub use collect::{
+    AsyncResult, CompletionOrder, IMap, IMapUnordered, InputOrder, LazyResults, ResultOrder,
+};
 pub use error::PoolError;
 pub use executor::{ProcessPoolExecutor, ProcessPoolExecutorBuilder};
 pub use handle::Pool;

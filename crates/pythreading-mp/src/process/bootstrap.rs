@@ -22,6 +22,9 @@ pub(crate) enum Role {
         /// Exit after this many tasks (Python's `maxtasksperchild`).
         max_tasks: Option<u64>,
     },
+    /// Serve connections passed over the control socket with the registered handler `target`
+    /// (a `ForkingTcpServer` worker).
+    ConnectionWorker,
 }
 
 /// The child's identity and its job.

@@ -92,7 +92,7 @@ where
 
     /// Sets the arguments as a tuple: `(x,)` for one, `(a, b)` for two (Python's `args=`).
     /// An argument that cannot be encoded makes [`start`](Process::start) fail with
-    /// [`ProcessError::Encode`].
+    /// [`ProcessError::Encode`](super::ProcessError::Encode).
     ///
     /// # Examples
     ///

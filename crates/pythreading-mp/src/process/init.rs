@@ -190,6 +190,7 @@ fn run_child(path: &str, token: &str) -> ! {
             run_process(&boot, &args)
         }
         Role::PoolWorker { max_tasks } => crate::pool::worker::run(stream, &boot, &args, max_tasks),
+        Role::ConnectionWorker => crate::socketserver::worker::run(stream, &boot),
     }
 }
 

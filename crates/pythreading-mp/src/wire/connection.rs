@@ -7,6 +7,9 @@ use super::error::{FrameError, HandshakeError};
 use super::frame::{encode_frame, read_frame_into};
 use super::handshake::{client_handshake, server_handshake};
 
+/// The largest receive buffer a connection keeps between frames.
+const KEPT_BUFFER: usize = 64 * 1024;
+
 /// A stream that sends and receives whole frames (CPython's `multiprocessing.connection.Connection`).
 ///
 /// Reads are buffered (a small frame costs one `read` for header and payload); every
@@ -24,6 +27,8 @@ pub struct Connection<S: Read + Write> {
     reader: BufReader<S>,
     max_frame: usize,
     wbuf: Vec<u8>,
+    /// The frame [`recv_bytes_with`](Connection::recv_bytes_with) lends.
+    rbuf: Vec<u8>,
 }
 
 impl<S: Read + Write> fmt::Debug for Connection<S> {
@@ -49,6 +54,7 @@ impl<S: Read + Write> Connection<S> {
             reader: BufReader::with_capacity(16 * 1024, stream),
             max_frame: isize::MAX as usize,
             wbuf: Vec::new(),
+            rbuf: Vec::new(),
         }
     }
 
@@ -133,6 +139,33 @@ impl<S: Read + Write> Connection<S> {
         let mut out = Vec::new();
         read_frame_into(&mut self.reader, self.max_frame, &mut out)?;
         Ok(out)
+    }
+
+    /// Receives one frame into the connection's own buffer and lends it to `read`: after the
+    /// first few frames, receiving allocates nothing (what a request loop wants). A buffer a
+    /// large frame grew past 64 KiB is given back as soon as `read` returns, so an idle
+    /// connection holds no more than that.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv_bytes`](Connection::recv_bytes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Cursor;
+    /// let mut c = pythreading_mp::wire::Connection::new(Cursor::new(vec![0, 0, 0, 2, b'h', b'i']));
+    /// assert_eq!(c.recv_bytes_with(|frame| frame.len()).unwrap(), 2);
+    /// assert!(c.recv_bytes_with(|_| ()).unwrap_err().is_eof());
+    /// ```
+    #[doc(alias = "recv_bytes_into")]
+    pub fn recv_bytes_with<T>(&mut self, read: impl FnOnce(&[u8]) -> T) -> Result<T, FrameError> {
+        let got = read_frame_into(&mut self.reader, self.max_frame, &mut self.rbuf);
+        let result = got.map(|()| read(&self.rbuf));
+        if self.rbuf.capacity() > KEPT_BUFFER {
+            self.rbuf = Vec::new();
+        }
+        result
     }
 
     /// Runs the server's half of the handshake (challenge first).

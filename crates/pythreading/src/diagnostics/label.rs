@@ -65,6 +65,17 @@ impl fmt::Display for Kind {
     }
 }
 
+/// A primitive's name: a thin pointer (one word, not `Arc<str>`'s two), so that a label adds
+/// little to every primitive and queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Name(Arc<String>);
+
+impl Name {
+    fn new(name: impl Into<Arc<str>>) -> Self {
+        Name(Arc::new(String::from(&*name.into())))
+    }
+}
+
 /// One counter per kind, so unnamed primitives print as `Lock#1`, `Lock#2`, `Event#1`.
 static NEXT_ID: [AtomicU32; 10] = [const { AtomicU32::new(1) }; 10];
 
@@ -75,7 +86,7 @@ static NEXT_ID: [AtomicU32; 10] = [const { AtomicU32::new(1) }; 10];
 pub(crate) struct Label {
     kind: Kind,
     id: AtomicU32,
-    name: Option<Arc<str>>,
+    name: Option<Name>,
 }
 
 impl Label {
@@ -93,12 +104,17 @@ impl Label {
         Label {
             kind,
             id: AtomicU32::new(0),
-            name: Some(name.into()),
+            name: Some(Name::new(name)),
         }
     }
 
     pub(crate) fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        self.name.as_ref().map(|n| n.0.as_str())
+    }
+
+    /// Gives the primitive a name (builders that name a value after construction).
+    pub(crate) fn rename(&mut self, name: impl Into<Arc<str>>) {
+        self.name = Some(Name::new(name));
     }
 
     /// The id if one was handed out already (0: never waited on).
@@ -148,7 +164,7 @@ impl Label {
 pub struct Resource {
     kind: Kind,
     id: u32,
-    name: Option<Arc<str>>,
+    name: Option<Name>,
 }
 
 impl Resource {
@@ -156,7 +172,16 @@ impl Resource {
         Resource {
             kind: Kind::Thread,
             id: u32::try_from(ident).unwrap_or(u32::MAX),
-            name: Some(name.into()),
+            name: Some(Name::new(name)),
+        }
+    }
+
+    /// An unnamed queue by its id (a name is known only from a label).
+    pub(crate) fn queue(id: u32) -> Self {
+        Resource {
+            kind: Kind::Queue,
+            id,
+            name: None,
         }
     }
 
@@ -201,10 +226,10 @@ impl Resource {
     /// }
     /// ```
     pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        self.name.as_ref().map(|n| n.0.as_str())
     }
 
-    /// The stable per-kind id (`3` in `Lock#3`); 0 for queues and futures, which carry none.
+    /// The stable per-kind id (`3` in `Lock#3`); 0 for futures, which carry none.
     ///
     /// # Examples
     ///
@@ -224,7 +249,7 @@ impl Resource {
 impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.name, self.id) {
-            (Some(name), _) => write!(f, "{} {name:?}", self.kind),
+            (Some(name), _) => write!(f, "{} {:?}", self.kind, name.0.as_str()),
             (None, 0) => write!(f, "{}", self.kind),
             (None, id) => write!(f, "{}#{id}", self.kind),
         }

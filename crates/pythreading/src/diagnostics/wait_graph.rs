@@ -3,14 +3,13 @@
 //!
 //! Everything here runs on the slow path only, when a thread is about to park (a park and its
 //! wake-up cost two system calls; one uncontended process-wide mutex next to them is noise).
-//! The one fast-path cost is [`LockDiag::note_holder`]: a relaxed store of the acquiring
-//! thread's ident, read from a `const` thread-local, so that a thread that parks on a lock can
-//! name the lock's holder even when the holder took it without contention (and a relaxed store
-//! of 0 when it releases). Measured with callgrind on an uncontended acquire + release: 12
-//! instructions before the diagnostics, 20 with them.
+//! The one fast-path cost is in the `Lock` itself: its state word holds the holder's ident,
+//! written by the compare-exchange that takes the lock (the ident is read from a `const`
+//! thread-local), so that a thread that parks on a lock can name the lock's holder even when the
+//! holder took it without contention; the release's swap clears it with the lock.
 //!
-//! How the holder table stays exact (no false cycles): a release clears the lock's holder field
-//! before it unlocks, so a parker never reads a thread that already let go. A waiter registers
+//! How the holder table stays exact (no false cycles): the holder a parker records is the one
+//! its re-check of the state word read, so it never names a thread that already let go. A waiter registers
 //! (under the process-wide `GRAPH` mutex) only after it has marked the lock contended, so every
 //! later release goes through the lock's contended path, which clears the holder here before it
 //! wakes anyone; whoever then takes the lock through the slow path records itself, and a waiter
@@ -22,7 +21,6 @@
 
 use std::cell::Cell;
 use std::panic::Location;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -111,25 +109,22 @@ fn my_ident_slow() -> u64 {
     id
 }
 
-/// The diagnostics a `Lock` (and through it an `RLock`) carries: its label and its last holder.
+/// The diagnostics a `Lock` (and through it an `RLock`) carries: its label (the holder is in
+/// the lock's state word).
 pub(crate) struct LockDiag {
     label: Label,
-    /// The ident of the thread that last acquired the lock (meaningful while it is locked).
-    holder: AtomicU64,
 }
 
 impl LockDiag {
     pub(crate) const fn new(kind: Kind) -> Self {
         LockDiag {
             label: Label::new(kind),
-            holder: AtomicU64::new(0),
         }
     }
 
     pub(crate) fn named(kind: Kind, name: impl Into<Arc<str>>) -> Self {
         LockDiag {
             label: Label::named(kind, name),
-            holder: AtomicU64::new(0),
         }
     }
 
@@ -137,39 +132,11 @@ impl LockDiag {
         self.label.name()
     }
 
-    /// The fast-path cost: records the acquiring thread (a `const` thread-local load and a
-    /// relaxed store; nothing for the timeline here, see `trace.rs`).
-    #[inline]
-    pub(crate) fn note_holder(&self) {
-        self.holder.store(my_ident(), Ordering::Relaxed);
-    }
-
-    /// Called just BEFORE a release unlocks the state word: forgets the holder, so a parker
-    /// that reads the holder field never sees a thread that already let go (it sees the next
-    /// holder, or 0 for the instant between the next holder's compare-exchange and its
-    /// `note_holder`, which [`park`](Self::park) waits out).
-    #[inline]
-    pub(crate) fn released(&self) {
-        self.holder.store(0, Ordering::Relaxed);
-    }
-
-    /// The thread is about to park on the lock (it has marked it contended).
+    /// The thread is about to park on the lock (it has marked it contended); `holder` is the
+    /// ident its re-check of the state word read.
     #[track_caller]
-    pub(crate) fn park(&self) -> WaitGuard {
+    pub(crate) fn park(&self, holder: u64) -> WaitGuard {
         let resource = self.label.resource();
-        // The lock is held (the caller saw it contended under its park mutex); 0 here means
-        // the holder is between its compare-exchange and its store, or between clearing the
-        // field and unlocking: a few instructions either way. Spin a moment (no yield: the
-        // caller holds the lock's park mutex, which the releasing thread needs), then leave
-        // the holder unknown.
-        let mut holder = self.holder.load(Ordering::Relaxed);
-        for _ in 0..128 {
-            if holder != 0 {
-                break;
-            }
-            std::hint::spin_loop();
-            holder = self.holder.load(Ordering::Relaxed);
-        }
         let key = resource.key();
         let mut g = graph();
         match g.held_mut(key) {
@@ -200,7 +167,6 @@ impl LockDiag {
     /// again, would be reported waiting for itself.
     #[cold]
     pub(crate) fn acquired_slow(&self, marked_contended: bool) {
-        self.note_holder();
         let id = self.label.id_if_any();
         if id != 0 {
             if marked_contended {

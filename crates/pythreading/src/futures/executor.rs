@@ -9,7 +9,10 @@
 //! worker only if one sleeps and none is already on its way. A worker with nothing to do first
 //! spins briefly on the `queued` counter (at most one worker spins at a time; the rest sleep on
 //! the condition variable), so a steady stream of tiny tasks costs no sleep/wake per task. A
-//! worker that takes a task while more are queued passes a wake-up on to a sleeping one.
+//! worker that takes a task while more are queued passes a wake-up on to a sleeping one. On a
+//! trivial task the cost is mostly atomic read-modify-writes (each lock is two), so the worker
+//! starts a task with one lock (it takes the callable: see `pool_job.rs`), and nothing the pool's
+//! lock protects waits on a reference count or a timeline event.
 
 use crate::diagnostics::{self, job_id};
 use std::cell::Cell;
@@ -187,13 +190,17 @@ fn worker_main(pool: StdArc<Pool>) {
             }
             // Once every worker is started, idle tokens decide nothing: skip the shared counter.
             let count_idle = !pool.full.load(Ordering::Relaxed);
-            diagnostics::traced_task(diagnostics::job_id(&job), || {
-                job.run(&|| {
-                    if count_idle {
-                        pool.idle.fetch_add(1, Ordering::Release);
-                    }
-                })
-            });
+            let returned = || {
+                if count_idle {
+                    pool.idle.fetch_add(1, Ordering::Release);
+                }
+            };
+            // The task slice is drawn only while a timeline is recorded: one relaxed load here.
+            if diagnostics::tracing_tasks() {
+                diagnostics::traced_task(diagnostics::job_id(&job), || job.run(&returned));
+            } else {
+                job.run(&returned);
+            }
             spun = false;
             st = lock(&pool.state);
             continue;
@@ -549,6 +556,13 @@ impl ThreadPoolExecutor {
         let pool = &*self.pool;
         // Allocated before taking the lock: the critical section stays a push and a few counters.
         let job = new_job(f);
+        // The submit's timeline event (the start of the arrow to the task's slice), outside the
+        // lock: while recording it reads the clock and writes this thread's ring, and holding
+        // the pool's lock that long stalls every worker. A refused submit shows as a submit
+        // whose arrow leads nowhere, which is what happened.
+        diagnostics::trace_task(b's', "task", job_id(&job));
+        // The queue's reference, taken before the lock too (an atomic increment fewer inside).
+        let queued: StdArc<dyn PoolJob> = job.clone();
         let mut st = lock(&pool.state);
         let refused = if st.shutdown {
             Some(None)
@@ -557,6 +571,7 @@ impl ThreadPoolExecutor {
         };
         if let Some(broken) = refused {
             drop(st);
+            drop(queued);
             let Some(f) = reclaim(&job) else {
                 unreachable!("a job that was never queued still holds its callable")
             };
@@ -565,8 +580,7 @@ impl ThreadPoolExecutor {
                 Some(b) => SubmitError::Broken(f, b),
             });
         }
-        diagnostics::trace_task(b's', "task", job_id(&job));
-        st.jobs.push_back(job.clone());
+        st.jobs.push_back(queued);
         pool.queued.store(st.jobs.len(), Ordering::Relaxed);
         let spawn = if st.live >= pool.max_workers || pool.take_idle() {
             None

@@ -79,7 +79,7 @@ impl<T> fmt::Debug for TaskFuture<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Python's repr (Q-14): pending, running, cancelled, finished returned / raised.
         let g = lock(&self.job.core.inner);
-        let state = match (g.phase, &g.outcome) {
+        let state = match (self.job.phase(&g), &g.outcome) {
             (Phase::Pending, _) => "pending",
             (Phase::Running, _) => "running",
             (Phase::Cancelled | Phase::CancelledNotified, _) => "cancelled",
@@ -353,8 +353,13 @@ impl<T> TaskFuture<T> {
             Phase::Running | Phase::Finished => false,
             Phase::Cancelled | Phase::CancelledNotified => true,
             Phase::Pending => {
+                // Claims the callable; if a worker took it first, the task is running.
+                let Some(f) = self.job.slot.take_erased() else {
+                    return false;
+                };
                 let callbacks = wake_all(&self.job.core, g, Phase::Cancelled);
-                self.job.slot.discard();
+                // Dropped outside the lock: its captures may run arbitrary drop code.
+                drop(f);
                 run_callbacks(self, callbacks);
                 true
             }
@@ -390,7 +395,8 @@ impl<T> TaskFuture<T> {
     /// ```
     #[doc(alias = "running")]
     pub fn is_running(&self) -> bool {
-        lock(&self.job.core.inner).phase == Phase::Running
+        let g = lock(&self.job.core.inner);
+        self.job.phase(&g) == Phase::Running
     }
 
     /// Whether the task finished or was cancelled (Python's `done()`).

@@ -106,6 +106,15 @@ pub(super) fn wake_all<T>(
 ) -> Vec<Callback<T>> {
     g.phase = phase;
     core.done.store(true, Ordering::Release);
+    if g.extras.is_none() {
+        // The common case (nobody registered a callback, waiter or waker): at most a wake-up.
+        let blocked = g.blocked > 0;
+        drop(g);
+        if blocked {
+            core.cond.notify_all();
+        }
+        return Vec::new();
+    }
     // A plain `cancel()` does not reach wait()/as_completed() until the pool acknowledges it.
     if phase != Phase::Cancelled {
         let failed = is_failure(&g.outcome);

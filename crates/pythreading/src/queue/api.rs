@@ -61,6 +61,38 @@ macro_rules! queue_api {
                 $name { core: <$core>::new(None) }
             }
 
+            /// Names the queue for thread dumps, deadlock reports and its timeline track
+            /// (unnamed queues show as `Queue#3`): a builder step after `bounded` or
+            /// `unbounded`. The name is read only when a thread parks on the queue or a
+            /// recording samples its depth, never on the put/get fast path.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use pythreading::queue::", stringify!($name), ";")]
+            ///
+            #[doc = concat!("let q = ", stringify!($name), "::<u8>::bounded(8).with_name(\"tasks\");")]
+            /// assert_eq!(q.name(), Some("tasks"));
+            /// ```
+            #[must_use]
+            pub fn with_name(mut self, name: impl Into<std::sync::Arc<str>>) -> Self {
+                self.core.label_mut().rename(name);
+                self
+            }
+
+            /// The name given with [`with_name`](Self::with_name), if any.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use pythreading::queue::", stringify!($name), ";")]
+            ///
+            #[doc = concat!("assert_eq!(", stringify!($name), "::<u8>::unbounded().name(), None);")]
+            /// ```
+            pub fn name(&self) -> Option<&str> {
+                self.core.label().name()
+            }
+
             /// Python's constructor rule: `maxsize <= 0` is unbounded, anything else bounded.
             ///
             /// Meant for code that receives a Python `maxsize` (a manager serving

@@ -118,6 +118,8 @@ pub(crate) struct Core<T, S> {
     capacity: Option<usize>,
     /// Slots a drained store may keep.
     keep: usize,
+    /// Name and id for dumps and the timeline (read on slow paths and when recording only).
+    label: diagnostics::Label,
     _items: PhantomData<fn(T) -> T>,
 }
 
@@ -145,8 +147,17 @@ impl<T, S: Store<T>> Core<T, S> {
             shut_hint: AtomicBool::new(false),
             capacity,
             keep,
+            label: diagnostics::Label::new(Kind::Queue),
             _items: PhantomData,
         }
+    }
+
+    pub(crate) fn label(&self) -> &diagnostics::Label {
+        &self.label
+    }
+
+    pub(crate) fn label_mut(&mut self) -> &mut diagnostics::Label {
+        &mut self.label
     }
 
     fn lock(&self) -> MutexGuard<'_, State<S>> {
@@ -168,7 +179,7 @@ impl<T, S: Store<T>> Core<T, S> {
         st: MutexGuard<'a, State<S>>,
         wait: &Wait,
     ) -> (MutexGuard<'a, State<S>>, bool) {
-        let _waiting = diagnostics::waiting_for(Kind::Queue);
+        let _waiting = diagnostics::waiting(&self.label);
         match wait {
             Wait::Forever => (relock(self.all_done.wait(st)), false),
             Wait::Until(deadline) => match deadline.remaining() {
@@ -202,7 +213,7 @@ impl<T, S: Store<T>> Core<T, S> {
                 _ => Some(*deadline),
             },
         };
-        let _waiting = crate::diagnostics::waiting_for(crate::diagnostics::Kind::Queue);
+        let _waiting = crate::diagnostics::waiting(&self.label);
         let id = st.list(side).register(Wake::this_thread());
         loop {
             drop(st);
@@ -260,7 +271,7 @@ impl<T, S: Store<T>> Core<T, S> {
 
     fn publish_len(&self, st: &State<S>) {
         self.len_hint.store(st.items.len(), Ordering::Release);
-        diagnostics::queue_depth(self as *const Self as usize, || st.items.len());
+        diagnostics::queue_depth(&self.label, || st.items.len());
     }
 
     // ---------------------------------------------------------------------------------------

@@ -136,6 +136,12 @@ impl<T> FifoCore<T> {
             FifoCore::Locked(q) => q.is_full(),
         }
     }
+    pub(crate) fn label(&self) -> &crate::diagnostics::Label {
+        dispatch!(self.label())
+    }
+    pub(crate) fn label_mut(&mut self) -> &mut crate::diagnostics::Label {
+        dispatch!(self.label_mut())
+    }
     pub(crate) fn capacity(&self) -> Option<usize> {
         match self {
             FifoCore::Ring(q) => Some(q.capacity()),

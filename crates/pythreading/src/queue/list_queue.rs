@@ -68,6 +68,8 @@ pub(crate) struct ListQueue<T> {
     tasks: Padded<Tasks>,
     /// `shut_down`, readable without the lock.
     shut_hint: AtomicBool,
+    /// Name and id for dumps and the timeline (read on slow paths and when recording only).
+    label: crate::diagnostics::Label,
 }
 
 impl<T> ListQueue<T> {
@@ -91,7 +93,16 @@ impl<T> ListQueue<T> {
                 all_done: Condvar::new(),
             }),
             shut_hint: AtomicBool::new(false),
+            label: crate::diagnostics::Label::new(crate::diagnostics::Kind::Queue),
         }
+    }
+
+    pub(crate) fn label(&self) -> &crate::diagnostics::Label {
+        &self.label
+    }
+
+    pub(crate) fn label_mut(&mut self) -> &mut crate::diagnostics::Label {
+        &mut self.label
     }
 
     fn lock_tail(&self) -> MutexGuard<'_, Tail<T>> {
@@ -115,7 +126,7 @@ impl<T> ListQueue<T> {
         self.prod.0.pushed.fetch_add(1, Ordering::AcqRel);
         let wake = tail.getters.pop();
         drop(tail);
-        crate::diagnostics::queue_depth(self as *const Self as usize, || self.len());
+        crate::diagnostics::queue_depth(&self.label, || self.len());
         if let Some(wake) = wake {
             wake.wake();
         }
@@ -162,7 +173,7 @@ impl<T> ListQueue<T> {
             }
         };
         self.cons.0.popped.fetch_add(1, Ordering::Release);
-        crate::diagnostics::queue_depth(self as *const Self as usize, || self.len());
+        crate::diagnostics::queue_depth(&self.label, || self.len());
         Ok(item)
     }
 
@@ -212,7 +223,7 @@ impl<T> ListQueue<T> {
     /// deadline passes. The caller re-checks.
     #[track_caller]
     fn park_until_not_empty<'a>(&'a self, mut tail: MutexGuard<'a, Tail<T>>, deadline: Deadline) {
-        let _waiting = crate::diagnostics::waiting_for(crate::diagnostics::Kind::Queue);
+        let _waiting = crate::diagnostics::waiting(&self.label);
         let id = tail.getters.register(Wake::this_thread());
         loop {
             drop(tail);
@@ -394,7 +405,7 @@ impl<T> ListQueue<T> {
     /// Parks a `join` until the last `task_done` (or `shutdown_immediate`) or the deadline.
     #[track_caller]
     fn park_until_all_done(&self, tail: MutexGuard<'_, Tail<T>>, deadline: Deadline) {
-        let _waiting = crate::diagnostics::waiting_for(crate::diagnostics::Kind::Queue);
+        let _waiting = crate::diagnostics::waiting(&self.label);
         let cv = &self.tasks.0.all_done;
         match deadline.remaining() {
             None => drop(relock(cv.wait(tail))),

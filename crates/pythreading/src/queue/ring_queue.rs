@@ -75,6 +75,8 @@ pub(crate) struct RingQueue<T> {
     done: Padded<AtomicUsize>,
     waiters: Padded<Waiters>,
     parking: Parking,
+    /// Name and id for dumps and the timeline (read on slow paths and when recording only).
+    label: crate::diagnostics::Label,
 }
 
 impl<T> RingQueue<T> {
@@ -95,7 +97,16 @@ impl<T> RingQueue<T> {
                 }),
                 all_done: Condvar::new(),
             },
+            label: crate::diagnostics::Label::new(crate::diagnostics::Kind::Queue),
         }
+    }
+
+    pub(crate) fn label(&self) -> &crate::diagnostics::Label {
+        &self.label
+    }
+
+    pub(crate) fn label_mut(&mut self) -> &mut crate::diagnostics::Label {
+        &mut self.label
     }
 
     fn count(&self, side: Side) -> &AtomicUsize {
@@ -169,7 +180,7 @@ impl<T> RingQueue<T> {
     /// the re-check says not to wait. The caller retries its operation either way.
     #[track_caller]
     fn park_on(&self, side: Side, deadline: Deadline) {
-        let _waiting = crate::diagnostics::waiting_for(crate::diagnostics::Kind::Queue);
+        let _waiting = crate::diagnostics::waiting(&self.label);
         let mut lists = lock(&self.parking.lock);
         let id = lists.of(side).register(Wake::this_thread());
         self.count(side).fetch_add(1, Ordering::Relaxed);
@@ -217,7 +228,7 @@ impl<T> RingQueue<T> {
     /// Parks a `join` until the last `task_done` (or `shutdown_immediate`) or the deadline.
     #[track_caller]
     fn park_until_all_done(&self, guard: MutexGuard<'_, Lists>, deadline: Deadline) {
-        let _waiting = crate::diagnostics::waiting_for(crate::diagnostics::Kind::Queue);
+        let _waiting = crate::diagnostics::waiting(&self.label);
         match deadline.remaining() {
             None => drop(relock(self.parking.all_done.wait(guard))),
             Some(Duration::ZERO) => {}
@@ -251,7 +262,7 @@ impl<T> RingQueue<T> {
 
     #[inline]
     fn pushed(&self) {
-        crate::diagnostics::queue_depth(self as *const Self as usize, || self.len());
+        crate::diagnostics::queue_depth(&self.label, || self.len());
         self.wake_one(Side::Get);
     }
 
@@ -317,7 +328,7 @@ impl<T> RingQueue<T> {
 
     #[inline]
     fn popped(&self, item: T) -> T {
-        crate::diagnostics::queue_depth(self as *const Self as usize, || self.len());
+        crate::diagnostics::queue_depth(&self.label, || self.len());
         self.wake_one(Side::Put);
         item
     }

@@ -60,6 +60,8 @@ struct Consumers<T> {
     head: Mutex<VecDeque<T>>,
     /// Items taken so far (wrapping). Raised after a pop.
     popped: AtomicUsize,
+    /// Name and id for dumps (read on slow paths only; here, the line has room for it).
+    label: crate::diagnostics::Label,
 }
 
 #[repr(align(64))]
@@ -96,6 +98,7 @@ impl<T> SimpleQueue<T> {
             cons: Consumers {
                 head: Mutex::new(VecDeque::new()),
                 popped: AtomicUsize::new(0),
+                label: crate::diagnostics::Label::new(crate::diagnostics::Kind::Queue),
             },
             prod: Producers {
                 tail: Mutex::new(Tail {
@@ -105,6 +108,32 @@ impl<T> SimpleQueue<T> {
                 pushed: AtomicUsize::new(0),
             },
         }
+    }
+
+    /// Names the queue for thread dumps and deadlock reports (unnamed queues show as
+    /// `Queue#3`): a builder step, `SimpleQueue::new().with_name("results")`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = pythreading::queue::SimpleQueue::<u8>::new().with_name("results");
+    /// assert_eq!(q.name(), Some("results"));
+    /// ```
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<std::sync::Arc<str>>) -> Self {
+        self.cons.label.rename(name);
+        self
+    }
+
+    /// The name given with [`with_name`](Self::with_name), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(pythreading::queue::SimpleQueue::<u8>::new().name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.cons.label.name()
     }
 
     /// Adds `item`. Never waits and never fails.
@@ -321,7 +350,7 @@ impl<T> SimpleQueue<T> {
         mut left: Option<Duration>,
     ) {
         let id = tail.getters.register(Wake::this_thread());
-        let _waiting = crate::diagnostics::waiting_for(crate::diagnostics::Kind::Queue);
+        let _waiting = crate::diagnostics::waiting(&self.cons.label);
         loop {
             drop(tail);
             match left {

@@ -44,6 +44,32 @@ impl Connection {
         Connection { stream, peer }
     }
 
+    /// Wraps a connected stream accepted elsewhere, for a server that hands connections to
+    /// handlers another way (pythreading-mp's `ForkingTcpServer` passes each accepted socket to
+    /// a worker process, which serves it with the same handler functions as [`TcpServer`](super::TcpServer)).
+    ///
+    /// # Errors
+    ///
+    /// The error of [`TcpStream::peer_addr`]: the stream is not connected (the client may
+    /// already have gone).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::{TcpListener, TcpStream};
+    /// use pythreading::socketserver::Connection;
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let (accepted, _) = listener.accept().unwrap();
+    /// let conn = Connection::from_stream(accepted).unwrap();
+    /// assert_eq!(conn.peer_addr(), client.local_addr().unwrap());
+    /// ```
+    pub fn from_stream(stream: TcpStream) -> io::Result<Self> {
+        let peer = stream.peer_addr()?;
+        Ok(Connection { stream, peer })
+    }
+
     /// The client's address (Python's `client_address`).
     ///
     /// # Examples

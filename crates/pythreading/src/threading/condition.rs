@@ -494,11 +494,14 @@ impl Condition {
             return 0;
         }
         let mut waiters = lock(&self.waiters);
+        // The timeline's arrows to the threads this wakes (ids 0 when nothing records).
+        let mut flow = diagnostics::wake_flows("notify", &self.diag, n.min(waiters.len()));
         let mut woken = 0;
         while woken < n {
             match waiters.pop() {
                 Some(slot) => {
-                    slot.signal();
+                    slot.signal_with_flow(flow);
+                    flow += u64::from(flow != 0);
                     woken += 1;
                 }
                 None => break,

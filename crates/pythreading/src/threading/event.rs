@@ -20,6 +20,9 @@ struct State {
     waiting: usize,
     /// Tasks in `wait_async`, each on a slot of its own; `set` signals them all.
     tasks: WaitList,
+    /// The timeline's arrows from the last `set` to the threads it released: the next id to
+    /// hand to a woken waiter, and the end of the range (both 0 when nothing records).
+    flows: (u64, u64),
 }
 
 /// A flag threads can wait for: Python's `threading.Event`.
@@ -68,6 +71,7 @@ impl Event {
                 generation: 0,
                 waiting: 0,
                 tasks: WaitList::new(),
+                flows: (0, 0),
             }),
             changed: Condvar::new(),
             diag: Label::new(Kind::Event),
@@ -83,6 +87,7 @@ impl Event {
                 generation: 0,
                 waiting: 0,
                 tasks: WaitList::new(),
+                flows: (0, 0),
             }),
             changed: Condvar::new(),
             diag: Label::new(Kind::Event),
@@ -121,6 +126,8 @@ impl Event {
             self.flag.store(true, Ordering::Release);
             state.generation = state.generation.wrapping_add(1);
             let waiting = state.waiting;
+            let flow = diagnostics::wake_flows("set", &self.diag, waiting);
+            state.flows = (flow, flow + if flow == 0 { 0 } else { waiting as u64 });
             let tasks = state.tasks.take_all();
             // Notify after unlocking, so the woken threads do not wake into a held mutex. A
             // waiter checks the generation under the mutex before it sleeps, so none is missed.
@@ -198,6 +205,12 @@ impl Event {
         let _waiting = diagnostics::waiting(&self.diag);
         let released = loop {
             if state.generation != start {
+                // The end of the setter's arrow to this thread, inside its wait slice.
+                let (next, end) = state.flows;
+                if next < end {
+                    state.flows.0 += 1;
+                    diagnostics::woken(next);
+                }
                 break true;
             }
             state = match deadline.remaining() {

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::error::ReleaseError;
 use crate::deadline::Deadline;
-use crate::diagnostics::{Kind, LockDiag};
-use crate::sync::atomic::{AtomicU8, AtomicU32, Ordering};
+use crate::diagnostics::{Kind, LockDiag, my_ident};
+use crate::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use crate::sync::{Condvar, Mutex, lock};
 
 use super::wait_queue::WaitList;
@@ -18,10 +18,29 @@ pub use async_face::{LockAcquire, LockGuardFuture};
 
 // The lock is a futex-style state word; the std mutex/condvar pair below only parks threads on
 // the slow path, so an uncontended acquire/release is one atomic read-modify-write each.
-const UNLOCKED: u8 = 0;
-const LOCKED: u8 = 1;
-/// Locked, and some thread may be parked waiting: `release` must wake one.
-const CONTENDED: u8 = 2;
+// The word also names the holder, for dumps and deadlock reports: the acquiring compare-exchange
+// writes the caller's ident with the locked bit, so recording the holder costs the fast path
+// nothing but reading the ident (a `const` thread-local), and the release's swap forgets it in
+// the same instruction that unlocks.
+const UNLOCKED: u64 = 0;
+/// Some thread may be parked waiting: `release` must wake one.
+const CONTENDED: u64 = 1;
+/// Held (set in every held state, so a held word is never 0, whatever the ident).
+const LOCKED: u64 = 2;
+/// Where the holder's ident starts in the word (idents are small counters: nothing is lost).
+const HOLDER_SHIFT: u32 = 2;
+
+/// The state word of a lock taken by the calling thread, not marked contended.
+#[inline]
+fn held_by_me() -> u64 {
+    LOCKED | (my_ident() << HOLDER_SHIFT)
+}
+
+/// The holder named by a state word (0: unlocked).
+#[inline]
+fn holder(state: u64) -> u64 {
+    state >> HOLDER_SHIFT
+}
 
 // A short spin before parking, then a few yields: a park and its wake-up cost two system calls,
 // and on a small, oversubscribed machine the holder often needs this core to finish, which a
@@ -63,7 +82,8 @@ const SPIN_ROUNDS: u32 = 10;
 /// assert!(!lock.locked());
 /// ```
 pub struct Lock {
-    state: AtomicU8,
+    /// `UNLOCKED`, or `LOCKED` with the holder's ident and maybe `CONTENDED`.
+    state: AtomicU64,
     /// How many threads are parked on `unparked`, and tasks queued in `park` (changed under
     /// `park`, read without it: a release looks here and touches `park` only when someone is
     /// parked).
@@ -119,7 +139,7 @@ impl Lock {
     #[cfg(not(loom))]
     pub(crate) const fn with_diag(diag: LockDiag) -> Self {
         Lock {
-            state: AtomicU8::new(UNLOCKED),
+            state: AtomicU64::new(UNLOCKED),
             parked: AtomicU32::new(0),
             park: Mutex::new(None),
             unparked: Condvar::new(),
@@ -131,7 +151,7 @@ impl Lock {
     #[cfg(loom)]
     pub(crate) fn with_diag(diag: LockDiag) -> Self {
         Lock {
-            state: AtomicU8::new(UNLOCKED),
+            state: AtomicU64::new(UNLOCKED),
             parked: AtomicU32::new(0),
             park: Mutex::new(None),
             unparked: Condvar::new(),
@@ -183,14 +203,39 @@ impl Lock {
     #[inline]
     #[must_use = "if the result is ignored, the caller does not know whether it holds the lock"]
     pub fn try_acquire(&self) -> bool {
-        let taken = self
-            .state
-            .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
-            .is_ok();
-        if taken {
-            self.diag.note_holder();
+        self.state
+            .compare_exchange(UNLOCKED, held_by_me(), Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// Marks the lock contended, taking it (marked) if it is free: `true` if taken. Once a
+    /// thread has been through `acquire_slow` it only takes the lock this way, so a lock with
+    /// parked threads is always marked contended and its release always wakes one.
+    #[inline]
+    fn take_or_mark_contended(&self) -> bool {
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            let (new, taken) = if state == UNLOCKED {
+                (held_by_me() | CONTENDED, true)
+            } else {
+                (state | CONTENDED, false)
+            };
+            match self
+                .state
+                .compare_exchange_weak(state, new, Ordering::Acquire, Ordering::Relaxed)
+            {
+                Ok(_) => return taken,
+                Err(now) => state = now,
+            }
         }
-        taken
+    }
+
+    /// The state, re-read by a read-modify-write (it writes back what it reads) if the lock is
+    /// marked contended; `None` if it is not (free, or retaken unmarked).
+    #[inline]
+    fn still_contended(&self) -> Option<u64> {
+        let state = self.state.fetch_add(0, Ordering::AcqRel);
+        (state & CONTENDED != 0).then_some(state)
     }
 
     /// Waits at most `timeout` for the lock: Python's `acquire(timeout=t)`. `true` if acquired.
@@ -248,10 +293,8 @@ impl Lock {
         }
         loop {
             // Mark the lock contended; if it was in fact free, it is now ours (in the contended
-            // state, which only costs the releaser a look at the parked count). Once a thread
-            // has been through here it only takes the lock this way, so a lock with parked
-            // threads is always marked contended and its release always wakes one.
-            if self.state.swap(CONTENDED, Ordering::Acquire) == UNLOCKED {
+            // state, which only costs the releaser a look at the parked count).
+            if self.take_or_mark_contended() {
                 self.diag.acquired_slow(true);
                 return true;
             }
@@ -268,12 +311,8 @@ impl Lock {
                 // park), or the release's swap reads this write and so sees the count above,
                 // and wakes a thread; it takes `park` first, which this thread holds until the
                 // condition variable releases it, so the wake-up cannot come too early.
-                let still_held = self
-                    .state
-                    .compare_exchange(CONTENDED, CONTENDED, Ordering::AcqRel, Ordering::Acquire)
-                    .is_ok();
-                if still_held {
-                    let _waiting = self.diag.park();
+                if let Some(state) = self.still_contended() {
+                    let _waiting = self.diag.park(holder(state));
                     match left {
                         None => drop(match self.unparked.wait(guard) {
                             Ok(g) => g,
@@ -313,15 +352,14 @@ impl Lock {
     pub fn release(&self) -> Result<(), ReleaseError> {
         // Acquire as well as release: reading a parking thread's re-check (a read-modify-write
         // of the state) must make its count in `parked` visible to `wake_one`.
-        self.diag.released();
         let was = self.state.swap(UNLOCKED, Ordering::AcqRel);
-        match was {
-            LOCKED => Ok(()),
-            UNLOCKED => Err(ReleaseError::Unlocked),
-            _ => {
-                self.wake_one();
-                Ok(())
-            }
+        if was & CONTENDED != 0 {
+            self.wake_one();
+            Ok(())
+        } else if was == UNLOCKED {
+            Err(ReleaseError::Unlocked)
+        } else {
+            Ok(())
         }
     }
 

@@ -12,7 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::{CONTENDED, Lock, LockGuard, UNLOCKED};
+use super::{Lock, LockGuard};
 use crate::sync::atomic::Ordering;
 use crate::sync::{Arc, lock};
 use crate::threading::wait_queue::Slot;
@@ -58,17 +58,13 @@ impl<'a> Waiting<'a> {
         loop {
             // As in `acquire_slow`: once a waiter, take the lock only in the contended state,
             // so a lock with queued waiters is always marked and its release wakes one.
-            if l.state.swap(CONTENDED, Ordering::Acquire) == UNLOCKED {
+            if l.take_or_mark_contended() {
                 self.done = true;
                 return Poll::Ready(());
             }
             let mut tasks = lock(&l.park);
             l.parked.fetch_add(1, Ordering::Relaxed);
-            let still_held = l
-                .state
-                .compare_exchange(CONTENDED, CONTENDED, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok();
-            if still_held {
+            if l.still_contended().is_some() {
                 // `wake_one` pops under `park`, held here: the waker is in before it can look.
                 let slot = tasks.get_or_insert_with(Box::default).push();
                 slot.poll_signalled(cx);

@@ -28,6 +28,8 @@ pub(crate) struct Slot {
 struct Signal {
     signalled: bool,
     waker: Option<Waker>,
+    /// The timeline's flow arrow from the signalling thread (0: none; see `diagnostics`).
+    flow: u64,
 }
 
 impl Slot {
@@ -40,9 +42,16 @@ impl Slot {
 
     /// Marks the slot signalled and wakes its waiter (a parked thread or a task).
     pub(crate) fn signal(&self) {
+        self.signal_with_flow(0);
+    }
+
+    /// As [`signal`](Slot::signal), handing the waiter the id of the timeline arrow that the
+    /// signalling thread started (0: none).
+    pub(crate) fn signal_with_flow(&self, flow: u64) {
         let waker = {
             let mut signal = lock(&self.signalled);
             signal.signalled = true;
+            signal.flow = flow;
             signal.waker.take()
         };
         // Notify after unlocking: the waiter checks the flag under the mutex before sleeping,
@@ -70,11 +79,13 @@ impl Slot {
         false
     }
 
-    /// Blocks until signalled (`true`) or until `deadline` passes (`false`).
+    /// Blocks until signalled (`true`) or until `deadline` passes (`false`). A signal that
+    /// carried a timeline arrow ends it here, on the woken thread's track.
     pub(crate) fn wait(&self, deadline: Deadline) -> bool {
         let mut signalled = lock(&self.signalled);
         loop {
             if signalled.signalled {
+                crate::diagnostics::woken(signalled.flow);
                 return true;
             }
             signalled = match deadline.remaining() {

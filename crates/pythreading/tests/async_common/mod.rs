@@ -121,3 +121,71 @@ pub(crate) fn wait_for(what_for: &str, what: impl Fn() -> bool) {
         thread::sleep(Duration::from_millis(1));
     }
 }
+
+/// How long each side of [`threads_and_tasks_take_turns`] goes on.
+#[derive(Clone, Copy)]
+pub(crate) struct Turns {
+    /// Rounds for each of the two threads.
+    pub(crate) thread_rounds: usize,
+    /// How many tokio tasks.
+    pub(crate) tasks: u64,
+    /// Rounds for each task.
+    pub(crate) task_rounds: u64,
+    /// How long task `i` waits for its turn in round `j` before it times out (dropping its
+    /// pending future at whatever point it had reached).
+    pub(crate) task_wait: fn(u64, u64) -> Duration,
+}
+
+/// Two threads and [`Turns::tasks`] tokio tasks (on [`tokio_rt`]) take turns at one shared
+/// primitive. A thread's round is `thread_round` (take the primitive, work, give it back); a
+/// task's is `task_round(shared, wait)`, which takes it within `wait` and returns true, or
+/// times out and returns false. Returns how many task rounds timed out; bounded by [`BOUND`].
+pub(crate) fn threads_and_tasks_take_turns<T, F>(
+    shared: &Arc<T>,
+    turns: Turns,
+    thread_round: impl Fn(&T) + Clone + Send + 'static,
+    task_round: impl Fn(Arc<T>, Duration) -> F + Clone + Send + 'static,
+) -> usize
+where
+    T: Send + Sync + 'static,
+    F: Future<Output = bool> + Send + 'static,
+{
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let shared = Arc::clone(shared);
+            let round = thread_round.clone();
+            thread::spawn(move || {
+                for _ in 0..turns.thread_rounds {
+                    round(&shared);
+                }
+            })
+        })
+        .collect();
+    let rt = tokio_rt();
+    let timed_out = run_bounded(&rt, async {
+        let tasks: Vec<_> = (0..turns.tasks)
+            .map(|i| {
+                let shared = Arc::clone(shared);
+                let round = task_round.clone();
+                tokio::spawn(async move {
+                    let mut timed_out = 0;
+                    for j in 0..turns.task_rounds {
+                        if !round(Arc::clone(&shared), (turns.task_wait)(i, j)).await {
+                            timed_out += 1;
+                        }
+                    }
+                    timed_out
+                })
+            })
+            .collect();
+        let mut timed_out = 0;
+        for t in tasks {
+            timed_out += t.await.unwrap();
+        }
+        timed_out
+    });
+    for t in threads {
+        t.join().unwrap();
+    }
+    timed_out
+}

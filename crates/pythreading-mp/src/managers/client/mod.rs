@@ -125,9 +125,9 @@ fn request(
     args: Vec<Value>,
     kwargs: Vec<(Value, Value)>,
 ) -> Result<Answer, ManagerError> {
-    conn.send_bytes(&Request::new(ident, method, args, kwargs).encode())?;
-    let bytes = conn.recv_bytes()?;
-    match Reply::decode(&bytes, &Limits::default())? {
+    conn.send_bytes(&Request::encode_parts(ident, method, &args, &kwargs))?;
+    let reply = conn.recv_bytes_with(|bytes| Reply::decode(bytes, &Limits::default()))?;
+    match reply? {
         Reply::Return(v) => Ok(Answer::Value(v)),
         Reply::Proxy { token, .. } => Ok(Answer::Proxy { ident: token.id }),
         Reply::Error(e) => Err(ManagerError::Exception(e)),

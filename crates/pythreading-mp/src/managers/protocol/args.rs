@@ -118,7 +118,9 @@ impl CallArgs {
                 self.args.len() + 1
             )));
         }
-        let mut slots: Vec<Option<Value>> = self.args.into_iter().map(Some).collect();
+        // Sized once: collecting the arguments and then growing to `params` reallocated.
+        let mut slots: Vec<Option<Value>> = Vec::with_capacity(params.len());
+        slots.extend(self.args.into_iter().map(Some));
         slots.resize(params.len(), None);
         for (k, v) in self.kwargs {
             let name = k.as_str().unwrap_or("");

@@ -16,6 +16,7 @@
 //! | `sequence.rs` | iterable, index and slice arguments |
 //! | `pyarray.rs` | `array.array` values (SyncManager's `Array`) |
 //! | `size.rs` | what a value costs to send, estimated before pickling |
+//! | `walk.rs` | every value inside a value, without recursion (for `size.rs` and plain-data mode) |
 
 mod args;
 mod exceptions;
@@ -25,6 +26,7 @@ mod reply;
 mod request;
 mod sequence;
 mod size;
+mod walk;
 
 pub(crate) use args::{CallArgs, ClientWatch, WATCH_SLICE, Wait};
 pub(crate) use exceptions::{
@@ -39,3 +41,4 @@ pub(crate) use reply::{Reply, ReplyError};
 pub(crate) use request::Request;
 pub(crate) use sequence::{as_slice, int_arg, iter_items, slice_positions};
 pub(crate) use size::encoded_size_over;
+pub(crate) use walk::walk;

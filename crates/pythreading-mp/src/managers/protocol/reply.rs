@@ -63,19 +63,17 @@ impl Reply {
 
     /// The pickle a server sends.
     pub(crate) fn encode(self) -> Vec<u8> {
-        pickle::dumps(&self.into_value())
+        match self {
+            // The common reply, written without building its tuple.
+            Reply::Return(v) => pickle::dumps_pair(RETURN, &v),
+            other => pickle::dumps(&other.into_value()),
+        }
     }
 
     /// `('#RETURN', value)` as a server sends it, handing `value` back (so a value taken from
     /// a queue can be returned to it if the reply cannot be delivered).
     pub(crate) fn encode_return(value: Value) -> (Vec<u8>, Value) {
-        let reply = Value::tuple([Value::from(RETURN), value]);
-        let bytes = pickle::dumps(&reply);
-        let value = match reply {
-            Value::Tuple(mut parts) => parts.pop().unwrap_or(Value::None),
-            _ => Value::None,
-        };
-        (bytes, value)
+        (pickle::dumps_pair(RETURN, &value), value)
     }
 
     /// Reads a reply as the client receives it.
@@ -160,6 +158,19 @@ mod tests {
         let (bytes, back) = Reply::encode_return(v.clone());
         assert_eq!(back, v);
         assert_eq!(bytes, Reply::Return(v).encode());
+    }
+
+    #[test]
+    fn a_return_is_written_as_its_tuple() {
+        for v in [
+            Value::None,
+            Value::Int(70_000),
+            Value::from("x".repeat(70_000)),
+            Value::List(vec![Value::from("a"); 3]),
+        ] {
+            let tuple = Value::tuple([Value::from(RETURN), v.clone()]);
+            assert_eq!(Reply::Return(v).encode(), pickle::dumps(&tuple));
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub(crate) struct Request {
 
 impl Request {
     /// A request calling `method` on `ident` (or on the server itself).
+    #[cfg(test)]
     pub(crate) fn new(
         ident: Option<&str>,
         method: &str,
@@ -32,13 +33,25 @@ impl Request {
     }
 
     /// The pickle a client sends.
+    #[cfg(test)]
     pub(crate) fn encode(self) -> Vec<u8> {
-        pickle::dumps(&Value::tuple([
-            self.ident.map_or(Value::None, Value::Str),
-            Value::Str(self.method),
-            Value::Tuple(self.args.args),
-            Value::Dict(self.args.kwargs),
-        ]))
+        Request::encode_parts(
+            self.ident.as_deref(),
+            &self.method,
+            &self.args.args,
+            &self.args.kwargs,
+        )
+    }
+
+    /// The pickle of a request from borrowed parts (what a client's call sends, with no
+    /// `Request` built and no string copied).
+    pub(crate) fn encode_parts(
+        ident: Option<&str>,
+        method: &str,
+        args: &[Value],
+        kwargs: &[(Value, Value)],
+    ) -> Vec<u8> {
+        pickle::dumps_request(ident, method, args, kwargs)
     }
 
     /// Reads a request as the server receives it; the error is the last line of the traceback
@@ -119,6 +132,29 @@ mod tests {
         assert_eq!(back.ident.as_deref(), Some("7f0"));
         assert_eq!(back.method, "put");
         assert_eq!(back.args.args, [Value::Int(1)]);
+    }
+
+    #[test]
+    fn a_request_is_written_as_its_tuple() {
+        let args = vec![Value::Int(1), Value::from("x"), Value::Tuple(vec![])];
+        let kwargs = [
+            (Value::from("block"), Value::Bool(true)),
+            (Value::from("timeout"), Value::Float(0.5)),
+        ];
+        for ident in [None, Some("7f0")] {
+            for kw in [&kwargs[..0], &kwargs[..1], &kwargs[..]] {
+                let tuple = Value::tuple([
+                    ident.map_or(Value::None, Value::from),
+                    Value::from("put"),
+                    Value::Tuple(args.clone()),
+                    Value::Dict(kw.to_vec()),
+                ]);
+                assert_eq!(
+                    Request::encode_parts(ident, "put", &args, kw),
+                    pickle::dumps(&tuple)
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! What a value will cost to send, estimated before it is pickled.
 
+use super::walk::walk;
 use crate::pickle::Value;
 
 /// Whether pickling `v` would take more than `max` bytes (an upper-bound estimate of the
@@ -12,60 +13,32 @@ pub(crate) fn encoded_size_over(v: &Value, max: usize) -> bool {
 /// The estimated encoded size of `v`, or any number above `max` once it is known to be over.
 fn encoded_size_capped(v: &Value, max: usize) -> usize {
     let mut total: usize = 0;
-    let mut stack = vec![v];
-    while let Some(v) = stack.pop() {
-        total = total.saturating_add(match v {
-            Value::None | Value::Bool(_) => 1,
-            Value::Int(_) => 9,
-            Value::BigInt(b) => 9 + b.to_signed_le_bytes().len(),
-            Value::Float(_) => 9,
-            Value::Str(s) => 10 + s.len(),
-            Value::SurrogateStr(s) => 10 + s.as_bytes().len(),
-            Value::Bytes(b) | Value::ByteArray(b) => 40 + b.len(),
-            Value::Tuple(items)
-            | Value::List(items)
-            | Value::Set(items)
-            | Value::FrozenSet(items) => {
-                stack.extend(items);
-                4 + items.len() / 500
-            }
-            Value::Dict(pairs) => {
-                for (k, v) in pairs {
-                    stack.push(k);
-                    stack.push(v);
-                }
-                4 + pairs.len() / 500
-            }
-            Value::Global { module, name } => 4 + module.len() + name.len(),
-            Value::Reduce(r) => {
-                stack.push(&r.callable);
-                stack.push(&r.args);
-                stack.extend(&r.state);
-                stack.extend(&r.list_items);
-                for (k, v) in &r.dict_items {
-                    stack.push(k);
-                    stack.push(v);
-                }
-                4
-            }
-            Value::Object(o) => {
-                stack.push(&o.class);
-                stack.push(&o.args);
-                stack.extend(&o.kwargs);
-                stack.extend(&o.state);
-                stack.extend(&o.list_items);
-                for (k, v) in &o.dict_items {
-                    stack.push(k);
-                    stack.push(v);
-                }
-                4
-            }
-        });
+    for v in walk(v) {
+        total = total.saturating_add(own_size(v));
         if total > max {
             return total;
         }
     }
     total
+}
+
+/// What `v` costs without the values it holds (they are counted as the walk reaches them).
+fn own_size(v: &Value) -> usize {
+    match v {
+        Value::None | Value::Bool(_) => 1,
+        Value::Int(_) => 9,
+        Value::BigInt(b) => 9 + b.to_signed_le_bytes().len(),
+        Value::Float(_) => 9,
+        Value::Str(s) => 10 + s.len(),
+        Value::SurrogateStr(s) => 10 + s.as_bytes().len(),
+        Value::Bytes(b) | Value::ByteArray(b) => 40 + b.len(),
+        Value::Tuple(items) | Value::List(items) | Value::Set(items) | Value::FrozenSet(items) => {
+            4 + items.len() / 500
+        }
+        Value::Dict(pairs) => 4 + pairs.len() / 500,
+        Value::Global { module, name } => 4 + module.len() + name.len(),
+        Value::Reduce(_) | Value::Object(_) => 4,
+    }
 }
 
 #[cfg(test)]

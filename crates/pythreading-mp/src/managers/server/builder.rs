@@ -185,7 +185,7 @@ impl ServerBuilder {
 
     /// Also serves the status page on `addr` while the server runs: `GET /` (a self-contained
     /// page that refreshes itself every 500 ms), `/status.json` and `/metrics` (Prometheus
-    /// text). See [`StatusSnapshot`] for what it shows. The page has no authentication and
+    /// text). See [`StatusSnapshot`](super::StatusSnapshot) for what it shows. The page has no authentication and
     /// lists clients' addresses: give it a loopback address. Its HTTP server is bounded (16
     /// connections at once, 8 KiB and 64 headers per request, 3 s to send one, `GET`/`HEAD`
     /// only).

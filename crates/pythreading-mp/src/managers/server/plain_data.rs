@@ -5,7 +5,7 @@
 //! unpickles. In plain-data mode ([`ServerConfig::with_plain_data`](super::ServerConfig)) such
 //! values are refused where they come in.
 
-use crate::managers::protocol::type_error;
+use crate::managers::protocol::{type_error, walk};
 use crate::pickle::{PyException, Value};
 
 /// The globals a plain value may name: the few types older protocols spell as constructor
@@ -44,47 +44,14 @@ fn allowed(module: &str, name: &str) -> bool {
 
 /// `TypeError` naming the first global in `v` outside the allow-list.
 pub(crate) fn check(v: &Value) -> Result<(), PyException> {
-    let mut stack = vec![v];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::Global { module, name } if !allowed(module, name) => {
-                return Err(type_error(format!(
-                    "this server accepts plain data only: the value references the global \
-                     {module}.{name}, which a Python consumer would call when unpickling it"
-                )));
-            }
-            Value::Tuple(items)
-            | Value::List(items)
-            | Value::Set(items)
-            | Value::FrozenSet(items) => stack.extend(items),
-            Value::Dict(pairs) => {
-                for (k, v) in pairs {
-                    stack.push(k);
-                    stack.push(v);
-                }
-            }
-            Value::Reduce(r) => {
-                stack.push(&r.callable);
-                stack.push(&r.args);
-                stack.extend(&r.state);
-                stack.extend(&r.list_items);
-                for (k, v) in &r.dict_items {
-                    stack.push(k);
-                    stack.push(v);
-                }
-            }
-            Value::Object(o) => {
-                stack.push(&o.class);
-                stack.push(&o.args);
-                stack.extend(&o.kwargs);
-                stack.extend(&o.state);
-                stack.extend(&o.list_items);
-                for (k, v) in &o.dict_items {
-                    stack.push(k);
-                    stack.push(v);
-                }
-            }
-            _ => {}
+    for v in walk(v) {
+        if let Value::Global { module, name } = v
+            && !allowed(module, name)
+        {
+            return Err(type_error(format!(
+                "this server accepts plain data only: the value references the global \
+                 {module}.{name}, which a Python consumer would call when unpickling it"
+            )));
         }
     }
     Ok(())

@@ -12,6 +12,7 @@ use super::plain_data;
 use super::registry::Factory;
 use super::served::{Outcome, SharedObject};
 use super::status::ClientGuard;
+use super::table::Lookup;
 use super::{ConnectionEvent, Shared, Slot};
 use crate::managers::protocol::{
     CallArgs, ClientWatch, Reply, Request, encoded_size_over, memory_error, repr,
@@ -84,6 +85,7 @@ pub(crate) fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, m
         created: 0,
         watch,
         client,
+        lookup: Lookup::default(),
     };
     match session.public(request) {
         Public::Reply(reply) => {
@@ -116,6 +118,8 @@ struct Session<'a> {
     watch: Option<Arc<ClientWatch>>,
     /// This connection's entry on the status page (the call it is inside).
     client: ClientGuard,
+    /// The object this connection called last.
+    lookup: Lookup,
 }
 
 impl Drop for Session<'_> {
@@ -258,20 +262,26 @@ impl Session<'_> {
     /// too long, or sends an unreadable frame.
     fn serve_client(&mut self, conn: &mut Connection<DeadlineStream>) {
         loop {
-            let Ok(bytes) = conn.recv_bytes() else {
+            let limits = &self.limits;
+            let Ok(decoded) = conn.recv_bytes_with(|bytes| Request::decode(bytes, limits)) else {
                 return;
             };
-            let sent = match Request::decode(&bytes, &self.limits) {
+            let sent = match decoded {
                 Ok(mut request) => {
                     request.args.caller = self.watch.clone();
+                    let stop_can_end_it = STOP_ENDS_WITH_SUCCESS.contains(&request.method.as_str());
                     let called = self.call(request);
-                    // A call that returned after the server began to stop is not answered: the
-                    // stop may be what ended it (a wait released so the thread can end), and
-                    // its client sees end of stream, as from a CPython server that exited. A
-                    // call that returned before is answered even though the stop came since
-                    // (the stop shut only the read side), so a worker whose `put` of the last
-                    // result made the master stop its server learns that the put happened.
-                    if self.shared.is_stopped() {
+                    // A call the stop may have ended is not answered once the server is
+                    // stopping: its client sees end of stream, as from a CPython server that
+                    // exited. The stop ends a blocked call either with an error (a queue's
+                    // `ShutDown`, "the manager server is stopping") or, for the waits in
+                    // `STOP_ENDS_WITH_SUCCESS`, with what looks like success. Any other
+                    // success happened (the stop shut only the read side), and is answered
+                    // however late this thread looks: a worker whose `put` of the last result
+                    // made the master stop its server learns that the put happened. Whether the
+                    // stop came before or after the call returned cannot decide it: the put's
+                    // item is visible to the master before this thread gets to look.
+                    if self.shared.is_stopped() && (stop_can_end_it || called.is_error()) {
                         if let Called::Taken(object, value) = called {
                             object.give_back(value);
                         }
@@ -353,7 +363,7 @@ impl Session<'_> {
                 "AssertionError: server-level call on an object connection",
             ));
         };
-        let Some((object, typeid)) = shared.table.get_typed(&ident) else {
+        let Some((object, typeid)) = shared.table.get_typed_cached(&ident, &mut self.lookup) else {
             return Err(Reply::traceback(&format!("KeyError: '{ident}'")));
         };
         let method = request.method.as_str();
@@ -434,6 +444,21 @@ enum Called {
     /// Items the object shares, to send with each distinct item once.
     Shared(Vec<Arc<Value>>),
 }
+
+impl Called {
+    /// Whether the call failed (the method raised, or the server could not call it).
+    fn is_error(&self) -> bool {
+        matches!(
+            self,
+            Called::Reply(Reply::Error(_) | Reply::Traceback(_) | Reply::Unserializable(_))
+        )
+    }
+}
+
+/// The waits a server stop ends with a success of their own: `Event.wait` (the stop sets the
+/// event), `Condition.wait`/`wait_for` (the stop wakes every waiter) and `Queue.join` (the stop
+/// ends every join). Their replies are not sent once the server is stopping.
+const STOP_ENDS_WITH_SUCCESS: &[&str] = &["wait", "wait_for", "join"];
 
 /// `Name: message` for an exception, as the last line of a traceback.
 fn exception_line(exc: &PyException) -> String {

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use super::served::SharedObject;
 
@@ -42,6 +43,19 @@ impl TableError {
 #[derive(Default)]
 pub(crate) struct Table {
     entries: Mutex<HashMap<String, Entry>>,
+    /// Raised (under the lock) whenever an entry is removed: a [`Lookup`] cached at an earlier
+    /// value may name an object that is gone.
+    generation: AtomicU64,
+}
+
+/// A connection's last lookup, kept so that its next call on the same object takes neither the
+/// table's lock (shared by every connection) nor a hash of the ident. It holds the object
+/// weakly: a removed object is not kept alive by an idle connection.
+#[derive(Default)]
+pub(crate) struct Lookup {
+    ident: String,
+    generation: u64,
+    found: Option<(Weak<dyn SharedObject>, Arc<str>)>,
 }
 
 impl Table {
@@ -97,6 +111,7 @@ impl Table {
             }
             entry.refcount -= 1;
             if entry.refcount == 0 {
+                self.generation.fetch_add(1, Ordering::Release);
                 entries.remove(ident)
             } else {
                 None
@@ -116,6 +131,31 @@ impl Table {
         self.entries()
             .get(ident)
             .map(|e| (Arc::clone(&e.object), Arc::clone(&e.typeid)))
+    }
+
+    /// As [`Table::get_typed`], answered from `cache` while no entry has been removed since it
+    /// was filled (a call racing a removal sees the object, as if it had come just before).
+    pub(crate) fn get_typed_cached(
+        &self,
+        ident: &str,
+        cache: &mut Lookup,
+    ) -> Option<(Arc<dyn SharedObject>, Arc<str>)> {
+        let generation = self.generation.load(Ordering::Acquire);
+        if generation == cache.generation
+            && cache.ident == ident
+            && let Some((weak, typeid)) = &cache.found
+            && let Some(object) = weak.upgrade()
+        {
+            return Some((object, Arc::clone(typeid)));
+        }
+        let found = self.get_typed(ident);
+        cache.ident.clear();
+        cache.ident.push_str(ident);
+        cache.generation = generation;
+        cache.found = found
+            .as_ref()
+            .map(|(o, t)| (Arc::downgrade(o), Arc::clone(t)));
+        found
     }
 
     /// Every object in the table (for [`SharedObject::release_waiters`] on stop).
@@ -154,5 +194,52 @@ impl Table {
             );
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::managers::server::served::{LeasePolicy, SharedQueue};
+
+    fn queue() -> Arc<dyn SharedObject> {
+        Arc::new(SharedQueue::new(0, LeasePolicy::default()))
+    }
+
+    #[test]
+    fn a_cached_lookup_misses_once_its_object_is_removed() {
+        let table = Table::default();
+        let mut cache = Lookup::default();
+        let a = table.create("Queue", queue(), 10).unwrap();
+        let b = table.create("Queue", queue(), 10).unwrap();
+        let first = table
+            .get_typed_cached(&a, &mut cache)
+            .expect("a is there")
+            .0;
+        let again = table.get_typed_cached(&a, &mut cache).expect("a, cached").0;
+        assert!(Arc::ptr_eq(&first, &again));
+        assert!(table.get_typed_cached(&b, &mut cache).is_some());
+        assert!(table.get_typed_cached(&a, &mut cache).is_some());
+        drop((first, again));
+        table.decref(&a).unwrap();
+        assert!(table.get_typed_cached(&a, &mut cache).is_none(), "removed");
+        assert!(
+            table.get_typed_cached(&a, &mut cache).is_none(),
+            "still removed"
+        );
+        assert!(table.get_typed_cached("nope", &mut cache).is_none());
+        assert_eq!(&*table.get_typed_cached(&b, &mut cache).unwrap().1, "Queue");
+    }
+
+    #[test]
+    fn the_cache_does_not_keep_a_removed_object_alive() {
+        let table = Table::default();
+        let mut cache = Lookup::default();
+        let object = queue();
+        let weak = Arc::downgrade(&object);
+        let a = table.create("Queue", object, 10).unwrap();
+        drop(table.get_typed_cached(&a, &mut cache));
+        table.decref(&a).unwrap();
+        assert!(weak.upgrade().is_none(), "the object outlived its entry");
     }
 }

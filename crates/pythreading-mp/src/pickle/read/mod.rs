@@ -6,8 +6,12 @@
 //! is reached, the node on top of the stack is copied out into a `Value` tree; that step
 //! enforces the depth limit, refuses cycles and charges every copy of a shared node against the
 //! expansion budget.
+//!
+//! Most pickles need none of that: a flat one (no memo read, no `DUP`, only plain data) is read
+//! first by `flat.rs` straight into values; whatever it does not accept, this machine reads.
 
 mod expand;
+mod flat;
 mod text;
 
 use std::collections::HashMap;
@@ -56,6 +60,15 @@ pub(crate) fn loads_with(input: &[u8], limits: &Limits) -> Result<Value, PickleE
             ErrorKind::LimitExceeded(Limit::InputLen),
         ));
     }
+    // Most manager messages are flat trees: built without the arena when they are.
+    if let Some(v) = flat::loads(input, limits) {
+        return Ok(v);
+    }
+    general(input, limits)
+}
+
+/// The general machine: any pickle, every error.
+fn general(input: &[u8], limits: &Limits) -> Result<Value, PickleError> {
     let mut m = Machine {
         input,
         pos: 0,

@@ -3,34 +3,33 @@
 //! Each client connection has its own server thread, so an `RLock`'s owner is the connection
 //! that acquired it, as in CPython.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use pythreading::threading::{Lock, RLock};
 
-use super::acquirer::acquire_waiting;
+use super::acquirer::Acquirer;
 use super::{Method, MethodResult, Served, method, ret};
 use crate::managers::protocol::{CallArgs, Wait, runtime_error};
 use crate::pickle::{PyException, Value};
 
 /// A lock's `acquire(blocking=True, timeout=-1)` on anything with a timed acquire.
-fn acquire(
+fn acquire<P>(
     qualname: &str,
     args: CallArgs,
-    stopped: &AtomicBool,
-    acquire_timeout: impl Fn(Duration) -> bool,
+    lock: &Acquirer<P>,
+    acquire_timeout: fn(&P, Duration) -> bool,
 ) -> MethodResult {
     let caller = args.caller.clone();
     let a = args.bind(qualname, &["blocking", "timeout"], 0)?;
     let wait = Wait::acquire(a[0].as_ref(), a[1].as_ref())?;
-    acquire_waiting(wait, stopped, caller.as_ref(), acquire_timeout)
+    lock.acquire(wait, caller.as_ref(), acquire_timeout)
 }
 
-pub(crate) struct SharedLock(Lock, AtomicBool);
+pub(crate) struct SharedLock(Acquirer<Lock>);
 
 impl SharedLock {
     fn acquire(&self, args: CallArgs) -> MethodResult {
-        acquire("lock.acquire", args, &self.1, |d| self.0.acquire_timeout(d))
+        acquire("lock.acquire", args, &self.0, Lock::acquire_timeout)
     }
 
     fn release(&self, args: CallArgs) -> MethodResult {
@@ -52,7 +51,7 @@ impl Served for SharedLock {
 
     fn construct(args: CallArgs) -> Result<Self, PyException> {
         args.none("Lock")?;
-        Ok(SharedLock(Lock::new(), AtomicBool::new(false)))
+        Ok(SharedLock(Acquirer::new(Lock::new())))
     }
 
     fn repr(&self) -> String {
@@ -68,17 +67,15 @@ impl Served for SharedLock {
     }
 
     fn release_waiters(&self) {
-        self.1.store(true, Ordering::Release);
+        self.0.release_waiters();
     }
 }
 
-pub(crate) struct SharedRLock(RLock, AtomicBool);
+pub(crate) struct SharedRLock(Acquirer<RLock>);
 
 impl SharedRLock {
     fn acquire(&self, args: CallArgs) -> MethodResult {
-        acquire("RLock.acquire", args, &self.1, |d| {
-            self.0.acquire_timeout(d)
-        })
+        acquire("RLock.acquire", args, &self.0, RLock::acquire_timeout)
     }
 
     fn release(&self, args: CallArgs) -> MethodResult {
@@ -100,10 +97,10 @@ impl Served for SharedRLock {
 
     fn construct(args: CallArgs) -> Result<Self, PyException> {
         args.none("RLock")?;
-        Ok(SharedRLock(RLock::new(), AtomicBool::new(false)))
+        Ok(SharedRLock(Acquirer::new(RLock::new())))
     }
 
     fn release_waiters(&self) {
-        self.1.store(true, Ordering::Release);
+        self.0.release_waiters();
     }
 }

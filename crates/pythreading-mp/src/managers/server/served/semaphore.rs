@@ -1,12 +1,11 @@
 //! SyncManager's `Semaphore` and `BoundedSemaphore` (served as `threading.Semaphore` /
 //! `threading.BoundedSemaphore`, proxied by `AcquirerProxy`: `acquire`, `release`).
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use pythreading::threading::{BoundedSemaphore, Semaphore};
 
-use super::acquirer::acquire_waiting;
+use super::acquirer::Acquirer;
 use super::{Method, MethodResult, Served, method, ret};
 use crate::managers::protocol::{CallArgs, Wait, truthy, type_error, value_error};
 use crate::pickle::{PyException, Value};
@@ -14,11 +13,11 @@ use crate::pickle::{PyException, Value};
 /// `Semaphore.acquire(blocking=True, timeout=None)`. Unlike a lock's, a semaphore's timeout has
 /// no `-1`: `None` waits forever, a timeout that is not positive only polls (CPython gives up at
 /// once), and a timeout on a non-blocking call is a `ValueError`.
-fn acquire(
+fn acquire<P>(
     qualname: &str,
     args: CallArgs,
-    stopped: &AtomicBool,
-    acquire_timeout: impl Fn(Duration) -> bool,
+    sem: &Acquirer<P>,
+    acquire_timeout: fn(&P, Duration) -> bool,
 ) -> MethodResult {
     let caller = args.caller.clone();
     let a = args.bind(qualname, &["blocking", "timeout"], 0)?;
@@ -33,7 +32,7 @@ fn acquire(
         (false, None) => Wait::Poll,
         (true, t) => Wait::event_timeout(t)?,
     };
-    acquire_waiting(wait, stopped, caller.as_ref(), acquire_timeout)
+    sem.acquire(wait, caller.as_ref(), acquire_timeout)
 }
 
 /// An int argument (a bool counts, as in Python).
@@ -73,13 +72,16 @@ fn initial_value(qualname: &str, args: CallArgs) -> Result<usize, PyException> {
     usize::try_from(value).map_err(|_| value_error("semaphore initial value must be >= 0"))
 }
 
-pub(crate) struct SharedSemaphore(Semaphore, AtomicBool);
+pub(crate) struct SharedSemaphore(Acquirer<Semaphore>);
 
 impl SharedSemaphore {
     fn acquire(&self, args: CallArgs) -> MethodResult {
-        acquire("Semaphore.acquire", args, &self.1, |d| {
-            self.0.acquire_timeout(d)
-        })
+        acquire(
+            "Semaphore.acquire",
+            args,
+            &self.0,
+            Semaphore::acquire_timeout,
+        )
     }
 
     fn release(&self, args: CallArgs) -> MethodResult {
@@ -99,10 +101,7 @@ impl Served for SharedSemaphore {
 
     fn construct(args: CallArgs) -> Result<Self, PyException> {
         let value = initial_value("Semaphore.__init__", args)?;
-        Ok(SharedSemaphore(
-            Semaphore::new(value),
-            AtomicBool::new(false),
-        ))
+        Ok(SharedSemaphore(Acquirer::new(Semaphore::new(value))))
     }
 
     fn repr(&self) -> String {
@@ -114,17 +113,20 @@ impl Served for SharedSemaphore {
     }
 
     fn release_waiters(&self) {
-        self.1.store(true, Ordering::Release);
+        self.0.release_waiters();
     }
 }
 
-pub(crate) struct SharedBoundedSemaphore(BoundedSemaphore, AtomicBool);
+pub(crate) struct SharedBoundedSemaphore(Acquirer<BoundedSemaphore>);
 
 impl SharedBoundedSemaphore {
     fn acquire(&self, args: CallArgs) -> MethodResult {
-        acquire("BoundedSemaphore.acquire", args, &self.1, |d| {
-            self.0.acquire_timeout(d)
-        })
+        acquire(
+            "BoundedSemaphore.acquire",
+            args,
+            &self.0,
+            BoundedSemaphore::acquire_timeout,
+        )
     }
 
     fn release(&self, args: CallArgs) -> MethodResult {
@@ -146,10 +148,9 @@ impl Served for SharedBoundedSemaphore {
 
     fn construct(args: CallArgs) -> Result<Self, PyException> {
         let value = initial_value("BoundedSemaphore.__init__", args)?;
-        Ok(SharedBoundedSemaphore(
+        Ok(SharedBoundedSemaphore(Acquirer::new(
             BoundedSemaphore::new(value),
-            AtomicBool::new(false),
-        ))
+        )))
     }
 
     fn repr(&self) -> String {
@@ -162,6 +163,6 @@ impl Served for SharedBoundedSemaphore {
     }
 
     fn release_waiters(&self) {
-        self.1.store(true, Ordering::Release);
+        self.0.release_waiters();
     }
 }

@@ -13,10 +13,10 @@
 //! | `http.rs` | the bounded HTTP/1.1 server: GET only, small requests, short deadlines |
 //! | `page.html` | `/`: a self-contained page that fetches `/status.json` every 500 ms |
 //!
-//! Nothing here slows the request path: a connection's thread writes its own uncontended slot
-//! at the start and end of each call, the registry of connections changes only when one is
-//! admitted or ends, refusals are atomic counters, and the queue depths are read only when a
-//! snapshot is taken.
+//! Nothing here slows the request path: a connection's thread writes its own slot (one atomic
+//! word, no lock) at the start and end of each call, the registry of connections changes only
+//! when one is admitted or ends, refusals are atomic counters, and the queue depths are read
+//! only when a snapshot is taken.
 
 mod clients;
 pub(crate) mod http;

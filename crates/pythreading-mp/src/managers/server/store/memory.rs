@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::journal::{Journal, Position, Recovered};
+use super::journal::{Journal, Position, Recovered, Ticket};
 use super::{
     Block, ConsumerId, Delivery, LeaseId, LeaseTerms, QueueBackend, QueueStats, QueueStore,
     StoreError, WAIT_SLICE, Waiter,
@@ -43,6 +43,9 @@ struct State {
     /// Threads inside a `put` or `take` wait: with none, a change skips the notify, which on
     /// Linux is a `futex` system call even when nobody waits (one per round trip saved).
     waiting: usize,
+    /// The journal ticket of the last change queued for this queue (0: none): a caller waits
+    /// for it, after releasing the lock, before answering (see `MemoryStore::settle`).
+    last_ticket: Ticket,
 }
 
 /// The default backend: each queue in the server's memory (lost when the server stops, as
@@ -205,6 +208,7 @@ impl MemoryStore {
                 front,
                 back,
                 waiting: 0,
+                last_ticket: 0,
             }),
             journal,
             maxsize,
@@ -246,9 +250,10 @@ impl MemoryStore {
                     st.timed -= 1;
                 }
                 if let Some(j) = &self.journal {
-                    // If this write fails the record keeps its old place, which is still
-                    // ahead of every item put after it: the item stays near the head.
-                    let _ = j.moved(lease.entry.row, st.front);
+                    // Until this change is committed the record keeps its old place, which is
+                    // still ahead of every item put after it: after a crash the item is near
+                    // the head all the same.
+                    st.last_ticket = j.moved(lease.entry.row, st.front);
                 }
                 st.front -= 1;
                 st.items.push_front(lease.entry);
@@ -256,6 +261,19 @@ impl MemoryStore {
                     self.not_empty.notify_one();
                 }
             }
+        }
+    }
+
+    /// Releases the queue's lock, then waits until the changes it queued up to now (its last
+    /// ticket) are durable: the caller is answered only after the commit holding its change.
+    /// Waiting outside the lock lets other callers' changes queue meanwhile and share the
+    /// next commit (group commit).
+    fn settle(&self, st: MutexGuard<'_, State>) -> Result<(), StoreError> {
+        let ticket = st.last_ticket;
+        drop(st);
+        match &self.journal {
+            Some(j) if ticket > 0 => j.durable(ticket),
+            _ => Ok(()),
         }
     }
 
@@ -283,7 +301,11 @@ impl QueueStore for MemoryStore {
         )
         .map_err(|(_, e)| e)?;
         let row = match &self.journal {
-            Some(j) => j.appended(st.back, &item)?,
+            Some(j) => {
+                let (row, ticket) = j.appended(st.back, &item);
+                st.last_ticket = ticket;
+                row
+            }
             None => 0,
         };
         st.back += 1;
@@ -296,11 +318,12 @@ impl QueueStore for MemoryStore {
         if st.waiting > 0 {
             self.not_empty.notify_one();
         }
-        Ok(())
+        self.settle(st)
     }
 
     fn take(&self, lease: Option<LeaseTerms>, wait: Waiter<'_>) -> Result<Delivery, StoreError> {
         let st = self.state();
+        let before = st.last_ticket;
         let mut st = match wait_until(
             &self.not_empty,
             st,
@@ -315,28 +338,34 @@ impl QueueStore for MemoryStore {
                 if !st.items.is_empty() && st.waiting > 0 {
                     self.not_empty.notify_one();
                 }
+                // Expired leases returned while waiting are written down before the answer.
+                if st.last_ticket != before {
+                    let _ = self.settle(st);
+                }
                 return Err(e);
             }
         };
         let mut entry = st.items.pop_front().ok_or(StoreError::Empty)?;
         let deliveries = entry.delivered.saturating_add(1);
         if let Some(j) = &self.journal {
-            let written = match lease {
+            st.last_ticket = match lease {
                 Some(_) => j.delivered(entry.row, deliveries),
                 None => j.removed(entry.row),
             };
-            if let Err(e) = written {
-                st.items.push_front(entry);
-                return Err(e);
-            }
         }
         if st.waiting > 0 {
             self.not_full.notify_one();
         }
         entry.delivered = deliveries;
         let Some(terms) = lease else {
+            let item = entry.item;
+            if let Err(e) = self.settle(st) {
+                // Not known to be taken on disk: the item stays in the queue, at the head.
+                let _ = self.give_back(item);
+                return Err(e);
+            }
             return Ok(Delivery {
-                item: entry.item,
+                item,
                 lease: None,
                 deliveries,
             });
@@ -357,9 +386,15 @@ impl QueueStore for MemoryStore {
                 expires,
             },
         );
+        let lease = LeaseId::new(n.to_string());
+        if let Err(e) = self.settle(st) {
+            // The caller will not hear of this lease: the item goes back at the head.
+            let _ = self.release(&lease);
+            return Err(e);
+        }
         Ok(Delivery {
             item,
-            lease: Some(LeaseId::new(n.to_string())),
+            lease: Some(lease),
             deliveries,
         })
     }
@@ -368,7 +403,11 @@ impl QueueStore for MemoryStore {
         let mut st = self.state();
         // Its record was removed when it was taken: written again, at the head.
         let row = match &self.journal {
-            Some(j) => j.appended(st.front, &item)?,
+            Some(j) => {
+                let (row, ticket) = j.appended(st.front, &item);
+                st.last_ticket = ticket;
+                row
+            }
             None => 0,
         };
         st.front -= 1;
@@ -380,7 +419,7 @@ impl QueueStore for MemoryStore {
         if st.waiting > 0 {
             self.not_empty.notify_one();
         }
-        Ok(())
+        self.settle(st)
     }
 
     fn ack(&self, lease: &LeaseId) -> Result<(), StoreError> {
@@ -391,7 +430,7 @@ impl QueueStore for MemoryStore {
             return Err(StoreError::UnknownLease(lease.clone()));
         };
         if let Some(j) = &self.journal {
-            j.removed(row)?;
+            st.last_ticket = j.removed(row);
         }
         let Some(l) = st.leases.remove(&n) else {
             return Err(StoreError::UnknownLease(lease.clone()));
@@ -401,9 +440,9 @@ impl QueueStore for MemoryStore {
         }
         self.finish_one(&mut st);
         // The item is dropped outside the lock.
-        drop(st);
+        let settled = self.settle(st);
         drop(l);
-        Ok(())
+        settled
     }
 
     fn ack_oldest(&self, consumer: ConsumerId) -> Result<bool, StoreError> {
@@ -418,13 +457,13 @@ impl QueueStore for MemoryStore {
             return Ok(false);
         };
         if let Some(j) = &self.journal {
-            j.removed(row)?;
+            st.last_ticket = j.removed(row);
         }
         if st.leases.remove(&n).is_some_and(|l| l.expires.is_some()) {
             st.timed -= 1;
         }
         self.finish_one(&mut st);
-        Ok(true)
+        self.settle(st).map(|()| true)
     }
 
     fn release(&self, lease: &LeaseId) -> Result<(), StoreError> {
@@ -435,7 +474,7 @@ impl QueueStore for MemoryStore {
             return Err(StoreError::UnknownLease(lease.clone()));
         }
         self.put_back(&mut st, &[n]);
-        Ok(())
+        self.settle(st)
     }
 
     fn release_consumer(&self, consumer: ConsumerId) -> Result<usize, StoreError> {
@@ -447,7 +486,7 @@ impl QueueStore for MemoryStore {
             .map(|(n, _)| *n)
             .collect();
         self.put_back(&mut st, &held);
-        Ok(held.len())
+        self.settle(st).map(|()| held.len())
     }
 
     fn task_done(&self) -> Result<bool, StoreError> {
@@ -526,9 +565,8 @@ impl MemoryStore {
         if immediate {
             let n = st.items.len();
             if let (true, Some(j)) = (record, &self.journal) {
-                for e in &st.items {
-                    // A record left behind comes back at the next start: not lost.
-                    let _ = j.removed(e.row);
+                for row in st.items.iter().map(|e| e.row).collect::<Vec<_>>() {
+                    st.last_ticket = j.removed(row);
                 }
             }
             st.items.clear();
@@ -539,6 +577,8 @@ impl MemoryStore {
         }
         self.not_empty.notify_all();
         self.not_full.notify_all();
+        // A record left behind (its commit failed) comes back at the next start: not lost.
+        let _ = self.settle(st);
     }
 }
 
@@ -617,6 +657,86 @@ mod tests {
         assert_eq!(q.stats().leased, 1);
         q.ack(order[2].lease.as_ref().unwrap()).unwrap();
         q.join(poll()).unwrap();
+    }
+
+    /// A journal whose commits fail while `failing` is set (a disk refusing writes).
+    #[derive(Default)]
+    struct SwitchedJournal {
+        failing: std::sync::atomic::AtomicBool,
+        tickets: std::sync::atomic::AtomicU64,
+    }
+
+    impl SwitchedJournal {
+        fn next(&self) -> Ticket {
+            self.tickets
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1
+        }
+    }
+
+    impl Journal for std::sync::Arc<SwitchedJournal> {
+        fn appended(&self, _pos: Position, _item: &Value) -> (u64, Ticket) {
+            let t = self.next();
+            (t, t)
+        }
+        fn delivered(&self, _row: u64, _delivered: u32) -> Ticket {
+            self.next()
+        }
+        fn removed(&self, _row: u64) -> Ticket {
+            self.next()
+        }
+        fn moved(&self, _row: u64, _pos: Position) -> Ticket {
+            self.next()
+        }
+        fn durable(&self, _ticket: Ticket) -> Result<(), StoreError> {
+            if self.failing.load(std::sync::atomic::Ordering::Relaxed) {
+                Err(StoreError::Backend("disk refused".into()))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_commit_reports_the_error_and_keeps_every_item_takeable() {
+        let journal = std::sync::Arc::new(SwitchedJournal::default());
+        let q = MemoryStore::with_journal(
+            0,
+            Some(Box::new(std::sync::Arc::clone(&journal))),
+            Vec::new(),
+        );
+        let fail = |on: bool| {
+            journal
+                .failing
+                .store(on, std::sync::atomic::Ordering::Relaxed)
+        };
+        let backend = |r: Result<Delivery, StoreError>| matches!(r, Err(StoreError::Backend(m)) if m == "disk refused");
+        q.put(Value::Int(1), poll()).unwrap();
+        // A put whose commit fails: the caller hears it, the item is in memory (may be done).
+        fail(true);
+        assert_eq!(
+            q.put(Value::Int(2), poll()),
+            Err(StoreError::Backend("disk refused".into()))
+        );
+        assert_eq!(q.len(), 2);
+        // A leased take whose commit fails: no lease is left held, the item is back at the head.
+        let terms = LeaseTerms {
+            consumer: ConsumerId(1),
+            timeout: None,
+        };
+        assert!(backend(q.take(Some(terms), poll())));
+        assert_eq!((q.stats().depth, q.stats().leased), (2, 0));
+        // A plain take whose commit fails: the item is not lost, it is back at the head.
+        assert!(backend(q.take(None, poll())));
+        assert_eq!(q.len(), 2);
+        // The disk works again: both items, in order. Item 1 was last given back by the failed
+        // plain take (never delivered to anyone), so its count starts afresh.
+        fail(false);
+        let d = q.take(Some(terms), poll()).unwrap();
+        assert_eq!((d.item.clone(), d.deliveries), (Value::Int(1), 1));
+        q.ack(d.lease.as_ref().unwrap()).unwrap();
+        assert_eq!(q.take(None, poll()).unwrap().item, Value::Int(2));
+        assert_eq!(q.take(None, poll()), Err(StoreError::Empty));
     }
 
     #[test]

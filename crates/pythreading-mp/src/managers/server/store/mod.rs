@@ -42,6 +42,7 @@
 //! - Backends are `Send + Sync` and the trait is object-safe: the server holds
 //!   `Arc<dyn QueueStore>`.
 
+mod group_commit;
 mod journal;
 mod memory;
 mod sqlite;

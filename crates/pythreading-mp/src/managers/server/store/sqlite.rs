@@ -1,15 +1,23 @@
 //! The durable backend of `serve --data DIR`: every named queue's items, delivery counts and
 //! order in one SQLite database (`DIR/queues.sqlite3`, WAL journal).
 //!
-//! The queue itself runs in memory ([`MemoryStore`]); each change is written to the database
-//! inside the queue's lock *before* it takes effect, one transaction per change: a put is in
-//! the database before its caller hears `None`. When the server starts again on the same
+//! The queue itself runs in memory ([`MemoryStore`]); each change is queued for the database
+//! inside the queue's lock, in the order the changes are made, and its caller is answered only
+//! once the transaction holding it is committed: a put is in the database before its caller
+//! hears `None`. Changes from several connections that arrive while a commit runs share the
+//! next transaction (group commit, one `fsync` for all of them under [`SyncPolicy::Full`]; see
+//! `group_commit.rs`). When the server starts again on the same
 //! directory, each queue holds what the database holds, in order; items that were out on a
 //! lease are back in their queue (they never left the database), their delivery counts kept.
 //!
+//! If a commit fails (disk full, an I/O error), every caller whose change it held hears
+//! [`StoreError::Backend`]. A put's item is in the queue already (it may be delivered) and its
+//! record is written by the next commit that succeeds; a take that failed so puts its item back
+//! at the head. An error means "not known to be on disk", never "lost".
+//!
 //! # What survives what ([`SyncPolicy`])
 //!
-//! | policy | SQLite | an acknowledged put survives | cost per change |
+//! | policy | SQLite | an acknowledged put survives | cost per commit (one change alone; all that arrived during the last commit, together) |
 //! |---|---|---|---|
 //! | [`SyncPolicy::Full`] (default) | WAL, `synchronous=FULL` | the server killed (`SIGKILL`), the machine crashing or losing power | one `fsync` |
 //! | [`SyncPolicy::Normal`] | WAL, `synchronous=NORMAL` | the server killed (`SIGKILL`, a panic); **not** a power loss or kernel crash (the last changes may be lost, the database stays consistent) | a `write`, no `fsync` |
@@ -21,17 +29,18 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension as _, params};
 
-use super::journal::{Journal, Position, Recovered};
+use super::group_commit::{Change, GroupCommit};
+use super::journal::{Journal, Position, Recovered, Ticket};
 use super::{MemoryStore, QueueBackend, QueueStore, StoreError};
 use crate::pickle::{self, Value};
 
 /// How hard each change is pushed to disk.
 ///
-/// | policy | SQLite | an acknowledged put survives | cost per change |
+/// | policy | SQLite | an acknowledged put survives | cost per commit (changes arriving together share one) |
 /// |---|---|---|---|
 /// | [`SyncPolicy::Full`] (default) | WAL, `synchronous=FULL` | the server killed (`SIGKILL`), the machine crashing or losing power | one `fsync` |
 /// | [`SyncPolicy::Normal`] | WAL, `synchronous=NORMAL` | the server killed (`SIGKILL`, a panic); **not** a power loss or kernel crash (the last changes may be lost; the database stays consistent) | a `write`, no `fsync` |
@@ -45,10 +54,10 @@ use crate::pickle::{self, Value};
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum SyncPolicy {
-    /// `fsync` per change: survives power loss.
+    /// An `fsync` per commit (changes arriving together share one): survives power loss.
     #[default]
     Full,
-    /// No `fsync` per change: survives the server process dying, not the machine.
+    /// No `fsync` per commit: survives the server process dying, not the machine.
     Normal,
 }
 
@@ -67,8 +76,10 @@ impl std::str::FromStr for SyncPolicy {
 /// Named queues kept in a SQLite database in a directory (`serve --data DIR`).
 ///
 /// The queue itself runs in memory; each change (put, delivery, ack, return to the head) is
-/// written to `DIR/queues.sqlite3` inside the queue's lock *before* it takes effect, one
-/// transaction per change: a put is in the database before its caller hears `None`. A server
+/// queued for `DIR/queues.sqlite3` inside the queue's lock, and its caller is answered only
+/// once the transaction holding it is committed: a put is in the database before its caller
+/// hears `None`. Changes from connections arriving together share one transaction (group
+/// commit): one `fsync` for all of them under [`SyncPolicy::Full`]. A server
 /// started again on the same directory finds each queue as the database holds it, in order;
 /// items that were out on a lease are back at the head, their delivery counts kept. How hard
 /// each change is pushed to disk: [`SyncPolicy`].
@@ -90,7 +101,7 @@ impl std::str::FromStr for SyncPolicy {
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 pub struct DurableBackend {
-    db: Arc<Mutex<Connection>>,
+    commits: Arc<GroupCommit>,
     path: PathBuf,
     sync: SyncPolicy,
 }
@@ -106,10 +117,6 @@ impl fmt::Debug for DurableBackend {
 
 fn backend_error(e: impl fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
-}
-
-fn lock(db: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    db.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl DurableBackend {
@@ -172,7 +179,7 @@ impl DurableBackend {
         )
         .map_err(backend_error)?;
         Ok(DurableBackend {
-            db: Arc::new(Mutex::new(db)),
+            commits: Arc::new(GroupCommit::new(db)?),
             path,
             sync,
         })
@@ -207,7 +214,7 @@ impl DurableBackend {
     }
 
     fn recover(&self, name: &str) -> Result<Vec<Recovered>, StoreError> {
-        let db = lock(&self.db);
+        let db = self.commits.db();
         let mut stmt = db
             .prepare_cached(
                 "SELECT row, pos, delivered, item FROM items WHERE queue = ?1 ORDER BY pos, row",
@@ -244,8 +251,8 @@ impl QueueBackend for DurableBackend {
     fn open(&self, name: &str, maxsize: usize) -> Result<Arc<dyn QueueStore>, StoreError> {
         let recovered = self.recover(name)?;
         let journal = SqliteJournal {
-            db: Arc::clone(&self.db),
-            queue: name.to_owned(),
+            commits: Arc::clone(&self.commits),
+            queue: name.into(),
         };
         Ok(Arc::new(MemoryStore::with_journal(
             maxsize,
@@ -259,51 +266,38 @@ impl QueueBackend for DurableBackend {
     }
 }
 
-/// One queue's records in the shared database.
+/// One queue's records in the shared database, written through its group commit.
 struct SqliteJournal {
-    db: Arc<Mutex<Connection>>,
-    queue: String,
-}
-
-impl SqliteJournal {
-    fn one_row(&self, sql: &str, args: impl rusqlite::Params) -> Result<(), StoreError> {
-        let db = lock(&self.db);
-        let mut stmt = db.prepare_cached(sql).map_err(backend_error)?;
-        stmt.execute(args).map_err(backend_error)?;
-        Ok(())
-    }
+    commits: Arc<GroupCommit>,
+    queue: Arc<str>,
 }
 
 impl Journal for SqliteJournal {
-    fn appended(&self, pos: Position, item: &Value) -> Result<u64, StoreError> {
-        let bytes = pickle::dumps(item);
-        let db = lock(&self.db);
-        let mut stmt = db
-            .prepare_cached(
-                "INSERT INTO items (queue, pos, delivered, item) VALUES (?1, ?2, 0, ?3)",
-            )
-            .map_err(backend_error)?;
-        stmt.execute(params![self.queue, pos, bytes])
-            .map_err(backend_error)?;
-        Ok(db.last_insert_rowid() as u64)
+    fn appended(&self, pos: Position, item: &Value) -> (u64, Ticket) {
+        let row = self.commits.new_row();
+        let ticket = self.commits.queue(Change::Append {
+            row,
+            queue: Arc::clone(&self.queue),
+            pos,
+            item: pickle::dumps(item),
+        });
+        (row, ticket)
     }
 
-    fn delivered(&self, row: u64, delivered: u32) -> Result<(), StoreError> {
-        self.one_row(
-            "UPDATE items SET delivered = ?2 WHERE row = ?1",
-            params![row as i64, delivered],
-        )
+    fn delivered(&self, row: u64, delivered: u32) -> Ticket {
+        self.commits.queue(Change::Delivered { row, delivered })
     }
 
-    fn removed(&self, row: u64) -> Result<(), StoreError> {
-        self.one_row("DELETE FROM items WHERE row = ?1", params![row as i64])
+    fn removed(&self, row: u64) -> Ticket {
+        self.commits.queue(Change::Removed { row })
     }
 
-    fn moved(&self, row: u64, pos: Position) -> Result<(), StoreError> {
-        self.one_row(
-            "UPDATE items SET pos = ?2 WHERE row = ?1",
-            params![row as i64, pos],
-        )
+    fn moved(&self, row: u64, pos: Position) -> Ticket {
+        self.commits.queue(Change::Moved { row, pos })
+    }
+
+    fn durable(&self, ticket: Ticket) -> Result<(), StoreError> {
+        self.commits.durable(ticket)
     }
 }
 
