@@ -15,10 +15,6 @@ use pythreading::queue::{GetError, LifoQueue, PriorityQueue, PutError, Queue, Si
 fn model(f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = Some(3);
-    // The bounded `Queue`'s ring has no lock to block on: a get that finds a put between its
-    // claim and its publication (or a put that finds a get half-way) waits by yielding to
-    // loom, and every yield is a branch. Allow the extra steps.
-    builder.max_branches = 20_000;
     builder.check(f);
 }
 

@@ -26,13 +26,16 @@
 //! Puts contend only on `tail` and gets only on `head` (each on its own cache line), so a put
 //! and a get never wait for each other except at the boundary: a get that finds the slot
 //! claimed but not yet published (or a put that finds the item claimed but not yet read out)
-//! waits for that one other thread, spinning and then yielding (it may have been preempted in
-//! the middle of its few instructions).
+//! spins a moment for that one other thread, then reports the ring empty (full). It never
+//! waits longer here: that thread may have been preempted in the middle of its few
+//! instructions. A blocking operation then parks (`ring_queue.rs`), and the publication wakes
+//! it: publications are swaps, not stores, so that a waiter's re-check, a read-modify-write on
+//! the same stamp (`Ring::sync_before_get_parks`), is ordered with them.
 //!
 //! Shutdown sets `mark` in `tail` with one atomic `fetch_or`: every put ordered after it fails,
 //! every put ordered before it has claimed its slot and will publish it, so a drain after the
-//! mark (`shutdown_immediate`) sees every item that will ever be in the ring (a get waits for a
-//! claimed slot's publication rather than report it empty).
+//! mark (`shutdown_immediate`) that goes on until a pop says "shut down" sees every item that
+//! will ever be in the ring (a claimed, unpublished slot reads as empty, never as shut down).
 //!
 //! A put touches no counter: how many items were ever put is derived from `tail` (its lap and
 //! index, [`Ring::puts`]), so `task_done`/`join` (`ring_queue.rs`) keep only a count of tasks
@@ -81,6 +84,12 @@ impl<T> UnsafeCell<T> {
     }
 }
 
+/// How many times a push or pop spins (growing pauses, no yield) on a slot another thread is
+/// half-way through before it reports the ring full or empty. Under loom, none: a model must
+/// not loop on another thread's progress (every turn is a branch), and the blocking paths park
+/// on such a slot rather than wait for it here.
+const BUSY_SPINS: u32 = if cfg!(loom) { 0 } else { 4 };
+
 /// Keeps what it holds on its own cache lines (two of them: x86 prefetches lines in pairs).
 #[repr(align(128))]
 pub(super) struct Padded<T>(pub(super) T);
@@ -96,6 +105,7 @@ struct Slot<T> {
 
 /// Why a push failed; the item comes back.
 pub(super) enum PushError<T> {
+    /// No room now: the ring is full, or a get is still reading out the slot at the tail.
     Full(T),
     ShutDown(T),
 }
@@ -103,7 +113,7 @@ pub(super) enum PushError<T> {
 /// Why a pop failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum PopError {
-    /// Nothing there now; more may come.
+    /// Nothing there now, or a put is still writing the item at the head; more may come.
     Empty,
     /// Nothing there and shut down: nothing more will come.
     ShutDown,
@@ -181,6 +191,7 @@ impl<T> Ring<T> {
     /// Adds `item` at the tail; fails if the ring is full or shut down.
     pub(super) fn try_push(&self, item: T) -> Result<(), PushError<T>> {
         let mut backoff = Backoff::new();
+        let mut busy_spins = 0;
         let mut tail = self.tail.0.load(Ordering::Relaxed);
         loop {
             if tail & self.mark != 0 {
@@ -207,7 +218,12 @@ impl<T> Ring<T> {
                             // and the slot holds no item this write could leak.
                             unsafe { value.write(MaybeUninit::new(item)) };
                         });
-                        slot.stamp.store(tail + 1, Ordering::Release);
+                        // Publish with a read-modify-write, not a store: a get that found
+                        // the slot unpublished re-checks it with one before it parks
+                        // (`sync_before_get_parks`), and RMWs of one atomic are totally
+                        // ordered, so either that re-check sees this item, or this swap reads
+                        // the re-check's write and so sees the getter registered.
+                        slot.stamp.swap(tail + 1, Ordering::AcqRel);
                         return Ok(());
                     }
                     Err(now) => {
@@ -218,12 +234,14 @@ impl<T> Ring<T> {
             } else if stamp.wrapping_add(self.one_lap) == tail + 1 {
                 // The slot still holds last lap's item. If `head` is a lap behind as well, no
                 // get has claimed it: the ring is full. Otherwise a get is reading it out:
-                // wait for that get.
+                // wait for that get a moment, then report the ring full: a blocking put
+                // parks until the get frees the slot (see `sync_before_put_parks`).
                 let head = self.head.0.load(Ordering::SeqCst);
-                if head.wrapping_add(self.one_lap) == tail {
+                if head.wrapping_add(self.one_lap) == tail || busy_spins == BUSY_SPINS {
                     return Err(PushError::Full(item));
                 }
-                backoff.snooze();
+                busy_spins += 1;
+                backoff.spin();
                 tail = self.tail.0.load(Ordering::Relaxed);
             } else {
                 // `tail` is out of date (another put has claimed this position), or the stamp
@@ -237,6 +255,7 @@ impl<T> Ring<T> {
     /// Takes the item at the head.
     pub(super) fn try_pop(&self) -> Result<T, PopError> {
         let mut backoff = Backoff::new();
+        let mut busy_spins = 0;
         let mut head = self.head.0.load(Ordering::Relaxed);
         loop {
             let slot = &self.slots[head & (self.mark - 1)];
@@ -258,8 +277,10 @@ impl<T> Ring<T> {
                             // stamp stored next says so, and nothing reads the item again.
                             unsafe { value.read().assume_init() }
                         });
+                        // A read-modify-write for the same reason as a put's publication:
+                        // it pairs with the re-check of a put about to park on this slot.
                         slot.stamp
-                            .store(head.wrapping_add(self.one_lap), Ordering::Release);
+                            .swap(head.wrapping_add(self.one_lap), Ordering::AcqRel);
                         return Ok(item);
                     }
                     Err(now) => {
@@ -270,8 +291,9 @@ impl<T> Ring<T> {
             } else if stamp == head {
                 // Nothing published here. If `tail` is here too, the ring is empty (and the
                 // mark says whether more can come); otherwise a put has claimed the slot and
-                // is writing it: wait for that put, so that a drain after the mark misses
-                // nothing.
+                // is writing it: wait for that put a moment, then report the ring empty
+                // (never shut down: the item is coming). A blocking get parks until the put
+                // publishes (see `sync_before_get_parks`).
                 let tail = self.tail.0.load(Ordering::SeqCst);
                 if tail & !self.mark == head {
                     return Err(if tail & self.mark != 0 {
@@ -280,7 +302,11 @@ impl<T> Ring<T> {
                         PopError::Empty
                     });
                 }
-                backoff.snooze();
+                if busy_spins == BUSY_SPINS {
+                    return Err(PopError::Empty);
+                }
+                busy_spins += 1;
+                backoff.spin();
                 head = self.head.0.load(Ordering::Relaxed);
             } else {
                 // `head` is out of date: another get has taken this position.
@@ -339,23 +365,43 @@ impl<T> Ring<T> {
         self.tail.0.load(Ordering::Acquire) & self.mark != 0
     }
 
-    /// For a get about to park, after registering as a waiter: reads `tail` by a read-modify-write
-    /// (which writes back the value it read), so that either this read sees a put's claim, or that
-    /// put's claim, a read-modify-write later in `tail`'s order, reads this one and so sees the
-    /// registration that came before it. Returns whether the get must not park: something is
-    /// there (or being put), or the ring is shut down.
+    /// For a get about to park, after registering as a waiter: whether it must not park
+    /// (something is there to take, or the ring is shut down and empty).
+    ///
+    /// Two read-modify-writes, each pairing with a put's (see the module docs, "Parking"):
+    /// one on `tail`, which orders this registration against every later claim, and one on the
+    /// stamp of the slot at the head, which orders it against that slot's publication. A get
+    /// parks only while nothing is published at the head, whether the slot is free (the ring is
+    /// empty) or claimed by a put still writing it: either way that put's publication comes
+    /// after this re-check and sees the registration.
     pub(super) fn sync_before_get_parks(&self) -> bool {
         let tail = self.tail.0.fetch_add(0, Ordering::AcqRel);
-        tail & self.mark != 0 || tail != self.head.0.load(Ordering::Acquire)
+        let head = self.head.0.load(Ordering::Acquire);
+        if tail & !self.mark == head {
+            // Empty: park unless shut down (nothing more can come).
+            return tail & self.mark != 0;
+        }
+        let slot = &self.slots[head & (self.mark - 1)];
+        // `head` is a free or claimed-but-unpublished position exactly while its stamp is
+        // `head`; otherwise the item is there (or `head` is out of date): retry.
+        slot.stamp.fetch_add(0, Ordering::AcqRel) != head
     }
 
-    /// For a put about to park, as [`sync_before_get_parks`](Self::sync_before_get_parks) with the
-    /// roles swapped: reads `head` by a read-modify-write. Returns whether the put must not
-    /// park: there is room (or an item is being taken), or the ring is shut down.
+    /// For a put about to park, as [`sync_before_get_parks`](Self::sync_before_get_parks) with
+    /// the roles swapped: a read-modify-write on `head`, then on the stamp of the slot at the
+    /// tail. A put parks only while that slot still holds last lap's item (the ring is full,
+    /// or a get is reading the item out); it must not park once the ring is shut down.
     pub(super) fn sync_before_put_parks(&self) -> bool {
-        let head = self.head.0.fetch_add(0, Ordering::AcqRel);
+        self.head.0.fetch_add(0, Ordering::AcqRel);
         let tail = self.tail.0.load(Ordering::Acquire);
-        tail & self.mark != 0 || head.wrapping_add(self.one_lap) != tail
+        if tail & self.mark != 0 {
+            return true;
+        }
+        let slot = &self.slots[tail & (self.mark - 1)];
+        slot.stamp
+            .fetch_add(0, Ordering::AcqRel)
+            .wrapping_add(self.one_lap)
+            != tail + 1
     }
 }
 
