@@ -277,12 +277,10 @@ impl<T> RingQueue<T> {
 
     /// Spins, then yields, until `ready` or the budget is spent.
     ///
-    /// Not under loom: this only saves parks (the caller re-checks either way), and the steps it
-    /// adds to every model would push the three-thread models past loom's branch limit.
+    /// Not under loom (the callers skip it, and the retry after it): this only saves parks (the
+    /// caller re-checks either way), and the steps it adds to every model multiply the
+    /// interleavings loom must run.
     fn wait_a_little(&self, ready: impl Fn() -> bool) {
-        if cfg!(loom) {
-            return;
-        }
         let mut backoff = Backoff::new();
         while !backoff.is_completed() {
             backoff.snooze();
@@ -326,7 +324,7 @@ impl<T> RingQueue<T> {
                 Err(PushError::ShutDown(back)) => break Err(PutTimeoutError::ShutDown(back)),
                 Err(PushError::Full(back)) => item = back,
             }
-            if !waited_a_little {
+            if !waited_a_little && !cfg!(loom) {
                 waited_a_little = true;
                 self.wait_a_little(|| self.ring.may_put());
                 continue;
@@ -394,7 +392,7 @@ impl<T> RingQueue<T> {
                 // Empty, or a put is still writing the head item: park until it is published.
                 Err(PopError::Empty) => {}
             }
-            if !waited_a_little {
+            if !waited_a_little && !cfg!(loom) {
                 waited_a_little = true;
                 self.wait_a_little(|| self.ring.may_get());
                 continue;
