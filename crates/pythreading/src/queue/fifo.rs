@@ -44,6 +44,20 @@ use super::ring_queue::RingQueue;
 /// q.shutdown();
 /// assert_eq!(consumer.join().unwrap(), 5050);
 /// ```
+///
+/// A queue hands its items from one thread to another, so it can be shared between threads
+/// only when its items can be sent between them: a bounded queue of `u8` is `Sync`, one of
+/// `Rc` is not.
+///
+/// ```
+/// fn shared<T: Sync>(_: &T) {}
+/// shared(&pythreading::queue::Queue::<u8>::bounded(4));
+/// ```
+///
+/// ```compile_fail
+/// fn shared<T: Sync>(_: &T) {}
+/// shared(&pythreading::queue::Queue::<std::rc::Rc<u8>>::bounded(4));
+/// ```
 pub struct Queue<T> {
     core: FifoCore<T>,
 }
@@ -76,7 +90,7 @@ macro_rules! dispatch {
 
 impl<T> FifoCore<T> {
     pub(crate) fn new(capacity: Option<usize>) -> Self {
-        // A slot is the item, a stamp and a small mutex; twice the item is a fair upper bound.
+        // A slot is the item and a stamp; twice the item (at least 16 bytes) bounds it.
         let slot = 2 * mem::size_of::<T>().max(16);
         match capacity {
             Some(cap) if cap >= 1 && cap <= RING_BYTES / slot => {

@@ -132,6 +132,7 @@ mod iter;
 mod lifo;
 mod list_queue;
 mod priority;
+// The one module with `unsafe` (it allows it at its top): see `ring.rs`.
 mod ring;
 mod ring_queue;
 mod simple;

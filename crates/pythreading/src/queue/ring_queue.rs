@@ -6,12 +6,26 @@
 //! # Parking without lost wake-ups
 //!
 //! A waiter takes the parking mutex, enters its list and counts itself in `getters` or `putters`
-//! (`joiners` for a `join`), and then re-checks the state with a read-modify-write on the very
-//! atomic the other side changes with a read-modify-write (`tail` for a getter, `head` for a
-//! putter, `done` for a joiner). Read-modify-writes of one atomic are totally ordered, so
-//! either the re-check sees the change (and the waiter does not wait), or the change comes
-//! later, reads the re-check's write and so sees the count (and its thread takes the parking
-//! mutex and notifies the oldest waiter, who entered the list under that mutex).
+//! (`joiners` for a `join`), and then re-checks the state with read-modify-writes on the very
+//! atomics the other side changes with read-modify-writes. Read-modify-writes of one atomic are
+//! totally ordered, so either the re-check sees the change (and the waiter does not wait), or
+//! the change comes later, reads the re-check's write and so sees the count (and its thread
+//! takes the parking mutex and notifies the oldest waiter, who entered the list under that
+//! mutex). A getter re-checks `tail` (against later claims) and the stamp of the slot at the
+//! head (against that slot's publication, which a put makes with a swap); a putter re-checks
+//! `head` and the stamp of the slot at the tail; a joiner re-checks `done`.
+//!
+//! So a get that finds the head slot claimed by a put that has not yet published it parks like
+//! a get on an empty ring, and that put wakes it: nothing ever waits by spinning on another
+//! thread's half-done operation (a thread preempted there would keep the waiter spinning for a
+//! whole time slice, and under loom such a loop has no end). Symmetrically, a put that finds
+//! the tail slot still being read out parks until the get frees it.
+//!
+//! One gap remains, and is closed by passing the turn on: the puts that claimed slots behind
+//! the head before a getter's re-check do not see that getter. The waiter woken for the head
+//! slot's item does see them (its wake-up is ordered after the re-check), so a notified waiter
+//! that leaves, with or without an item, wakes the next one while there may be more for it
+//! (`pass_on`).
 //!
 //! A thread that is about to park first spins and yields a little (`backoff.rs`), watching the
 //! ring: on a busy queue the item or the room usually arrives within that window.
@@ -147,14 +161,37 @@ impl<T> RingQueue<T> {
     }
 
     /// Takes waiter `id` out of its list (it is leaving: done, timed out or dropped). If it had
-    /// been notified and `pass_on`, the notification goes to the next waiter.
+    /// been notified, the notification goes on to the next waiter: always if `pass_on` (it
+    /// did not act on it), otherwise as [`pass_on`](Self::pass_on) says.
     fn leave(&self, side: Side, id: u64, pass_on: bool) {
         let mut lists = lock(&self.parking.lock);
         if lists.of(side).remove(id) {
             self.count(side).fetch_sub(1, Ordering::Relaxed);
-        } else if pass_on {
+        } else {
             drop(lists);
-            self.notify_one(side);
+            if pass_on {
+                self.notify_one(side);
+            } else {
+                self.pass_on(side);
+            }
+        }
+    }
+
+    /// A waiter that was notified is leaving: if there may be more for `side` (items for a
+    /// getter, room for a putter) and someone waits for it, wake the next one.
+    ///
+    /// Why (module docs, "Parking"): a waiter's re-check orders its registration against the
+    /// claims made after it and against the publication of the one slot it waits on, but not
+    /// against the claims already made behind that slot. Those items' puts may not see it; the
+    /// waiter woken for the first of them sees them (its wake-up comes after the re-check that
+    /// read `tail`), and hands the turn on.
+    fn pass_on(&self, side: Side) {
+        let more = match side {
+            Side::Get => self.ring.may_get(),
+            Side::Put => self.ring.may_put(),
+        };
+        if more {
+            self.wake_one(side);
         }
     }
 
@@ -177,22 +214,21 @@ impl<T> RingQueue<T> {
     }
 
     /// Parks the calling thread in `side`'s list until it is notified, the deadline passes, or
-    /// the re-check says not to wait. The caller retries its operation either way.
+    /// the re-check says not to wait. The caller retries its operation either way. Returns
+    /// whether it was notified (the caller then owes [`pass_on`](Self::pass_on) when it leaves).
     #[track_caller]
-    fn park_on(&self, side: Side, deadline: Deadline) {
+    fn park_on(&self, side: Side, deadline: Deadline) -> bool {
         let _waiting = crate::diagnostics::waiting(&self.label);
         let mut lists = lock(&self.parking.lock);
         let id = lists.of(side).register(Wake::this_thread());
         self.count(side).fetch_add(1, Ordering::Relaxed);
         if self.sync_before_wait(side) {
-            // Something is in flight (or the view is stale): retry after a pause, which also
-            // lets a loom model move on.
+            // Something is there (or the view is stale): retry. The list lock is held, so no
+            // one can have notified this waiter yet.
             if lists.of(side).remove(id) {
                 self.count(side).fetch_sub(1, Ordering::Relaxed);
             }
-            drop(lists);
-            Backoff::new().spin();
-            return;
+            return false;
         }
         drop(lists);
         loop {
@@ -203,26 +239,26 @@ impl<T> RingQueue<T> {
             }
             let mut lists = lock(&self.parking.lock);
             if !lists.of(side).contains(id) {
-                return; // notified
+                return true;
             }
             if deadline.has_passed() {
                 lists.of(side).remove(id);
                 self.count(side).fetch_sub(1, Ordering::Relaxed);
-                return;
+                return false;
             }
         }
     }
 
     /// Parks a blocking `get` until a put (or shutdown) notifies it or the deadline passes.
     #[track_caller]
-    fn park_until_not_empty(&self, deadline: Deadline) {
-        self.park_on(Side::Get, deadline);
+    fn park_until_not_empty(&self, deadline: Deadline) -> bool {
+        self.park_on(Side::Get, deadline)
     }
 
     /// Parks a blocking `put` until a get (or shutdown) notifies it or the deadline passes.
     #[track_caller]
-    fn park_until_not_full(&self, deadline: Deadline) {
-        self.park_on(Side::Put, deadline);
+    fn park_until_not_full(&self, deadline: Deadline) -> bool {
+        self.park_on(Side::Put, deadline)
     }
 
     /// Parks a `join` until the last `task_done` (or `shutdown_immediate`) or the deadline.
@@ -241,12 +277,10 @@ impl<T> RingQueue<T> {
 
     /// Spins, then yields, until `ready` or the budget is spent.
     ///
-    /// Not under loom: this only saves parks (the caller re-checks either way), and the steps it
-    /// adds to every model would push the three-thread models past loom's branch limit.
+    /// Not under loom (the callers skip it, and the retry after it): this only saves parks (the
+    /// caller re-checks either way), and the steps it adds to every model multiply the
+    /// interleavings loom must run.
     fn wait_a_little(&self, ready: impl Fn() -> bool) {
-        if cfg!(loom) {
-            return;
-        }
         let mut backoff = Backoff::new();
         while !backoff.is_completed() {
             backoff.snooze();
@@ -280,25 +314,30 @@ impl<T> RingQueue<T> {
     #[track_caller]
     fn put_until(&self, mut item: T, deadline: Deadline) -> Result<(), PutTimeoutError<T>> {
         let mut waited_a_little = false;
-        loop {
+        let mut notified = false;
+        let result = loop {
             match self.ring.try_push(item) {
                 Ok(()) => {
                     self.pushed();
-                    return Ok(());
+                    break Ok(());
                 }
-                Err(PushError::ShutDown(back)) => return Err(PutTimeoutError::ShutDown(back)),
+                Err(PushError::ShutDown(back)) => break Err(PutTimeoutError::ShutDown(back)),
                 Err(PushError::Full(back)) => item = back,
             }
-            if !waited_a_little {
+            if !waited_a_little && !cfg!(loom) {
                 waited_a_little = true;
                 self.wait_a_little(|| self.ring.may_put());
                 continue;
             }
             if deadline.has_passed() {
-                return Err(PutTimeoutError::Timeout(item));
+                break Err(PutTimeoutError::Timeout(item));
             }
-            self.park_until_not_full(deadline);
+            notified |= self.park_until_not_full(deadline);
+        };
+        if notified {
+            self.pass_on(Side::Put);
         }
+        result
     }
 
     #[track_caller]
@@ -345,22 +384,28 @@ impl<T> RingQueue<T> {
     #[track_caller]
     fn get_until(&self, deadline: Deadline) -> Result<T, GetTimeoutError> {
         let mut waited_a_little = false;
-        loop {
+        let mut notified = false;
+        let result = loop {
             match self.ring.try_pop() {
-                Ok(item) => return Ok(self.popped(item)),
-                Err(PopError::ShutDown) => return Err(GetTimeoutError::ShutDown),
+                Ok(item) => break Ok(self.popped(item)),
+                Err(PopError::ShutDown) => break Err(GetTimeoutError::ShutDown),
+                // Empty, or a put is still writing the head item: park until it is published.
                 Err(PopError::Empty) => {}
             }
-            if !waited_a_little {
+            if !waited_a_little && !cfg!(loom) {
                 waited_a_little = true;
                 self.wait_a_little(|| self.ring.may_get());
                 continue;
             }
             if deadline.has_passed() {
-                return Err(GetTimeoutError::Timeout);
+                break Err(GetTimeoutError::Timeout);
             }
-            self.park_until_not_empty(deadline);
+            notified |= self.park_until_not_empty(deadline);
+        };
+        if notified {
+            self.pass_on(Side::Get);
         }
+        result
     }
 
     #[track_caller]
@@ -416,8 +461,9 @@ impl<T> RingQueue<T> {
         waiter: &mut Option<u64>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<T>> {
-        // A put in flight makes the re-check say "retry"; after a few, let the executor run
-        // something else (the put's thread may need this core) and come back.
+        // The re-check says "retry" only when something is there (or the view was stale);
+        // should a few retries all lose races, let the executor run something else and come
+        // back rather than loop here.
         for _ in 0..8 {
             let got = self.ring.try_pop();
             if !matches!(got, Err(PopError::Empty)) {
@@ -569,10 +615,20 @@ impl<T> RingQueue<T> {
     pub(crate) fn shutdown_immediate(&self) {
         self.ring.mark_shut_down();
         // After the mark no put can claim a slot, and every put that claimed one before it
-        // publishes its item, which `try_pop` waits for: this drains everything.
+        // publishes its item: draining until the ring says "shut down" (empty with the mark;
+        // a slot still being written reads as empty, and this parks for it as a get would)
+        // takes everything.
         let mut drained = Vec::new();
-        while let Ok(item) = self.ring.try_pop() {
-            drained.push(item);
+        let mut notified = false;
+        loop {
+            match self.ring.try_pop() {
+                Ok(item) => drained.push(item),
+                Err(PopError::ShutDown) => break,
+                Err(PopError::Empty) => notified |= self.park_on(Side::Get, Deadline::Never),
+            }
+        }
+        if notified {
+            self.pass_on(Side::Get);
         }
         // The drained items count as done (CPython: `unfinished_tasks -= qsize()`, never below 0).
         let count = drained.len();
