@@ -21,7 +21,8 @@
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, Once};
 
-use super::trace::{self, Recording, Trace};
+use super::trace::{self, Recording};
+use super::trace_file::Trace;
 
 /// Looked at the variable.
 static ENV: Once = Once::new();

@@ -41,7 +41,10 @@ mod from_env;
 mod json;
 mod label;
 mod task_slice;
+#[cfg(feature = "tracing")]
+mod to_tracing;
 mod trace;
+mod trace_file;
 mod wait_graph;
 mod watchdog;
 
@@ -50,9 +53,10 @@ pub use dump::{Dump, ThreadDump, WaitInfo, dump};
 pub use from_env::{flush, record_from_env};
 pub use label::{Kind, Resource};
 pub use trace::{
-    AlreadyRecording, DEFAULT_CAPACITY, DEPTH_CLOCK_EVERY, DEPTH_SAMPLE_INTERVAL, Recording, Trace,
+    AlreadyRecording, DEFAULT_CAPACITY, DEPTH_CLOCK_EVERY, DEPTH_SAMPLE_INTERVAL, Recording,
     record, record_to, record_with_capacity,
 };
+pub use trace_file::Trace;
 pub use watchdog::{Watchdog, deadlock_watchdog, deadlock_watchdog_with};
 
 pub(crate) use label::Label;

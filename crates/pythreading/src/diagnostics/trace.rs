@@ -31,16 +31,15 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::fmt::Write as _;
+use std::fmt;
 use std::panic::Location;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use std::{fmt, fs, io};
 
-use super::json::{escape, write_event};
 use super::label::{Label, Resource};
+use super::trace_file::Trace;
 use super::wait_graph::my_ident;
 
 /// The one thing every event site reads when recording is off: `RECORDING`, `OFF`, or
@@ -80,20 +79,20 @@ fn env_checked() -> bool {
     STATE.load(Ordering::Relaxed) == RECORDING
 }
 
-struct Session {
-    generation: u64,
-    epoch: Instant,
-    capacity: usize,
-    rings: Vec<Arc<Local>>,
+pub(super) struct Session {
+    pub(super) generation: u64,
+    pub(super) epoch: Instant,
+    pub(super) capacity: usize,
+    pub(super) rings: Vec<Arc<Local>>,
 }
 
 /// One thread's part of a recording: its ring, and the latest depths it did not write, of up to
 /// two queues (as many as the depth gate follows, so that a thread moving items from one queue
 /// to another keeps both aside without writing either).
 pub(super) struct Local {
-    ring: Mutex<Ring>,
-    epoch: Instant,
-    pending: [PendingDepth; 2],
+    pub(super) ring: Mutex<Ring>,
+    pub(super) epoch: Instant,
+    pub(super) pending: [PendingDepth; 2],
 }
 
 /// The newest depth sample of one queue the coalescing skipped (see [`queue_depth`]), kept
@@ -101,7 +100,7 @@ pub(super) struct Local {
 /// by its thread; dropped when that thread writes a newer sample of the queue, written into
 /// the ring when a third queue needs the slot or when the recording stops, so that every
 /// queue's track ends on the depth the thread last saw.
-struct PendingDepth {
+pub(super) struct PendingDepth {
     /// Nanoseconds since the session started; 0: nothing pending.
     ts: AtomicU64,
     /// The queue's label id.
@@ -123,7 +122,7 @@ impl PendingDepth {
         (self.ts.load(Ordering::Relaxed) != 0).then(|| self.queue.load(Ordering::Relaxed))
     }
 
-    fn take(&self) -> Option<(u64, u32, usize)> {
+    pub(super) fn take(&self) -> Option<(u64, u32, usize)> {
         let ts = self.ts.swap(0, Ordering::Relaxed);
         (ts != 0).then(|| {
             (
@@ -135,13 +134,13 @@ impl PendingDepth {
     }
 }
 
-struct Ring {
-    ident: u64,
-    name: String,
-    epoch: Instant,
-    capacity: usize,
-    events: VecDeque<Event>,
-    dropped: u64,
+pub(super) struct Ring {
+    pub(super) ident: u64,
+    pub(super) name: String,
+    pub(super) epoch: Instant,
+    pub(super) capacity: usize,
+    pub(super) events: VecDeque<Event>,
+    pub(super) dropped: u64,
 }
 
 pub(super) struct Event {
@@ -243,7 +242,7 @@ pub(super) fn with_local(f: impl FnOnce(&Local)) {
 
 impl Ring {
     /// Queue `id` as this ring's samples of it name it (`Queue#id` if they were all dropped).
-    fn queue_named(&self, id: u32) -> Resource {
+    pub(super) fn queue_named(&self, id: u32) -> Resource {
         self.events
             .iter()
             .rev()
@@ -257,7 +256,7 @@ impl Ring {
     /// The events to write, each slice begin with the time to its end when the ring holds it
     /// (written as one complete slice); the ends themselves are left out, and so is an end
     /// whose begin the ring dropped.
-    fn slices(&self) -> Vec<(&Event, Option<u64>)> {
+    pub(super) fn slices(&self) -> Vec<(&Event, Option<u64>)> {
         let mut out: Vec<(&Event, Option<u64>)> = Vec::with_capacity(self.events.len());
         let mut open: Vec<usize> = Vec::new();
         for e in &self.events {
@@ -277,7 +276,7 @@ impl Ring {
         out
     }
 
-    fn push(&mut self, ph: u8, ts: u64, what: What) {
+    pub(super) fn push(&mut self, ph: u8, ts: u64, what: What) {
         if self.events.len() >= self.capacity {
             self.events.pop_front();
             self.dropped += 1;
@@ -357,50 +356,10 @@ fn publish(ph: u8, what: What) {
 pub(super) fn publish_at(ph: u8, what: What, at: Option<Instant>) {
     #[cfg(feature = "tracing")]
     if tracing_on() {
-        to_tracing(ph, &what);
+        super::to_tracing::to_tracing(ph, &what);
     }
     if on() {
         emit_at(ph, what, at);
-    }
-}
-
-/// The same events as `tracing` events (target `pythreading::diagnostics`, level TRACE), with
-/// the Chrome phase, the primitive, the site and the ids as fields.
-#[cfg(feature = "tracing")]
-fn to_tracing(ph: u8, what: &What) {
-    let ph = char::from(ph).to_string();
-    match what {
-        What::Wait(resource, site) => tracing::trace!(
-            target: "pythreading::diagnostics",
-            ph, resource = %resource, site = %super::dump::site(site),
-            "wait begins"
-        ),
-        What::WaitEnd(resource) => tracing::trace!(
-            target: "pythreading::diagnostics",
-            ph, resource = %resource, "wait ends"
-        ),
-        What::Release(resource, flow) => tracing::trace!(
-            target: "pythreading::diagnostics",
-            ph, resource = %resource, flow, "release wakes a waiter"
-        ),
-        What::Wake(verb, resource, first, n) => tracing::trace!(
-            target: "pythreading::diagnostics",
-            ph, verb = *verb, resource = %resource, flow = *first, woken = *n, "wakes waiters"
-        ),
-        What::Acquired(flow) => tracing::trace!(
-            target: "pythreading::diagnostics",
-            ph, flow, "woken waiter acquires"
-        ),
-        What::Depth(queue, depth) => tracing::trace!(
-            target: "pythreading::diagnostics",
-            ph, queue = %queue, depth, "queue depth"
-        ),
-        What::TaskRun(run) => tracing::trace!(
-            target: "pythreading::diagnostics",
-            ph, id = run.id, submitter = run.submitter, queued_ns = run.queued_ns(),
-            dur_ns = run.dur_ns, "task"
-        ),
-        What::Instant(name) => tracing::trace!(target: "pythreading::diagnostics", ph, "{name}"),
     }
 }
 
@@ -825,168 +784,5 @@ impl Drop for Recording {
         if self.live {
             self.finish();
         }
-    }
-}
-
-/// One object (or pair) of the written timeline: a ring's event, or the submit an executor
-/// task's event stands for.
-enum Written<'a> {
-    /// An event, with the time to its end when it begins a slice whose end the ring holds.
-    Event(&'a Event, Option<u64>),
-    Submit(&'a super::task_slice::TaskRun),
-}
-
-/// A stopped recording: the events of every thread, ready to be written.
-///
-/// # Examples
-///
-/// ```
-/// let trace = pythreading::diagnostics::record().unwrap().stop();
-/// let path = std::env::temp_dir().join("pythreading-doc-trace.json");
-/// trace.write(&path).unwrap();
-/// # std::fs::remove_file(&path).unwrap();
-/// ```
-#[derive(Debug)]
-pub struct Trace {
-    json: String,
-    events: usize,
-    dropped: u64,
-}
-
-impl Trace {
-    fn collect(session: Option<Session>) -> Trace {
-        let mut out = String::from("{\"traceEvents\":[\n");
-        let mut events = 0;
-        let mut dropped = 0;
-        let pid = std::process::id();
-        let capacity = session.as_ref().map_or(0, |s| s.capacity);
-        let names: Vec<_> = crate::threading::enumerate();
-        let mut first = true;
-        let mut sep = |out: &mut String| {
-            if !first {
-                out.push_str(",\n");
-            }
-            first = false;
-        };
-        // Every thread's name first, then the events of all threads in time order: a viewer
-        // that reads the file as a stream (the DevTools trace engine pairs flow starts and ends
-        // in file order) sees a flow's start before its end on another thread.
-        let mut rings = Vec::new();
-        for local in session.into_iter().flat_map(|s| s.rings) {
-            let mut r = local.ring.lock().unwrap_or_else(|p| p.into_inner());
-            for (at, id, depth) in local.pending.iter().filter_map(PendingDepth::take) {
-                // The thread's last view of the queue.
-                let queue = r.queue_named(id);
-                r.push(b'C', at, What::Depth(queue, depth));
-            }
-            dropped += r.dropped;
-            let tid = r.ident;
-            // A rename after the ring was made (Python allows `t.name = ...`) wins.
-            let name = names
-                .iter()
-                .find(|t| t.ident() == tid)
-                .map_or_else(|| r.name.clone(), |t| t.name().to_owned());
-            sep(&mut out);
-            let _ = write!(
-                out,
-                r#"{{"ph":"M","name":"thread_name","pid":{pid},"tid":{tid},"args":{{"name":"{}"}}}}"#,
-                escape(&name)
-            );
-            drop(r);
-            rings.push(local);
-        }
-        let guards: Vec<_> = rings
-            .iter()
-            .map(|l| l.ring.lock().unwrap_or_else(|p| p.into_inner()))
-            .collect();
-        let mut all: Vec<(u64, u64, Written<'_>)> = Vec::new();
-        for r in &guards {
-            for (e, ended) in r.slices() {
-                // A task's one event also stands for its submit, on the submitter's track at
-                // the submit's time (its arrow's start must come before its end in the file).
-                if let What::TaskRun(run) = &e.what
-                    && let Some(at) = run.submitted_at(e.ts)
-                {
-                    all.push((at, run.submitter, Written::Submit(run)));
-                }
-                all.push((e.ts, r.ident, Written::Event(e, ended)));
-            }
-        }
-        // Stable: a thread's events at the same nanosecond keep their order.
-        all.sort_by_key(|(ts, _, _)| *ts);
-        for (ts, tid, item) in all {
-            sep(&mut out);
-            match item {
-                Written::Event(e, ended) => {
-                    events += 1;
-                    write_event(&mut out, pid, tid, e, ended);
-                }
-                Written::Submit(run) => {
-                    super::task_slice::write_submit_json(&mut out, pid, tid, ts, run)
-                }
-            }
-        }
-        let _ = write!(
-            out,
-            "\n],\"displayTimeUnit\":\"ms\",\"otherData\":{{\"producer\":\"pythreading\",\
-             \"events\":{events},\"dropped_events\":{dropped},\"capacity_per_thread\":{capacity}}}}}\n"
-        );
-        Trace {
-            json: out,
-            events,
-            dropped,
-        }
-    }
-
-    /// The Chrome trace event JSON (object form: `traceEvents` plus `otherData` with the counts).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let trace = pythreading::diagnostics::record().unwrap().stop();
-    /// assert!(trace.to_json().contains("\"dropped_events\":0"));
-    /// ```
-    pub fn to_json(&self) -> &str {
-        &self.json
-    }
-
-    /// How many events were kept.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let trace = pythreading::diagnostics::record().unwrap().stop();
-    /// assert_eq!(trace.events(), 0);
-    /// ```
-    pub fn events(&self) -> usize {
-        self.events
-    }
-
-    /// How many events the per-thread rings dropped (oldest first) to stay bounded.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let trace = pythreading::diagnostics::record().unwrap().stop();
-    /// assert_eq!(trace.dropped(), 0);
-    /// ```
-    pub fn dropped(&self) -> u64 {
-        self.dropped
-    }
-
-    /// Writes the JSON to `path`.
-    ///
-    /// # Errors
-    ///
-    /// Any I/O error creating or writing the file.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let trace = pythreading::diagnostics::record().unwrap().stop();
-    /// assert!(trace.write("/nonexistent-dir/t.json").is_err());
-    /// ```
-    pub fn write(&self, path: impl AsRef<Path>) -> io::Result<()> {
-        fs::write(path, &self.json)
     }
 }

@@ -32,16 +32,14 @@
 //! starts a task with one lock (it takes the callable: see `pool_job.rs`), and nothing the pool's
 //! lock protects waits on a reference count or a timeline event.
 
-use crate::diagnostics::{self, job_id};
-use std::cell::Cell;
+use crate::diagnostics;
 use std::collections::VecDeque;
 use std::fmt;
-use std::io::{self, Write};
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc as StdArc;
-use std::time::Instant;
 
-use super::error::{BrokenPool, SubmitError, TaskPanic};
+use super::worker::{current_pool, spawn_worker, worker_main};
+use std::sync::Arc as StdArc;
+
+use super::error::{BrokenPool, SubmitError};
 use super::executor_builder::{Initializer, ThreadPoolExecutorBuilder};
 use super::pool_job::{JobOf, PoolJob, Stamp, new_job, reclaim};
 use super::task_future::TaskFuture;
@@ -50,57 +48,57 @@ use crate::sync::{Condvar, Mutex, MutexGuard, lock};
 
 pub(crate) struct Pool {
     /// Submitters' end of the queue and the bookkeeping.
-    state: Mutex<PoolState>,
+    pub(super) state: Mutex<PoolState>,
     /// Workers' end of the queue, on its own cache lines.
-    ready: Ready,
+    pub(super) ready: Ready,
     /// Idle workers sleep here.
-    work: Condvar,
+    pub(super) work: Condvar,
     /// `shutdown(wait)` sleeps here until the workers are gone.
-    exited: Condvar,
+    pub(super) exited: Condvar,
     /// Python's `_idle_semaphore`: released by a worker after each task, taken by `submit`.
-    idle: AtomicUsize,
+    pub(super) idle: AtomicUsize,
     /// `state.incoming.len()`, readable without the lock: what an idle worker watches while it
     /// spins (with `ready.len`).
-    incoming_len: AtomicUsize,
+    pub(super) incoming_len: AtomicUsize,
     /// `sleepers - wakes_pending` (written under the state lock): lets a worker that has tasks
     /// to pass on skip the state lock when no worker sleeps.
-    wakeable: AtomicUsize,
+    pub(super) wakeable: AtomicUsize,
     /// Set once `max_workers` workers were started: idle tokens are no longer needed.
-    full: AtomicBool,
+    pub(super) full: AtomicBool,
     /// 1 while a worker spins waiting for work: at most one spins, the others sleep.
-    spinners: AtomicUsize,
+    pub(super) spinners: AtomicUsize,
     pub(crate) max_workers: usize,
-    prefix: String,
-    initializer: Option<Initializer>,
-    id: usize,
+    pub(super) prefix: String,
+    pub(super) initializer: Option<Initializer>,
+    pub(super) id: usize,
 }
 
 /// The workers' end of the work queue.
 #[repr(align(64))]
-struct Ready {
-    jobs: Mutex<VecDeque<StdArc<dyn PoolJob>>>,
+pub(super) struct Ready {
+    pub(super) jobs: Mutex<VecDeque<StdArc<dyn PoolJob>>>,
     /// `jobs.len()`, readable without the lock.
-    len: AtomicUsize,
+    pub(super) len: AtomicUsize,
 }
 
 /// Queue slots a drained `ready` buffer may keep before it becomes the submitters' next one: a
 /// burst of submits should not pin its memory for the pool's life.
-const SPARE_SLOTS: usize = 1024;
+pub(super) const SPARE_SLOTS: usize = 1024;
 
-struct PoolState {
+pub(super) struct PoolState {
     /// Submitted tasks not yet moved to `ready`.
-    incoming: VecDeque<StdArc<dyn PoolJob>>,
+    pub(super) incoming: VecDeque<StdArc<dyn PoolJob>>,
     /// Workers blocked on `work`.
-    sleepers: usize,
+    pub(super) sleepers: usize,
     /// Wake-ups sent and not yet consumed: no second notify for the same sleeper.
-    wakes_pending: usize,
+    pub(super) wakes_pending: usize,
     /// Workers alive (started and not yet exited).
-    live: usize,
+    pub(super) live: usize,
     /// Workers ever started: the `_i` in thread names.
-    spawned: usize,
-    exit_waiters: usize,
-    shutdown: bool,
-    broken: Option<BrokenPool>,
+    pub(super) spawned: usize,
+    pub(super) exit_waiters: usize,
+    pub(super) shutdown: bool,
+    pub(super) broken: Option<BrokenPool>,
 }
 
 impl Pool {
@@ -140,7 +138,7 @@ impl Pool {
     }
 
     /// Takes one idle token if there is one (Python's `_idle_semaphore.acquire(timeout=0)`).
-    fn take_idle(&self) -> bool {
+    pub(super) fn take_idle(&self) -> bool {
         let mut n = self.idle.load(Ordering::Acquire);
         while n > 0 {
             match self
@@ -156,7 +154,7 @@ impl Pool {
 
     /// Wakes one sleeping worker unless one is already on its way, or a spinning worker will
     /// see the new task anyway.
-    fn wake_one(&self, st: &mut PoolState) -> bool {
+    pub(super) fn wake_one(&self, st: &mut PoolState) -> bool {
         if st.sleepers > st.wakes_pending && self.spinners.load(Ordering::SeqCst) == 0 {
             st.wakes_pending += 1;
             self.set_wakeable(st);
@@ -168,7 +166,7 @@ impl Pool {
 
     /// Publishes how many sleepers have no wake-up on its way (after `sleepers` or
     /// `wakes_pending` changed).
-    fn set_wakeable(&self, st: &PoolState) {
+    pub(super) fn set_wakeable(&self, st: &PoolState) {
         self.wakeable.store(
             st.sleepers.saturating_sub(st.wakes_pending),
             Ordering::Relaxed,
@@ -178,13 +176,13 @@ impl Pool {
     /// Whether any task is queued (a hint: read without the locks). Only the spin reads it, and
     /// loom models do not spin.
     #[cfg_attr(loom, allow(dead_code))]
-    fn has_queued(&self) -> bool {
+    pub(super) fn has_queued(&self) -> bool {
         self.incoming_len.load(Ordering::Relaxed) > 0 || self.ready.len.load(Ordering::Relaxed) > 0
     }
 
     /// Takes every queued task out (oldest first), for a shutdown that cancels them or a broken
     /// pool; `st` is the state lock, taken after `ready` (the lock order).
-    fn drain(
+    pub(super) fn drain(
         &self,
         ready: &mut VecDeque<StdArc<dyn PoolJob>>,
         st: &mut PoolState,
@@ -195,7 +193,7 @@ impl Pool {
         jobs
     }
 
-    fn break_pool(&self, reason: String) {
+    pub(super) fn break_pool(&self, reason: String) {
         let broken = BrokenPool {
             reason: StdArc::new(reason),
         };
@@ -216,7 +214,7 @@ impl Pool {
         }
     }
 
-    fn worker_exit(&self, mut st: MutexGuard<'_, PoolState>) {
+    pub(super) fn worker_exit(&self, mut st: MutexGuard<'_, PoolState>) {
         st.live -= 1;
         let wake = st.exit_waiters > 0;
         drop(st);
@@ -224,194 +222,6 @@ impl Pool {
             self.exited.notify_all();
         }
     }
-}
-
-/// Counts a worker out however it ends (even by an unexpected unwind), so `shutdown(wait)` can
-/// never wait for a thread that is gone.
-struct WorkerExit<'a>(&'a Pool);
-
-impl Drop for WorkerExit<'_> {
-    fn drop(&mut self) {
-        self.0.worker_exit(lock(&self.0.state));
-    }
-}
-
-fn worker_main(pool: StdArc<Pool>) {
-    let _exit = WorkerExit(&pool);
-    set_current_pool(pool.id);
-    if let Some(init) = &pool.initializer {
-        let failure = match catch_unwind(AssertUnwindSafe(|| init())) {
-            Ok(Ok(())) => None,
-            Ok(Err(msg)) => Some(msg),
-            Err(payload) => Some(TaskPanic::new(payload).message().to_string()),
-        };
-        if let Some(msg) = failure {
-            // Python logs this at CRITICAL level on the 'concurrent.futures' logger.
-            let _ = writeln!(io::stderr(), "Exception in initializer: {msg}");
-            pool.break_pool(msg);
-            return;
-        }
-    }
-    let mut spun = false;
-    while let Some(job) = next_job(&pool, &mut spun) {
-        // Once every worker is started, idle tokens decide nothing: skip the shared counter.
-        let count_idle = !pool.full.load(Ordering::Relaxed);
-        let returned = || {
-            if count_idle {
-                pool.idle.fetch_add(1, Ordering::Release);
-            }
-        };
-        // The task is timed only while a timeline is recorded: one relaxed load here. Its one
-        // event (submit, start and finish) is written once it is done.
-        if diagnostics::tracing_tasks() {
-            let (id, submit) = (job_id(&job), job.submitted());
-            let start = Instant::now();
-            job.run(&returned);
-            diagnostics::task_ran(id, submit, start);
-        } else {
-            job.run(&returned);
-        }
-        spun = false;
-    }
-}
-
-/// The next task for a worker, waiting for one if there is none; `None` once the pool is shut
-/// down (or broken) and nothing is queued. `spun`: whether this worker already spun since its
-/// last task (it then sleeps instead).
-fn next_job(pool: &Pool, spun: &mut bool) -> Option<StdArc<dyn PoolJob>> {
-    loop {
-        let mut ready = lock(&pool.ready.jobs);
-        let (job, wake) = if let Some(job) = ready.pop_front() {
-            pool.ready.len.store(ready.len(), Ordering::Relaxed);
-            // More work queued than this worker takes, and a worker asleep: pass a wake-up on.
-            // The hint spares the state lock when none sleeps.
-            let wake = !ready.is_empty()
-                && pool.wakeable.load(Ordering::Relaxed) > 0
-                && pool.wake_one(&mut lock(&pool.state));
-            (job, wake)
-        } else {
-            let mut st = lock(&pool.state);
-            if st.incoming.is_empty() {
-                drop(ready);
-                if st.shutdown || st.broken.is_some() {
-                    // Released before the caller's `WorkerExit` takes the lock again.
-                    drop(st);
-                    return None;
-                }
-                if !*spun
-                    && pool
-                        .spinners
-                        .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
-                        .is_ok()
-                {
-                    // A steady stream of submits should not cost a sleep and a wake-up per
-                    // task: one worker watches the queue for a few microseconds before going
-                    // to sleep.
-                    drop(st);
-                    spin_for_work(pool);
-                    pool.spinners.store(0, Ordering::SeqCst);
-                    *spun = true;
-                    continue;
-                }
-                st.sleepers += 1;
-                pool.set_wakeable(&st);
-                st = match pool.work.wait(st) {
-                    Ok(g) => g,
-                    Err(p) => p.into_inner(),
-                };
-                st.sleepers -= 1;
-                st.wakes_pending = st.wakes_pending.saturating_sub(1);
-                pool.set_wakeable(&st);
-                continue;
-            }
-            // Everything submitted so far moves over at once: the submitters' lock is taken
-            // once per batch, not once per task. The drained buffer becomes theirs, trimmed
-            // first if a burst left it large.
-            if ready.capacity() > SPARE_SLOTS {
-                ready.shrink_to(SPARE_SLOTS);
-            }
-            std::mem::swap(&mut *ready, &mut st.incoming);
-            pool.incoming_len.store(0, Ordering::Relaxed);
-            let Some(job) = ready.pop_front() else {
-                continue;
-            };
-            pool.ready.len.store(ready.len(), Ordering::Relaxed);
-            let wake = !ready.is_empty() && pool.wake_one(&mut st);
-            (job, wake)
-        };
-        drop(ready);
-        if wake {
-            pool.work.notify_one();
-        }
-        return Some(job);
-    }
-}
-
-#[cfg(not(loom))]
-fn spin_for_work(pool: &Pool) {
-    for step in 0..16_u32 {
-        if pool.has_queued() {
-            return;
-        }
-        if step < 8 {
-            for _ in 0..(1_u32 << step) {
-                std::hint::spin_loop();
-            }
-        } else {
-            std::thread::yield_now();
-        }
-    }
-}
-
-#[cfg(loom)]
-fn spin_for_work(_: &Pool) {}
-
-// Which pool (if any) the current thread works for, so `shutdown(wait)` from inside a task does
-// not wait for itself. loom runs every model thread on one OS thread, so there it is not tracked.
-#[cfg(not(loom))]
-thread_local! {
-    static CURRENT_POOL: Cell<usize> = const { Cell::new(0) };
-}
-
-#[cfg(not(loom))]
-fn set_current_pool(id: usize) {
-    CURRENT_POOL.with(|c| c.set(id));
-}
-
-#[cfg(not(loom))]
-fn current_pool() -> usize {
-    CURRENT_POOL.with(Cell::get)
-}
-
-#[cfg(loom)]
-fn set_current_pool(_: usize) {}
-
-#[cfg(loom)]
-fn current_pool() -> usize {
-    let _ = Cell::new(0);
-    0
-}
-
-/// Starts one worker thread. The only place the pool creates threads.
-///
-/// Workers are library threads, so `threading::enumerate()` lists them under their pool names.
-/// They are daemon threads: an executor that is dropped (or shut down) waits for its own work, but
-/// one that is leaked must not make `threading::shutdown()` wait forever for idle workers (CPython
-/// avoids that with an exit hook that wakes every pool; Rust has no interpreter exit to hook).
-#[cfg(not(loom))]
-fn spawn_worker(name: String, body: impl FnOnce() + Send + 'static) -> io::Result<()> {
-    crate::threading::Builder::new()
-        .name(name)
-        .daemon(true)
-        .spawn(body)
-        .map(drop)
-}
-
-#[cfg(loom)]
-fn spawn_worker(name: String, body: impl FnOnce() + Send + 'static) -> io::Result<()> {
-    drop(name);
-    loom::thread::spawn(body);
-    Ok(())
 }
 
 /// How [`ThreadPoolExecutor::shutdown_with`] shuts down: Python's `shutdown(wait, cancel_futures)`.

@@ -94,6 +94,7 @@ mod pool_job;
 mod task_future;
 mod task_state;
 mod wait;
+mod worker;
 
 pub use as_completed::{AsCompleted, AsCompletedTimeoutIter, as_completed, as_completed_timeout};
 pub use error::{
